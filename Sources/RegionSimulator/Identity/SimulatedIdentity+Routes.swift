@@ -1,0 +1,7 @@
+import Foundation
+import Hummingbird
+
+extension SimulatedIdentity {
+    func addRoutes(to router: Router<BasicRequestContext>) {
+    }
+}
