@@ -1,0 +1,18 @@
+/// Kinds of resources the routing table maps between the top and the pods (Tricircle's names).
+public enum ResourceType: String, Sendable, Codable, CaseIterable, Hashable {
+    case server
+    case volume
+    case snapshot
+    case volumeType = "volume_type"
+    case image
+    case flavor
+    case keypair
+    case network
+    case subnet
+    case port
+    case router
+    case securityGroup = "security_group"
+    case floatingIP = "floatingip"
+    case databaseInstance = "database_instance"
+    case databaseCluster = "database_cluster"
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+import Synchronization
+import TricircleCore
+
+/// Which database engine holds the state.
+public enum StoreBackend: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Errors from opening or using the store, with messages an operator can act on.
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    case badURL(String)
+    case conflict(String)
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .badURL(let m): return "bad database URL: \(m)"
+        case .conflict(let m): return m
+        case .notFound(let m): return m
+        }
+    }
+}
+
+/// The state database: SQLite (one file, one process) or PostgreSQL (shared by many processes).
+/// Every query goes through `read` or `transaction`, which hand out an `SQLDatabase` bound to one session.
+public final class StateStore: Sendable {
+    public let backend: StoreBackend
+    /// The URL with any password removed, for logs.
+    public let displayURL: String
+    let logger: Logger
+    private let engine: Engine
+
+    private enum Engine: Sendable {
+        case sqlite(SQLiteConnection, SerialLock)
+        case postgres(PostgresPool)
+    }
+
+    private init(backend: StoreBackend, displayURL: String, logger: Logger, engine: Engine) {
+        self.backend = backend
+        self.displayURL = displayURL
+        self.logger = logger
+        self.engine = engine
+    }
+
+    /// Opens `sqlite:///abs/path`, `sqlite://relative/path`, `sqlite::memory:` or `postgresql://user:pass@host:port/db`.
+    public static func open(url: String, maxPoolSize: Int = 10, logger: Logger = Logger(label: "tricircle.store")) async throws -> StateStore {
+        if url.hasPrefix("sqlite:") {
+            let rest = url.dropFirst("sqlite:".count)
+            let storage: SQLiteConnection.Storage
+            if rest == ":memory:" {
+                storage = .memory
+            } else {
+                let path = rest.hasPrefix("//") ? String(rest.dropFirst(2)) : String(rest)
+                guard !path.isEmpty else { throw StoreError.badURL("no file path in \(url)") }
+                let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                }
+                storage = .file(path: path)
+            }
+            let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+            let store = StateStore(backend: .sqlite, displayURL: url, logger: logger, engine: .sqlite(connection, SerialLock()))
+            // WAL lets readers proceed during a write; busy_timeout waits out another process's write lock.
+            try await store.read { db in
+                try await db.raw("PRAGMA journal_mode=WAL").run()
+                try await db.raw("PRAGMA busy_timeout=5000").run()
+                try await db.raw("PRAGMA foreign_keys=ON").run()
+            }
+            return store
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            let configuration: SQLPostgresConfiguration
+            do {
+                configuration = try SQLPostgresConfiguration(url: url)
+            } catch {
+                throw StoreError.badURL("cannot parse \(redact(url))")
+            }
+            let pool = PostgresPool(EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration),
+                maxConnectionsPerEventLoop: max(1, maxPoolSize / max(1, System.coreCount)),
+                pruneInterval: .seconds(60),
+                logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton))
+            let store = StateStore(backend: .postgres, displayURL: redact(url), logger: logger, engine: .postgres(pool))
+            do {
+                try await store.read { db in try await db.raw("SELECT 1").run() }
+            } catch {
+                try? await pool.pool.shutdownAsync()
+                throw StoreError.badURL("cannot connect to \(redact(url)): \(String(reflecting: error))")
+            }
+            return store
+        }
+        throw StoreError.badURL("'\(redact(url))' is neither sqlite:// nor postgresql://")
+    }
+
+    /// Runs `body` on one session outside a transaction.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch engine {
+        case .sqlite(let connection, let lock):
+            return try await lock.withLock { try await body(connection.sql(queryLogLevel: .trace)) }
+        case .postgres(let pool):
+            return try await pool.pool.database(logger: logger).sql(queryLogLevel: .trace).withSession(body)
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await read { db in
+            try await db.raw("BEGIN").run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Closes every connection.
+    public func close() async throws {
+        switch engine {
+        case .sqlite(let connection, _): try await connection.close()
+        case .postgres(let pool): try await pool.pool.shutdownAsync()
+        }
+    }
+
+    /// Whether an error is a unique-constraint violation (the same idea on both backends).
+    public static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let pg = error as? PSQLError, let code = pg.serverInfo?[.sqlState] { return code == "23505" }
+        let text = String(describing: error)
+        return text.contains("UNIQUE constraint failed") || text.contains("constraint_unique")
+    }
+
+    static func redact(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+}
+
+/// AsyncKit's pool guards its own state with a lock but predates `Sendable`; this box says so once.
+struct PostgresPool: @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+    init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
+}
+
+/// A FIFO async lock: SQLite gets one session at a time, so transactions never interleave on its one connection.
+final class SerialLock: Sendable {
+    private let state = Mutex<(locked: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let runNow = state.withLock { s -> Bool in
+                if !s.locked { s.locked = true; return true }
+                s.waiters.append(continuation)
+                return false
+            }
+            if runNow { continuation.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty { s.locked = false; return nil }
+            return s.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
