@@ -1,0 +1,85 @@
+import Foundation
+
+/// A Cinder snapshot.
+public struct VolumeSnapshot: Codable, Sendable, Hashable {
+    public var id: String
+    public var name: String?
+    public var description: String?
+    /// creating, available, deleting, error...
+    public var status: String
+    public var size: Int
+    public var volumeID: String
+    public var createdAt: String?
+    public var updatedAt: String?
+    public var metadata: [String: String]?
+    public var projectID: String?
+    public var progress: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, description, status, size, metadata
+        case volumeID = "volume_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case projectID = "os-extended-snapshot-attributes:project_id"
+        case progress = "os-extended-snapshot-attributes:progress"
+    }
+
+    public init(id: String, name: String?, description: String?, status: String, size: Int, volumeID: String,
+                createdAt: String?, updatedAt: String? = nil, metadata: [String: String]? = [:], projectID: String? = nil,
+                progress: String? = nil) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.status = status
+        self.size = size
+        self.volumeID = volumeID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.metadata = metadata
+        self.projectID = projectID
+        self.progress = progress
+    }
+}
+
+/// `POST /snapshots` body.
+public struct SnapshotCreateRequest: Codable, Sendable, Hashable {
+    /// What to snapshot.
+    public struct Create: Codable, Sendable, Hashable {
+        public var volumeID: String
+        public var name: String?
+        public var description: String?
+        public var force: Bool?
+        public var metadata: [String: String]?
+        enum CodingKeys: String, CodingKey {
+            case name, description, force, metadata
+            case volumeID = "volume_id"
+        }
+        public init(volumeID: String, name: String? = nil, force: Bool? = nil) {
+            self.volumeID = volumeID
+            self.name = name
+            self.force = force
+        }
+    }
+    public var snapshot: Create
+    public init(snapshot: Create) { self.snapshot = snapshot }
+}
+
+/// `{"snapshot": {...}}`.
+public struct SnapshotEnvelope: Codable, Sendable, Hashable {
+    public var snapshot: VolumeSnapshot
+    public init(snapshot: VolumeSnapshot) { self.snapshot = snapshot }
+}
+
+/// `{"snapshots": [...], "snapshots_links": [...]}`.
+public struct SnapshotList: Codable, Sendable, Hashable {
+    public var snapshots: [VolumeSnapshot]
+    public var snapshotsLinks: [Link]?
+    enum CodingKeys: String, CodingKey {
+        case snapshots
+        case snapshotsLinks = "snapshots_links"
+    }
+    public init(snapshots: [VolumeSnapshot], snapshotsLinks: [Link]? = nil) {
+        self.snapshots = snapshots
+        self.snapshotsLinks = snapshotsLinks
+    }
+}
