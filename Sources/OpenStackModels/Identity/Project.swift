@@ -95,3 +95,26 @@ public struct DomainResponse: Codable, Sendable, Hashable {
     public var domain: Domain
     public init(domain: Domain) { self.domain = domain }
 }
+
+/// `POST /v3/projects` body.
+public struct ProjectCreateRequest: Codable, Sendable, Hashable {
+    /// The new project's fields.
+    public struct Body: Codable, Sendable, Hashable {
+        public var name: String
+        public var description: String?
+        public var domainID: String?
+        public var enabled: Bool?
+        enum CodingKeys: String, CodingKey {
+            case name, description, enabled
+            case domainID = "domain_id"
+        }
+        public init(name: String, description: String? = nil, domainID: String? = nil, enabled: Bool? = nil) {
+            self.name = name
+            self.description = description
+            self.domainID = domainID
+            self.enabled = enabled
+        }
+    }
+    public var project: Body
+    public init(project: Body) { self.project = project }
+}

@@ -99,3 +99,18 @@ public struct RoleAssignmentList: Codable, Sendable, Hashable {
         self.links = links
     }
 }
+
+/// `POST /v3/roles` body.
+public struct RoleCreateRequest: Codable, Sendable, Hashable {
+    /// The new role's fields.
+    public struct Body: Codable, Sendable, Hashable {
+        public var name: String
+        public var description: String?
+        public init(name: String, description: String? = nil) {
+            self.name = name
+            self.description = description
+        }
+    }
+    public var role: Body
+    public init(role: Body) { self.role = role }
+}

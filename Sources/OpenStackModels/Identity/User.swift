@@ -60,3 +60,34 @@ public struct UserList: Codable, Sendable, Hashable {
         self.links = links
     }
 }
+
+/// `POST /v3/users` body.
+public struct UserCreateRequest: Codable, Sendable, Hashable {
+    /// The new user's fields.
+    public struct Body: Codable, Sendable, Hashable {
+        public var name: String
+        public var password: String?
+        public var domainID: String?
+        public var defaultProjectID: String?
+        public var email: String?
+        public var enabled: Bool?
+        enum CodingKeys: String, CodingKey {
+            case name, password, email, enabled
+            case domainID = "domain_id"
+            case defaultProjectID = "default_project_id"
+        }
+        public init(
+            name: String, password: String? = nil, domainID: String? = nil, defaultProjectID: String? = nil,
+            email: String? = nil, enabled: Bool? = nil
+        ) {
+            self.name = name
+            self.password = password
+            self.domainID = domainID
+            self.defaultProjectID = defaultProjectID
+            self.email = email
+            self.enabled = enabled
+        }
+    }
+    public var user: Body
+    public init(user: Body) { self.user = user }
+}

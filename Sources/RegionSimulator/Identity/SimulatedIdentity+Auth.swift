@@ -8,7 +8,10 @@ struct AuthRequestPlan: Sendable {
         case token(String)
     }
     enum Scope: Sendable {
+        /// Explicit `"scope": "unscoped"`.
         case unscoped
+        /// No scope given: the user's default project when it has a role there, else unscoped.
+        case implicit
         case project(id: String?, name: String?, domainID: String?, domainName: String?)
         case domain(id: String?, name: String?)
     }
@@ -76,8 +79,17 @@ extension SimulatedIdentity {
             var projectName = ""
             var domainID: String?
             var roles: [String] = []
-            switch plan.scope {
-            case .unscoped:
+            var scope = plan.scope
+            if case .implicit = scope {
+                scope = .unscoped
+                if let defaultProject = user.defaultProjectID,
+                    !state.effectiveRoles(userID: user.id, projectID: defaultProject, domainID: nil).isEmpty
+                {
+                    scope = .project(id: defaultProject, name: nil, domainID: nil, domainName: nil)
+                }
+            }
+            switch scope {
+            case .unscoped, .implicit:
                 break
             case .project(let id, let name, let scopeDomainID, let scopeDomainName):
                 var project: IdentityState.ProjectRecord?
