@@ -90,6 +90,11 @@ extension KeystoneClient {
         return try response.decode(RegionResponse.self).region
     }
 
+    /// Whether Keystone knows a region with this id (a pod's name must be one).
+    public func regionExists(_ id: String) async throws -> Bool {
+        try await region(id) != nil
+    }
+
     /// `POST /v3/regions`; an existing region with that id is returned as is.
     @discardableResult
     public func createRegion(_ id: String, description: String = "") async throws -> Region {
