@@ -16,7 +16,7 @@ public struct AllowedAddressPair: Codable, Sendable, Hashable {
 
 /// A Neutron port as `GET /v2.0/ports/{id}` returns it (core, binding, allowed-address-pairs,
 /// port-security, security-group, standard-attr and tag attributes).
-public struct Port: Codable, Sendable, Hashable {
+public struct NeutronPort: Codable, Sendable, Hashable {
     public var id: String
     public var name: String
     public var description: String
@@ -285,13 +285,13 @@ public struct PortEnvelope<Body: Codable & Sendable & Hashable>: Codable, Sendab
 
 /// `{"ports": [...], "ports_links": [...]}`, a page of ports.
 public struct PortList: Codable, Sendable, Hashable {
-    public var ports: [Port]
+    public var ports: [NeutronPort]
     public var portsLinks: [Link]?
     enum CodingKeys: String, CodingKey {
         case ports
         case portsLinks = "ports_links"
     }
-    public init(ports: [Port], portsLinks: [Link]? = nil) {
+    public init(ports: [NeutronPort], portsLinks: [Link]? = nil) {
         self.ports = ports
         self.portsLinks = portsLinks
     }
