@@ -29,12 +29,15 @@ public struct SimulatedRegionContext: Sendable {
     public var now: @Sendable () -> Date
     /// Base status-transition delay (BUILD -> ACTIVE, creating -> available ...) before fault scaling.
     public var transitionDelay: Duration
+    /// Keystone's public URL (".../v3"), announced in `WWW-Authenticate` on 401s; empty when unknown.
+    public var identityURL: String
 
     public init(
         regionName: String, availabilityZone: String, identity: SimulatedIdentity,
         faults: FaultInjector = FaultInjector(), now: @escaping @Sendable () -> Date = { Date() },
-        transitionDelay: Duration = .milliseconds(200)
+        transitionDelay: Duration = .milliseconds(200), identityURL: String = ""
     ) {
+        self.identityURL = identityURL
         self.regionName = regionName
         self.availabilityZone = availabilityZone
         self.identity = identity
@@ -51,13 +54,17 @@ public struct SimulatedRegionContext: Sendable {
 
     /// Authenticates a request: reads `X-Auth-Token` and validates it with Keystone.
     ///
-    /// Throws a `SimulatorError` that answers 401 in `format` when the token is missing, unknown or expired.
+    /// Throws a `SimulatorError` answering 401 when the token is missing, unknown or expired. Real services
+    /// reject tokens in keystonemiddleware, before their own code runs, so every service answers a 401 in
+    /// Keystone's body format with `WWW-Authenticate: Keystone uri="..."`; `format` is kept for
+    /// services that want to reject in their own format for other reasons.
     public func authenticate(_ request: Request, format: SimulatorErrorFormat) throws -> SimulatedToken {
-        guard let tokenID = request.headers[.xAuthToken], !tokenID.isEmpty else {
-            throw SimulatorError(status: 401, message: "The request you have made requires authentication.", format: format)
-        }
-        guard let token = identity.validate(token: tokenID), token.expiresAt > now() else {
-            throw SimulatorError(status: 401, message: "The request you have made requires authentication.", format: format)
+        guard let tokenID = request.headers[.xAuthToken], !tokenID.isEmpty,
+            let token = identity.validate(token: tokenID), token.expiresAt > now()
+        else {
+            throw SimulatorError(
+                status: 401, message: "The request you have made requires authentication.", format: .keystone,
+                headers: [("WWW-Authenticate", "Keystone uri=\"\(identityURL)\"")])
         }
         return token
     }

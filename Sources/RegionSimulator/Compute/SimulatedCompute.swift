@@ -1,0 +1,185 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenStackModels
+
+/// Nova (Compute API v2.1) of one simulated region: servers and their actions, flavors, key pairs,
+/// availability zones, metadata, tags, volume attachments, limits and quotas.
+public struct SimulatedCompute: SimulatedService {
+    public let serviceType = "compute"
+    public let serviceName = "nova"
+    public let endpointPath = "/v2.1"
+    /// The region state shared with this region's block storage and image services.
+    public let store: RegionStore
+
+    /// Highest microversion answered (Nova 2024.1 "Caracal").
+    public static let maxVersion = Microversion(2, 96)
+    static let policy = MicroversionPolicy(
+        serviceWord: "compute", minimum: Microversion(2, 1), maximum: maxVersion,
+        legacyHeader: "X-OpenStack-Nova-API-Version")
+
+    public init(store: RegionStore) { self.store = store }
+
+    public func makeRouter(context: SimulatedRegionContext) -> Router<BasicRequestContext> {
+        let router = Router()
+        let api = ComputeAPI(region: context, store: store)
+        router.get("/") { request, _ in api.versions(request) }
+        router.get("/v2.1") { request, _ in api.version(request) }
+        router.get("/v2") { request, _ in api.versions(request) }
+
+        let v = router.group("/v2.1")
+        // Servers.
+        v.get("servers", use: api.handler(api.listServers(detail: false)))
+        v.get("servers/detail", use: api.handler(api.listServers(detail: true)))
+        v.post("servers", use: api.handler(api.createServer))
+        v.get("servers/:id", use: api.handler(api.showServer))
+        v.put("servers/:id", use: api.handler(api.updateServer))
+        v.delete("servers/:id", use: api.handler(api.deleteServer))
+        v.post("servers/:id/action", use: api.handler(api.serverAction))
+        // Server sub-resources.
+        v.get("servers/:id/metadata", use: api.handler(api.listMetadata))
+        v.put("servers/:id/metadata", use: api.handler(api.replaceMetadata))
+        v.post("servers/:id/metadata", use: api.handler(api.mergeMetadata))
+        v.get("servers/:id/metadata/:key", use: api.handler(api.showMetadataItem))
+        v.put("servers/:id/metadata/:key", use: api.handler(api.setMetadataItem))
+        v.delete("servers/:id/metadata/:key", use: api.handler(api.deleteMetadataItem))
+        v.get("servers/:id/tags", use: api.handler(api.listTags))
+        v.put("servers/:id/tags", use: api.handler(api.replaceTags))
+        v.delete("servers/:id/tags", use: api.handler(api.deleteAllTags))
+        v.get("servers/:id/tags/:tag", use: api.handler(api.checkTag))
+        v.put("servers/:id/tags/:tag", use: api.handler(api.addTag))
+        v.delete("servers/:id/tags/:tag", use: api.handler(api.deleteTag))
+        v.get("servers/:id/ips", use: api.handler(api.listIPs))
+        v.get("servers/:id/ips/:network", use: api.handler(api.showIPs))
+        v.get("servers/:id/os-interface", use: api.handler(api.listInterfaces))
+        v.post("servers/:id/os-interface", use: api.handler(api.attachInterface))
+        v.get("servers/:id/os-interface/:port", use: api.handler(api.showInterface))
+        v.delete("servers/:id/os-interface/:port", use: api.handler(api.detachInterface))
+        v.get("servers/:id/os-volume_attachments", use: api.handler(api.listVolumeAttachments))
+        v.post("servers/:id/os-volume_attachments", use: api.handler(api.attachVolume))
+        v.get("servers/:id/os-volume_attachments/:volume", use: api.handler(api.showVolumeAttachment))
+        v.delete("servers/:id/os-volume_attachments/:volume", use: api.handler(api.detachVolume))
+        // Flavors.
+        v.get("flavors", use: api.handler(api.listFlavors(detail: false)))
+        v.get("flavors/detail", use: api.handler(api.listFlavors(detail: true)))
+        v.post("flavors", use: api.handler(api.createFlavor))
+        v.get("flavors/:flavor", use: api.handler(api.showFlavor))
+        v.put("flavors/:flavor", use: api.handler(api.updateFlavor))
+        v.delete("flavors/:flavor", use: api.handler(api.deleteFlavor))
+        v.post("flavors/:flavor/action", use: api.handler(api.flavorAction))
+        v.get("flavors/:flavor/os-flavor-access", use: api.handler(api.listFlavorAccess))
+        v.get("flavors/:flavor/os-extra_specs", use: api.handler(api.listExtraSpecs))
+        v.post("flavors/:flavor/os-extra_specs", use: api.handler(api.createExtraSpecs))
+        v.get("flavors/:flavor/os-extra_specs/:key", use: api.handler(api.showExtraSpec))
+        v.put("flavors/:flavor/os-extra_specs/:key", use: api.handler(api.updateExtraSpec))
+        v.delete("flavors/:flavor/os-extra_specs/:key", use: api.handler(api.deleteExtraSpec))
+        // Key pairs, zones, limits, quotas.
+        v.get("os-keypairs", use: api.handler(api.listKeypairs))
+        v.post("os-keypairs", use: api.handler(api.createKeypair))
+        v.get("os-keypairs/:name", use: api.handler(api.showKeypair))
+        v.delete("os-keypairs/:name", use: api.handler(api.deleteKeypair))
+        v.get("os-availability-zone", use: api.handler(api.listZones(detail: false)))
+        v.get("os-availability-zone/detail", use: api.handler(api.listZones(detail: true)))
+        v.get("limits", use: api.handler(api.limits))
+        v.get("os-quota-sets/:project", use: api.handler(api.showQuota(kind: QuotaView.current)))
+        v.get("os-quota-sets/:project/defaults", use: api.handler(api.showQuota(kind: QuotaView.defaults)))
+        v.get("os-quota-sets/:project/detail", use: api.handler(api.showQuota(kind: QuotaView.detail)))
+        v.put("os-quota-sets/:project", use: api.handler(api.updateQuota))
+        v.delete("os-quota-sets/:project", use: api.handler(api.deleteQuota))
+        return router
+    }
+}
+
+/// One authenticated Compute API call.
+struct ComputeCall: Sendable {
+    let request: Request
+    let context: BasicRequestContext
+    let token: SimulatedToken
+    let version: Microversion
+    /// `http://host:port`.
+    let base: String
+    let now: Date
+
+    /// A path parameter; 404 when absent (cannot happen with the registered routes).
+    func param(_ name: String) throws -> String {
+        guard let value = context.parameters.get(name) else { throw SimulatorError.notFound("Not found") }
+        return value.removingPercentEncoding ?? value
+    }
+
+    func atLeast(_ major: Int, _ minor: Int) -> Bool { version >= Microversion(major, minor) }
+    var isAdmin: Bool { token.isAdmin }
+    func query(_ key: String) -> String? { SimHTTP.query(request, key) }
+}
+
+/// Nova's handlers over one region's state.
+struct ComputeAPI: Sendable {
+    let region: SimulatedRegionContext
+    let store: RegionStore
+
+    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+
+    /// Wraps a handler with authentication, microversion negotiation and Nova's response headers.
+    func handler(_ body: @escaping @Sendable (ComputeCall) async throws -> Response) -> Handler {
+        { request, context in
+            let requestID = SimHTTP.requestID()
+            var headers = [("x-openstack-request-id", requestID), ("x-compute-request-id", requestID)]
+            do {
+                let version = try SimulatedCompute.policy.negotiate(request)
+                headers += SimulatedCompute.policy.headers(for: version)
+                let token = try region.authenticate(request, format: .fault)
+                let call = ComputeCall(
+                    request: request, context: context, token: token, version: version,
+                    base: SimHTTP.baseURL(request), now: region.now())
+                var response = try await body(call)
+                for (name, value) in headers {
+                    if let field = HTTPField.Name(name) { response.headers[field] = value }
+                }
+                return response
+            } catch var error as SimulatorError {
+                error.headers += headers
+                return try error.response(from: request, context: context)
+            }
+        }
+    }
+
+    var transition: TimeInterval { region.transitionSeconds(for: "compute") }
+
+    // MARK: Version documents
+
+    private func versionObject(_ base: String, current: Bool) -> JSONValue {
+        [
+            "id": "v2.1", "status": "CURRENT", "version": .string(SimulatedCompute.maxVersion.description),
+            "min_version": "2.1", "updated": "2013-07-23T11:33:21Z",
+            "links": current
+                ? [
+                    ["rel": "self", "href": .string("\(base)/v2.1/")],
+                    ["rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"],
+                ] : [["rel": "self", "href": .string("\(base)/v2.1/")]],
+            "media-types": current
+                ? [["base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"]]
+                : nil,
+        ]
+    }
+
+    func versions(_ request: Request) -> Response {
+        let base = SimHTTP.baseURL(request)
+        var current = versionObject(base, current: false)
+        if case .object(var object) = current {
+            object["media-types"] = nil
+            current = .object(object)
+        }
+        return SimHTTP.json([
+            "versions": [
+                [
+                    "id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "",
+                    "updated": "2011-01-21T11:33:21Z", "links": [["rel": "self", "href": .string("\(base)/v2/")]],
+                ],
+                current,
+            ]
+        ])
+    }
+
+    func version(_ request: Request) -> Response {
+        SimHTTP.json(["version": versionObject(SimHTTP.baseURL(request), current: true)])
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import OpenStackModels
+
+/// A simulated Glance image: its JSON object (core attributes and properties) and its data.
+struct ImageRecord: Sendable {
+    var object: [String: JSONValue]
+    var data: [UInt8]?
+    var created: Date
+    /// For images made by Nova's createImage: queued until this time, then active.
+    var activeAt: Date?
+
+    var id: String { object["id"]?.stringValue ?? "" }
+    var owner: String? { object["owner"]?.stringValue }
+    var visibility: String { object["visibility"]?.stringValue ?? "shared" }
+    var status: String { object["status"]?.stringValue ?? "queued" }
+
+    func settled(at now: Date) -> ImageRecord {
+        guard let activeAt, activeAt <= now else { return self }
+        var copy = self
+        copy.object["status"] = "active"
+        copy.object["updated_at"] = .string(SimTime.iso(activeAt))
+        copy.activeAt = nil
+        return copy
+    }
+
+    mutating func settle(at now: Date) { self = settled(at: now) }
+}
+
+/// Glance's state in one region.
+struct ImageState: Sendable {
+    var images: [String: ImageRecord] = [:]
+    var order: [String] = []
+
+    static func seeded(regionName: String) -> ImageState {
+        var state = ImageState()
+        // A small stand-in for devstack's cirros image, with real data so checksums can be compared.
+        let data = Array("simulated cirros disk image for \(regionName)\n".utf8)
+        let id = SeedID.uuid("\(regionName)/image/cirros")
+        let created = Date(timeIntervalSince1970: 1_700_000_000)
+        var object = ImageState.baseObject(
+            id: id, name: "cirros-0.6.2-x86_64-disk", owner: SeedID.uuid("project/admin"), visibility: "public",
+            created: created)
+        object["disk_format"] = "qcow2"
+        object["container_format"] = "bare"
+        object["hw_rng_model"] = "virtio"
+        state.images[id] = ImageRecord(object: object, data: nil, created: created)
+        state.order.append(id)
+        state.store(data: data, into: id, at: created)
+        return state
+    }
+
+    /// The core attributes of a new image, as Glance fills them.
+    static func baseObject(id: String, name: String?, owner: String?, visibility: String, created: Date) -> [String: JSONValue] {
+        let stamp = SimTime.iso(created)
+        return [
+            "id": .string(id), "name": .string(name), "status": "queued", "visibility": .string(visibility),
+            "protected": false, "os_hidden": false, "checksum": nil, "os_hash_algo": nil, "os_hash_value": nil,
+            "size": nil, "virtual_size": nil, "min_disk": 0, "min_ram": 0, "disk_format": nil,
+            "container_format": nil, "owner": .string(owner), "tags": [], "created_at": .string(stamp),
+            "updated_at": .string(stamp), "self": .string("/v2/images/\(id)"), "file": .string("/v2/images/\(id)/file"),
+            "schema": "/v2/schemas/image",
+        ]
+    }
+
+    /// Stores uploaded data and the hashes Glance computes; the image becomes active.
+    mutating func store(data: [UInt8], into id: String, at now: Date) {
+        guard var record = images[id] else { return }
+        let digests = ImageDigests(data: data)
+        record.data = data
+        record.object["size"] = .int(data.count)
+        record.object["virtual_size"] = nil
+        record.object["checksum"] = .string(digests.md5)
+        record.object["os_hash_algo"] = "sha512"
+        record.object["os_hash_value"] = .string(digests.sha512)
+        record.object["status"] = "active"
+        record.object["updated_at"] = .string(SimTime.iso(now))
+        images[id] = record
+    }
+}
