@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "TricircleCore", "TricircleStore", "TricircleJobs", "OpenStackModels", "OpenStackClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -102,8 +103,20 @@ let package = Package(
             name: "TricircleBenchmarks",
             dependencies: [
                 "TricircleCore", "TricircleStore", "TricircleJobs", "TricircleGateway", "RegionSimulator",
-                "OpenStackClient",
+                "OpenStackClient", "TricircleTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict),
+        // Job worker process for the job engine's multi-process tests (started by TricircleJobsTests).
+        .executableTarget(
+            name: "JobWorkerFixture",
+            dependencies: [
+                "TricircleCore", "TricircleStore", "TricircleJobs",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Fixtures/JobWorkerFixture",
             swiftSettings: strict),
         .testTarget(name: "TricircleCoreTests", dependencies: ["TricircleCore"]),
         .testTarget(name: "TricircleStoreTests", dependencies: ["TricircleStore", "TricircleTestSupport"]),

@@ -1,0 +1,28 @@
+import ArgumentParser
+import TricircleCore
+
+/// `tricircle config sample|check`: the configuration file.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Print a sample configuration or check one.",
+        subcommands: [Sample.self, Check.self])
+
+    struct Sample: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print every option with its help and default.")
+        func run() { print(TricircleConfig.sampleFile(), terminator: "") }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate the configuration and print where each value comes from.")
+        @OptionGroup var options: ConfigOptionGroup
+
+        func run() throws {
+            let config = try options.load()
+            for option in TricircleOptions.all {
+                let key = "\(option.section).\(option.name)"
+                let value = option.secret ? "***" : config.values.string(option.section, option.name)
+                print("[\(option.section)] \(option.name) = \(value)    (\(config.values.sources[key] ?? "default"))")
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TricircleCore
+import TricircleGateway
+
+/// `tricircle serve`: every front-end and the job workers in one process, or only some of them.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gateway's API front-ends and job workers.",
+        discussion: """
+            With no configuration it starts on SQLite under ./data. Several processes can share one PostgreSQL
+            database; give each the components it should run, e.g. `--only admin` on API nodes and
+            `--only jobs` on worker nodes.
+            """)
+
+    @OptionGroup var options: ConfigOptionGroup
+
+    @Option(help: "Comma-separated components to run: \(GatewayComponents.names.map(\.0).joined(separator: ", ")). Default: all.")
+    var only: String?
+
+    func run() async throws {
+        let config = try options.load()
+        LoggingSetup.bootstrap(debug: options.debug || config.debug)
+        let logger = Logger(label: "tricircle.serve")
+        var components = GatewayComponents.all
+        if let only {
+            do { components = try GatewayComponents.parse(only) } catch { throw ValidationError(error.message) }
+        }
+        let runtime = try await GatewayRuntime.start(config: config, registry: JobHandlers.registry(), logger: logger)
+        logger.info("tricircle \(TricircleVersion.current) starting",
+                    metadata: ["components": "\(GatewayComponents.names.filter { components.contains($0.1) }.map(\.0))"])
+        do {
+            try await runtime.run(components: components) { name, port in
+                logger.info("listening", metadata: ["api": "\(name)", "address": "\(config.bindHost):\(port)"])
+            }
+        } catch {
+            await runtime.shutdown()
+            throw error
+        }
+        await runtime.shutdown()
+    }
+}
+
+/// The job handlers this build registers (feature code adds its handlers here).
+enum JobHandlers {
+    static func registry() -> JobHandlerRegistry { JobHandlerRegistry() }
+}
+
+import TricircleJobs

@@ -1,0 +1,25 @@
+import Hummingbird
+import Logging
+import OpenStackClient
+import ServiceLifecycle
+
+extension GatewayRuntime {
+    /// The admin API listener: version documents open, everything under /v1.0 behind Keystone and the admin role.
+    func makeAdminApplication(onListening: @escaping @Sendable (String, Int) async -> Void) -> some Service {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        let admin = AdminAPI(
+            store: store, jobs: jobs, regionExists: { [self] in try await self.regionExists($0) },
+            maxBodySize: config.maxBodyBytes,
+            publicURL: nil)
+        admin.addVersionRoutes(to: router)
+        let protected = router.group()
+            .add(middleware: KeystoneAuthMiddleware(validator: keystone, configuration: authConfiguration, cache: tokenCache, errorBody: .admin))
+            .add(middleware: RequireAdminMiddleware(errorBody: .admin))
+        admin.addRoutes(to: protected)
+        return Application(
+            router: router, configuration: listenerConfiguration(port: config.adminPort, name: "admin"),
+            onServerRunning: { channel in await onListening("admin", Self.boundPort(channel)) },
+            logger: Logger(label: "tricircle.admin"))
+    }
+}

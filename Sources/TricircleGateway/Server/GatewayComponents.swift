@@ -1,0 +1,35 @@
+/// The parts of the gateway a `tricircle serve` process runs; several processes may split them.
+public struct GatewayComponents: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    public static let admin = GatewayComponents(rawValue: 1 << 0)
+    public static let jobs = GatewayComponents(rawValue: 1 << 1)
+
+    /// Everything this build can run.
+    public static let all: GatewayComponents = [.admin, .jobs]
+
+    /// Names accepted on the command line, in display order.
+    public static let names: [(String, GatewayComponents)] = [("admin", .admin), ("jobs", .jobs)]
+
+    /// Parses `admin,jobs`; the error names the first unknown entry.
+    public static func parse(_ text: String) throws(ComponentNameError) -> GatewayComponents {
+        var result: GatewayComponents = []
+        for raw in text.split(separator: ",") {
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            guard let match = names.first(where: { $0.0 == name }) else {
+                throw ComponentNameError(message: "unknown component '\(name)'; known: \(names.map(\.0).joined(separator: ", "))")
+            }
+            result.insert(match.1)
+        }
+        return result
+    }
+}
+
+import Foundation
+
+/// A component name `tricircle serve --only` does not know.
+public struct ComponentNameError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

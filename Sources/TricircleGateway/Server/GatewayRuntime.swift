@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import OpenStackClient
+import ServiceLifecycle
+import TricircleCore
+import TricircleJobs
+import TricircleStore
+
+/// Everything one gateway process shares: the store, the one HTTP client, Keystone, the endpoint catalog,
+/// routing and jobs. Built once at start-up; front-ends and workers receive it.
+public final class GatewayRuntime: Sendable {
+    public let config: TricircleConfig
+    public let store: StateStore
+    public let httpClient: HTTPClient
+    public let keystone: KeystoneClient
+    public let endpoints: EndpointResolver
+    public let routing: RoutingService
+    public let pods: PodStore
+    public let jobs: JobEngine
+    public let logger: Logger
+    /// Keystone settings for the auth middleware of every front-end.
+    public let authConfiguration: KeystoneAuthConfiguration
+    /// One validated-token cache shared by every front-end, so a token is checked with Keystone once.
+    public let tokenCache: TokenValidationCache
+
+    /// Opens the store (migrating it when configured or on SQLite) and connects nothing else yet:
+    /// Keystone is asked on first use, so a gateway starts even while Keystone is still coming up.
+    public static func start(config: TricircleConfig, registry: JobHandlerRegistry = JobHandlerRegistry(),
+                             logger: Logger = Logger(label: "tricircle")) async throws -> GatewayRuntime {
+        let store = try await StateStore.open(url: config.databaseURL, maxPoolSize: config.databaseMaxPoolSize,
+                                              logger: Logger(label: "tricircle.store"))
+        if config.autoMigrate || store.backend == .sqlite {
+            try await store.migrate()
+        } else {
+            let applied = try await store.currentVersions().max() ?? 0
+            guard applied >= Migrations.latestVersion else {
+                try? await store.close()
+                throw ConfigError("database schema is at version \(applied), this build needs \(Migrations.latestVersion): run `tricircle db upgrade`")
+            }
+        }
+        logger.info("state store ready", metadata: ["backend": "\(store.backend.rawValue)", "url": "\(store.displayURL)"])
+        return GatewayRuntime(config: config, store: store, registry: registry, logger: logger)
+    }
+
+    init(config: TricircleConfig, store: StateStore, registry: JobHandlerRegistry, logger: Logger) {
+        self.config = config
+        self.store = store
+        self.logger = logger
+        let httpClient = SharedHTTPClient.make()
+        self.httpClient = httpClient
+        let authConfiguration = KeystoneAuthConfiguration(config)
+        self.authConfiguration = authConfiguration
+        self.tokenCache = TokenValidationCache(configuration: authConfiguration)
+        let keystone = KeystoneClient(configuration: authConfiguration.keystone, httpClient: httpClient)
+        self.keystone = keystone
+        let pods = PodStore(store: store)
+        self.pods = pods
+        let endpointStore = EndpointStore(store: store)
+        self.endpoints = EndpointResolver(
+            keystone: keystone, defaultInterface: config.endpointInterface,
+            maxAge: .seconds(config.endpointCacheTime),
+            onRefresh: { templates in
+                // Persist what the catalog said per registered pod, so operators (and other processes) can see it.
+                guard let registered = try? await pods.list() else { return }
+                for pod in registered {
+                    let mine = templates.filter { $0.regionID == pod.regionName }
+                        .map { (serviceType: $0.serviceType, interface: $0.interface, url: $0.urlTemplate) }
+                    try? await endpointStore.replace(podID: pod.podID, with: mine)
+                }
+            })
+        self.routing = RoutingService(
+            store: store, cacheTime: .seconds(config.routingCacheTime), cacheSize: config.routingCacheSize,
+            staleLockSeconds: config.staleLockSeconds)
+        self.jobs = JobEngine(store: store, registry: registry, config: JobEngineConfig(config), logger: Logger(label: "tricircle.jobs"))
+    }
+
+    /// Releases the store and the HTTP client.
+    public func shutdown() async {
+        try? await httpClient.shutdown()
+        try? await store.close()
+    }
+
+    /// Whether a Keystone region exists (a pod's region name must be one).
+    public func regionExists(_ name: String) async throws -> Bool {
+        try await keystone.region(name) != nil
+    }
+
+    /// The services that make up the requested components, ready for a `ServiceGroup`.
+    /// `onListening` is told each front-end's name and bound port (useful with port 0).
+    public func services(
+        components: GatewayComponents,
+        onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+    ) -> [any Service] {
+        var services: [any Service] = []
+        if components.contains(.admin) {
+            services.append(makeAdminApplication(onListening: onListening))
+        }
+        if components.contains(.jobs), config.jobWorkers > 0 {
+            services.append(JobWorkerPool(engine: jobs, workers: config.jobWorkers))
+        }
+        return services
+    }
+
+    /// Runs the components until SIGTERM/SIGINT (graceful) or cancellation.
+    public func run(components: GatewayComponents, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
+        let group = ServiceGroup(configuration: .init(
+            services: services(components: components, onListening: onListening),
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    func listenerConfiguration(port: Int, name: String) -> ApplicationConfiguration {
+        ApplicationConfiguration(address: .hostname(config.bindHost, port: port), serverName: "tricircle-\(name)")
+    }
+
+    static func boundPort(_ channel: any Channel) -> Int { channel.localAddress?.port ?? 0 }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: unit, store (SQLite and PostgreSQL), simulator and gateway tests.
+# Starts a private PostgreSQL (scripts/postgres.sh) unless TRICIRCLE_TEST_POSTGRES_URL is already set,
+# or SKIP_POSTGRES=1 asks for SQLite only. Extra arguments go to `swift test` (e.g. --filter Routing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started_pg=""
+if [ -z "${TRICIRCLE_TEST_POSTGRES_URL:-}" ] && [ -z "${SKIP_POSTGRES:-}" ]; then
+  TRICIRCLE_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
+  export TRICIRCLE_TEST_POSTGRES_URL
+  started_pg=1
+fi
+cleanup() { [ -n "$started_pg" ] && [ -n "${STOP_POSTGRES:-}" ] && bash scripts/postgres.sh stop; true; }
+trap cleanup EXIT
+echo "store tests on: sqlite${TRICIRCLE_TEST_POSTGRES_URL:+ and $TRICIRCLE_TEST_POSTGRES_URL}"
+swift test "$@"
