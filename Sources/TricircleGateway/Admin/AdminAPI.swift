@@ -1,0 +1,75 @@
+import Hummingbird
+import OpenStackModels
+import TricircleCore
+import TricircleJobs
+import TricircleStore
+
+/// The Tricircle-compatible admin API (port 19999): pods, resource routings and jobs under `/v1.0`.
+///
+/// It checks input and answers in Tricircle's fault format; authentication and the admin-role check are
+/// the caller's middleware (mount these routes behind them). Usage:
+/// ```swift
+/// let admin = AdminAPI(store: store, jobs: engine, regionExists: { try await keystone.regionExists($0) })
+/// admin.addVersionRoutes(to: router)               // GET /, GET /v1.0 (no auth needed)
+/// admin.addRoutes(to: router.group().add(middleware: auth).add(middleware: requireAdmin))
+/// ```
+public struct AdminAPI: Sendable {
+    /// The port Tricircle's admin API listened on.
+    public static let defaultPort = 19999
+    /// Largest `limit` a list accepts.
+    public static let maxPageSize = 1000
+
+    let pods: PodStore
+    let routings: RoutingStore
+    let jobs: JobEngine
+    let regionExists: @Sendable (String) async throws -> Bool
+    let maxBodySize: Int
+    let defaultPageSize: Int
+    let publicURL: String?
+
+    /// - Parameters:
+    ///   - store: the state database (pods and routings are read and written through it).
+    ///   - jobs: the job engine behind `/v1.0/jobs`.
+    ///   - regionExists: whether a Keystone region with this id exists (a pod's name must be one).
+    ///   - maxBodySize: request bodies above this many bytes get a 413.
+    ///   - defaultPageSize: rows per page when a list request gives no `limit`.
+    ///   - publicURL: the base URL clients use, for next links; by default the request's own host.
+    public init(
+        store: StateStore, jobs: JobEngine, regionExists: @escaping @Sendable (String) async throws -> Bool,
+        maxBodySize: Int = 64 * 1024, defaultPageSize: Int = 200, publicURL: String? = nil
+    ) {
+        self.pods = PodStore(store: store)
+        self.routings = RoutingStore(store: store)
+        self.jobs = jobs
+        self.regionExists = regionExists
+        self.maxBodySize = max(1024, maxBodySize)
+        self.defaultPageSize = min(max(1, defaultPageSize), Self.maxPageSize)
+        self.publicURL = publicURL
+    }
+
+    /// Adds every `/v1.0` route (pods, routings, jobs). Put authentication and the admin check in front.
+    public func addRoutes<Router: RouterMethods>(to router: Router) {
+        let group = router.group().add(middleware: AdminResponseMiddleware<Router.Context>())
+        addPodRoutes(to: group)
+        addRoutingRoutes(to: group)
+        addJobRoutes(to: group)
+    }
+
+    /// Adds `GET /` and `GET /v1.0`: the version documents, which need no token (as in Tricircle).
+    public func addVersionRoutes<Router: RouterMethods>(to router: Router) {
+        let group = router.group().add(middleware: AdminResponseMiddleware<Router.Context>())
+        group.get("/") { request, _ in
+            AdminJSON.response(APIVersionList(versions: [Self.version(request, base: publicURL)]))
+        }
+        group.get("/v1.0") { request, _ in
+            AdminJSON.response(APIVersionDocument(version: Self.version(request, base: publicURL)))
+        }
+    }
+
+    static func version(_ request: Request, base: String?) -> APIVersion {
+        APIVersion(
+            id: "v1.0", status: "CURRENT", version: "", minVersion: "", updated: "2016-01-01T00:00:00Z",
+            links: [Link(rel: "self", href: AdminPaging.origin(request, base: base) + "/v1.0/")],
+            mediaTypes: [MediaTypeEntry(type: "application/vnd.openstack.tricircle-v1.0+json")])
+    }
+}
