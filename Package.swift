@@ -118,16 +118,6 @@ let package = Package(
             ],
             path: "Tests/Fixtures/JobWorkerFixture",
             swiftSettings: strict),
-        // Job worker process for the job engine's multi-process tests (started by TricircleJobsTests).
-        .executableTarget(
-            name: "JobWorkerFixture",
-            dependencies: [
-                "TricircleCore", "TricircleStore", "TricircleJobs",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Tests/Fixtures/JobWorkerFixture",
-            swiftSettings: strict),
         .testTarget(name: "TricircleCoreTests", dependencies: ["TricircleCore"]),
         .testTarget(name: "TricircleStoreTests", dependencies: ["TricircleStore", "TricircleTestSupport"]),
         .testTarget(name: "TricircleJobsTests", dependencies: ["TricircleJobs", "TricircleStore", "TricircleTestSupport"]),
