@@ -137,10 +137,17 @@ public struct SimulatorError: Error, HTTPResponseError, Sendable {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = HTTPFields()
-        fields[.contentType] = "application/json"
         for (name, value) in headers {
             if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
         }
+        // Glance (webob) answers HTML unless the client asked for JSON.
+        if format == .glance, !(request.headers[.accept] ?? "").contains("json") {
+            fields[.contentType] = "text/html; charset=UTF-8"
+            let line = "\(code) \(HTTPReason.phrase(code))"
+            let html = "<html>\n <head>\n  <title>\(line)</title>\n </head>\n <body>\n  <h1>\(line)</h1>\n  \(message)<br /><br />\n\n\n\n </body>\n</html>"
+            return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+        fields[.contentType] = "application/json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
