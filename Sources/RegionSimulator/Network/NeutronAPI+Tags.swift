@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import OpenStackModels
+
+extension NeutronState {
+    /// Reads or edits the tags of a resource the caller can see; returns the tags after the change.
+    mutating func editTags(
+        collection: String, id: String, caller: NeutronCaller, change: (inout [String]) throws -> Void
+    ) throws -> [String] {
+        func apply<T>(_ item: inout T, _ path: WritableKeyPath<T, [String]>, _ updated: WritableKeyPath<T, String>,
+                      _ revision: WritableKeyPath<T, Int>) throws -> [String] {
+            var tags = item[keyPath: path]
+            try change(&tags)
+            if tags != item[keyPath: path] {
+                item[keyPath: path] = tags
+                item[keyPath: updated] = timestamp
+                item[keyPath: revision] += 1
+            }
+            return tags
+        }
+        switch collection {
+        case "networks":
+            var item = try visibleNetwork(id, caller)
+            let tags = try apply(&item, \.tags, \.updatedAt, \.revisionNumber)
+            networks[id] = item
+            return tags
+        case "subnets":
+            var item = try visibleSubnet(id, caller)
+            let tags = try apply(&item, \.tags, \.updatedAt, \.revisionNumber)
+            subnets[id] = item
+            return tags
+        case "ports":
+            var item = try visiblePort(id, caller)
+            let tags = try apply(&item, \.tags, \.updatedAt, \.revisionNumber)
+            ports[id] = item
+            return tags
+        case "routers":
+            var item = try visibleRouter(id, caller)
+            let tags = try apply(&item, \.tags, \.updatedAt, \.revisionNumber)
+            routers[id] = item
+            return tags
+        case "security-groups":
+            var item = try visibleSecurityGroup(id, caller)
+            let tags = try apply(&item, \.tags, \.updatedAt, \.revisionNumber)
+            securityGroups[id] = item
+            return tags
+        default:
+            var item = try visibleFloatingIP(id, caller)
+            let tags = try apply(&item, \.tags, \.updatedAt, \.revisionNumber)
+            floatingIPs[id] = item
+            return tags
+        }
+    }
+}
+
+extension NeutronAPI {
+    static let taggable = ["networks", "subnets", "ports", "routers", "security-groups", "floatingips"]
+
+    /// The tag extension: `/v2.0/{collection}/{id}/tags[/{tag}]`.
+    func registerTags(on router: Router<BasicRequestContext>) {
+        for collection in Self.taggable {
+            let base = "/v2.0/\(collection)/:id/tags"
+            let resource = collection == "security-groups" ? "security_group" : String(collection.dropLast())
+            @Sendable func tagNotFound(_ tag: String, _ id: String) -> NeutronError {
+                NeutronError(status: 404, type: "TagNotFound", message: "Tag \(tag) could not be found for \(resource) \(id).")
+            }
+            router.get(RouterPath(base)) { request, context in
+                await handle(request) { caller, requestID in
+                    let id = context.parameters.get("id") ?? ""
+                    let tags = try mutate { try $0.editTags(collection: collection, id: id, caller: caller) { _ in } }
+                    return NeutronHTTP.json(["tags": .array(tags.map { .string($0) })], requestID: requestID)
+                }
+            }
+            router.put(RouterPath(base)) { request, context in
+                await handle(request) { caller, requestID in
+                    let id = context.parameters.get("id") ?? ""
+                    let body = try await NeutronHTTP.object(request)
+                    guard let list = body["tags"]?.arrayValue else {
+                        throw NeutronError.httpBadRequest("Invalid input for tags. Reason: body must contain 'tags'.")
+                    }
+                    let wanted = try list.map { value -> String in
+                        guard let tag = value.stringValue, !tag.isEmpty, tag.count <= 255 else {
+                            throw NeutronError.httpBadRequest("Invalid input for tags. Reason: '\(value)' is not a valid tag.")
+                        }
+                        return tag
+                    }
+                    var unique: [String] = []
+                    for tag in wanted where !unique.contains(tag) { unique.append(tag) }
+                    let tags = try mutate { try $0.editTags(collection: collection, id: id, caller: caller) { $0 = unique } }
+                    return NeutronHTTP.json(["tags": .array(tags.map { .string($0) })], requestID: requestID)
+                }
+            }
+            router.delete(RouterPath(base)) { request, context in
+                await handle(request) { caller, requestID in
+                    let id = context.parameters.get("id") ?? ""
+                    _ = try mutate { try $0.editTags(collection: collection, id: id, caller: caller) { $0 = [] } }
+                    return NeutronHTTP.noContent(requestID: requestID)
+                }
+            }
+            router.get(RouterPath(base + "/:tag")) { request, context in
+                await handle(request) { caller, requestID in
+                    let id = context.parameters.get("id") ?? ""
+                    let tag = context.parameters.get("tag") ?? ""
+                    let tags = try mutate { try $0.editTags(collection: collection, id: id, caller: caller) { _ in } }
+                    guard tags.contains(tag) else { throw tagNotFound(tag, id) }
+                    return NeutronHTTP.noContent(requestID: requestID)
+                }
+            }
+            router.put(RouterPath(base + "/:tag")) { request, context in
+                await handle(request) { caller, requestID in
+                    let id = context.parameters.get("id") ?? ""
+                    let tag = context.parameters.get("tag") ?? ""
+                    _ = try mutate {
+                        try $0.editTags(collection: collection, id: id, caller: caller) { if !$0.contains(tag) { $0.append(tag) } }
+                    }
+                    return SimHTTP.empty(status: 201, headers: [("x-openstack-request-id", requestID)])
+                }
+            }
+            router.delete(RouterPath(base + "/:tag")) { request, context in
+                await handle(request) { caller, requestID in
+                    let id = context.parameters.get("id") ?? ""
+                    let tag = context.parameters.get("tag") ?? ""
+                    _ = try mutate {
+                        try $0.editTags(collection: collection, id: id, caller: caller) { tags in
+                            guard tags.contains(tag) else { throw tagNotFound(tag, id) }
+                            tags.removeAll { $0 == tag }
+                        }
+                    }
+                    return NeutronHTTP.noContent(requestID: requestID)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+import Hummingbird
+import OpenStackModels
+
+/// A Neutron resource that list endpoints can filter, sort and page.
+protocol NeutronListable: Codable, Sendable {
+    var id: String { get }
+    var tags: [String] { get }
+    /// Scalar attributes read straight from the struct (fast path); nil sends the lookup to the JSON form.
+    func quickAttribute(_ key: String) -> JSONValue?
+    /// Every attribute name a client may filter or sort on.
+    static var attributeNames: Set<String> { get }
+}
+
+/// `GET` list parameters as Neutron reads them: filters on any attribute, `fields`, `sort_key`/`sort_dir`,
+/// `limit`/`marker`/`page_reverse`, and the tag filters.
+struct NeutronListQuery {
+    var filters: [(key: String, values: [String])] = []
+    var fields: [String] = []
+    var sort: [(key: String, ascending: Bool)] = []
+    var limit: Int?
+    var marker: String?
+    var pageReverse = false
+    var tagsAll: [String] = []
+    var tagsAny: [String] = []
+    var notTagsAll: [String] = []
+    var notTagsAny: [String] = []
+
+    static let reserved: Set<String> = [
+        "fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse", "tags", "tags-any", "not-tags",
+        "not-tags-any",
+    ]
+
+    init(_ request: Request, attributes: Set<String>, extraFilters: Set<String> = []) throws {
+        let parameters = request.uri.queryParameters
+        var grouped: [String: [String]] = [:]
+        var orderedKeys: [String] = []
+        for (key, value) in parameters {
+            let k = String(key)
+            if grouped[k] == nil { orderedKeys.append(k) }
+            grouped[k, default: []].append(String(value))
+        }
+        for key in orderedKeys {
+            let values = grouped[key] ?? []
+            switch key {
+            case "fields": fields.append(contentsOf: values.flatMap { $0.split(separator: ",").map(String.init) })
+            case "sort_key", "sort_dir", "limit", "marker", "page_reverse": continue
+            case "tags": tagsAll = values.flatMap { $0.split(separator: ",").map(String.init) }
+            case "tags-any": tagsAny = values.flatMap { $0.split(separator: ",").map(String.init) }
+            case "not-tags": notTagsAll = values.flatMap { $0.split(separator: ",").map(String.init) }
+            case "not-tags-any": notTagsAny = values.flatMap { $0.split(separator: ",").map(String.init) }
+            default:
+                guard attributes.contains(key) || extraFilters.contains(key) else {
+                    throw NeutronError.httpBadRequest("[\(key)] is invalid attribute for filtering")
+                }
+                filters.append((key, values))
+            }
+        }
+        let sortKeys = grouped["sort_key"] ?? []
+        let sortDirs = grouped["sort_dir"] ?? []
+        if !sortDirs.isEmpty, sortDirs.count != sortKeys.count {
+            throw NeutronError.httpBadRequest("The number of sort_keys and sort_dirs must be same")
+        }
+        for (index, key) in sortKeys.enumerated() {
+            guard attributes.contains(key) else {
+                throw NeutronError.httpBadRequest("[\(key)] is invalid attribute for sort_keys")
+            }
+            let dir = index < sortDirs.count ? sortDirs[index].lowercased() : "asc"
+            guard dir == "asc" || dir == "desc" else {
+                throw NeutronError.httpBadRequest("[\(dir)] is invalid value for sort_dirs, valid value is 'asc' and 'desc'")
+            }
+            sort.append((key, dir == "asc"))
+        }
+        if let text = grouped["limit"]?.last {
+            guard let value = Int(text), value >= 0 else {
+                throw NeutronError.httpBadRequest("Limit must be an integer 0 or greater and not '\(text)'")
+            }
+            limit = value == 0 ? nil : value
+        }
+        marker = grouped["marker"]?.last
+        if let text = grouped["page_reverse"]?.last?.lowercased() { pageReverse = text == "true" || text == "1" }
+    }
+
+    /// True when `value` (a JSON attribute) matches one of the filter strings.
+    static func matches(_ value: JSONValue, _ wanted: [String]) -> Bool {
+        wanted.contains { matches(value, $0) }
+    }
+
+    static func matches(_ value: JSONValue, _ wanted: String) -> Bool {
+        switch value {
+        case .string(let s): return s == wanted
+        case .bool(let b):
+            switch wanted.lowercased() {
+            case "true", "1", "t", "yes", "y", "on": return b
+            case "false", "0", "f", "no", "n", "off": return !b
+            default: return false
+            }
+        case .number(let d): return Double(wanted) == d
+        case .null: return wanted.isEmpty || wanted == "None" || wanted == "null"
+        case .array(let items): return items.contains { matches($0, wanted) }
+        case .object: return false
+        }
+    }
+
+    /// Ordering of attribute values: null first, then booleans, numbers, strings.
+    static func less(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        func rank(_ v: JSONValue) -> Int {
+            switch v {
+            case .null: 0
+            case .bool: 1
+            case .number: 2
+            case .string: 3
+            case .array: 4
+            case .object: 5
+            }
+        }
+        switch (a, b) {
+        case (.bool(let x), .bool(let y)): return !x && y
+        case (.number(let x), .number(let y)): return x < y
+        case (.string(let x), .string(let y)): return x < y
+        default: return rank(a) < rank(b)
+        }
+    }
+}
+
+/// An item with its JSON form computed at most once.
+struct NeutronListEntry<T: NeutronListable> {
+    var item: T
+    var json: [String: JSONValue]?
+
+    init(_ item: T) { self.item = item }
+
+    mutating func attribute(_ key: String) -> JSONValue {
+        if let quick = item.quickAttribute(key) { return quick }
+        if json == nil { json = (try? JSONValue(encoding: item))?.objectValue ?? [:] }
+        return json?[key] ?? .null
+    }
+}
+
+enum NeutronList {
+    /// Filters, sorts and pages `items` (already in creation order) and renders the collection body.
+    static func respond<T: NeutronListable>(
+        _ items: [T], query: NeutronListQuery, collection: String, request: Request,
+        extraFilter: ((inout NeutronListEntry<T>, String, [String]) -> Bool?)? = nil,
+        notFound: (String) -> NeutronError, requestID: String
+    ) throws -> Response {
+        var entries: [NeutronListEntry<T>] = []
+        entries.reserveCapacity(items.count)
+        for item in items {
+            if !query.tagsAll.isEmpty, !query.tagsAll.allSatisfy(item.tags.contains) { continue }
+            if !query.tagsAny.isEmpty, !query.tagsAny.contains(where: item.tags.contains) { continue }
+            if !query.notTagsAll.isEmpty, query.notTagsAll.allSatisfy(item.tags.contains) { continue }
+            if !query.notTagsAny.isEmpty, query.notTagsAny.contains(where: item.tags.contains) { continue }
+            var entry = NeutronListEntry(item)
+            var keep = true
+            for (key, values) in query.filters {
+                if let special = extraFilter?(&entry, key, values) {
+                    if !special { keep = false; break }
+                    continue
+                }
+                if !NeutronListQuery.matches(entry.attribute(key), values) { keep = false; break }
+            }
+            if keep { entries.append(entry) }
+        }
+        // Neutron sorts by the requested keys with id as the tie-breaker; paging without keys sorts by id.
+        var sortKeys = query.sort
+        if !sortKeys.isEmpty || query.limit != nil || query.marker != nil {
+            if !sortKeys.contains(where: { $0.key == "id" }) { sortKeys.append(("id", sortKeys.first?.ascending ?? true)) }
+            var keyed: [(values: [JSONValue], entry: NeutronListEntry<T>)] = []
+            keyed.reserveCapacity(entries.count)
+            for var entry in entries {
+                let values = sortKeys.map { entry.attribute($0.key) }
+                keyed.append((values, entry))
+            }
+            keyed.sort { a, b in
+                for (index, key) in sortKeys.enumerated() {
+                    let x = a.values[index], y = b.values[index]
+                    if x == y { continue }
+                    return key.ascending ? NeutronListQuery.less(x, y) : NeutronListQuery.less(y, x)
+                }
+                return false
+            }
+            entries = keyed.map(\.entry)
+        }
+        var page = entries[...]
+        if let marker = query.marker {
+            guard let index = entries.firstIndex(where: { $0.item.id == marker }) else { throw notFound(marker) }
+            page = query.pageReverse ? entries[..<index] : entries[(index + 1)...]
+        } else if query.pageReverse {
+            page = entries[...]
+        }
+        if let limit = query.limit {
+            page = query.pageReverse ? page.suffix(limit) : page.prefix(limit)
+        }
+        let pageEntries = Array(page)
+        var links: [Link] = []
+        if let limit = query.limit {
+            if !(pageEntries.count < limit && !query.pageReverse), let last = pageEntries.last {
+                links.append(Link(rel: "next", href: pageHref(request, marker: last.item.id, reverse: false)))
+            }
+            if !(pageEntries.count < limit && query.pageReverse), let first = pageEntries.first {
+                links.append(Link(rel: "previous", href: pageHref(request, marker: first.item.id, reverse: true)))
+            }
+        }
+        if query.fields.isEmpty {
+            return try NeutronHTTP.encoded(
+                CollectionBody(key: collection, items: pageEntries.map(\.item), links: links), requestID: requestID)
+        }
+        var objects: [JSONValue] = []
+        objects.reserveCapacity(pageEntries.count)
+        for var entry in pageEntries {
+            var object: [String: JSONValue] = [:]
+            for field in query.fields where T.attributeNames.contains(field) { object[field] = entry.attribute(field) }
+            objects.append(.object(object))
+        }
+        var body: [String: JSONValue] = [collection: .array(objects)]
+        if !links.isEmpty {
+            body[collection + "_links"] = .array(links.map { .object(["rel": .string($0.rel), "href": .string($0.href)]) })
+        }
+        return NeutronHTTP.json(.object(body), requestID: requestID)
+    }
+
+    /// A next/previous link: the request's own query with `marker` (and `page_reverse`) replaced.
+    static func pageHref(_ request: Request, marker: String, reverse: Bool) -> String {
+        var parts: [String] = []
+        for (key, value) in request.uri.queryParameters where key != "marker" && key != "page_reverse" {
+            parts.append("\(key)=\(escape(String(value)))")
+        }
+        parts.append("marker=\(marker)")
+        if reverse { parts.append("page_reverse=True") }
+        return SimHTTP.baseURL(request) + request.uri.path + "?" + parts.joined(separator: "&")
+    }
+
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+#")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// Projects a single resource onto `fields` when the request names any.
+    static func single<T: NeutronListable>(_ item: T, key: String, request: Request, requestID: String, status: Int = 200) throws -> Response {
+        let fields = request.uri.queryParameters.getAll("fields").flatMap { $0.split(separator: ",").map(String.init) }
+        if fields.isEmpty {
+            return try NeutronHTTP.encoded(SingleBody(key: key, item: item), status: status, requestID: requestID)
+        }
+        var entry = NeutronListEntry(item)
+        var object: [String: JSONValue] = [:]
+        for field in fields where T.attributeNames.contains(field) { object[field] = entry.attribute(field) }
+        return NeutronHTTP.json(.object([key: .object(object)]), status: status, requestID: requestID)
+    }
+}
+
+/// `{"<key>": [...], "<key>_links": [...]}` without building JSON values.
+struct CollectionBody<T: Encodable>: Encodable {
+    var key: String
+    var items: [T]
+    var links: [Link]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: DynamicKey.self)
+        try container.encode(items, forKey: DynamicKey(key))
+        if !links.isEmpty { try container.encode(links, forKey: DynamicKey(key + "_links")) }
+    }
+}
+
+/// `{"<key>": {...}}`.
+struct SingleBody<T: Encodable>: Encodable {
+    var key: String
+    var item: T
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: DynamicKey.self)
+        try container.encode(item, forKey: DynamicKey(key))
+    }
+}
+
+struct DynamicKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ value: String) { stringValue = value }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
