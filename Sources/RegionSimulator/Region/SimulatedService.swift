@@ -30,14 +30,16 @@ public struct SimulatedRegionContext: Sendable {
     /// Base status-transition delay (BUILD -> ACTIVE, creating -> available ...) before fault scaling.
     public var transitionDelay: Duration
     /// Keystone's public URL (".../v3"), announced in `WWW-Authenticate` on 401s; empty when unknown.
-    public var identityURL: String
+    public var identityURL: String { identityURLProvider() }
+    /// Resolves `identityURL` late (ephemeral ports are known only once Keystone listens).
+    public var identityURLProvider: @Sendable () -> String
 
     public init(
         regionName: String, availabilityZone: String, identity: SimulatedIdentity,
         faults: FaultInjector = FaultInjector(), now: @escaping @Sendable () -> Date = { Date() },
-        transitionDelay: Duration = .milliseconds(200), identityURL: String = ""
+        transitionDelay: Duration = .milliseconds(200), identityURL: @escaping @Sendable () -> String = { "" }
     ) {
-        self.identityURL = identityURL
+        self.identityURLProvider = identityURL
         self.regionName = regionName
         self.availabilityZone = availabilityZone
         self.identity = identity
