@@ -8,7 +8,6 @@ extension SimulatedIdentity {
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/") { request, _ in self.versionList(request) }
         router.get("/v3") { request, _ in self.versionDocument(request) }
-        router.get("/v3/") { request, _ in self.versionDocument(request) }
 
         // Tokens (SimulatedIdentity+TokenRoutes.swift)
         router.post("/v3/auth/tokens") { request, _ in try await self.issueTokenRoute(request) }

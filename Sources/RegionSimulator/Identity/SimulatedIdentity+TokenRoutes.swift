@@ -71,7 +71,7 @@ extension SimulatedIdentity {
         guard !caller.projectID.isEmpty || caller.domainID != nil else {
             throw Self.keystoneError(403, "The service catalog is empty.", request: request)
         }
-        let catalog = state.withLock { Self.catalog(in: $0) }
+        let catalog = state.withLock { Self.catalog(in: $0, projectID: caller.projectID, userID: caller.userID) }
         return Self.json(CatalogResponse(catalog: catalog, links: Self.collectionLinks(request, path: "/v3/auth/catalog")))
     }
 
@@ -165,18 +165,21 @@ extension SimulatedIdentity {
                 body.roles = token.roles.map { name in
                     TokenRole(id: state.roles.values.first { $0.name == name }?.id ?? name, name: name)
                 }
-                if includeCatalog { body.catalog = Self.catalog(in: state) }
+                if includeCatalog { body.catalog = Self.catalog(in: state, projectID: token.projectID, userID: token.userID) }
             }
             return TokenResponse(token: body)
         }
     }
 
     /// One entry per service that has endpoints, every region and interface, sorted for stable output.
-    static func catalog(in state: IdentityState) -> [CatalogEntry] {
+    /// As Keystone does, `$(project_id)s`-style templates are filled with the token's project and user, and
+    /// endpoints whose template cannot be filled are left out.
+    static func catalog(in state: IdentityState, projectID: String, userID: String) -> [CatalogEntry] {
         var byService: [String: [CatalogEndpoint]] = [:]
         for endpoint in state.endpoints.values where endpoint.enabled {
+            guard let url = fillTemplate(endpoint.url, projectID: projectID, userID: userID) else { continue }
             byService[endpoint.serviceID, default: []].append(
-                CatalogEndpoint(id: endpoint.id, interface: endpoint.interface, regionID: endpoint.regionID, url: endpoint.url))
+                CatalogEndpoint(id: endpoint.id, interface: endpoint.interface, regionID: endpoint.regionID, url: url))
         }
         return byService.compactMap { serviceID, endpoints -> CatalogEntry? in
             guard let service = state.services[serviceID], service.enabled else { return nil }
@@ -184,5 +187,19 @@ extension SimulatedIdentity {
             return CatalogEntry(id: service.id, type: service.type, name: service.name, endpoints: sorted)
         }
         .sorted { ($0.type, $0.name ?? "") < ($1.type, $1.name ?? "") }
+    }
+
+    static func fillTemplate(_ url: String, projectID: String, userID: String) -> String? {
+        guard url.contains("(") else { return url }
+        var filled = url
+        for (names, value) in [(["project_id", "tenant_id"], projectID), (["user_id"], userID)] {
+            for name in names {
+                for placeholder in ["$(\(name))s", "%(\(name))s"] where filled.contains(placeholder) {
+                    if value.isEmpty { return nil }
+                    filled = filled.replacingOccurrences(of: placeholder, with: value)
+                }
+            }
+        }
+        return filled
     }
 }
