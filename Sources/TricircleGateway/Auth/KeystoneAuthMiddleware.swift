@@ -50,7 +50,7 @@ public struct KeystoneAuthMiddleware<Context: AuthenticatedRequestContext>: Rout
         case .none:
             let validated: ValidatedToken?
             do {
-                validated = try await validator.validate(userToken: token)
+                validated = try await cache.validateOnce(token, with: validator)
             } catch {
                 context.logger.error("token validation failed, Keystone unavailable: \(error)")
                 return format.response(.serviceUnavailable, "The server is currently unavailable. Please try again at a later time.")

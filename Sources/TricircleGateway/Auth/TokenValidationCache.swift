@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import OpenStackClient
 import Synchronization
 
 /// Validated tokens (and recently refused ones) kept in memory, bounded, least recently used evicted.
@@ -14,6 +15,8 @@ public final class TokenValidationCache: Sendable {
     }
 
     let accepted: Mutex<LRUCache<TokenDigest, Entry>>
+    /// Validations under way, so concurrent first requests with one token ask Keystone once.
+    let pending = Mutex<[TokenDigest: Task<ValidatedToken?, any Error>]>([:])
     let refused: Mutex<LRUCache<TokenDigest, Entry>>
     /// Longest an entry is trusted.
     public let ttl: Duration
@@ -53,6 +56,21 @@ public final class TokenValidationCache: Sendable {
         let until = now.addingTimeInterval(ttl.seconds)
         guard until > now else { return }
         refused.withLock { $0.set(TokenDigest(token), .invalid(until: until)) }
+    }
+
+    /// Asks `validator` about a token, joining a validation of the same token already under way.
+    func validateOnce(_ token: String, with validator: any KeystoneTokenValidating) async throws -> ValidatedToken? {
+        let key = TokenDigest(token)
+        let (task, started) = pending.withLock { pending -> (Task<ValidatedToken?, any Error>, Bool) in
+            if let running = pending[key] { return (running, false) }
+            let task = Task { try await validator.validate(userToken: token) }
+            pending[key] = task
+            return (task, true)
+        }
+        defer {
+            if started { _ = pending.withLock { $0.removeValue(forKey: key) } }
+        }
+        return try await task.value
     }
 
     /// Forgets a token (e.g. after the gateway itself revoked it).
