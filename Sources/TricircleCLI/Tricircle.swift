@@ -8,7 +8,7 @@ struct Tricircle: AsyncParsableCommand {
         abstract: "One OpenStack endpoint over many OpenStack regions.",
         version: TricircleVersion.current,
         subcommands: [
-            ServeCommand.self, DBCommand.self, ConfigCommand.self,
+            ServeCommand.self, DBCommand.self, SandboxCommand.self, SimCommand.self, ConfigCommand.self,
         ])
 }
 

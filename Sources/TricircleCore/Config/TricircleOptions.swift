@@ -31,7 +31,7 @@ public enum TricircleOptions {
         .init("keystone_authtoken", "token_cache_size", .integer(0...10_000_000), default: "10000", help: "Most validated tokens kept in memory."),
         .init("keystone_authtoken", "http_request_timeout", .number(0.1...600), default: "10", help: "Seconds to wait for Keystone."),
         // [client]: how the gateway talks to pods
-        .init("client", "top_region_name", .string, default: "RegionOne", help: "Keystone region of the top (the gateway's own endpoints and the home image service)."),
+        .init("client", "top_region_name", .string, default: "CentralRegion", help: "Keystone region of the top (the gateway's own endpoints and the home image service)."),
         .init("client", "interface", .choice(["public", "internal", "admin"]), default: "public", help: "Catalog interface used for pod endpoints."),
         .init("client", "pod_timeout", .number(0.1...3600), default: "30", help: "Seconds to wait for a pod on a routed call."),
         .init("client", "list_timeout", .number(0.1...600), default: "5", help: "Seconds each pod has to answer its part of a merged list."),

@@ -1,0 +1,187 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import OpenStackClient
+import OpenStackModels
+import RegionSimulator
+import TricircleCore
+import TricircleGateway
+import TricircleStore
+
+/// `tricircle sandbox`: simulated Keystone and regions plus the gateway on SQLite, ready for the openstack CLI.
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run the gateway over simulated regions (Keystone, CentralRegion, RegionOne/az1, RegionTwo/az2).")
+
+    @Option(help: "Directory for the sandbox's database, openrc and clouds.yaml.")
+    var stateDir: String = "./data/sandbox"
+
+    @Option(help: "Simulated Keystone's port; the simulated services take the ports after it.")
+    var keystonePort: Int = 15000
+
+    @Option(help: "The gateway's admin API port.")
+    var adminPort: Int = 19999
+
+    @Flag(help: "Keep the gateway database of an earlier sandbox run (by default each run starts clean).")
+    var keepState = false
+
+    @Flag(name: .long, help: "Log at debug level.")
+    var debug = false
+
+    static let topRegion = "CentralRegion"
+    static let bottomRegions = [("RegionOne", "az1"), ("RegionTwo", "az2")]
+
+    func run() async throws {
+        LoggingSetup.bootstrap(debug: debug)
+        let logger = Logger(label: "tricircle.sandbox")
+        let stateDir = (self.stateDir as NSString).standardizingPath
+        try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
+        let databasePath = stateDir + "/tricircle.sqlite"
+        if !keepState {
+            // The simulated regions live in memory, so routings from an earlier run would point at nothing.
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
+        }
+
+        var regions = [SimulatedCloudConfiguration.Region(name: Self.topRegion, availabilityZone: "central", services: [.image])]
+        regions += Self.bottomRegions.map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
+        let cloud = SimulatedCloud(configuration: SimulatedCloudConfiguration(regions: regions, basePort: keystonePort))
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await cloud.run() }
+            try await cloud.waitUntilReady()
+
+            let config = try TricircleConfig.load(files: [], environment: [:], overrides: [
+                "DEFAULT.state_path": stateDir,
+                "DEFAULT.bind_host": "127.0.0.1",
+                "DEFAULT.debug": debug ? "true" : "false",
+                "database.connection": "sqlite://" + databasePath,
+                "gateway.admin_port": "\(adminPort)",
+                "keystone_authtoken.auth_url": cloud.identityURL,
+                "client.top_region_name": Self.topRegion,
+            ])
+            let runtime = try await GatewayRuntime.start(config: config, registry: JobHandlers.registry(), logger: logger)
+            let listening = AsyncStream<(String, Int)>.makeStream()
+            group.addTask {
+                try await runtime.run(components: .all) { name, port in listening.continuation.yield((name, port)) }
+            }
+            var ports: [String: Int] = [:]
+            for await (name, port) in listening.stream {
+                ports[name] = port
+                if ports["admin"] != nil { break }
+            }
+            let adminURL = "http://127.0.0.1:\(ports["admin"] ?? adminPort)"
+
+            try await registerPods(runtime.pods)
+            cloud.identity.setEndpoint(region: Self.topRegion, serviceType: "tricircle", serviceName: "tricircle", url: adminURL + "/v1.0")
+            let image = try await seedImage(cloud: cloud, http: runtime.httpClient)
+            try writeClientFiles(stateDir: stateDir, keystoneURL: cloud.identityURL)
+
+            print("""
+
+                Tricircle sandbox is running.
+                  Keystone (simulated):   \(cloud.identityURL)   users admin/secret, demo/demopass, alt_demo/altpass
+                  Gateway admin API:      \(adminURL)/v1.0   (tricircle pod list, routing list, job list)
+                  Gateway state:          sqlite://\(databasePath)
+                  Top region:             \(Self.topRegion) (home image service, image "\(image)")
+                """)
+            for (region, az) in Self.bottomRegions {
+                let services = (cloud.endpoints()[region] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)" }
+                print("  Pod \(region) (AZ \(az)):  \(services.joined(separator: ", "))")
+            }
+            print("""
+                  Fault injection:        PUT \(cloud.controlURL)/sim/faults/<region>/<service>
+
+                Use it:
+                  source \(stateDir)/openrc        (or OS_CLOUD=tricircle-sandbox with \(stateDir)/clouds.yaml)
+                  openstack region list; openstack endpoint list; tricircle pod list
+                The gateway's Compute/Block Storage/Networking front-ends are not built yet; the catalog lists
+                the simulated regions' own endpoints (OS_REGION_NAME=RegionOne talks to that region directly).
+                Ctrl-C stops everything.
+                """)
+            try await waitForTermination()
+            print("stopping")
+            group.cancelAll()
+        }
+    }
+
+    /// Registers the top pod and one pod per bottom region; a restart with --keep-state finds them already there.
+    func registerPods(_ pods: PodStore) async throws {
+        let existing = Set(try await pods.list().map(\.regionName))
+        if !existing.contains(Self.topRegion) {
+            _ = try await pods.create(regionName: Self.topRegion, azName: "")
+        }
+        for (region, az) in Self.bottomRegions where !existing.contains(region) {
+            _ = try await pods.create(regionName: region, azName: az, podAZName: az)
+        }
+    }
+
+    /// Uploads a small public image to the top region's image service and returns its name.
+    func seedImage(cloud: SimulatedCloud, http: HTTPClient) async throws -> String {
+        let name = "cirros-sandbox"
+        guard let glance = cloud.endpoint(region: Self.topRegion, service: .image) else { return "(none)" }
+        let keystone = KeystoneClient(
+            configuration: KeystoneClientConfiguration(authURL: cloud.identityURL, username: "admin", password: "secret", projectName: "admin"),
+            httpClient: http)
+        let token = try await keystone.serviceToken().id
+        var create = HTTPClientRequest(url: glance + "/v2/images")
+        create.method = .POST
+        create.headers.add(name: "X-Auth-Token", value: token)
+        create.headers.add(name: "Content-Type", value: "application/json")
+        create.body = .bytes(ByteBuffer(string: #"{"name": "\#(name)", "disk_format": "qcow2", "container_format": "bare", "visibility": "public"}"#))
+        let created = try await http.execute(create, timeout: .seconds(10))
+        let body = try await created.body.collect(upTo: 1 << 20)
+        guard created.status.code < 300,
+              case .object(let fields) = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: body)),
+              case .string(let id) = fields["id"]
+        else { throw ValidationError("seeding the sandbox image failed: \(created.status) \(String(buffer: body))") }
+        var upload = HTTPClientRequest(url: glance + "/v2/images/\(id)/file")
+        upload.method = .PUT
+        upload.headers.add(name: "X-Auth-Token", value: token)
+        upload.headers.add(name: "Content-Type", value: "application/octet-stream")
+        // 256 KiB of a repeating pattern: small, but enough to exercise streamed copies and checksums.
+        var data = ByteBuffer()
+        for i in 0..<(256 * 1024) { data.writeInteger(UInt8(truncatingIfNeeded: i &* 31 &+ 7)) }
+        upload.body = .bytes(data)
+        let uploaded = try await http.execute(upload, timeout: .seconds(10))
+        _ = try await uploaded.body.collect(upTo: 1 << 20)
+        guard uploaded.status.code < 300 else { throw ValidationError("uploading the sandbox image failed: \(uploaded.status)") }
+        return name
+    }
+
+    /// Writes `openrc` (admin) and `clouds.yaml` (admin and demo) for the real OpenStack clients.
+    func writeClientFiles(stateDir: String, keystoneURL: String) throws {
+        let openrc = """
+            # tricircle sandbox: source me, then use the openstack CLI
+            export OS_AUTH_URL=\(keystoneURL)
+            export OS_IDENTITY_API_VERSION=3
+            export OS_USERNAME=admin
+            export OS_PASSWORD=secret
+            export OS_PROJECT_NAME=admin
+            export OS_USER_DOMAIN_NAME=Default
+            export OS_PROJECT_DOMAIN_NAME=Default
+            export OS_REGION_NAME=\(Self.topRegion)
+            export TRICIRCLE_ADMIN_URL=http://127.0.0.1:\(adminPort)
+
+            """
+        let clouds = """
+            clouds:
+              tricircle-sandbox:
+                auth: {auth_url: "\(keystoneURL)", username: admin, password: secret, project_name: admin,
+                       user_domain_name: Default, project_domain_name: Default}
+                region_name: \(Self.topRegion)
+                identity_api_version: 3
+              tricircle-sandbox-demo:
+                auth: {auth_url: "\(keystoneURL)", username: demo, password: demopass, project_name: demo,
+                       user_domain_name: Default, project_domain_name: Default}
+                region_name: \(Self.topRegion)
+                identity_api_version: 3
+
+            """
+        try clouds.write(toFile: stateDir + "/clouds.yaml", atomically: true, encoding: .utf8)
+        // openrc last: scripts wait for it as the sign that the sandbox is ready.
+        try openrc.write(toFile: stateDir + "/openrc", atomically: true, encoding: .utf8)
+    }
+}
