@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import TricircleCore
 
 /// Wraps every admin route: turns any thrown error into the admin fault format (so a 400 from validation,
@@ -14,7 +15,9 @@ struct AdminResponseMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let adminError = AdminError.from(error)
             if adminError.status.code >= 500 {
-                context.logger.error("admin API \(request.method) \(request.uri.path) failed: \(String(reflecting: error))")
+                // Unexpected failures in full; expected ones (bad input, conflicts) are the client's business.
+                let level: Logger.Level = error is AdminError ? .warning : .error
+                context.logger.log(level: level, "admin API \(request.method) \(request.uri.path): \(String(reflecting: error))")
             }
             response = AdminJSON.response(adminError.fault, status: adminError.status)
         }
