@@ -14,8 +14,9 @@ extension JobEngine {
 
     /// Claims the oldest due job of a type this process handles, or nil when none is due.
     /// `worker` names the claimer in `lease_owner` (a per-claim token is appended, so a lease is never
-    /// confused with an earlier one of the same worker).
-    func claim(worker: String) async throws -> Job? {
+    /// confused with an earlier one of the same worker). SPI for benchmarks; workers call it internally.
+    @_spi(Benchmarks)
+    public func claim(worker: String) async throws -> Job? {
         let types = registry.schemas().map(\.type)
         guard !types.isEmpty else { return nil }
         for _ in 0..<8 {
@@ -37,7 +38,7 @@ extension JobEngine {
         // session at a time in this process, so the select-then-update below cannot interleave.
         let lock = store.backend == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         do {
-            return try await store.transaction { db -> ClaimStep in
+            return try await transaction { db -> ClaimStep in
                 // Due: queued or retrying with next_run_at passed, or running with its lease expired (a
                 // running row's next_run_at is its lease expiry). Skip a resource that has a running row.
                 guard let row = try await db.raw("""
@@ -167,7 +168,7 @@ extension JobEngine {
         let finalError = errorText
         var counted = outcome
         do {
-            counted = try await store.transaction { db -> String in
+            counted = try await transaction { db -> String in
                 var loggedOutcome = outcome
                 var loggedError = finalError
                 if try await db.raw(finalUpdate).all().isEmpty {

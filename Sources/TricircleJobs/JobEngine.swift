@@ -26,6 +26,14 @@ public final class JobEngine: Sendable {
         self.logger = logger
     }
 
+    /// `store.transaction`, out of reach of our caller's cancellation: a cancelled task's statements are
+    /// skipped (SQLite runs them on a cancellable thread pool), ROLLBACK included, which would leave the
+    /// session inside a transaction. Our transactions are short, so finishing them is cheap.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let store = store
+        return try await Task { try await store.transaction(body) }.value
+    }
+
     // MARK: Submitting
 
     /// Queues a job for `resource`, validated against the type's schema.
@@ -46,7 +54,7 @@ public final class JobEngine: Sendable {
         if let db {
             job = try await insert(db)
         } else {
-            job = try await store.transaction(insert)
+            job = try await transaction(insert)
         }
         doorbell.fire()
         return job
@@ -184,7 +192,7 @@ public final class JobEngine: Sendable {
     }
 
     private func redoOnce(_ id: String) async throws -> Job {
-        let job = try await store.transaction { db -> Job in
+        let job = try await transaction { db -> Job in
             let job = try await Self.fetch(id, on: db)
             let now = Timestamp.now()
             switch job.status {
@@ -212,7 +220,7 @@ public final class JobEngine: Sendable {
 
     /// Deletes a job that is not running, with its run log. Running: `JobError.running`.
     public func delete(_ id: String) async throws {
-        try await store.transaction { db in
+        try await transaction { db in
             _ = try await Self.fetch(id, on: db)
             let deleted = try await db.raw("DELETE FROM jobs WHERE id = \(bind: id) AND status <> 'running' RETURNING id").all()
             guard !deleted.isEmpty else { throw JobError.running(id) }
@@ -224,7 +232,7 @@ public final class JobEngine: Sendable {
     @discardableResult
     public func prune(olderThan seconds: Double) async throws -> Int {
         let cutoff = Timestamp.after(-seconds, from: Date())
-        return try await store.transaction { db in
+        return try await transaction { db in
             let removed = try await db.raw("""
                 DELETE FROM jobs WHERE status = 'success' AND finished_at < \(bind: cutoff) RETURNING id
                 """).all().count

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TricircleCore
 
 /// Runs `workers` job workers until the surrounding task is cancelled (or, in a ServiceGroup, until
@@ -64,6 +65,8 @@ struct JobWorker: Sendable {
         var failures = 0
         while !Task.isCancelled {
             let job: Job?
+            // The lease is counted from before the claim was sent: a conservative local deadline.
+            let claimSent = ContinuousClock.now
             do {
                 job = try await engine.claim(worker: name)
                 failures = 0
@@ -75,7 +78,7 @@ struct JobWorker: Sendable {
                 continue
             }
             if let job {
-                await runShielded(job)
+                await runShielded(job, leaseFrom: claimSent)
             } else {
                 await engine.doorbell.wait(upTo: engine.config.pollInterval)
             }
@@ -84,11 +87,11 @@ struct JobWorker: Sendable {
 
     /// Runs the job in a task that does not inherit our cancellation, so a stopping worker can give the job
     /// a grace period instead of abandoning it mid-step; we always wait for that task before returning.
-    private func runShielded(_ job: Job) async {
+    private func runShielded(_ job: Job, leaseFrom claimSent: ContinuousClock.Instant) async {
         let stopping = Waiters(sticky: true)
         let engine = engine
         let name = name
-        let execution = Task { await engine.execute(job, worker: name, stopping: stopping) }
+        let execution = Task { await engine.execute(job, worker: name, leaseFrom: claimSent, stopping: stopping) }
         await withTaskCancellationHandler {
             await execution.value
         } onCancel: {
@@ -105,7 +108,7 @@ extension JobEngine {
     }
 
     /// Runs a claimed job: the handler, a lease renewer and a shutdown watch side by side.
-    func execute(_ job: Job, worker: String, stopping: Waiters) async {
+    func execute(_ job: Job, worker: String, leaseFrom claimSent: ContinuousClock.Instant, stopping: Waiters) async {
         let clock = ContinuousClock()
         let started = clock.now
         var jobLogger = logger
@@ -125,7 +128,10 @@ extension JobEngine {
             guard try await self.renew(job, progress: progress) else { throw JobError.leaseLost(job.id) }
         }
         let payload = Data(((try? JobRows.key(of: job.resource)) ?? "{}").utf8)
-        let renewEvery = config.leaseSeconds / 3
+        let leaseSeconds = config.leaseSeconds
+        let renewEvery = leaseSeconds / 3
+        let margin = min(1, leaseSeconds / 10)
+        let leaseDeadline = LeaseDeadline(claimSent + .seconds(leaseSeconds))
         let grace = config.shutdownGraceSeconds
 
         var handlerResult: Result<Void, any Error>?
@@ -142,12 +148,23 @@ extension JobEngine {
             group.addTask {
                 while true {
                     do { try await Task.sleep(for: .seconds(renewEvery)) } catch { return nil }
+                    let sent = ContinuousClock.now
                     do {
                         if try await !self.renew(job) { return .leaseLost }
+                        leaseDeadline.extend(to: sent + .seconds(leaseSeconds))
                     } catch {
-                        // A database hiccup: try again next period; the lease outlives two missed renewals.
+                        // A database hiccup: try again next period; the watchdog stops the run if it lasts.
                         log.warning("renewing a job lease failed", metadata: ["error": "\(String(reflecting: error))"])
                     }
+                }
+            }
+            // Watchdog: if renewals stall (database slow, pool exhausted) the lease may expire and another
+            // worker take over; stop our run just before that can happen instead of running alongside it.
+            group.addTask {
+                while true {
+                    let stopAt = leaseDeadline.value - .seconds(margin)
+                    if ContinuousClock.now >= stopAt { return .leaseLost }
+                    do { try await Task.sleep(until: stopAt, clock: .continuous) } catch { return nil }
                 }
             }
             group.addTask {
@@ -179,15 +196,24 @@ extension JobEngine {
         case (_, .graceOver?):
             log.info("job handed back at shutdown", metadata: ["worker": "\(worker)"])
             ending = .handBack
+        case (_, .leaseLost?), (nil, _):
+            log.warning("job run stopped: lease lost or about to expire", metadata: ["worker": "\(worker)"])
+            ending = .failure(JobError.leaseLost(job.id))
         case (.failure(let error)?, _):
             log.warning("job run failed", metadata: ["attempt": "\(job.attempts)", "error": "\(error)"])
             ending = .failure(error)
-        case (nil, _):
-            ending = .failure(JobError.leaseLost(job.id))
         }
         // After a lost lease `finish` finds another owner and only logs the run.
         await finish(job, ending: ending, worker: worker, seconds: seconds)
     }
+}
+
+/// When our lease ends by the local clock, counted from before the claim or renewal was sent.
+final class LeaseDeadline: Sendable {
+    private let deadline: Mutex<ContinuousClock.Instant>
+    init(_ initial: ContinuousClock.Instant) { deadline = Mutex(initial) }
+    var value: ContinuousClock.Instant { deadline.withLock { $0 } }
+    func extend(to instant: ContinuousClock.Instant) { deadline.withLock { $0 = max($0, instant) } }
 }
 
 extension Duration {

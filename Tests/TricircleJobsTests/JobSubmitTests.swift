@@ -3,7 +3,7 @@ import Testing
 import TricircleCore
 import TricircleStore
 import TricircleTestSupport
-@testable import TricircleJobs
+@_spi(Benchmarks) @testable import TricircleJobs
 
 @Suite struct JobSubmitTests {
     @Test(arguments: TestDatabases.backends)

@@ -5,7 +5,7 @@ import Testing
 import TricircleCore
 import TricircleStore
 import TricircleTestSupport
-@testable import TricircleJobs
+@_spi(Benchmarks) @testable import TricircleJobs
 
 /// Short leases and polls so tests finish quickly; no test asserts on timing.
 func testConfig(

@@ -3,14 +3,15 @@ import Testing
 import TricircleCore
 import TricircleStore
 import TricircleTestSupport
-@testable import TricircleJobs
+@_spi(Benchmarks) @testable import TricircleJobs
 
 @Suite struct JobWorkerTests {
     @Test(arguments: TestDatabases.backends)
     func hundredSubmitsDuringARunCauseExactlyOneMoreRun(_ backend: StoreBackend) async throws {
         try await TestDatabases.withStore(backend) { store in
             let probe = Probe()
-            let engine = makeEngine(store, makeRegistry(probe), testConfig(workers: 3))
+            // A long lease: this test is about coalescing, not take-overs, even on a loaded machine.
+            let engine = makeEngine(store, makeRegistry(probe), testConfig(workers: 3, lease: 10))
             let resource = ["resource_id": "router-1"]
             try await withPool(engine) {
                 let first = try await engine.submit(type: "gate", projectID: "p1", resource: resource)
@@ -40,7 +41,7 @@ import TricircleTestSupport
     func severalWorkersNeverRunOneResourceAtOnce(_ backend: StoreBackend) async throws {
         try await TestDatabases.withStore(backend) { store in
             let probe = Probe()
-            let engine = makeEngine(store, makeRegistry(probe), testConfig(workers: 4))
+            let engine = makeEngine(store, makeRegistry(probe), testConfig(workers: 4, lease: 10))
             let resources = (0..<3).map { "r\($0)" }
             try await withPool(engine) {
                 for round in 0..<40 {
@@ -178,6 +179,28 @@ import TricircleTestSupport
             #expect(try await engine.get(job.id).status == .success)
             let after = try await engine.runs(of: job.id)
             #expect(after.first?.outcome == "lease_lost", "\(after)")
+        }
+    }
+    @Test(arguments: TestDatabases.backends)
+    func stoppingPoolsMidClaimLeaveTheStoreUsable(_ backend: StoreBackend) async throws {
+        try await TestDatabases.withStore(backend) { store in
+            let probe = Probe()
+            let engine = makeEngine(store, makeRegistry(probe), testConfig(workers: 8, grace: 0.05))
+            for round in 0..<5 {
+                for i in 0..<40 {
+                    try await engine.submit(type: "work", projectID: "p1", resource: ["resource_id": "r\(round)-\(i)"])
+                }
+                // Cancel while workers are busy claiming and finishing.
+                try await withPool(engine) { try await Task.sleep(for: .milliseconds(Int.random(in: 5...40))) }
+                _ = try await engine.list(limit: 1)
+            }
+            try await withPool(engine) {
+                try await eventually("every job to finish") {
+                    let open = try await engine.list(filter: JobFilter(status: .new)) + engine.list(filter: JobFilter(status: .running))
+                    return open.isEmpty
+                }
+            }
+            #expect(try await engine.list(limit: 1000).allSatisfy { $0.status == .success })
         }
     }
 }

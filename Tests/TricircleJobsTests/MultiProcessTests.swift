@@ -3,7 +3,7 @@ import Testing
 import TricircleCore
 import TricircleStore
 import TricircleTestSupport
-@testable import TricircleJobs
+@_spi(Benchmarks) @testable import TricircleJobs
 
 /// Worker processes (Tests/Fixtures/JobWorkerFixture) sharing one PostgreSQL database.
 enum WorkerProcesses {
