@@ -199,6 +199,17 @@ struct AdminVersionTests {
         }
     }
 
+    @Test("unknown paths under /v1.0 are 404 itemNotFound in the admin format", arguments: [StoreBackend.sqlite])
+    func unknownPaths(_ backend: StoreBackend) async throws {
+        try await AdminHarness.run(backend) { client, _ in
+            for (method, uri) in [(HTTPRequest.Method.get, "/v1.0/nothing"), (.post, "/v1.0/pods/x/y"), (.delete, "/v1.0/routings/a/b")] {
+                let reply = try await client.send(method, uri)
+                #expect(reply.status == .notFound, "\(method) \(uri)")
+                #expect(reply.fault?.name == "itemNotFound")
+            }
+        }
+    }
+
     @Test("every admin response carries a distinct x-openstack-request-id", arguments: [StoreBackend.sqlite])
     func requestIDsEverywhere(_ backend: StoreBackend) async throws {
         try await AdminHarness.run(backend) { client, _ in

@@ -53,6 +53,12 @@ public struct AdminAPI: Sendable {
         addPodRoutes(to: group)
         addRoutingRoutes(to: group)
         addJobRoutes(to: group)
+        // Unknown paths under /v1.0 answer in the admin format too (not the router's bare 404).
+        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+            group.on("/v1.0/**", method: method) { request, _ -> Response in
+                throw AdminError.notFound("No admin API resource at \(method) \(BodySchema.shown(request.uri.path))")
+            }
+        }
     }
 
     /// Adds `GET /` and `GET /v1.0`: the version documents, which need no token (as in Tricircle).
