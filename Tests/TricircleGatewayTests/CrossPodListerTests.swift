@@ -1,0 +1,120 @@
+import Foundation
+import OpenStackModels
+import Testing
+import TricircleCore
+@testable import TricircleGateway
+
+/// Test double: pods held as in-memory arrays; a pod can be made to fail or to hang.
+struct FakePodListSource: CrossPodListSource {
+    typealias Item = [String: JSONValue]
+    let data: [String: [[String: JSONValue]]]  // pod id -> items
+    var failing: Set<String> = []
+    var hanging: Set<String> = []
+    let pods: [Pod]
+
+    func fetch(pod: Pod, limit: Int, marker: String?, sortKeys: [SortKey]) async throws -> [Item] {
+        if failing.contains(pod.podID) { throw FakePodError.down }
+        if hanging.contains(pod.podID) { try await Task.sleep(for: .seconds(600)) }
+        let sorted = (data[pod.podID] ?? []).sorted { CrossPodLister.precedes(self, $0, $1, sortKeys) }
+        var rest = sorted[...]
+        if let marker {
+            guard let index = sorted.firstIndex(where: { $0["id"]?.stringValue == marker }) else { throw FakePodError.badMarker }
+            rest = sorted[(index + 1)...]
+        }
+        return Array(rest.prefix(limit))
+    }
+
+    func id(of item: Item) -> String { item["id"]?.stringValue ?? "" }
+    func bottomID(of item: Item) -> String { id(of: item) }
+    func sortValue(of item: Item, field: String) -> JSONValue? { item[field] }
+
+    func locate(marker: String) async throws -> (pod: Pod, item: Item)? {
+        for pod in pods {
+            if let item = data[pod.podID]?.first(where: { $0["id"]?.stringValue == marker }) { return (pod, item) }
+        }
+        return nil
+    }
+}
+
+enum FakePodError: Error { case down, badMarker }
+
+func makePods(_ n: Int) -> [Pod] {
+    (0..<n).map { Pod(podID: "pod\($0)", regionName: "Region\($0)", azName: "az\($0)", podAZName: "", dcName: "", createdAt: "", updatedAt: "") }
+}
+
+/// Items spread over pods with colliding timestamps, so ties must be broken by id.
+func makeData(pods: [Pod], perPod: Int) -> [String: [[String: JSONValue]]] {
+    var generator = SystemRandomNumberGenerator()
+    var data: [String: [[String: JSONValue]]] = [:]
+    for pod in pods {
+        data[pod.podID] = (0..<perPod).map { i in
+            ["id": .string("\(pod.podID)-\(i)"), "created_at": .string("2026-01-0\(Int.random(in: 1...5, using: &generator))"),
+             "name": .string("vm\(Int.random(in: 0..<10, using: &generator))")]
+        }
+    }
+    return data
+}
+
+@Suite("Merged lists across pods")
+struct CrossPodListerTests {
+    @Test("paging through every page returns every item once, in the global order", arguments: [1, 2, 3, 7, 50])
+    func pagesAreExact(limit: Int) async throws {
+        let pods = makePods(3)
+        let source = FakePodListSource(data: makeData(pods: pods, perPod: 13), pods: pods)
+        let keys = SortKey.newestFirst
+        let expected = source.data.values.flatMap { $0 }
+            .sorted { CrossPodLister.precedes(source, $0, $1, SortKey.total(keys)) }.map { source.id(of: $0) }
+        let lister = CrossPodLister()
+        var seen: [String] = []
+        var marker: String?
+        repeat {
+            let page = try await lister.page(source, pods: pods, limit: limit, marker: marker, sortKeys: keys,
+                                             signature: "q", podTimeout: .seconds(5))
+            seen += page.items.map(source.id(of:))
+            marker = page.nextMarker
+        } while marker != nil
+        #expect(seen == expected)
+    }
+
+    @Test("a marker this process never served is located and paging stays exact")
+    func cursorRebuild() async throws {
+        let pods = makePods(4)
+        let source = FakePodListSource(data: makeData(pods: pods, perPod: 9), pods: pods)
+        let keys = [SortKey("name", ascending: true)]
+        let expected = source.data.values.flatMap { $0 }
+            .sorted { CrossPodLister.precedes(source, $0, $1, SortKey.total(keys)) }.map { source.id(of: $0) }
+        var seen: [String] = []
+        var marker: String?
+        repeat {
+            // A new lister per page: as if each page were served by a different gateway process.
+            let page = try await CrossPodLister().page(source, pods: pods, limit: 5, marker: marker, sortKeys: keys,
+                                                       signature: "q", podTimeout: .seconds(5))
+            seen += page.items.map(source.id(of:))
+            marker = page.nextMarker
+        } while marker != nil
+        #expect(seen == expected)
+    }
+
+    @Test("a failing pod and a hanging pod are left out and named; the others answer", .timeLimit(.minutes(1)))
+    func deadPods() async throws {
+        let pods = makePods(3)
+        var source = FakePodListSource(data: makeData(pods: pods, perPod: 4), pods: pods)
+        source.failing = ["pod1"]
+        source.hanging = ["pod2"]
+        let page = try await CrossPodLister().page(source, pods: pods, limit: 100, marker: nil, sortKeys: SortKey.newestFirst,
+                                                   signature: "q", podTimeout: .milliseconds(200))
+        #expect(Set(page.items.map(source.id(of:)).map { $0.split(separator: "-")[0] }) == ["pod0"])
+        #expect(Set(page.failedPods.map(\.pod.podID)) == ["pod1", "pod2"])
+        #expect(page.nextMarker == nil)
+    }
+
+    @Test("an unknown marker is an error the front-end turns into a 400")
+    func unknownMarker() async throws {
+        let pods = makePods(2)
+        let source = FakePodListSource(data: makeData(pods: pods, perPod: 2), pods: pods)
+        await #expect(throws: CrossPodListError.markerNotFound("nope")) {
+            try await CrossPodLister().page(source, pods: pods, limit: 1, marker: "nope", sortKeys: SortKey.newestFirst,
+                                            signature: "q", podTimeout: .seconds(1))
+        }
+    }
+}
