@@ -12,7 +12,7 @@ struct CloudAssemblyTests {
         let context = SimulatedRegionContext(regionName: "RegionOne", availabilityZone: "az1", identity: SimulatedIdentity())
         let services: [any SimulatedService] = [
             SimulatedCompute(store: store), SimulatedBlockStorage(store: store), SimulatedImage(store: store),
-            SimulatedNetworking(),
+            SimulatedNetworking(), SimulatedDatabase(),
         ]
         for service in services {
             #expect(throws: Never.self, "\(service.serviceType)") { try service.makeRouter(context: context).validate() }

@@ -80,7 +80,7 @@ public final class SimulatedCloud: Sendable {
         case .volume: SimulatedBlockStorage(store: store)
         case .image: SimulatedImage(store: store)
         case .network: SimulatedNetworking()
-        case .database: SimulatedDatabasePlaceholder()
+        case .database: SimulatedDatabase()
         }
     }
 
