@@ -26,7 +26,6 @@ public struct OpenStackFault: Codable, Sendable, Hashable, Error {
         case 403: "forbidden"
         case 404: "itemNotFound"
         case 405: "badMethod"
-        case 406: "notAcceptable"
         case 409: "conflictingRequest"
         case 413: "overLimit"
         case 415: "badMediaType"

@@ -75,3 +75,8 @@ struct Pending<Target: Sendable>: Sendable {
 
 /// A fresh lowercase UUID string.
 func newUUID() -> String { UUID().uuidString.lowercased() }
+
+extension RegionStore {
+    /// Id of the seeded cirros image in this region.
+    public var seededImageID: String { SeedID.uuid("\(regionName)/image/cirros") }
+}
