@@ -55,8 +55,8 @@ struct AdminConnectionOptions: ParsableArguments {
     func obtainToken(_ http: HTTPClient) async throws -> String {
         if let token, !token.isEmpty { return token }
         guard let authURL, let username, let password else {
-            throw ValidationError(
-                "No credentials: set OS_AUTH_URL, OS_USERNAME, OS_PASSWORD and OS_PROJECT_NAME (or pass --os-token).")
+            throw AdminClientError(
+                description: "No credentials: set OS_AUTH_URL, OS_USERNAME, OS_PASSWORD and OS_PROJECT_NAME (or pass --os-token).")
         }
         let keystone = KeystoneClient(configuration: KeystoneClientConfiguration(authURL: authURL), httpClient: http)
         do {
