@@ -39,9 +39,9 @@ extension SimulatedIdentity {
         router.get("/v3/projects") { request, _ in try self.listProjects(request) }
         router.post("/v3/projects") { request, _ in try await self.createProject(request) }
         router.get("/v3/projects/:id") { request, context in try self.showProject(request, id: context.parameters.get("id") ?? "") }
-        router.put("/v3/projects/:project/users/:user/roles/:role") { request, context in
+        router.put("/v3/projects/:id/users/:user/roles/:role") { request, context in
             try self.assignRole(
-                request, projectID: context.parameters.get("project") ?? "", userID: context.parameters.get("user") ?? "",
+                request, projectID: context.parameters.get("id") ?? "", userID: context.parameters.get("user") ?? "",
                 roleID: context.parameters.get("role") ?? "")
         }
         router.get("/v3/users") { request, _ in try self.listUsers(request) }
