@@ -3,7 +3,7 @@ import Hummingbird
 import OpenStackModels
 import Testing
 import TricircleCore
-import TricircleJobs
+@_spi(Benchmarks) import TricircleJobs
 import TricircleStore
 import TricircleTestSupport
 
@@ -142,6 +142,28 @@ struct AdminJobTests {
                 #expect(reply.fault?.message.contains(mentions) == true, "\(reply.fault?.message ?? reply.text) should mention \(mentions)")
             }
             #expect(try await harness.snapshot() == before)
+        }
+    }
+
+    @Test("a running job cannot be redone or deleted (409); show reports its lease", arguments: TestDatabases.backends)
+    func runningJobConflicts(_ backend: StoreBackend) async throws {
+        try await AdminHarness.run(backend) { client, harness in
+            let queued = try await harness.jobs.submit(type: "seg_rule_setup", projectID: "p", resource: ["project_id": "p"])
+            let claimed = try #require(try await harness.jobs.claim(worker: "test-worker"))
+            #expect(claimed.id == queued.id)
+            let before = try await harness.snapshot()
+
+            let shown = try await client.send(.get, "/v1.0/jobs/\(queued.id)")
+            #expect(shown.json["job"]?["status"] == .string("running"))
+            #expect(shown.json["job"]?["lease_owner"]?.stringValue?.hasPrefix("test-worker") == true)
+
+            let redo = try await client.send(.put, "/v1.0/jobs/\(queued.id)")
+            #expect(redo.status == .conflict)
+            #expect(redo.fault?.name == "conflictingRequest")
+            let delete = try await client.send(.delete, "/v1.0/jobs/\(queued.id)")
+            #expect(delete.status == .conflict)
+            #expect(try await harness.snapshot() == before)
+            #expect(try await client.send(.get, "/v1.0/jobs?status=running").json["jobs"]?.arrayValue?.count == 1)
         }
     }
 
