@@ -7,7 +7,7 @@ struct TricircleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tricircle-bench",
         abstract: "Benchmarks for the Tricircle gateway (run with -c release).",
-        subcommands: [RoutingBenchmark.self])
+        subcommands: [RoutingBenchmark.self, JobsBenchmark.self])
 }
 
 /// Latency samples with percentiles.
@@ -35,4 +35,26 @@ struct Samples {
 /// Prints a table row with padded columns.
 func row(_ columns: [String], widths: [Int]) -> String {
     zip(columns, widths).map { c, w in c.padding(toLength: max(w, c.count), withPad: " ", startingAt: 0) }.joined(separator: "  ")
+}
+
+/// `tricircle-bench jobs`: job engine throughput and claim latency at depth.
+struct JobsBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "jobs", abstract: "Jobs per second and claim latency at a deep queue.")
+
+    @Option(help: "Jobs per throughput run.")
+    var jobs: Int = 5000
+
+    @Option(help: "Queued jobs behind the claim-latency measurement.")
+    var queueDepth: Int = 100_000
+
+    @Option(help: "Claims sampled at that depth.")
+    var claims: Int = 2000
+
+    @Option(help: "PostgreSQL server URL; default TRICIRCLE_TEST_POSTGRES_URL.")
+    var postgres: String?
+
+    func run() async throws {
+        let url = postgres ?? ProcessInfo.processInfo.environment["TRICIRCLE_TEST_POSTGRES_URL"]
+        try await runJobBenchmarks(postgresURL: (url ?? "").isEmpty ? nil : url, jobs: jobs, queueDepth: queueDepth, claims: claims)
+    }
 }

@@ -8,7 +8,8 @@ struct Tricircle: AsyncParsableCommand {
         abstract: "One OpenStack endpoint over many OpenStack regions.",
         version: TricircleVersion.current,
         subcommands: [
-            ServeCommand.self, DBCommand.self, SandboxCommand.self, SimCommand.self, ConfigCommand.self,
+            ServeCommand.self, DBCommand.self, PodCommand.self, RoutingCommand.self, JobCommand.self,
+            SandboxCommand.self, SimCommand.self, ConfigCommand.self,
         ])
 }
 

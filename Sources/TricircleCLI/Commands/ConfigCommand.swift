@@ -9,7 +9,18 @@ struct ConfigCommand: ParsableCommand {
 
     struct Sample: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print every option with its help and default.")
-        func run() { print(TricircleConfig.sampleFile(), terminator: "") }
+        @Flag(help: "A Markdown table (the README's configuration reference) instead of an INI file.")
+        var markdown = false
+
+        func run() {
+            guard markdown else { print(TricircleConfig.sampleFile(), terminator: ""); return }
+            print("| section | option | default | environment | meaning |")
+            print("|---|---|---|---|---|")
+            for o in TricircleOptions.all {
+                let value = o.defaultValue.isEmpty ? "" : "`\(o.defaultValue)`"
+                print("| `[\(o.section)]` | `\(o.name)` | \(value) | `\(o.environmentName)` | \(o.help.replacingOccurrences(of: "|", with: "\\|")) |")
+            }
+        }
     }
 
     struct Check: ParsableCommand {

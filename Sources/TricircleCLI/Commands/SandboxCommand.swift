@@ -36,6 +36,8 @@ struct SandboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSetup.bootstrap(debug: debug)
+        // Line-buffered, so a log file or pipe shows the banner while the command keeps running.
+        setvbuf(stdout, nil, _IOLBF, 0)
         let logger = Logger(label: "tricircle.sandbox")
         let stateDir = (self.stateDir as NSString).standardizingPath
         try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)

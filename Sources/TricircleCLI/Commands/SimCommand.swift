@@ -36,6 +36,8 @@ struct SimCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSetup.bootstrap(debug: false)
+        // Line-buffered, so a log file or pipe shows the banner while the command keeps running.
+        setvbuf(stdout, nil, _IOLBF, 0)
         let configuration = SimulatedCloudConfiguration(
             regions: SimulatedCloudConfiguration.regions(regions), host: host, basePort: basePort,
             adminPassword: adminPassword, transitionDelay: .milliseconds(transitionMs))
