@@ -28,6 +28,9 @@ enum AdminOutput {
 
     /// Pretty JSON with sorted keys.
     static func json(_ value: JSONValue) -> String {
+        // Foundation pretty-prints empty containers over three lines.
+        if value == .array([]) { return "[]" }
+        if value == .object([:]) { return "{}" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "null" }

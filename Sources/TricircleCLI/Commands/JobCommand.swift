@@ -5,7 +5,7 @@ import OpenStackModels
 struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job", abstract: "Inspect, redo and delete asynchronous jobs.",
-        subcommands: [List.self, Show.self, Redo.self, Delete.self, Schemas.self])
+        subcommands: [List.self, Show.self, Create.self, Redo.self, Delete.self, Schemas.self])
 
     static let fieldOrder = [
         "id", "type", "project_id", "status", "resource", "attempts", "max_attempts", "last_error", "progress",
@@ -48,6 +48,31 @@ struct JobCommand: AsyncParsableCommand {
 
         func run() async throws {
             let reply = try await connection.withClient { try await $0.get("/v1.0/jobs/\(AdminPath.escape(id))") }
+            AdminOutput.printObject(reply["job"] ?? reply, order: JobCommand.fieldOrder, format: connection.format)
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a job (see `job schemas` for each type's resource keys).")
+        @OptionGroup var connection: AdminConnectionOptions
+        @Option(help: "Job type, e.g. router_setup.") var type: String
+        @Option(name: .customLong("project-id"), help: "Project the job works for.") var projectID: String
+        @Option(name: .customLong("resource"), help: "A resource key and value, key=value; repeat for each key.")
+        var resource: [String] = []
+
+        func run() async throws {
+            var keys: [String: JSONValue] = [:]
+            for pair in resource {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw ValidationError("--resource takes key=value, got '\(pair)'")
+                }
+                keys[String(pair[..<equals])] = .string(String(pair[pair.index(after: equals)...]))
+            }
+            let body = JSONValue.object(["job": .object([
+                "type": .string(type), "project_id": .string(projectID), "resource": .object(keys),
+            ])])
+            let reply = try await connection.withClient { try await $0.post("/v1.0/jobs", body) }
             AdminOutput.printObject(reply["job"] ?? reply, order: JobCommand.fieldOrder, format: connection.format)
         }
     }

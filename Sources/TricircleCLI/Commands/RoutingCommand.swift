@@ -6,7 +6,7 @@ import OpenStackModels
 struct RoutingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "routing", abstract: "Inspect and repair resource routings (top id -> bottom id in a pod).",
-        subcommands: [List.self, Show.self, Delete.self])
+        subcommands: [List.self, Show.self, Create.self, Update.self, Delete.self])
 
     static let fieldOrder = ["id", "top_id", "bottom_id", "pod_id", "project_id", "resource_type", "created_at", "updated_at"]
 
@@ -49,6 +49,50 @@ struct RoutingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let reply = try await connection.withClient { try await $0.get("/v1.0/routings/\(AdminPath.escape(id))") }
+            AdminOutput.printObject(reply["routing"] ?? reply, order: RoutingCommand.fieldOrder, format: connection.format)
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record where a top resource lives in a pod.")
+        @OptionGroup var connection: AdminConnectionOptions
+        @Option(name: .customLong("top-id"), help: "Top resource id.") var topID: String
+        @Option(name: .customLong("bottom-id"), help: "Resource id inside the pod.") var bottomID: String
+        @Option(name: .customLong("pod-id"), help: "Pod id.") var podID: String
+        @Option(name: .customLong("project-id"), help: "Owning project id.") var projectID: String
+        @Option(name: .customLong("resource-type"), help: "server, volume, network, subnet, port, router, ...") var resourceType: String
+
+        func run() async throws {
+            let body = JSONValue.object(["routing": .object([
+                "top_id": .string(topID), "bottom_id": .string(bottomID), "pod_id": .string(podID),
+                "project_id": .string(projectID), "resource_type": .string(resourceType),
+            ])])
+            let reply = try await connection.withClient { try await $0.post("/v1.0/routings", body) }
+            AdminOutput.printObject(reply["routing"] ?? reply, order: RoutingCommand.fieldOrder, format: connection.format)
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a routing's bottom id, pod or project.")
+        @OptionGroup var connection: AdminConnectionOptions
+        @Argument(help: "Routing id.") var id: String
+        @Option(name: .customLong("bottom-id"), help: "New bottom resource id.") var bottomID: String?
+        @Option(name: .customLong("pod-id"), help: "New pod id.") var podID: String?
+        @Option(name: .customLong("project-id"), help: "New project id.") var projectID: String?
+
+        func validate() throws {
+            if bottomID == nil, podID == nil, projectID == nil {
+                throw ValidationError("Give at least one of --bottom-id, --pod-id, --project-id.")
+            }
+        }
+
+        func run() async throws {
+            var fields: [String: JSONValue] = [:]
+            if let bottomID { fields["bottom_id"] = .string(bottomID) }
+            if let podID { fields["pod_id"] = .string(podID) }
+            if let projectID { fields["project_id"] = .string(projectID) }
+            let body = JSONValue.object(["routing": .object(fields)])
+            let reply = try await connection.withClient { try await $0.put("/v1.0/routings/\(AdminPath.escape(id))", body) }
             AdminOutput.printObject(reply["routing"] ?? reply, order: RoutingCommand.fieldOrder, format: connection.format)
         }
     }
