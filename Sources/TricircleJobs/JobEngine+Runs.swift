@@ -191,6 +191,12 @@ extension JobEngine {
         count(type: job.type, outcome: counted, seconds: seconds)
     }
 
+    /// Records a successful run of a job claimed with `claim(worker:)` (benchmarks drive claims by hand).
+    @_spi(Benchmarks)
+    public func recordSuccess(_ job: Job, worker: String) async {
+        await finish(job, ending: .success, worker: worker, seconds: 0)
+    }
+
     func appendLog(
         jobID: String, type: String, projectID: String, key: String, outcome: String, attempt: Int, worker: String,
         error: String?, startedAt: String, finishedAt: String, on db: any SQLDatabase

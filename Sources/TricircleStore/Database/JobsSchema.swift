@@ -30,7 +30,9 @@ enum JobsSchema {
         // At most one queued and one running row per (type, resource): coalescing and the run lock.
         "CREATE UNIQUE INDEX jobs_one_new_key ON jobs (type, resource_key) WHERE status = 'new'",
         "CREATE UNIQUE INDEX jobs_one_running_key ON jobs (type, resource_key) WHERE status = 'running'",
-        "CREATE INDEX jobs_resource_idx ON jobs (type, resource_key, status)",
+        // resource_key first: with type first, SQLite (without statistics) preferred this index for the claim's
+        // `type IN (...)` and sorted the whole queue instead of walking jobs_due_idx (100 ms claims at 100k jobs).
+        "CREATE INDEX jobs_resource_idx ON jobs (resource_key, type, status)",
         "CREATE INDEX jobs_newest_idx ON jobs (created_at, id)",
         "CREATE INDEX jobs_project_idx ON jobs (project_id, created_at)",
         "CREATE INDEX jobs_finished_idx ON jobs (status, finished_at)",
