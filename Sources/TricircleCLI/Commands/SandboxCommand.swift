@@ -36,8 +36,6 @@ struct SandboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSetup.bootstrap(debug: debug)
-        // Line-buffered, so a log file or pipe shows the banner while the command keeps running.
-        setvbuf(stdout, nil, _IOLBF, 0)
         let logger = Logger(label: "tricircle.sandbox")
         let stateDir = (self.stateDir as NSString).standardizingPath
         try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
@@ -81,7 +79,7 @@ struct SandboxCommand: AsyncParsableCommand {
             let image = try await seedImage(cloud: cloud, http: runtime.httpClient)
             try writeClientFiles(stateDir: stateDir, keystoneURL: cloud.identityURL)
 
-            print("""
+            say("""
 
                 Tricircle sandbox is running.
                   Keystone (simulated):   \(cloud.identityURL)   users admin/secret, demo/demopass, alt_demo/altpass
@@ -91,9 +89,9 @@ struct SandboxCommand: AsyncParsableCommand {
                 """)
             for (region, az) in Self.bottomRegions {
                 let services = (cloud.endpoints()[region] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)" }
-                print("  Pod \(region) (AZ \(az)):  \(services.joined(separator: ", "))")
+                say("  Pod \(region) (AZ \(az)):  \(services.joined(separator: ", "))")
             }
-            print("""
+            say("""
                   Fault injection:        PUT \(cloud.controlURL)/sim/faults/<region>/<service>
 
                 Use it:
@@ -104,7 +102,7 @@ struct SandboxCommand: AsyncParsableCommand {
                 Ctrl-C stops everything.
                 """)
             try await waitForTermination()
-            print("stopping")
+            say("stopping")
             group.cancelAll()
         }
     }

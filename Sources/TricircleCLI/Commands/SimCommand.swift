@@ -36,8 +36,6 @@ struct SimCommand: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSetup.bootstrap(debug: false)
-        // Line-buffered, so a log file or pipe shows the banner while the command keeps running.
-        setvbuf(stdout, nil, _IOLBF, 0)
         let configuration = SimulatedCloudConfiguration(
             regions: SimulatedCloudConfiguration.regions(regions), host: host, basePort: basePort,
             adminPassword: adminPassword, transitionDelay: .milliseconds(transitionMs))
@@ -45,13 +43,13 @@ struct SimCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await cloud.run() }
             try await cloud.waitUntilReady()
-            print("Keystone: \(cloud.identityURL)   (admin / \(adminPassword); demo / demopass; alt_demo / altpass)")
-            print("Fault control: \(cloud.controlURL)/sim/faults")
+            say("Keystone: \(cloud.identityURL)   (admin / \(adminPassword); demo / demopass; alt_demo / altpass)")
+            say("Fault control: \(cloud.controlURL)/sim/faults")
             for (region, services) in cloud.endpoints().sorted(by: { $0.key < $1.key }) where regions <= 10 {
-                print("  \(region): " + services.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))
+                say("  \(region): " + services.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))
             }
-            if regions > 10 { print("  \(regions) regions; `openstack endpoint list` shows every endpoint") }
-            print("Ctrl-C stops.")
+            if regions > 10 { say("  \(regions) regions; `openstack endpoint list` shows every endpoint") }
+            say("Ctrl-C stops.")
             try await waitForTermination()
             group.cancelAll()
         }
