@@ -19,7 +19,6 @@ struct TroveAPI: Sendable {
             return json(["versions": [versionDocument(base)]], requestID: SimHTTP.requestID())
         }
         router.get("/v1.0") { request, _ in json(["version": versionDocument(SimHTTP.baseURL(request))], requestID: SimHTTP.requestID()) }
-        router.get("/v1.0/") { request, _ in json(["version": versionDocument(SimHTTP.baseURL(request))], requestID: SimHTTP.requestID()) }
         let p = "/v1.0/:project"
         router.get(RouterPath(p + "/instances")) { request, context in
             await handle(request, context) { caller, id in try listInstances(request, caller, id) }
@@ -97,7 +96,8 @@ struct TroveAPI: Sendable {
                 let seconds = transitionSeconds
                 let now = region.now()
                 let cluster = try withState { state in
-                    state.render(try state.createCluster(body, project: caller.projectID, now: now, seconds: seconds), base: caller.base)
+                    let made = try state.createCluster(body, project: caller.projectID, now: now, seconds: seconds)
+                    return state.render(made, base: caller.base)
                 }
                 return try encoded(DatabaseClusterEnvelope(cluster: cluster), requestID: id)
             }

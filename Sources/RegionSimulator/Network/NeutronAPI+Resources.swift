@@ -9,13 +9,26 @@ extension NeutronAPI {
             create: NetworkCreate.self, createAttributes: NetworkCreate.attributeNames,
             update: NetworkUpdate.self, updateAttributes: NetworkUpdate.attributeNames,
             notFound: NeutronError.networkNotFound,
-            list: { state, caller in
-                state.networks.values.filter { state.canSee(network: $0, caller) }
-                    .map { (state.rendered($0), state.order[$0.id] ?? 0) }
+            list: { state, caller, keep in
+                var out: [(Network, UInt64)] = []
+                for network in state.networks.values where state.canSee(network: network, caller) {
+                    let shown = state.rendered(network)
+                    if keep(shown) { out.append((shown, state.order[network.id] ?? 0)) }
+                }
+                return out
             },
-            show: { state, id, caller in state.rendered(try state.visibleNetwork(id, caller)) },
-            doCreate: { state, body, caller in state.rendered(try state.createNetwork(body, caller)) },
-            doUpdate: { state, id, body, caller in state.rendered(try state.updateNetwork(id, body, caller)) },
+            show: { state, id, caller in
+                let made = try state.visibleNetwork(id, caller)
+                return state.rendered(made)
+            },
+            doCreate: { state, body, caller in
+                let made = try state.createNetwork(body, caller)
+                return state.rendered(made)
+            },
+            doUpdate: { state, id, body, caller in
+                let made = try state.updateNetwork(id, body, caller)
+                return state.rendered(made)
+            },
             doDelete: { state, id, caller in try state.deleteNetwork(id, caller) })
     }
 
@@ -25,8 +38,8 @@ extension NeutronAPI {
             create: SubnetCreate.self, createAttributes: SubnetCreate.attributeNames,
             update: SubnetUpdate.self, updateAttributes: SubnetUpdate.attributeNames,
             notFound: NeutronError.subnetNotFound,
-            list: { state, caller in
-                state.subnets.values.filter { state.canSee(subnet: $0, caller) }.map { ($0, state.order[$0.id] ?? 0) }
+            list: { state, caller, keep in
+                state.subnets.values.filter { state.canSee(subnet: $0, caller) && keep($0) }.map { ($0, state.order[$0.id] ?? 0) }
             },
             show: { state, id, caller in try state.visibleSubnet(id, caller) },
             doCreate: { state, body, caller in try state.createSubnet(body, caller) },
@@ -40,8 +53,8 @@ extension NeutronAPI {
             create: PortCreate.self, createAttributes: PortCreate.attributeNames,
             update: PortUpdate.self, updateAttributes: PortUpdate.attributeNames,
             notFound: NeutronError.portNotFound,
-            list: { state, caller in
-                state.ports.values.filter { state.canSee(port: $0, caller) }.map { ($0, state.order[$0.id] ?? 0) }
+            list: { state, caller, keep in
+                state.ports.values.filter { state.canSee(port: $0, caller) && keep($0) }.map { ($0, state.order[$0.id] ?? 0) }
             },
             show: { state, id, caller in try state.visiblePort(id, caller) },
             doCreate: { state, body, caller in try state.createPort(body, caller) },
@@ -68,27 +81,41 @@ extension NeutronAPI {
 
     func registerSecurityGroups(on router: Router<BasicRequestContext>) {
         registerCollection(
-            on: router, collection: "security-groups", member: "security_group",
+            on: router, collection: "security-groups", member: "security_group", plural: "security_groups",
             create: SecurityGroupCreate.self, createAttributes: SecurityGroupCreate.attributeNames,
             update: SecurityGroupUpdate.self, updateAttributes: ["name", "description", "stateful"],
             notFound: NeutronError.securityGroupNotFound,
-            list: { state, caller in
+            list: { state, caller, keep in
                 state.ensureDefaultSecurityGroup(caller.projectID)
-                return state.securityGroups.values.filter { caller.isAdmin || $0.projectID == caller.projectID }
-                    .map { (state.rendered($0), state.order[$0.id] ?? 0) }
+                var out: [(SecurityGroup, UInt64)] = []
+                for group in state.securityGroups.values where caller.isAdmin || group.projectID == caller.projectID {
+                    let shown = state.rendered(group)
+                    if keep(shown) { out.append((shown, state.order[group.id] ?? 0)) }
+                }
+                return out
             },
-            show: { state, id, caller in state.rendered(try state.visibleSecurityGroup(id, caller)) },
-            doCreate: { state, body, caller in state.rendered(try state.createSecurityGroup(body, caller)) },
-            doUpdate: { state, id, body, caller in state.rendered(try state.updateSecurityGroup(id, body, caller)) },
+            show: { state, id, caller in
+                let made = try state.visibleSecurityGroup(id, caller)
+                return state.rendered(made)
+            },
+            doCreate: { state, body, caller in
+                let made = try state.createSecurityGroup(body, caller)
+                return state.rendered(made)
+            },
+            doUpdate: { state, id, body, caller in
+                let made = try state.updateSecurityGroup(id, body, caller)
+                return state.rendered(made)
+            },
             doDelete: { state, id, caller in try state.deleteSecurityGroup(id, caller) })
         registerCollection(
             on: router, collection: "security-group-rules", member: "security_group_rule",
+            plural: "security_group_rules",
             create: SecurityGroupRuleCreate.self, createAttributes: SecurityGroupRuleCreate.attributeNames,
             update: SecurityGroupRuleCreate.self, updateAttributes: [],
             notFound: NeutronError.securityGroupRuleNotFound,
-            list: { state, caller in
+            list: { state, caller, keep in
                 state.ensureDefaultSecurityGroup(caller.projectID)
-                return state.rules.values.filter { state.canSee(rule: $0, caller) }.map { ($0, state.order[$0.id] ?? 0) }
+                return state.rules.values.filter { state.canSee(rule: $0, caller) && keep($0) }.map { ($0, state.order[$0.id] ?? 0) }
             },
             show: { state, id, caller in try state.visibleRule(id, caller) },
             doCreate: { state, body, caller in try state.createSecurityGroupRule(body, caller) },
@@ -105,8 +132,8 @@ extension NeutronAPI {
             create: FloatingIPCreate.self, createAttributes: FloatingIPCreate.attributeNames,
             update: FloatingIPUpdate.self, updateAttributes: FloatingIPUpdate.attributeNames,
             notFound: NeutronError.floatingIPNotFound,
-            list: { state, caller in
-                state.floatingIPs.values.filter { caller.isAdmin || $0.projectID == caller.projectID }
+            list: { state, caller, keep in
+                state.floatingIPs.values.filter { (caller.isAdmin || $0.projectID == caller.projectID) && keep($0) }
                     .map { ($0, state.order[$0.id] ?? 0) }
             },
             show: { state, id, caller in try state.visibleFloatingIP(id, caller) },
@@ -121,8 +148,8 @@ extension NeutronAPI {
             create: RouterCreate.self, createAttributes: RouterCreate.attributeNames,
             update: RouterUpdate.self, updateAttributes: RouterUpdate.attributeNames,
             notFound: NeutronError.routerNotFound,
-            list: { state, caller in
-                state.routers.values.filter { caller.isAdmin || $0.projectID == caller.projectID }
+            list: { state, caller, keep in
+                state.routers.values.filter { (caller.isAdmin || $0.projectID == caller.projectID) && keep($0) }
                     .map { ($0, state.order[$0.id] ?? 0) }
             },
             show: { state, id, caller in try state.visibleRouter(id, caller) },

@@ -12,7 +12,6 @@ struct NeutronAPI: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/") { request, _ in versions(request) }
         router.get("/v2.0") { request, _ in await handle(request) { _, id in resourcesDocument(request, id) } }
-        router.get("/v2.0/") { request, _ in await handle(request) { _, id in resourcesDocument(request, id) } }
         router.get("/v2.0/extensions") { request, _ in
             await handle(request) { _, id in try NeutronHTTP.encoded(NeutronExtensionList(extensions: NeutronExtensions.all), requestID: id) }
         }
@@ -94,10 +93,10 @@ struct NeutronAPI: Sendable {
 
     /// Registers list/create/show/update/delete for one collection.
     func registerCollection<T: NeutronListable, Create: Decodable & Sendable, Update: Decodable & Sendable>(
-        on router: Router<BasicRequestContext>, collection: String, member: String,
+        on router: Router<BasicRequestContext>, collection: String, member: String, plural: String? = nil,
         create: Create.Type, createAttributes: Set<String>, update: Update.Type, updateAttributes: Set<String>,
         notFound: @escaping @Sendable (String) -> NeutronError,
-        list: @escaping @Sendable (inout NeutronState, NeutronCaller) -> [(T, UInt64)],
+        list: @escaping @Sendable (inout NeutronState, NeutronCaller, (T) -> Bool) -> [(T, UInt64)],
         show: @escaping @Sendable (NeutronState, String, NeutronCaller) throws -> T,
         doCreate: @escaping @Sendable (inout NeutronState, Create, NeutronCaller) throws -> T,
         doUpdate: @escaping @Sendable (inout NeutronState, String, Update, NeutronCaller) throws -> T,
@@ -106,27 +105,29 @@ struct NeutronAPI: Sendable {
         extraFilterKeys: Set<String> = []
     ) {
         let base = "/v2.0/\(collection)"
+        // The body key differs from the URL for security groups ("security-groups" vs "security_groups").
+        let key = plural ?? collection
         router.get(RouterPath(base)) { request, _ in
             await handle(request) { caller, id in
                 let query = try NeutronListQuery(request, attributes: T.attributeNames, extraFilters: extraFilterKeys)
-                let items = try mutate { state in list(&state, caller) }
-                let ordered = items.sorted { $0.1 < $1.1 }.map(\.0)
+                let items = try mutate { state in
+                    list(&state, caller) { NeutronList.matches($0, query, extraFilter: extraFilter) }
+                }
                 return try NeutronList.respond(
-                    ordered, query: query, collection: collection, request: request, extraFilter: extraFilter,
-                    notFound: notFound, requestID: id)
+                    items, query: query, collection: key, request: request, notFound: notFound, requestID: id)
             }
         }
         router.post(RouterPath(base)) { request, _ in
             await handle(request) { caller, id in
                 let body = try await NeutronHTTP.object(request)
-                if let many = body[collection]?.arrayValue {
+                if let many = body[key]?.arrayValue {
                     let specs = try many.map { element -> Create in
                         guard let object = element.objectValue else { throw NeutronError.httpBadRequest("Malformed request body") }
                         try NeutronHTTP.checkAttributes(object, allowed: createAttributes)
                         return try NeutronHTTP.decode(Create.self, from: object)
                     }
                     let created = try bulk(specs.count) { state, index in try doCreate(&state, specs[index], caller) }
-                    return try NeutronHTTP.encoded(CollectionBody(key: collection, items: created, links: []), status: 201, requestID: id)
+                    return try NeutronHTTP.encoded(CollectionBody(key: key, items: created, links: []), status: 201, requestID: id)
                 }
                 guard let object = body[member]?.objectValue else {
                     throw NeutronError.httpBadRequest("Unable to find '\(member)' in request body")

@@ -138,37 +138,46 @@ struct NeutronListEntry<T: NeutronListable> {
 }
 
 enum NeutronList {
-    /// Filters, sorts and pages `items` (already in creation order) and renders the collection body.
+    /// True when `item` passes the query's filters and tag filters (run under the state lock, so
+    /// non-matching items are never copied out).
+    static func matches<T: NeutronListable>(
+        _ item: T, _ query: NeutronListQuery, extraFilter: ((inout NeutronListEntry<T>, String, [String]) -> Bool?)?
+    ) -> Bool {
+        if !query.tagsAll.isEmpty, !query.tagsAll.allSatisfy(item.tags.contains) { return false }
+        if !query.tagsAny.isEmpty, !query.tagsAny.contains(where: item.tags.contains) { return false }
+        if !query.notTagsAll.isEmpty, query.notTagsAll.allSatisfy(item.tags.contains) { return false }
+        if !query.notTagsAny.isEmpty, query.notTagsAny.contains(where: item.tags.contains) { return false }
+        guard !query.filters.isEmpty else { return true }
+        var entry = NeutronListEntry(item)
+        for (key, values) in query.filters {
+            if let special = extraFilter?(&entry, key, values) {
+                if !special { return false }
+                continue
+            }
+            if !NeutronListQuery.matches(entry.attribute(key), values) { return false }
+        }
+        return true
+    }
+
+    /// Sorts and pages filtered `items` (with their creation sequence) and renders the collection body.
     static func respond<T: NeutronListable>(
-        _ items: [T], query: NeutronListQuery, collection: String, request: Request,
-        extraFilter: ((inout NeutronListEntry<T>, String, [String]) -> Bool?)? = nil,
+        _ items: [(T, UInt64)], query: NeutronListQuery, collection: String, request: Request,
         notFound: (String) -> NeutronError, requestID: String
     ) throws -> Response {
-        var entries: [NeutronListEntry<T>] = []
-        entries.reserveCapacity(items.count)
-        for item in items {
-            if !query.tagsAll.isEmpty, !query.tagsAll.allSatisfy(item.tags.contains) { continue }
-            if !query.tagsAny.isEmpty, !query.tagsAny.contains(where: item.tags.contains) { continue }
-            if !query.notTagsAll.isEmpty, query.notTagsAll.allSatisfy(item.tags.contains) { continue }
-            if !query.notTagsAny.isEmpty, query.notTagsAny.contains(where: item.tags.contains) { continue }
-            var entry = NeutronListEntry(item)
-            var keep = true
-            for (key, values) in query.filters {
-                if let special = extraFilter?(&entry, key, values) {
-                    if !special { keep = false; break }
-                    continue
-                }
-                if !NeutronListQuery.matches(entry.attribute(key), values) { keep = false; break }
-            }
-            if keep { entries.append(entry) }
-        }
+        var entries: [NeutronListEntry<T>]
         // Neutron sorts by the requested keys with id as the tie-breaker; paging without keys sorts by id.
         var sortKeys = query.sort
-        if !sortKeys.isEmpty || query.limit != nil || query.marker != nil {
+        if sortKeys.isEmpty, query.limit == nil, query.marker == nil {
+            entries = items.sorted { $0.1 < $1.1 }.map { NeutronListEntry($0.0) }
+        } else if sortKeys.isEmpty || sortKeys.count == 1 && sortKeys[0].key == "id" {
+            let ascending = sortKeys.first?.ascending ?? true
+            entries = items.map(\.0).sorted { ascending ? $0.id < $1.id : $0.id > $1.id }.map { NeutronListEntry($0) }
+        } else {
             if !sortKeys.contains(where: { $0.key == "id" }) { sortKeys.append(("id", sortKeys.first?.ascending ?? true)) }
             var keyed: [(values: [JSONValue], entry: NeutronListEntry<T>)] = []
-            keyed.reserveCapacity(entries.count)
-            for var entry in entries {
+            keyed.reserveCapacity(items.count)
+            for (item, _) in items {
+                var entry = NeutronListEntry(item)
                 let values = sortKeys.map { entry.attribute($0.key) }
                 keyed.append((values, entry))
             }
