@@ -144,13 +144,12 @@ struct IdentityState: Sendable {
         return ids.compactMap { projects[$0] }.sorted { $0.name < $1.name }
     }
 
-    mutating func store(_ token: SimulatedToken) {
+    mutating func store(_ token: SimulatedToken, now: Date) {
         tokens[token.id] = token
         issuedSinceSweep += 1
         // Expired tokens are dropped now and then so long benchmark runs do not grow without bound.
         if issuedSinceSweep >= 1024 {
             issuedSinceSweep = 0
-            let now = Date()
             tokens = tokens.filter { $0.value.expiresAt > now }
         }
     }

@@ -32,7 +32,7 @@ enum AuthFailure: Error, Sendable {
 extension SimulatedIdentity {
     /// Authenticates and stores a new token.
     func authenticate(_ plan: AuthRequestPlan) -> Result<SimulatedToken, AuthFailure> {
-        let now = Date()
+        let now = now()
         let lifetime = Double(tokenLifetime.components.seconds)
             + Double(tokenLifetime.components.attoseconds) / 1e18
         return state.withLock { state -> Result<SimulatedToken, AuthFailure> in
@@ -131,7 +131,7 @@ extension SimulatedIdentity {
                 id: Self.newTokenID(), userID: user.id, userName: user.name, projectID: projectID,
                 projectName: projectName, roles: roles, expiresAt: expiresAt, issuedAt: now, domainID: domainID,
                 methods: methods, auditIDs: auditIDs)
-            state.store(token)
+            state.store(token, now: now)
             return .success(token)
         }
     }

@@ -76,12 +76,20 @@ public final class SimulatedIdentity: Sendable {
     let state: Mutex<IdentityState>
     let adminPassword: String
     let tokenLifetime: Duration
+    /// The clock tokens are issued and checked against.
+    let now: @Sendable () -> Date
 
     /// Seeds domain "default", projects admin/service/demo/alt_demo, roles admin/member/reader, and
     /// users admin, tricircle (the gateway's service user), demo and alt_demo.
-    public init(adminPassword: String = "secret", tokenLifetime: Duration = .seconds(3600)) {
+    public convenience init(adminPassword: String = "secret", tokenLifetime: Duration = .seconds(3600)) {
+        self.init(adminPassword: adminPassword, tokenLifetime: tokenLifetime, clock: { Date() })
+    }
+
+    /// As `init(adminPassword:tokenLifetime:)`, with a clock tests can move forward.
+    public init(adminPassword: String = "secret", tokenLifetime: Duration = .seconds(3600), clock: @escaping @Sendable () -> Date) {
         self.adminPassword = adminPassword
         self.tokenLifetime = tokenLifetime
+        self.now = clock
         self.state = Mutex(IdentityState.seeded(adminPassword: adminPassword))
     }
 
@@ -110,7 +118,7 @@ public final class SimulatedIdentity: Sendable {
 
     /// Returns the token when it exists, has not expired and was not revoked.
     public func validate(token: String) -> SimulatedToken? {
-        let now = Date()
+        let now = now()
         return state.withLock { state in
             guard let found = state.tokens[token], found.expiresAt > now else { return nil }
             return found
