@@ -1,4 +1,8 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
 import OpenStackModels
 import RegionSimulator
 import Testing
@@ -193,6 +197,33 @@ struct NetworkAPITests {
             #expect(try await c.send(.delete, "/v2.0/networks/\(net)", token: c.demo).status == .noContent)
             #expect(networking.portCount == 0)  // the DHCP port went with the network
             #expect(try await c.send(.get, "/v2.0/subnets", token: c.demo).decode(SubnetList.self).subnets.isEmpty)
+        }
+    }
+}
+
+@Suite("Simulated Neutron over loopback")
+struct NetworkLoopbackTests {
+    @Test func answersOverARealSocketWithRequestIDs() async throws {
+        let identity = SimulatedIdentity()
+        let token = try #require(identity.issueToken(userName: "demo", password: "demopass", projectName: "demo"))
+        let context = SimulatedRegionContext(regionName: "RegionOne", availabilityZone: "az1", identity: identity)
+        let app = Application(
+            router: SimulatedNetworking().makeRouter(context: context),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let versions = try await client.execute(uri: "/", method: .get)
+            #expect(versions.status == .ok)
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[HTTPField.Name("X-Auth-Token")!] = token.id
+            let created = try await client.execute(
+                uri: "/v2.0/networks", method: .post, headers: headers,
+                body: ByteBuffer(string: #"{"network": {"name": "live"}}"#))
+            #expect(created.status == .created)
+            #expect(created.headers[HTTPField.Name("x-openstack-request-id")!]?.hasPrefix("req-") == true)
+            let missing = try await client.execute(uri: "/v2.0/networks/nope", method: .get, headers: headers)
+            #expect(missing.status == .notFound)
+            let body = try JSONDecoder().decode(NeutronErrorBody.self, from: Data(buffer: missing.body))
+            #expect(body.neutronError.type == "NetworkNotFound")
         }
     }
 }
