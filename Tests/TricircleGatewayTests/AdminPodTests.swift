@@ -72,6 +72,23 @@ struct AdminPodTests {
         }
     }
 
+    @Test("concurrent creates of one region store one pod: one 200, the rest 409", arguments: TestDatabases.backends)
+    func concurrentDuplicateCreates(_ backend: StoreBackend) async throws {
+        try await AdminHarness.run(backend) { client, harness in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        try await client.send(.post, "/v1.0/pods", body: #"{"pod": {"region_name": "RegionTwo", "az_name": "az1"}}"#).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 5)
+            #expect(try await harness.pods.list().count == 1)
+        }
+    }
+
     @Test("a region unknown to Keystone is a 400 naming it; Keystone down is a 503", arguments: TestDatabases.backends)
     func regionMustExistInKeystone(_ backend: StoreBackend) async throws {
         try await AdminHarness.run(backend) { client, harness in
