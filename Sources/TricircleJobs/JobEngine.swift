@@ -117,9 +117,10 @@ public final class JobEngine: Sendable {
 
     // MARK: Reading
 
-    /// Jobs newest first, `limit` at a time; `marker` is the last id of the previous page.
+    /// Jobs newest first, `limit` (at most 10,000) at a time; `marker` is the last id of the previous page
+    /// (unknown marker: `JobError.notFound`).
     public func list(filter: JobFilter = JobFilter(), limit: Int = 100, marker: String? = nil) async throws -> [Job] {
-        let limit = min(max(limit, 1), 1000)
+        let limit = min(max(limit, 1), 10_000)
         return try await store.read { db in
             var query: SQLQueryString = "SELECT \(unsafeRaw: JobRows.columns) FROM jobs WHERE 1 = 1"
             if let type = filter.type { query += " AND type = \(bind: type)" }

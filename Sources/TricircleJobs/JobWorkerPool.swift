@@ -19,8 +19,8 @@ public struct JobWorkerPool: Service {
         self.name = name ?? Self.defaultName()
     }
 
+    /// With no workers it still prunes, and returns only when cancelled (a ServiceGroup would otherwise stop).
     public func run() async throws {
-        guard workers > 0 else { return }
         let engine = engine
         let name = name
         let workers = workers
@@ -124,14 +124,16 @@ extension JobEngine {
             await finish(job, ending: .handBack, worker: worker, seconds: 0)
             return
         }
+        let leaseSeconds = config.leaseSeconds
+        let leaseDeadline = LeaseDeadline(claimSent + .seconds(leaseSeconds))
         let context = JobContext(job: job, logger: log) { progress in
+            let sent = ContinuousClock.now
             guard try await self.renew(job, progress: progress) else { throw JobError.leaseLost(job.id) }
+            leaseDeadline.extend(to: sent + .seconds(leaseSeconds))
         }
         let payload = Data(((try? JobRows.key(of: job.resource)) ?? "{}").utf8)
-        let leaseSeconds = config.leaseSeconds
         let renewEvery = leaseSeconds / 3
         let margin = min(1, leaseSeconds / 10)
-        let leaseDeadline = LeaseDeadline(claimSent + .seconds(leaseSeconds))
         let grace = config.shutdownGraceSeconds
 
         var handlerResult: Result<Void, any Error>?

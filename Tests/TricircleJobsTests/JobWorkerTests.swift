@@ -203,4 +203,41 @@ import TricircleTestSupport
             #expect(try await engine.list(limit: 1000).allSatisfy { $0.status == .success })
         }
     }
+    @Test(arguments: TestDatabases.backends)
+    func typedHandlerGetsItsPayloadAndItsProgressIsStored(_ backend: StoreBackend) async throws {
+        try await TestDatabases.withStore(backend) { store in
+            let probe = Probe()
+            let engine = makeEngine(store, makeRegistry(probe))
+            let job = try await engine.submit(
+                RouterSetupHandler.self, projectID: "p1", payload: RouterPayload(router_id: "r9", pod_id: "pod-a"))
+            try await withPool(engine) {
+                try await eventually("the job to succeed") { try await engine.get(job.id).status == .success }
+            }
+            let done = try await engine.get(job.id)
+            #expect(done.progress == JobProgress(done: 1, total: 1, note: "configured pod-a"))
+            #expect(done.resource == ["router_id": "r9", "pod_id": "pod-a"])
+            #expect(probe.runs("r9") == 1)
+            #expect(try await engine.stats().runs.first { $0.type == "router_setup" }?.succeeded == 1)
+        }
+    }
+
+    @Test func poolWithoutWorkersRunsUntilCancelled() async throws {
+        try await TestDatabases.withStore(.sqlite) { store in
+            let engine = makeEngine(store, makeRegistry(Probe()), testConfig(workers: 0))
+            let job = try await engine.submit(type: "gate", projectID: "p1", resource: ["resource_id": "z"])
+            let returned = Probe()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await JobWorkerPool(engine: engine).run()
+                    returned.release()
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(!returned.released, "a pool without workers must wait for cancellation, not return")
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+            #expect(returned.released)
+            #expect(try await engine.get(job.id).status == .new)
+        }
+    }
 }
