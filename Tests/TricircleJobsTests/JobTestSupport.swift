@@ -71,6 +71,7 @@ final class Probe: Sendable {
         var maxActive = 0
         var released = false
         var failuresLeft = 0
+        var cancellations = 0
     }
     private let state = Mutex(State())
 
@@ -87,6 +88,8 @@ final class Probe: Sendable {
     var maxActive: Int { state.withLock { $0.maxActive } }
     func release() { state.withLock { $0.released = true } }
     var released: Bool { state.withLock { $0.released } }
+    func cancelled() { state.withLock { $0.cancellations += 1 } }
+    var cancellations: Int { state.withLock { $0.cancellations } }
     func failNext(_ count: Int) { state.withLock { $0.failuresLeft = count } }
     /// True while failures are left (and uses one up).
     func shouldFail() -> Bool {
@@ -130,6 +133,17 @@ func makeRegistry(_ probe: Probe) -> JobHandlerRegistry {
         probe.begin(id)
         defer { probe.end(id) }
         try await probe.waitForRelease()
+    }
+    registry.register(type: "watched", resourceKeys: ["resource_id"]) { resource, _ in
+        let id = resource["resource_id"] ?? ""
+        probe.begin(id)
+        defer { probe.end(id) }
+        do {
+            try await probe.waitForRelease()
+        } catch is CancellationError {
+            probe.cancelled()
+            throw CancellationError()
+        }
     }
     registry.register(type: "work", resourceKeys: ["resource_id"]) { resource, _ in
         let id = resource["resource_id"] ?? ""

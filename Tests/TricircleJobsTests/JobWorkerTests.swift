@@ -240,4 +240,23 @@ import TricircleTestSupport
             #expect(try await engine.get(job.id).status == .new)
         }
     }
+    @Test func runWhoseRenewalsStallIsStoppedBeforeItsLeaseRunsOut() async throws {
+        // SQLite runs one session at a time, so a long transaction starves the worker's renewals.
+        try await TestDatabases.withStore(.sqlite) { store in
+            let probe = Probe()
+            let engine = makeEngine(store, makeRegistry(probe), testConfig(workers: 2, lease: 0.6, maxAttempts: 5))
+            let job = try await engine.submit(type: "watched", projectID: "p1", resource: ["resource_id": "w"])
+            try await withPool(engine) {
+                try await eventually("the run to start") { probe.runs("w") == 1 }
+                try await store.transaction { _ in try await Task.sleep(for: .seconds(1)) }
+                try await eventually("the watchdog to cancel the run") { probe.cancellations == 1 }
+                probe.release()
+                try await eventually("the job to succeed on a later run") { try await engine.get(job.id).status == .success }
+            }
+            #expect(probe.maxActive == 1)
+            let outcomes = try await engine.runs(of: job.id).map(\.outcome)
+            #expect(outcomes.first == "success")
+            #expect(outcomes.count >= 2)
+        }
+    }
 }
