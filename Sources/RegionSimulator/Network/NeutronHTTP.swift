@@ -34,7 +34,9 @@ enum NeutronHTTP {
     static func unauthorized(requestID: String) -> Response {
         let body = KeystoneErrorBody(code: 401, title: "Unauthorized", message: "The request you have made requires authentication.")
         var response = (try? encoded(body, status: 401, requestID: requestID)) ?? SimHTTP.empty(status: 401)
-        response.headers[HTTPField.Name("WWW-Authenticate")!] = "Keystone uri=\"http://127.0.0.1/identity\""
+        if let name = HTTPField.Name("WWW-Authenticate") {
+            response.headers[name] = "Keystone uri=\"http://127.0.0.1/identity\""
+        }
         return response
     }
 

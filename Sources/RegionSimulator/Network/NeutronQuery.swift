@@ -171,6 +171,12 @@ enum NeutronList {
             entries = items.sorted { $0.1 < $1.1 }.map { NeutronListEntry($0.0) }
         } else if sortKeys.isEmpty || sortKeys.count == 1 && sortKeys[0].key == "id" {
             let ascending = sortKeys.first?.ascending ?? true
+            if let limit = query.limit, !query.pageReverse {
+                // The common "next page by id" request: select the page without sorting everything.
+                return try respondPage(
+                    items.map(\.0), ascending: ascending, limit: limit, query: query, collection: collection,
+                    request: request, notFound: notFound, requestID: requestID)
+            }
             entries = items.map(\.0).sorted { ascending ? $0.id < $1.id : $0.id > $1.id }.map { NeutronListEntry($0) }
         } else {
             if !sortKeys.contains(where: { $0.key == "id" }) { sortKeys.append(("id", sortKeys.first?.ascending ?? true)) }
@@ -191,6 +197,40 @@ enum NeutronList {
             }
             entries = keyed.map(\.entry)
         }
+        return try render(entries, query: query, collection: collection, request: request, notFound: notFound, requestID: requestID)
+    }
+
+    /// Pages by id when the sort is by id only: one pass keeps the `limit` smallest ids after the marker.
+    static func respondPage<T: NeutronListable>(
+        _ items: [T], ascending: Bool, limit: Int, query: NeutronListQuery, collection: String, request: Request,
+        notFound: (String) -> NeutronError, requestID: String
+    ) throws -> Response {
+        if let marker = query.marker, !items.contains(where: { $0.id == marker }) { throw notFound(marker) }
+        func before(_ a: String, _ b: String) -> Bool { ascending ? a < b : a > b }
+        var best: [T] = []
+        best.reserveCapacity(limit + 1)
+        for item in items {
+            if let marker = query.marker, !before(marker, item.id) { continue }
+            if best.count == limit, let last = best.last, !before(item.id, last.id) { continue }
+            var low = 0, high = best.count
+            while low < high {
+                let mid = (low + high) / 2
+                if before(best[mid].id, item.id) { low = mid + 1 } else { high = mid }
+            }
+            best.insert(item, at: low)
+            if best.count > limit { best.removeLast() }
+        }
+        var unmarked = query
+        unmarked.marker = nil
+        return try render(best.map { NeutronListEntry($0) }, query: unmarked, collection: collection, request: request,
+                          notFound: notFound, requestID: requestID, originalMarker: query.marker)
+    }
+
+    /// Applies marker and limit to sorted entries and renders them with `<collection>_links`.
+    static func render<T: NeutronListable>(
+        _ entries: [NeutronListEntry<T>], query: NeutronListQuery, collection: String, request: Request,
+        notFound: (String) -> NeutronError, requestID: String, originalMarker: String? = nil
+    ) throws -> Response {
         var page = entries[...]
         if let marker = query.marker {
             guard let index = entries.firstIndex(where: { $0.item.id == marker }) else { throw notFound(marker) }
@@ -207,7 +247,9 @@ enum NeutronList {
             if !(pageEntries.count < limit && !query.pageReverse), let last = pageEntries.last {
                 links.append(Link(rel: "next", href: pageHref(request, marker: last.item.id, reverse: false)))
             }
-            if !(pageEntries.count < limit && query.pageReverse), let first = pageEntries.first {
+            // Like Neutron, a previous link only once the client has paged (a marker was given).
+            if !(pageEntries.count < limit && query.pageReverse), originalMarker ?? query.marker != nil,
+               let first = pageEntries.first {
                 links.append(Link(rel: "previous", href: pageHref(request, marker: first.item.id, reverse: true)))
             }
         }
