@@ -62,7 +62,7 @@ extension TroveState {
             buildSeconds: buildSeconds)
         if let replicaOf = body.replicaOf { _ = try visibleInstance(replicaOf, project: project) }
         record.address = allocateAddress()
-        instances[record.id] = record
+        put(record)
         register(record.id)
         return record
     }
@@ -90,7 +90,7 @@ extension TroveState {
             record.phase = .active
         }
         record.updated = now
-        instances[id] = record
+        put(record)
     }
 
     mutating func deleteInstance(_ id: String, project: String, now: Date, seconds: TimeInterval) throws {
@@ -101,7 +101,7 @@ extension TroveState {
         if case .deleting = record.phase { return }
         record.phase = .deleting(until: now.addingTimeInterval(seconds))
         record.updated = now
-        instances[id] = record
+        put(record)
     }
 
     // MARK: Clusters
@@ -121,7 +121,7 @@ extension TroveState {
             id: Self.newID(), name: name, projectID: project, datastore: datastore, created: now, updated: now,
             task: .building(until: now.addingTimeInterval(seconds)), locality: body.locality)
         let members = try makeMembers(specs, cluster: cluster, startIndex: 1, now: now, seconds: seconds)
-        clusters[cluster.id] = cluster
+        put(cluster)
         register(cluster.id)
         store(members)
         return cluster
@@ -143,7 +143,7 @@ extension TroveState {
     private mutating func store(_ members: [TroveInstanceRecord]) {
         for var member in members {
             member.address = allocateAddress()
-            instances[member.id] = member
+            put(member)
             register(member.id)
         }
     }
@@ -174,7 +174,7 @@ extension TroveState {
             for spec in shrink {
                 if var member = instances[spec.id] {
                     member.phase = .deleting(until: until)
-                    instances[spec.id] = member
+                    put(member)
                 }
             }
             cluster.task = .shrinking(until: until, removing: shrink.map(\.id))
@@ -182,7 +182,7 @@ extension TroveState {
             throw TroveError.badRequest("No action specified.")
         }
         cluster.updated = now
-        clusters[id] = cluster
+        put(cluster)
     }
 
     mutating func deleteCluster(_ id: String, project: String, now: Date, seconds: TimeInterval) throws {
@@ -191,11 +191,11 @@ extension TroveState {
         let until = now.addingTimeInterval(seconds)
         cluster.task = .deleting(until: until)
         cluster.updated = now
-        clusters[id] = cluster
+        put(cluster)
         for member in members(of: id) {
             var m = member
             m.phase = .deleting(until: until)
-            instances[m.id] = m
+            put(m)
         }
     }
 

@@ -62,6 +62,9 @@ struct TroveState: Sendable {
     var order: [String: UInt64] = [:]
     var sequence: UInt64 = 0
     var nextAddress: UInt32 = 0x0A00_0003
+    /// Instances and clusters with a transition still to come; `settle` looks at these only.
+    var pendingInstances: Set<String> = []
+    var pendingClusters: Set<String> = []
 
     static let datastores: [Datastore] = {
         let catalog: [(String, [String])] = [
@@ -115,10 +118,27 @@ struct TroveState: Sendable {
 
     // MARK: Lazy transitions
 
+    /// Stores an instance, remembering it when a transition is due later.
+    mutating func put(_ record: TroveInstanceRecord) {
+        instances[record.id] = record
+        switch record.phase {
+        case .active, .failed: pendingInstances.remove(record.id)
+        default: pendingInstances.insert(record.id)
+        }
+    }
+
+    mutating func put(_ record: TroveClusterRecord) {
+        clusters[record.id] = record
+        if case .none = record.task { pendingClusters.remove(record.id) } else { pendingClusters.insert(record.id) }
+    }
+
     /// Applies every transition whose time has come; called under the lock before any read or write.
     mutating func settle(now: Date) {
-        for (id, record) in instances {
-            var r = record
+        for id in pendingInstances {
+            guard var r = instances[id] else {
+                pendingInstances.remove(id)
+                continue
+            }
             switch r.phase {
             case .building(let until) where until <= now:
                 r.phase = r.failBuild ? .failed(message: "No valid host was found. There are not enough hosts available.") : .active
@@ -133,15 +153,19 @@ struct TroveState: Sendable {
             case .deleting(let until) where until <= now:
                 instances[id] = nil
                 order[id] = nil
+                pendingInstances.remove(id)
                 continue
             default:
                 continue
             }
             r.updated = now
-            instances[id] = r
+            put(r)
         }
-        for (id, record) in clusters {
-            var c = record
+        for id in pendingClusters {
+            guard var c = clusters[id] else {
+                pendingClusters.remove(id)
+                continue
+            }
             switch c.task {
             case .building(let until) where until <= now, .growing(let until) where until <= now:
                 c.task = .none
@@ -149,21 +173,24 @@ struct TroveState: Sendable {
                 for member in removing {
                     instances[member] = nil
                     order[member] = nil
+                    pendingInstances.remove(member)
                 }
                 c.task = .none
             case .deleting(let until) where until <= now:
                 for (memberID, member) in instances where member.clusterID == id {
                     instances[memberID] = nil
                     order[memberID] = nil
+                    pendingInstances.remove(memberID)
                 }
                 clusters[id] = nil
                 order[id] = nil
+                pendingClusters.remove(id)
                 continue
             default:
                 continue
             }
             c.updated = now
-            clusters[id] = c
+            put(c)
         }
     }
 }
