@@ -127,7 +127,8 @@ final class Listener: Sendable {
 
     private func serve() async throws {
         var logger = Logger(label: "sim.\(region ?? "identity").\(serviceType)")
-        logger.logLevel = .error
+        // Shutdown by cancellation logs CancellationError at error level; only critical matters here.
+        logger.logLevel = .critical
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(host, port: port)),

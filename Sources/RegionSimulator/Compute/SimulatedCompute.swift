@@ -124,9 +124,10 @@ struct ComputeAPI: Sendable {
             let requestID = SimHTTP.requestID()
             var headers = [("x-openstack-request-id", requestID), ("x-compute-request-id", requestID)]
             do {
+                // keystonemiddleware rejects bad tokens before the service looks at the version.
+                let token = try region.authenticate(request, format: .fault)
                 let version = try SimulatedCompute.policy.negotiate(request)
                 headers += SimulatedCompute.policy.headers(for: version)
-                let token = try region.authenticate(request, format: .fault)
                 let call = ComputeCall(
                     request: request, context: context, token: token, version: version,
                     base: SimHTTP.baseURL(request), now: region.now())

@@ -91,9 +91,10 @@ struct BlockStorageAPI: Sendable {
             let requestID = SimHTTP.requestID()
             var headers = [("x-openstack-request-id", requestID)]
             do {
+                // keystonemiddleware rejects bad tokens before the service looks at the version.
+                let token = try region.authenticate(request, format: .fault)
                 let version = try SimulatedBlockStorage.policy.negotiate(request)
                 headers += SimulatedBlockStorage.policy.headers(for: version)
-                let token = try region.authenticate(request, format: .fault)
                 if let project = context.parameters.get("project_id"), project != token.projectID, !token.isAdmin {
                     throw SimulatorError.badRequest("Malformed request url")
                 }
