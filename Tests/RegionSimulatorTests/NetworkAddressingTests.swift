@@ -166,6 +166,18 @@ struct NetworkAddressingTests {
             #expect(after.map(\.id) == [reserved.id])
             #expect(after.first?.deviceID.hasPrefix("dhcp") == true)
             #expect(after.first?.fixedIPs.map(\.ipAddress) == ["10.6.0.200"])
+
+            // Reserved after DHCP was enabled: the agent's own port gives way, the reserved one is claimed.
+            let third = try await c.network("late")
+            _ = try await c.subnet(third, "10.7.0.0/24")
+            let late = try await c.send(.post, "/v2.0/ports", token: c.admin, json: #"""
+                {"port": {"network_id": "\#(third)", "device_owner": "network:dhcp", "device_id": "reserved_dhcp_port",
+                          "fixed_ips": [{"ip_address": "10.7.0.2"}], "project_id": "\#(c.demoProject)"}}
+                """#)
+            #expect(late.status == .created)
+            let lateDHCP = try await c.send(.get, "/v2.0/ports?network_id=\(third)&device_owner=network:dhcp", token: c.demo)
+                .decode(PortList.self).ports
+            #expect(lateDHCP.count == 1 && lateDHCP.first?.deviceID.hasPrefix("dhcp") == true)
         }
     }
 }

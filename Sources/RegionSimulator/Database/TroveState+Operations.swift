@@ -49,7 +49,9 @@ extension TroveState {
             volumeType: volume.type, datastore: datastore, region: region ?? regionName,
             availabilityZone: zone, created: now, updated: now,
             phase: .building(until: now.addingTimeInterval(buildSeconds)), clusterID: clusterID,
-            memberType: memberType, address: "", failBuild: zone.map { $0 != availabilityZone } ?? false)
+            memberType: memberType, address: "",
+            // Only zones of this region can be checked; members recorded for other regions build normally.
+            failBuild: (region ?? regionName) == regionName && zone.map { $0 != availabilityZone } ?? false)
     }
 
     mutating func createInstance(

@@ -15,8 +15,19 @@ extension NeutronState {
            body.bindingHostID != nil || body.bindingProfile != nil {
             throw NeutronError.policyNotAuthorized("rule:create_port and rule:create_port:binding:host_id")
         }
-        let mac = try requestedMAC(body.macAddress, network: networkID) ?? freshMAC(network: networkID)
         let owner = body.deviceOwner ?? ""
+        let reservedDHCP = owner == DeviceOwner.dhcp && body.deviceID == "reserved_dhcp_port"
+        if reservedDHCP {
+            // The real DHCP agent runs after the API call; a port reserved for it (Tricircle does this)
+            // wins over the port this simulator's agent made synchronously, which is dropped.
+            for portID in portsByNetwork[networkID] ?? [] {
+                if let existing = ports[portID], existing.deviceOwner == DeviceOwner.dhcp,
+                   existing.deviceID.hasPrefix("dhcp\(Self.agentHostID)") {
+                    removePortRecord(portID)
+                }
+            }
+        }
+        let mac = try requestedMAC(body.macAddress, network: networkID) ?? freshMAC(network: networkID)
         let portSecurity = body.portSecurityEnabled ?? network.portSecurityEnabled ?? true
         let groups = try securityGroupsForPort(
             body.securityGroups, project: project, owner: owner, portSecurity: portSecurity, caller: caller)
@@ -25,7 +36,10 @@ extension NeutronState {
         let fixedIPs = try allocateAddresses(
             network: network, requested: body.fixedIPs, portID: portID, mac: mac, deviceOwner: owner)
         let host = body.bindingHostID ?? ""
-        let deviceID = body.deviceID ?? ""
+        let servedSubnets = network.subnets.filter { subnets[$0]?.enableDHCP == true }
+        // With DHCP already enabled the agent claims the reserved port at once.
+        let deviceID = reservedDHCP && !servedSubnets.isEmpty
+            ? "dhcp\(Self.agentHostID)-\(networkID)" : body.deviceID ?? ""
         let port = NeutronPort(
             id: portID, name: body.name ?? "", description: body.description ?? "", networkID: networkID,
             projectID: project, adminStateUp: body.adminStateUp ?? true,
