@@ -32,7 +32,8 @@ enum AuthFailure: Error, Sendable {
 extension SimulatedIdentity {
     /// Authenticates and stores a new token.
     func authenticate(_ plan: AuthRequestPlan) -> Result<SimulatedToken, AuthFailure> {
-        let now = now()
+        // Fernet tokens carry whole seconds, so Keystone's timestamps end in .000000Z.
+        let now = Date(timeIntervalSince1970: now().timeIntervalSince1970.rounded(.down))
         let lifetime = Double(tokenLifetime.components.seconds)
             + Double(tokenLifetime.components.attoseconds) / 1e18
         return state.withLock { state -> Result<SimulatedToken, AuthFailure> in

@@ -42,7 +42,7 @@ extension SimulatedIdentity {
                 throw Self.keystoneError(404, "Could not find region: \(parent).", request: request)
             }
             throw Self.keystoneError(
-                409, "Conflict occurred attempting to store region - Duplicate ID, \(id).", request: request)
+                409, "Conflict occurred attempting to store region - Duplicate ID, \(id)..", request: request)
         }
         return Self.json(RegionResponse(region: Self.region(created, base: Self.baseURL(request))), status: .created)
     }
@@ -147,10 +147,10 @@ extension SimulatedIdentity {
         let regionID = body.regionID ?? body.region
         let outcome: Result<IdentityState.EndpointRecord, SimulatorError> = state.withLock { state in
             guard state.services[body.serviceID] != nil else {
-                return .failure(Self.keystoneError(400, "Could not find service: \(body.serviceID).", request: request))
+                return .failure(Self.keystoneError(400, "Expecting to find endpoint service_id in service table. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.", request: request))
             }
             if let regionID, state.regions[regionID] == nil {
-                return .failure(Self.keystoneError(400, "Could not find region: \(regionID).", request: request))
+                return .failure(Self.keystoneError(400, "Expecting to find endpoint region_id in region table. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.", request: request))
             }
             let record = IdentityState.EndpointRecord(
                 id: IdentityState.newID(), serviceID: body.serviceID, regionID: regionID ?? "", interface: body.interface,

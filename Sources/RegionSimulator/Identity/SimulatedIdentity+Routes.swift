@@ -92,7 +92,8 @@ extension SimulatedIdentity {
     static func keystoneError(_ status: Int, _ message: String, request: Request) -> SimulatorError {
         var headers: [(String, String)] = []
         if status == 401 {
-            headers.append(("WWW-Authenticate", "Keystone uri=\"\(baseURL(request))\""))
+            // Keystone announces its v3 root here (what `keystone-manage bootstrap` registered as public).
+            headers.append(("WWW-Authenticate", "Keystone uri=\"\(baseURL(request))/v3\""))
         }
         return SimulatorError(status: status, message: message, format: .keystone, headers: headers)
     }

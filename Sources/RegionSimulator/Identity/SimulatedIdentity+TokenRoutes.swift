@@ -34,7 +34,7 @@ extension SimulatedIdentity {
             guard caller.isAdmin || caller.roles.contains("service") || subjectID == caller.id else {
                 throw Self.forbidden(request, action: "identity:validate_token")
             }
-            throw Self.keystoneError(404, "Could not find token: \(subjectID).", request: request)
+            throw Self.keystoneError(404, "Could not recognize Fernet token", request: request)
         }
         guard caller.isAdmin || caller.roles.contains("service") || subject.userID == caller.userID else {
             throw Self.forbidden(request, action: "identity:validate_token")
@@ -56,7 +56,7 @@ extension SimulatedIdentity {
             throw Self.keystoneError(400, "Missing X-Subject-Token header.", request: request)
         }
         guard let subject = validate(token: subjectID) else {
-            throw Self.keystoneError(404, "Could not find token: \(subjectID).", request: request)
+            throw Self.keystoneError(404, "Could not recognize Fernet token", request: request)
         }
         guard caller.isAdmin || subject.userID == caller.userID else {
             throw Self.forbidden(request, action: "identity:revoke_token")
