@@ -180,4 +180,39 @@ struct NetworkAddressingTests {
             #expect(lateDHCP.count == 1 && lateDHCP.first?.deviceID.hasPrefix("dhcp") == true)
         }
     }
+
+    @Test func refusedBulkCreateAndPortUpdateLeaveNothingHalfDone() async throws {
+        let networking = SimulatedNetworking()
+        try await withNetDBService(networking) { c in
+            let net = try await c.network()
+            _ = try await c.subnet(net, "10.10.0.0/24", extra: #", "enable_dhcp": false"#)
+            let bulk = try await c.send(.post, "/v2.0/ports", token: c.demo, json: #"""
+                {"ports": [{"network_id": "\#(net)", "fixed_ips": [{"ip_address": "10.10.0.5"}]},
+                           {"network_id": "\#(net)"},
+                           {"network_id": "\#(net)", "fixed_ips": [{"ip_address": "10.10.0.5"}]}]}
+                """#)
+            #expect(bulk.status == .conflict)
+            #expect(bulk.neutronError?.type == "IpAddressAlreadyAllocated")
+            #expect(networking.portCount == 0)
+            let port = try await c.send(.post, "/v2.0/ports", token: c.demo,
+                                        json: #"{"port": {"network_id": "\#(net)", "fixed_ips": [{"ip_address": "10.10.0.5"}]}}"#)
+                .decode(PortEnvelope<NeutronPort>.self).port
+            let other = try await c.send(.post, "/v2.0/ports", token: c.demo,
+                                         json: #"{"port": {"network_id": "\#(net)", "fixed_ips": [{"ip_address": "10.10.0.6"}]}}"#)
+            #expect(other.status == .created)
+            // Moving to a taken address fails and the port keeps its old one (still reserved).
+            let clash = try await c.send(.put, "/v2.0/ports/\(port.id)", token: c.demo,
+                                         json: #"{"port": {"fixed_ips": [{"ip_address": "10.10.0.6"}]}}"#)
+            #expect(clash.neutronError?.type == "IpAddressAlreadyAllocated")
+            let kept = try await c.send(.get, "/v2.0/ports/\(port.id)", token: c.demo).decode(PortEnvelope<NeutronPort>.self).port
+            #expect(kept.fixedIPs.map(\.ipAddress) == ["10.10.0.5"])
+            let stolen = try await c.send(.post, "/v2.0/ports", token: c.demo,
+                                          json: #"{"port": {"network_id": "\#(net)", "fixed_ips": [{"ip_address": "10.10.0.5"}]}}"#)
+            #expect(stolen.status == .conflict)
+            let moved = try await c.send(.put, "/v2.0/ports/\(port.id)", token: c.demo,
+                                         json: #"{"port": {"fixed_ips": [{"ip_address": "10.10.0.7"}]}}"#)
+            #expect(try moved.decode(PortEnvelope<NeutronPort>.self).port.fixedIPs.map(\.ipAddress) == ["10.10.0.7"])
+            #expect(try moved.decode(PortEnvelope<NeutronPort>.self).port.revisionNumber == 2)
+        }
+    }
 }
