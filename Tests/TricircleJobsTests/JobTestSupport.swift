@@ -7,9 +7,10 @@ import TricircleStore
 import TricircleTestSupport
 @_spi(Benchmarks) @testable import TricircleJobs
 
-/// Short leases and polls so tests finish quickly; no test asserts on timing.
+/// Short polls and backoff so tests finish quickly; leases long enough that a loaded machine does not
+/// lose them (tests of lease expiry set short ones). No test asserts on timing.
 func testConfig(
-    workers: Int = 2, lease: Double = 1, maxAttempts: Int = 3, grace: Double = 0.2
+    workers: Int = 2, lease: Double = 5, maxAttempts: Int = 3, grace: Double = 0.2
 ) -> JobEngineConfig {
     JobEngineConfig(
         workers: workers, leaseSeconds: lease, maxAttempts: maxAttempts, backoffBaseSeconds: 0.01,

@@ -163,10 +163,14 @@ import TricircleTestSupport
         try await TestDatabases.withStore(backend) { store in
             let probe = Probe()
             probe.release()
-            let engine = makeEngine(store, makeRegistry(probe), testConfig(lease: 0.5))
+            let registry = makeRegistry(probe)
+            // The doomed claim gets a short lease; the surviving workers a long one, so a loaded machine
+            // cannot make them lose theirs too.
+            let doomedEngine = makeEngine(store, registry, testConfig(lease: 0.3))
+            let engine = makeEngine(store, registry, testConfig(lease: 10))
             let job = try await engine.submit(type: "gate", projectID: "p1", resource: ["resource_id": "k"])
             // A claim by a worker that then "dies": nobody renews or finishes it.
-            let claimed = try #require(try await engine.claim(worker: "doomed"))
+            let claimed = try #require(try await doomedEngine.claim(worker: "doomed"))
             #expect(claimed.id == job.id && claimed.leaseOwner?.hasPrefix("doomed/") == true)
             try await withPool(engine) {
                 try await eventually("the job to be taken over and finished") { try await engine.get(job.id).status == .success }
@@ -249,7 +253,7 @@ import TricircleTestSupport
             try await withPool(engine) {
                 try await eventually("the run to start") { probe.runs("w") == 1 }
                 try await store.transaction { _ in try await Task.sleep(for: .seconds(1)) }
-                try await eventually("the watchdog to cancel the run") { probe.cancellations == 1 }
+                try await eventually("the watchdog to cancel the run") { probe.cancellations >= 1 }
                 probe.release()
                 try await eventually("the job to succeed on a later run") { try await engine.get(job.id).status == .success }
             }
@@ -257,6 +261,29 @@ import TricircleTestSupport
             let outcomes = try await engine.runs(of: job.id).map(\.outcome)
             #expect(outcomes.first == "success")
             #expect(outcomes.count >= 2)
+        }
+    }
+    @Test(arguments: TestDatabases.backends)
+    func jobThatLosesItsLeaseOnItsLastAttemptStaysFailed(_ backend: StoreBackend) async throws {
+        try await TestDatabases.withStore(backend) { store in
+            let probe = Probe()
+            probe.release()
+            let registry = makeRegistry(probe)
+            let doomedEngine = makeEngine(store, registry, testConfig(lease: 0.3, maxAttempts: 1))
+            let engine = makeEngine(store, registry, testConfig(lease: 10, maxAttempts: 1))
+            let job = try await engine.submit(type: "gate", projectID: "p1", resource: ["resource_id": "last"])
+            _ = try #require(try await doomedEngine.claim(worker: "doomed"))
+            try await withPool(engine) {
+                try await eventually("the job to be given up") {
+                    let j = try await engine.get(job.id)
+                    return j.status == .failed && !j.willRetry
+                }
+            }
+            let failed = try await engine.get(job.id)
+            #expect(failed.attempts == 1)
+            #expect(failed.lastError?.hasSuffix("no attempts left") == true)
+            #expect(try await engine.runs(of: job.id).map(\.outcome) == ["lost"])
+            #expect(probe.runs("last") == 0)
         }
     }
 }
