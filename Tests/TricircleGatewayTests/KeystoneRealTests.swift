@@ -2,7 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import OpenStackClient
 import OpenStackModels
+import Hummingbird
+import HummingbirdTesting
 import Testing
+
+@testable import TricircleGateway
 
 /// The same client checks against a real Keystone, when one is named:
 /// `TRICIRCLE_TEST_KEYSTONE_URL=http://127.0.0.1:5000/v3` (user `admin`, password from
@@ -60,6 +64,23 @@ struct KeystoneRealTests {
             let resolver = EndpointResolver(keystone: client)
             let identity = try await resolver.url(region: "RegionOne", serviceType: "identity")
             #expect(identity.hasPrefix("http"))
+        }
+    }
+
+    @Test func authMiddlewareAcceptsRealTokensAndRefusesOthers() async throws {
+        try await Self.withClient { client in
+            let user = try await client.authenticate(.password(userName: "admin", password: Self.password, projectName: "admin"))
+            let configuration = KeystoneAuthConfiguration(keystone: client.configuration)
+            let router = authTestRouter(validator: client, configuration: configuration)
+            try await Application(router: router).test(.router) { tester async throws in
+                let ok = try await get(tester, "/whoami", token: user.id)
+                #expect(ok.status == .ok)
+                #expect(ok.json["admin"] == "yes")
+                #expect(try await get(tester, "/admin", token: user.id).status == .ok)
+                let refused = try await get(tester, "/whoami", token: "gAAAAABnot-a-real-token")
+                #expect(refused.status == .unauthorized)
+                #expect(refused.header("WWW-Authenticate")?.hasPrefix("Keystone uri=") == true)
+            }
         }
     }
 }
