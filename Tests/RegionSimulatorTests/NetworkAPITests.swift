@@ -199,6 +199,28 @@ struct NetworkAPITests {
             #expect(try await c.send(.get, "/v2.0/subnets", token: c.demo).decode(SubnetList.self).subnets.isEmpty)
         }
     }
+
+    @Test func quotaSetByAdminIsEnforcedAndUsageReported() async throws {
+        try await withNetDBService(SimulatedNetworking()) { c in
+            let net = try await c.network()
+            let unlimited = try await c.send(.get, "/v2.0/quotas/\(c.demoProject)", token: c.demo)
+            #expect(unlimited.json["quota"]?["port"] == -1)
+            #expect(try await c.send(.put, "/v2.0/quotas/\(c.demoProject)", token: c.demo, json: #"{"quota": {"port": 1}}"#).status == .forbidden)
+            let set = try await c.send(.put, "/v2.0/quotas/\(c.demoProject)", token: c.admin, json: #"{"quota": {"port": 2}}"#)
+            #expect(set.json["quota"]?["port"] == 2)
+            for _ in 0..<2 {
+                #expect(try await c.send(.post, "/v2.0/ports", token: c.demo, json: #"{"port": {"network_id": "\#(net)"}}"#).status == .created)
+            }
+            let over = try await c.send(.post, "/v2.0/ports", token: c.demo, json: #"{"port": {"network_id": "\#(net)"}}"#)
+            #expect(over.status == .conflict)
+            #expect(over.neutronError?.type == "OverQuota")
+            #expect(over.neutronError?.message == "Quota exceeded for resources: ['port'].")
+            let details = try await c.send(.get, "/v2.0/quotas/\(c.demoProject)/details", token: c.demo)
+            #expect(details.json["quota"]?["port"]?["used"] == 2)
+            #expect(details.json["quota"]?["network"]?["used"] == 1)
+            #expect(try await c.send(.get, "/v2.0/quotas/\(c.altProject)", token: c.demo).status == .forbidden)
+        }
+    }
 }
 
 @Suite("Simulated Neutron over loopback")

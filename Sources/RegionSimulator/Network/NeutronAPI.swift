@@ -40,6 +40,7 @@ struct NeutronAPI: Sendable {
         registerSecurityGroups(on: router)
         registerFloatingIPs(on: router)
         registerTags(on: router)
+        registerQuotas(on: router)
     }
 
     // MARK: Plumbing

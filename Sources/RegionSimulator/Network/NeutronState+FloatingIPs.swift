@@ -7,6 +7,7 @@ extension NeutronState {
             throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'floating_network_id' not specified")
         }
         let project = try owningProject(body.projectID, body.tenantID, caller)
+        try checkQuota("floatingip", project)
         guard let network = networks[networkID], canSee(network: network, caller) else {
             throw NeutronError.networkNotFound(networkID)
         }

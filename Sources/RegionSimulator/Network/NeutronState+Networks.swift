@@ -6,6 +6,7 @@ extension NeutronState {
 
     mutating func createNetwork(_ body: NetworkCreate, _ caller: NeutronCaller) throws -> Network {
         let project = try owningProject(body.projectID, body.tenantID, caller)
+        try checkQuota("network", project)
         let providerGiven = body.providerNetworkType != nil || body.providerPhysicalNetwork != nil
             || body.providerSegmentationID != nil
         if providerGiven, !caller.isAdmin {

@@ -7,6 +7,7 @@ extension NeutronState {
             throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'network_id' not specified")
         }
         let project = try owningProject(body.projectID, body.tenantID, caller)
+        try checkQuota("port", project)
         let network = try visibleNetwork(networkID, caller)
         if !caller.isAdmin, network.projectID != caller.projectID, !network.shared {
             throw NeutronError.policyNotAuthorized("rule:create_port and rule:create_port:network")

@@ -4,6 +4,7 @@ import OpenStackModels
 extension NeutronState {
     mutating func createRouter(_ body: RouterCreate, _ caller: NeutronCaller) throws -> NeutronRouter {
         let project = try owningProject(body.projectID, body.tenantID, caller)
+        try checkQuota("router", project)
         try checkAvailabilityZones(body.availabilityZoneHints)
         if (body.distributed != nil || body.ha != nil), !caller.isAdmin {
             throw NeutronError.policyNotAuthorized("rule:create_router and rule:create_router:distributed")

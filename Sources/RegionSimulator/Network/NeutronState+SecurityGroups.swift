@@ -37,6 +37,7 @@ extension NeutronState {
     mutating func createSecurityGroup(_ body: SecurityGroupCreate, _ caller: NeutronCaller) throws -> SecurityGroup {
         let project = try owningProject(body.projectID, body.tenantID, caller)
         ensureDefaultSecurityGroup(project)
+        try checkQuota("security_group", project)
         if body.name == "default" {
             throw NeutronError(status: 409, type: "SecurityGroupDefaultAlreadyExists",
                                message: "Default security group already exists.")
@@ -110,6 +111,7 @@ extension NeutronState {
         }
         let project = try owningProject(body.projectID, body.tenantID, caller)
         let group = try visibleSecurityGroup(groupID, caller)
+        try checkQuota("security_group_rule", project)
         var proto = body.protocol.map { $0.lowercased() }
         if proto == "any" { proto = nil }
         var protoNumber: Int?

@@ -9,6 +9,7 @@ extension NeutronState {
             throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'network_id' not specified")
         }
         let project = try owningProject(body.projectID, body.tenantID, caller)
+        try checkQuota("subnet", project)
         let network = try visibleNetwork(networkID, caller)
         guard caller.isAdmin || network.projectID == caller.projectID else {
             throw NeutronError.policyNotAuthorized("rule:create_subnet and rule:create_subnet:network_id")

@@ -45,6 +45,8 @@ struct NeutronState: Sendable {
     var usedTunnelIDs: Set<Int> = []
     var nextTunnelID = 1
     var usedVLANs: Set<String> = []
+    /// Project -> resource -> limit set through the quotas API.
+    var quotas: [String: [String: Int]] = [:]
 
     init(availabilityZone: String) {
         self.availabilityZone = availabilityZone
