@@ -230,20 +230,32 @@ extension JobEngine {
         let finalUpdate = update
         let finalError = errorText
         var counted = outcome
+        let lostError = "finished as '\(outcome)' after losing the lease; the job was left to its new owner"
+            + (finalError.map { ": \($0)" } ?? "")
+        let key = (try? JobRows.key(of: job.resource)) ?? "{}"
         do {
-            counted = try await transaction { db -> String in
-                var loggedOutcome = outcome
-                var loggedError = finalError
-                if try await db.raw(finalUpdate).all().isEmpty {
-                    loggedOutcome = "lease_lost"
-                    loggedError = "finished as '\(outcome)' after losing the lease; the job was left to its new owner"
-                        + (finalError.map { ": \($0)" } ?? "")
-                }
-                try await self.appendLog(
-                    jobID: job.id, type: job.type, projectID: job.projectID, key: try JobRows.key(of: job.resource),
-                    outcome: loggedOutcome, attempt: job.attempts, worker: owner, error: loggedError,
-                    startedAt: job.startedAt ?? nowText, finishedAt: nowText, on: db)
-                return loggedOutcome
+            if store.backend == .postgres {
+                // One statement: the guarded update, and the run log row saying whether it applied.
+                let statement: SQLQueryString = "WITH u AS (" + finalUpdate + ") " + """
+                    INSERT INTO job_log (id, job_id, type, project_id, resource_key, outcome, attempt, worker, error,
+                                         started_at, finished_at)
+                    SELECT \(bind: Identifier.make()), \(bind: job.id), \(bind: job.type), \(bind: job.projectID),
+                           \(bind: key), CASE WHEN EXISTS (SELECT 1 FROM u) THEN \(bind: outcome) ELSE 'lease_lost' END,
+                           \(bind: job.attempts), \(bind: owner),
+                           CASE WHEN EXISTS (SELECT 1 FROM u) THEN \(bind: finalError) ELSE \(bind: lostError) END,
+                           \(bind: job.startedAt ?? nowText), \(bind: nowText)
+                    RETURNING outcome
+                    """
+                let store = store
+                counted = try await Task {
+                    try await store.read { db in
+                        try await db.raw(statement).first()?.decode(column: "outcome", as: String.self) ?? outcome
+                    }
+                }.value
+            } else {
+                counted = try await recordEnd(
+                    job, update: finalUpdate, outcome: outcome, error: finalError, lostError: lostError, owner: owner,
+                    now: nowText)
             }
         } catch {
             // The lease will expire and another worker will run the job again; nothing is lost.
@@ -252,6 +264,28 @@ extension JobEngine {
             ])
         }
         count(type: job.type, outcome: counted, seconds: seconds)
+    }
+
+    /// The guarded update and the run log row in one transaction; returns the outcome logged.
+    private func recordEnd(
+        _ job: Job, update: SQLQueryString, outcome: String, error: String?, lostError: String, owner: String, now: String
+    ) async throws -> String {
+        let finalUpdate = update
+        let finalError = error
+        let nowText = now
+        return try await transaction { db -> String in
+            var loggedOutcome = outcome
+            var loggedError = finalError
+            if try await db.raw(finalUpdate).all().isEmpty {
+                loggedOutcome = "lease_lost"
+                loggedError = lostError
+            }
+            try await self.appendLog(
+                jobID: job.id, type: job.type, projectID: job.projectID, key: try JobRows.key(of: job.resource),
+                outcome: loggedOutcome, attempt: job.attempts, worker: owner, error: loggedError,
+                startedAt: job.startedAt ?? nowText, finishedAt: nowText, on: db)
+            return loggedOutcome
+        }
     }
 
     /// Records a successful run of a job claimed with `claim(worker:)` (benchmarks drive claims by hand).
