@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import OpenStackModels
 import RegionSimulator
+import Synchronization
 
 /// An HTTP answer from a simulated service.
 struct SimReply: Sendable {
@@ -56,10 +57,19 @@ extension SimulatedCloudConfiguration {
     /// One region, fast transitions, unlimited quotas: what most tests want.
     static func testing(
         regions: [Region] = [Region(name: "RegionOne", availabilityZone: "az1", services: [.compute, .volume, .image])],
-        transition: Duration = .milliseconds(30)
+        transition: Duration = .milliseconds(30), clock: ManualClock? = nil
     ) -> SimulatedCloudConfiguration {
-        SimulatedCloudConfiguration(regions: regions, transitionDelay: transition, quotaDefaults: .unlimited)
+        let now: @Sendable () -> Date
+        if let clock { now = { clock.now } } else { now = { Date() } }
+        return SimulatedCloudConfiguration(regions: regions, transitionDelay: transition, quotaDefaults: .unlimited, now: now)
     }
+}
+
+/// A clock tests advance by hand, so status transitions are stepped, not waited for.
+final class ManualClock: Sendable {
+    private let value = Mutex(Date(timeIntervalSince1970: 1_750_000_000))
+    var now: Date { value.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
 /// Runs `body` against a freshly started cloud on ephemeral loopback ports.

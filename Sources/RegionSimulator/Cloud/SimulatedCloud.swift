@@ -43,7 +43,7 @@ public final class SimulatedCloud: Sendable {
             stores[region.name] = store
             let context = SimulatedRegionContext(
                 regionName: region.name, availabilityZone: region.availabilityZone, identity: identity, faults: injector,
-                transitionDelay: configuration.transitionDelay, identityURL: { controlBox.identityURL })
+                now: configuration.now, transitionDelay: configuration.transitionDelay, identityURL: { controlBox.identityURL })
             for kind in region.services {
                 let service = Self.makeService(kind, store: store)
                 let router = service.makeRouter(context: context)

@@ -54,6 +54,8 @@ public struct SimulatedCloudConfiguration: Sendable {
     public var transitionDelay: Duration
     /// Per-project quota defaults of every region.
     public var quotaDefaults: QuotaDefaults
+    /// The simulated services' clock (tests substitute a manual one to step through transitions).
+    public var now: @Sendable () -> Date
 
     public init(
         regions: [Region] = [
@@ -61,8 +63,9 @@ public struct SimulatedCloudConfiguration: Sendable {
         ],
         host: String = "127.0.0.1", basePort: Int = 0, adminPassword: String = "secret",
         tokenLifetime: Duration = .seconds(3600), transitionDelay: Duration = .milliseconds(200),
-        quotaDefaults: QuotaDefaults = QuotaDefaults()
+        quotaDefaults: QuotaDefaults = QuotaDefaults(), now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.now = now
         self.regions = regions
         self.host = host
         self.basePort = basePort

@@ -62,28 +62,43 @@ extension ComputeAPI {
             }
             let filter = try ServerFilter(call: call)
 
+            let defaultOrder = sortKeys.isEmpty || (sortKeys == ["created_at"] && (sortDirs.first ?? "desc") == "desc")
             let (page, flavors) = try store.compute.withLock { state -> ([ServerRecord], [String: FlavorRecord]) in
+                if defaultOrder {
+                    // created_at desc, id desc is reverse creation order: walk it once, skip to the marker,
+                    // stop at a full page; only candidates are copied.
+                    var page: [ServerRecord] = []
+                    var passedMarker = marker == nil
+                    for id in state.order.reversed() {
+                        guard let raw = state.servers[id] else { continue }
+                        if let project = filter.projectID, raw.projectID != project { continue }
+                        if !passedMarker {
+                            if id == marker { passedMarker = true }
+                            continue
+                        }
+                        guard page.count < limit else { break }
+                        let s = raw.settled(at: call.now)
+                        if filter.matches(s, flavors: state.flavors) { page.append(s) }
+                    }
+                    guard passedMarker else { throw SimulatorError.badRequest("marker [\(marker ?? "")] not found") }
+                    return (page, state.flavors)
+                }
                 var matching: [ServerRecord] = []
-                matching.reserveCapacity(min(state.order.count, 1024))
-                let defaultOrder = sortKeys.isEmpty || (sortKeys == ["created_at"] && (sortDirs.first ?? "desc") == "desc")
-                // Default order (created_at desc, id desc) is reverse creation order: no sort needed.
-                for id in state.order.reversed() {
+                for id in state.order {
                     guard let raw = state.servers[id] else { continue }
                     if let project = filter.projectID, raw.projectID != project { continue }
                     let s = raw.settled(at: call.now)
                     if filter.matches(s, flavors: state.flavors) { matching.append(s) }
                 }
-                if !defaultOrder {
-                    let keys = sortKeys.isEmpty ? ["created_at"] : sortKeys
-                    let dirs = keys.indices.map { i in i < sortDirs.count ? sortDirs[i] : (sortDirs.first ?? "desc") }
-                    matching.sort { a, b in
-                        for (key, dir) in zip(keys + ["uuid"], dirs + [dirs.last ?? "desc"]) {
-                            let va = Self.sortValue(a, key)
-                            let vb = Self.sortValue(b, key)
-                            if va != vb { return dir == "asc" ? va < vb : va > vb }
-                        }
-                        return false
+                let keys = sortKeys.isEmpty ? ["created_at"] : sortKeys
+                let dirs = keys.indices.map { i in i < sortDirs.count ? sortDirs[i] : (sortDirs.first ?? "desc") }
+                matching.sort { a, b in
+                    for (key, dir) in zip(keys + ["uuid"], dirs + [dirs.last ?? "desc"]) {
+                        let va = Self.sortValue(a, key)
+                        let vb = Self.sortValue(b, key)
+                        if va != vb { return dir == "asc" ? va < vb : va > vb }
                     }
+                    return false
                 }
                 var start = 0
                 if let marker {
@@ -93,8 +108,7 @@ extension ComputeAPI {
                     start = index + 1
                 }
                 let end = min(matching.count, start + limit)
-                let page = start < end ? Array(matching[start..<end]) : []
-                return (page, state.flavors)
+                return (start < end ? Array(matching[start..<end]) : [], state.flavors)
             }
             let items: [JSONValue] = page.map { s in
                 detail
