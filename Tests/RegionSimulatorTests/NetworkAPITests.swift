@@ -196,6 +196,14 @@ struct NetworkAPITests {
             #expect(try await c.send(.delete, "/v2.0/ports/\(port.id)", token: c.demo).status == .noContent)
             #expect(try await c.send(.delete, "/v2.0/networks/\(net)", token: c.demo).status == .noContent)
             #expect(networking.portCount == 0)  // the DHCP port went with the network
+            let fresh = try await c.network("rev")
+            var headers = "revision_number=1"
+            let ok = try await c.sendIfMatch(.put, "/v2.0/networks/\(fresh)", ifMatch: headers, json: #"{"network": {"name": "r2"}}"#)
+            #expect(ok.status == .ok)
+            headers = "revision_number=1"
+            let stale = try await c.sendIfMatch(.put, "/v2.0/networks/\(fresh)", ifMatch: headers, json: #"{"network": {"name": "r3"}}"#)
+            #expect(stale.status.code == 412)
+            #expect(stale.neutronError?.type == "RevisionNumberConstraintFailed")
             #expect(try await c.send(.get, "/v2.0/subnets", token: c.demo).decode(SubnetList.self).subnets.isEmpty)
         }
     }

@@ -37,6 +37,13 @@ struct NetDBClient: Sendable {
         return NetDBReply(status: response.status, headers: response.headers, body: response.body)
     }
 
+    func sendIfMatch(_ method: HTTPRequest.Method, _ uri: String, ifMatch: String, json: String) async throws -> NetDBReply {
+        var headers: HTTPFields = [.contentType: "application/json", .ifMatch: ifMatch]
+        headers[HTTPField.Name("X-Auth-Token")!] = demo
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: json))
+        return NetDBReply(status: response.status, headers: response.headers, body: response.body)
+    }
+
     func sendRaw(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields = [:]) async throws -> NetDBReply {
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: nil)
         return NetDBReply(status: response.status, headers: response.headers, body: response.body)

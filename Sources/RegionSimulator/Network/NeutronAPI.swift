@@ -151,7 +151,17 @@ struct NeutronAPI: Sendable {
                 let resourceID = context.parameters.get("id") ?? ""
                 let object = try await NeutronHTTP.member(request, key: member, allowed: updateAttributes)
                 let spec = try NeutronHTTP.decode(Update.self, from: object)
-                let updated = try mutate { state in try doUpdate(&state, resourceID, spec, caller) }
+                let expected = try revisionConstraint(request)
+                let updated = try mutate { state in
+                    if let expected {
+                        let current = try show(state, resourceID, caller).revisionNumber
+                        guard current == expected else {
+                            throw NeutronError(status: 412, type: "RevisionNumberConstraintFailed",
+                                               message: "Constrained to \(expected), but current revision is \(current)")
+                        }
+                    }
+                    return try doUpdate(&state, resourceID, spec, caller)
+                }
                 return try NeutronList.single(updated, key: member, request: request, requestID: id)
             }
         }
@@ -162,6 +172,21 @@ struct NeutronAPI: Sendable {
                 return NeutronHTTP.noContent(requestID: id)
             }
         }
+    }
+
+    /// `If-Match: revision_number=N` (revision-if-match extension); nil when absent.
+    func revisionConstraint(_ request: Request) throws -> Int? {
+        guard let value = request.headers[.ifMatch] else { return nil }
+        for part in value.split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("revision_number=") {
+                guard let number = Int(trimmed.dropFirst("revision_number=".count)) else {
+                    throw NeutronError.httpBadRequest("If-Match header without revision_number=<int> was passed")
+                }
+                return number
+            }
+        }
+        return nil
     }
 
     // MARK: Documents

@@ -6,6 +6,7 @@ import OpenStackModels
 protocol NeutronListable: Codable, Sendable {
     var id: String { get }
     var tags: [String] { get }
+    var revisionNumber: Int { get }
     /// Scalar attributes read straight from the struct (fast path); nil sends the lookup to the JSON form.
     func quickAttribute(_ key: String) -> JSONValue?
     /// Every attribute name a client may filter or sort on.
