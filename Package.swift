@@ -39,6 +39,7 @@ let package = Package(
                 "OpenStackModels", "TricircleCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -135,6 +136,7 @@ let package = Package(
                 "TricircleGateway", "RegionSimulator", "OpenStackClient", "TricircleStore", "TricircleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
     ]
 )
