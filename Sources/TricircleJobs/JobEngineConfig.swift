@@ -39,7 +39,8 @@ public struct JobEngineConfig: Sendable, Equatable {
         self.init(
             workers: config.jobWorkers, leaseSeconds: Double(config.jobLeaseSeconds),
             maxAttempts: config.jobMaxAttempts, backoffBaseSeconds: config.jobBackoffBase,
-            backoffMaxSeconds: config.jobBackoffMax, pollInterval: config.jobPollInterval)
+            backoffMaxSeconds: config.jobBackoffMax, pollInterval: config.jobPollInterval,
+            shutdownGraceSeconds: config.jobShutdownGrace, retentionSeconds: config.jobRetention)
     }
 
     /// The delay before retry number `attempt` (1-based): exponential, capped, with "equal jitter"

@@ -73,6 +73,8 @@ public struct TricircleConfig: Sendable {
     public var jobBackoffBase: Double { values.double("job", "backoff_base_seconds") }
     public var jobBackoffMax: Double { values.double("job", "backoff_max_seconds") }
     public var jobPollInterval: Double { values.double("job", "poll_interval") }
+    public var jobShutdownGrace: Double { values.double("job", "shutdown_grace_seconds") }
+    public var jobRetention: Double { values.double("job", "retention_seconds") }
 
     public var imageHomeRegion: String {
         let v = values.string("image", "home_region")

@@ -47,6 +47,8 @@ public enum TricircleOptions {
         .init("job", "backoff_base_seconds", .number(0.01...3600), default: "1", help: "First retry delay; doubles each attempt, with jitter."),
         .init("job", "backoff_max_seconds", .number(0.01...86400), default: "300", help: "Longest retry delay."),
         .init("job", "poll_interval", .number(0.01...60), default: "0.5", help: "Seconds an idle worker waits before looking for due jobs."),
+        .init("job", "shutdown_grace_seconds", .number(0...3600), default: "10", help: "On shutdown, how long a worker may finish its current job before handing it back."),
+        .init("job", "retention_seconds", .number(0...(365 * 86400)), default: "604800", help: "How long successful jobs and run-log rows are kept before they are pruned."),
         // [image]
         .init("image", "home_region", .string, default: "", help: "Region whose Image service holds every image (default: client.top_region_name)."),
     ]

@@ -112,18 +112,31 @@ public final class StateStore: Sendable {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// COMMIT and ROLLBACK run where the caller's cancellation cannot reach them: a cancelled request must
+    /// never leave its session inside an open transaction (the next BEGIN on it would fail).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await read { db in
-            try await db.raw("BEGIN").run()
+            try await Self.uncancellable { try await db.raw("BEGIN").run() }
+            let result: T
             do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
+                result = try await body(db)
             } catch {
-                try? await db.raw("ROLLBACK").run()
+                try? await Self.uncancellable { try await db.raw("ROLLBACK").run() }
                 throw error
             }
+            do {
+                try await Self.uncancellable { try await db.raw("COMMIT").run() }
+            } catch {
+                try? await Self.uncancellable { try await db.raw("ROLLBACK").run() }
+                throw error
+            }
+            return result
         }
+    }
+
+    /// Runs `work` in a child of no one's cancellation, and waits for it (it never outlives the caller).
+    static func uncancellable(_ work: @escaping @Sendable () async throws -> Void) async throws {
+        try await Task { try await work() }.value
     }
 
     /// Closes every connection.
