@@ -8,7 +8,7 @@ import OpenStackModels
 /// - `GET /sim/faults` — every region's non-healthy settings.
 /// - `GET|PUT|DELETE /sim/faults/{region}/{service}` — one service's `FaultSettings` as JSON
 ///   (`latency_ms`, `jitter_ms`, `error_rate`, `error_status`, `down`, `black_hole`, `transition_factor`;
-///   PUT replaces, omitted fields are healthy defaults).
+///   PUT replaces, omitted fields are healthy defaults; PATCH changes only the fields given).
 /// - `DELETE /sim/faults` — clear everything.
 /// - `GET /sim/endpoints` — the URL of every region's services.
 struct FaultControl: Sendable {
@@ -44,6 +44,25 @@ struct FaultControl: Sendable {
             }
             guard (0...1).contains(settings.errorRate), settings.latencyMs >= 0, settings.jitterMs >= 0 else {
                 throw SimulatorError(status: 400, message: "error_rate must be within 0...1 and latencies non-negative")
+            }
+            injector.set(settings, for: service)
+            return SimHTTP.json(Self.json(injector.settings(for: service)))
+        }
+        router.patch("/sim/faults/:region/:service") { request, context in
+            let (injector, service) = try resolve(context)
+            var request = request
+            let buffer = try await request.collectBody(upTo: 1 << 20)
+            guard case .object(let changes)? = try? JSONValue(data: Data(buffer.readableBytesView)),
+                case .object(var merged) = Self.json(injector.settings(for: service))
+            else {
+                throw SimulatorError(status: 400, message: "Body must be a JSON object of FaultSettings fields")
+            }
+            merged.merge(changes) { _, new in new }
+            let settings: FaultSettings
+            do {
+                settings = try JSONValue.object(merged).decode(FaultSettings.self)
+            } catch {
+                throw SimulatorError(status: 400, message: "Body must be a FaultSettings JSON object: \(error)")
             }
             injector.set(settings, for: service)
             return SimHTTP.json(Self.json(injector.settings(for: service)))
