@@ -36,6 +36,20 @@ if command -v openstack >/dev/null 2>&1; then
   openstack region list -f value -c Region | sort | tee "$WORK/regions.txt"
   grep -q RegionTwo "$WORK/regions.txt" || fail "region list"
   openstack endpoint list -f value -c "Service Type" | sort -u
+  echo "--- openstack CLI against a simulated region directly (simulator fidelity with the real client)"
+  export OS_REGION_NAME=RegionTwo
+  openstack flavor list -f value -c Name | grep -q m1.tiny || fail "flavor list"
+  image=$(openstack image list -f value -c Name | head -1); [ -n "$image" ] || fail "image list"
+  openstack availability zone list -f value | grep -q az2 || fail "availability zone list"
+  openstack network create smoke-net -f value -c id >/dev/null || fail "network create"
+  openstack subnet create --network smoke-net --subnet-range 10.9.0.0/24 smoke-subnet -f value -c id >/dev/null || fail "subnet create"
+  openstack server create --flavor m1.tiny --image "$image" --network smoke-net --availability-zone az2 --wait smoke-vm -f value -c status | tee "$WORK/server.txt"
+  grep -q ACTIVE "$WORK/server.txt" || fail "server did not become ACTIVE"
+  openstack server list -f value -c Name -c Status | grep -q "smoke-vm ACTIVE" || fail "server list"
+  openstack volume create --size 1 smoke-vol -f value -c id >/dev/null || fail "volume create"
+  openstack server delete --wait smoke-vm || fail "server delete"
+  [ -z "$(openstack server list -f value -c ID)" ] || fail "server still listed after delete"
+  export OS_REGION_NAME=CentralRegion
 else
   echo "(openstack CLI not installed: skipping its checks)"
 fi

@@ -127,9 +127,11 @@ public final class SimulatedCloud: Sendable {
 
     private func registerCatalog() {
         for region in configuration.regions { identity.addRegion(region.name) }
-        if let first = configuration.regions.first {
+        // The one shared Keystone is listed in every region, as multi-region deployments do, so clients
+        // scoped to any region (OS_REGION_NAME=RegionTwo) still find identity for name lookups.
+        for region in configuration.regions {
             for interface in ["public", "internal", "admin"] {
-                identity.setEndpoint(region: first.name, serviceType: "identity", serviceName: "keystone", interface: interface, url: identityURL)
+                identity.setEndpoint(region: region.name, serviceType: "identity", serviceName: "keystone", interface: interface, url: identityURL)
             }
         }
         for listener in listeners {
