@@ -107,6 +107,7 @@ let package = Package(
                 "TricircleCore", "TricircleStore", "TricircleJobs", "TricircleGateway", "RegionSimulator",
                 "OpenStackClient", "TricircleTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
