@@ -57,21 +57,9 @@ public struct SimulatedBlockStorage: SimulatedService {
 }
 
 /// One authenticated Block Storage API call.
-struct VolumeCall: Sendable {
-    let request: Request
-    let context: BasicRequestContext
-    let token: SimulatedToken
-    let version: Microversion
-    let base: String
-    let now: Date
+typealias VolumeCall = MicroversionedCall
 
-    func param(_ name: String) throws -> String {
-        guard let value = context.parameters.get(name) else { throw SimulatorError.notFound("Not found") }
-        return value.removingPercentEncoding ?? value
-    }
-    func atLeast(_ major: Int, _ minor: Int) -> Bool { version >= Microversion(major, minor) }
-    var isAdmin: Bool { token.isAdmin }
-    func query(_ key: String) -> String? { SimHTTP.query(request, key) }
+extension MicroversionedCall {
     /// `/v3/{project}` as the client addressed it (links use the same form).
     var prefix: String {
         if let project = context.parameters.get("project_id") { return "\(base)/v3/\(project)" }
