@@ -98,31 +98,13 @@ struct ComputeAPI: Sendable {
     let region: SimulatedRegionContext
     let store: RegionStore
 
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+    typealias Handler = MicroversionedCall.Handler
 
     /// Wraps a handler with authentication, microversion negotiation and Nova's response headers.
     func handler(_ body: @escaping @Sendable (ComputeCall) async throws -> Response) -> Handler {
-        { request, context in
-            let requestID = SimHTTP.requestID()
-            var headers = [("x-openstack-request-id", requestID), ("x-compute-request-id", requestID)]
-            do {
-                // keystonemiddleware rejects bad tokens before the service looks at the version.
-                let token = try region.authenticate(request, format: .fault)
-                let version = try SimulatedCompute.policy.negotiate(request)
-                headers += SimulatedCompute.policy.headers(for: version)
-                let call = ComputeCall(
-                    request: request, context: context, token: token, version: version,
-                    base: SimHTTP.baseURL(request), now: region.now())
-                var response = try await body(call)
-                for (name, value) in headers {
-                    if let field = HTTPField.Name(name) { response.headers[field] = value }
-                }
-                return response
-            } catch var error as SimulatorError {
-                error.headers += headers
-                return try error.response(from: request, context: context)
-            }
-        }
+        MicroversionedCall.handler(
+            region: region, policy: SimulatedCompute.policy,
+            requestIDHeaders: ["x-openstack-request-id", "x-compute-request-id"], body)
     }
 
     var transition: TimeInterval { region.transitionSeconds(for: "compute") }

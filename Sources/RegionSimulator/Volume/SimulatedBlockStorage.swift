@@ -72,33 +72,17 @@ struct BlockStorageAPI: Sendable {
     let region: SimulatedRegionContext
     let store: RegionStore
 
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+    typealias Handler = MicroversionedCall.Handler
 
+    /// Wraps a handler with authentication, microversion negotiation and Cinder's response headers.
     func handler(_ body: @escaping @Sendable (VolumeCall) async throws -> Response) -> Handler {
-        { request, context in
-            let requestID = SimHTTP.requestID()
-            var headers = [("x-openstack-request-id", requestID)]
-            do {
-                // keystonemiddleware rejects bad tokens before the service looks at the version.
-                let token = try region.authenticate(request, format: .fault)
-                let version = try SimulatedBlockStorage.policy.negotiate(request)
-                headers += SimulatedBlockStorage.policy.headers(for: version)
+        MicroversionedCall.handler(
+            region: region, policy: SimulatedBlockStorage.policy, requestIDHeaders: ["x-openstack-request-id"],
+            check: { _, context, token in
                 if let project = context.parameters.get("project_id"), project != token.projectID, !token.isAdmin {
                     throw SimulatorError.badRequest("Malformed request url")
                 }
-                let call = VolumeCall(
-                    request: request, context: context, token: token, version: version,
-                    base: SimHTTP.baseURL(request), now: region.now())
-                var response = try await body(call)
-                for (name, value) in headers {
-                    if let field = HTTPField.Name(name) { response.headers[field] = value }
-                }
-                return response
-            } catch var error as SimulatorError {
-                error.headers += headers
-                return try error.response(from: request, context: context)
-            }
-        }
+            }, body)
     }
 
     var transition: TimeInterval { region.transitionSeconds(for: "volumev3") }
