@@ -5,6 +5,24 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// What every OpenStack API front-end module builds on.
+let gatewayFrontEndDependencies: [Target.Dependency] = [
+    "TricircleGateway", "TricircleCore", "TricircleStore", "TricircleJobs", "OpenStackModels", "OpenStackClient",
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "Logging", package: "swift-log"),
+]
+
+/// What every front-end's tests use: the harness (gateway + simulated cloud) and an HTTP client.
+let frontEndTestDependencies: [Target.Dependency] = [
+    "GatewayTestHarness", "TricircleGateway", "RegionSimulator", "OpenStackModels", "OpenStackClient",
+    "TricircleTestSupport", "TricircleStore", "TricircleCore",
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "NIOCore", package: "swift-nio"),
+]
+
 let package = Package(
     name: "tricircle",
     platforms: [.macOS(.v15)],
@@ -80,6 +98,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        // The OpenStack API front-ends at the top, one module each, built on the gateway kit above.
+        .target(name: "TricircleComputeAPI", dependencies: gatewayFrontEndDependencies, swiftSettings: strict),
+        .target(name: "TricircleVolumeAPI", dependencies: gatewayFrontEndDependencies, swiftSettings: strict),
+        .target(name: "TricircleImageAPI", dependencies: gatewayFrontEndDependencies, swiftSettings: strict),
+        .target(name: "TricircleNetworkAPI", dependencies: gatewayFrontEndDependencies, swiftSettings: strict),
+        // Assembly: which front-ends and job handlers a gateway process runs, wired to each other.
+        .target(
+            name: "TricircleServer",
+            dependencies: [
+                "TricircleGateway", "TricircleJobs", "TricircleCore",
+                "TricircleComputeAPI", "TricircleVolumeAPI", "TricircleImageAPI", "TricircleNetworkAPI",
+            ],
+            swiftSettings: strict),
+        // Tests only: the gateway with every front-end over a simulated cloud, on loopback ports.
+        .target(
+            name: "GatewayTestHarness",
+            dependencies: [
+                "TricircleServer", "TricircleGateway", "RegionSimulator", "TricircleTestSupport", "OpenStackClient",
+                "OpenStackModels", "TricircleCore", "TricircleStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // OpenStack regions in one process, for tests, benchmarks and the sandbox.
         .target(
             name: "RegionSimulator",
@@ -93,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "TricircleCLI",
             dependencies: [
-                "TricircleCore", "TricircleStore", "TricircleJobs", "TricircleGateway", "RegionSimulator",
+                "TricircleCore", "TricircleStore", "TricircleJobs", "TricircleGateway", "TricircleServer", "RegionSimulator",
                 "OpenStackClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,8 +146,8 @@ let package = Package(
         .executableTarget(
             name: "TricircleBenchmarks",
             dependencies: [
-                "TricircleCore", "TricircleStore", "TricircleJobs", "TricircleGateway", "RegionSimulator",
-                "OpenStackClient", "TricircleTestSupport",
+                "TricircleCore", "TricircleStore", "TricircleJobs", "TricircleGateway", "TricircleServer", "RegionSimulator",
+                "OpenStackClient", "TricircleTestSupport", "GatewayTestHarness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,5 +181,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
+        .testTarget(name: "TricircleComputeAPITests", dependencies: frontEndTestDependencies + ["TricircleComputeAPI"]),
+        .testTarget(name: "TricircleVolumeAPITests", dependencies: frontEndTestDependencies + ["TricircleVolumeAPI"]),
+        .testTarget(name: "TricircleImageAPITests", dependencies: frontEndTestDependencies + ["TricircleImageAPI"]),
+        .testTarget(name: "TricircleNetworkAPITests", dependencies: frontEndTestDependencies + ["TricircleNetworkAPI"]),
     ]
 )

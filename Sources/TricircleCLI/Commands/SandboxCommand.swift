@@ -8,6 +8,7 @@ import OpenStackModels
 import RegionSimulator
 import TricircleCore
 import TricircleGateway
+import TricircleServer
 import TricircleStore
 
 /// `tricircle sandbox`: simulated Keystone and regions plus the gateway on SQLite, ready for the openstack CLI.
@@ -22,7 +23,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Simulated Keystone's port; the simulated services take the ports after it.")
     var keystonePort: Int = 15000
 
-    @Option(help: "The gateway's admin API port.")
+    @Option(help: "The gateway's admin API port; the OpenStack front-ends take the ports below it (compute = admin-1, volume -2, network -3, image -4).")
     var adminPort: Int = 19999
 
     @Flag(help: "Keep the gateway database of an earlier sandbox run (by default each run starts clean).")
@@ -33,6 +34,8 @@ struct SandboxCommand: AsyncParsableCommand {
 
     static let topRegion = "CentralRegion"
     static let bottomRegions = [("RegionOne", "az1"), ("RegionTwo", "az2")]
+    /// The region whose Glance holds the top's images (copied to the other pods on demand).
+    static let imageHomeRegion = "RegionOne"
 
     func run() async throws {
         LoggingSetup.bootstrap(debug: debug)
@@ -45,7 +48,8 @@ struct SandboxCommand: AsyncParsableCommand {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
         }
 
-        var regions = [SimulatedCloudConfiguration.Region(name: Self.topRegion, availabilityZone: "central", services: [.image])]
+        // The top region runs no simulated services: the gateway's own front-ends are its endpoints.
+        var regions = [SimulatedCloudConfiguration.Region(name: Self.topRegion, availabilityZone: "central", services: [])]
         regions += Self.bottomRegions.map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
         let cloud = SimulatedCloud(configuration: SimulatedCloudConfiguration(regions: regions, basePort: keystonePort))
 
@@ -59,23 +63,39 @@ struct SandboxCommand: AsyncParsableCommand {
                 "DEFAULT.debug": debug ? "true" : "false",
                 "database.connection": "sqlite://" + databasePath,
                 "gateway.admin_port": "\(adminPort)",
+                "gateway.compute_port": "\(adminPort - 1)",
+                "gateway.volume_port": "\(adminPort - 2)",
+                "gateway.network_port": "\(adminPort - 3)",
+                "gateway.image_port": "\(adminPort - 4)",
+                "gateway.database_port": "\(adminPort - 5)",
                 "keystone_authtoken.auth_url": cloud.identityURL,
                 "client.top_region_name": Self.topRegion,
+                "image.home_region": Self.imageHomeRegion,
             ])
-            let runtime = try await GatewayRuntime.start(config: config, registry: JobHandlers.registry(), logger: logger)
+            let gateway = try await GatewayAssembly.start(config: config, logger: logger)
+            let runtime = gateway.runtime
             let listening = AsyncStream<(String, Int)>.makeStream()
             group.addTask {
-                try await runtime.run(components: .all) { name, port in listening.continuation.yield((name, port)) }
+                try await gateway.run(components: .all) { name, port in listening.continuation.yield((name, port)) }
             }
             var ports: [String: Int] = [:]
+            let expected = Set(["admin"] + gateway.frontEnds.map(\.name))
             for await (name, port) in listening.stream {
                 ports[name] = port
-                if ports["admin"] != nil { break }
+                if expected.isSubset(of: Set(ports.keys)) { break }
             }
             let adminURL = "http://127.0.0.1:\(ports["admin"] ?? adminPort)"
 
             try await registerPods(runtime.pods)
             cloud.identity.setEndpoint(region: Self.topRegion, serviceType: "tricircle", serviceName: "tricircle", url: adminURL + "/v1.0")
+            // The gateway's front-ends are the top region's endpoints: clients with OS_REGION_NAME=CentralRegion use them.
+            for frontEnd in gateway.frontEnds {
+                let url = "http://127.0.0.1:\(ports[frontEnd.name] ?? frontEnd.port)" + frontEnd.catalogPath
+                for interface in ["public", "internal", "admin"] {
+                    cloud.identity.setEndpoint(region: Self.topRegion, serviceType: frontEnd.serviceType,
+                                               serviceName: "tricircle-" + frontEnd.name, interface: interface, url: url)
+                }
+            }
             let image = try await seedImage(cloud: cloud, http: runtime.httpClient)
             try writeClientFiles(stateDir: stateDir, keystoneURL: cloud.identityURL)
 
@@ -85,8 +105,12 @@ struct SandboxCommand: AsyncParsableCommand {
                   Keystone (simulated):   \(cloud.identityURL)   users admin/secret, demo/demopass, alt_demo/altpass
                   Gateway admin API:      \(adminURL)/v1.0   (tricircle pod list, routing list, job list)
                   Gateway state:          sqlite://\(databasePath)
-                  Top region:             \(Self.topRegion) (home image service, image "\(image)")
+                  Top region:             \(Self.topRegion): the gateway's front-ends
                 """)
+            for frontEnd in gateway.frontEnds {
+                say("    \(frontEnd.name.padding(toLength: 8, withPad: " ", startingAt: 0)) http://127.0.0.1:\(ports[frontEnd.name] ?? frontEnd.port)\(frontEnd.catalogPath)")
+            }
+            say("  Home image service:     \(Self.imageHomeRegion)'s Glance (seeded image \"\(image)\")")
             for (region, az) in Self.bottomRegions {
                 let services = (cloud.endpoints()[region] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)" }
                 say("  Pod \(region) (AZ \(az)):  \(services.joined(separator: ", "))")
@@ -97,8 +121,8 @@ struct SandboxCommand: AsyncParsableCommand {
                 Use it:
                   source \(stateDir)/openrc        (or OS_CLOUD=tricircle-sandbox with \(stateDir)/clouds.yaml)
                   openstack region list; openstack endpoint list; tricircle pod list
-                The gateway's Compute/Block Storage/Networking front-ends are not built yet; the catalog lists
-                the simulated regions' own endpoints (OS_REGION_NAME=RegionOne talks to that region directly).
+                  openstack server create --availability-zone az2 --flavor m1.tiny --image cirros-sandbox vm1
+                OS_REGION_NAME=RegionOne (or RegionTwo) talks to that simulated region directly.
                 Ctrl-C stops everything.
                 """)
             try await waitForTermination()
@@ -118,10 +142,10 @@ struct SandboxCommand: AsyncParsableCommand {
         }
     }
 
-    /// Uploads a small public image to the top region's image service and returns its name.
+    /// Uploads a small public image to the home image service and returns its name.
     func seedImage(cloud: SimulatedCloud, http: HTTPClient) async throws -> String {
         let name = "cirros-sandbox"
-        guard let glance = cloud.endpoint(region: Self.topRegion, service: .image) else { return "(none)" }
+        guard let glance = cloud.endpoint(region: Self.imageHomeRegion, service: .image) else { return "(none)" }
         let keystone = KeystoneClient(
             configuration: KeystoneClientConfiguration(authURL: cloud.identityURL, username: "admin", password: "secret", projectName: "admin"),
             httpClient: http)

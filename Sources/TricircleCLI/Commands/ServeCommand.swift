@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TricircleCore
 import TricircleGateway
+import TricircleServer
 
 /// `tricircle serve`: every front-end and the job workers in one process, or only some of them.
 struct ServeCommand: AsyncParsableCommand {
@@ -28,24 +29,17 @@ struct ServeCommand: AsyncParsableCommand {
         if let only {
             do { components = try GatewayComponents.parse(only) } catch { throw ValidationError(error.message) }
         }
-        let runtime = try await GatewayRuntime.start(config: config, registry: JobHandlers.registry(), logger: logger)
+        let gateway = try await GatewayAssembly.start(config: config, logger: logger)
         logger.info("tricircle \(TricircleVersion.current) starting",
                     metadata: ["components": "\(GatewayComponents.names.filter { components.contains($0.1) }.map(\.0))"])
         do {
-            try await runtime.run(components: components) { name, port in
+            try await gateway.run(components: components) { name, port in
                 logger.info("listening", metadata: ["api": "\(name)", "address": "\(config.bindHost):\(port)"])
             }
         } catch {
-            await runtime.shutdown()
+            await gateway.shutdown()
             throw error
         }
-        await runtime.shutdown()
+        await gateway.shutdown()
     }
 }
-
-/// The job handlers this build registers (feature code adds its handlers here).
-enum JobHandlers {
-    static func registry() -> JobHandlerRegistry { JobHandlerRegistry() }
-}
-
-import TricircleJobs

@@ -41,6 +41,7 @@ public struct TricircleConfig: Sendable {
     public var networkPort: Int { values.int("gateway", "network_port") }
     public var imagePort: Int { values.int("gateway", "image_port") }
     public var databasePort: Int { values.int("gateway", "database_port") }
+    public var defaultAvailabilityZone: String { values.string("gateway", "default_availability_zone") }
     public var maxBodyBytes: Int { values.int("gateway", "max_body_bytes") }
 
     public var keystoneAuthURL: String { values.string("keystone_authtoken", "auth_url") }

@@ -13,6 +13,8 @@ public enum TricircleOptions {
         .init("gateway", "network_port", .integer(0...65535), default: "19996", help: "Networking API v2.0 at the top."),
         .init("gateway", "image_port", .integer(0...65535), default: "19995", help: "Image API v2 at the top."),
         .init("gateway", "database_port", .integer(0...65535), default: "19994", help: "Database API v1.0 at the top."),
+        .init("gateway", "default_availability_zone", .string, default: "",
+              help: "AZ for creates that name none. Empty: the bottom pod whose AZ name sorts first."),
         .init("gateway", "max_body_bytes", .integer(1024...(1 << 30)), default: "1048576", help: "Largest JSON request body accepted (image data is streamed and not limited by this)."),
         // [database]
         .init("database", "connection", .url(schemes: ["sqlite", "postgresql", "postgres"]), default: "",

@@ -5,12 +5,18 @@ public struct GatewayComponents: OptionSet, Sendable, Hashable {
 
     public static let admin = GatewayComponents(rawValue: 1 << 0)
     public static let jobs = GatewayComponents(rawValue: 1 << 1)
+    public static let compute = GatewayComponents(rawValue: 1 << 2)
+    public static let volume = GatewayComponents(rawValue: 1 << 3)
+    public static let image = GatewayComponents(rawValue: 1 << 4)
+    public static let network = GatewayComponents(rawValue: 1 << 5)
 
     /// Everything this build can run.
-    public static let all: GatewayComponents = [.admin, .jobs]
+    public static let all: GatewayComponents = [.admin, .jobs, .compute, .volume, .image, .network]
 
     /// Names accepted on the command line, in display order.
-    public static let names: [(String, GatewayComponents)] = [("admin", .admin), ("jobs", .jobs)]
+    public static let names: [(String, GatewayComponents)] = [
+        ("admin", .admin), ("jobs", .jobs), ("compute", .compute), ("volume", .volume), ("image", .image), ("network", .network),
+    ]
 
     /// Parses `admin,jobs`; the error names the first unknown entry.
     public static func parse(_ text: String) throws(ComponentNameError) -> GatewayComponents {

@@ -19,6 +19,12 @@ public final class GatewayRuntime: Sendable {
     public let endpoints: EndpointResolver
     public let routing: RoutingService
     public let pods: PodStore
+    /// The registered pods, cached briefly; AZ -> pod for creates.
+    public let podDirectory: PodDirectory
+    /// Calls to pods' services with the caller's token.
+    public let regions: RegionalServiceClient
+    /// Merged, paged lists across pods (one cursor cache per process).
+    public let lister: CrossPodLister
     public let jobs: JobEngine
     public let logger: Logger
     /// Keystone settings for the auth middleware of every front-end.
@@ -58,6 +64,8 @@ public final class GatewayRuntime: Sendable {
         self.keystone = keystone
         let pods = PodStore(store: store)
         self.pods = pods
+        self.podDirectory = PodDirectory(store: pods, defaultAZ: config.defaultAvailabilityZone)
+        self.lister = CrossPodLister()
         let endpointStore = EndpointStore(store: store)
         self.endpoints = EndpointResolver(
             keystone: keystone, defaultInterface: config.endpointInterface,
@@ -71,6 +79,8 @@ public final class GatewayRuntime: Sendable {
                     try? await endpointStore.replace(podID: pod.podID, with: mine)
                 }
             })
+        self.regions = RegionalServiceClient(
+            httpClient: httpClient, resolver: endpoints, defaultTimeout: .milliseconds(Int64(config.podTimeout * 1000)))
         self.routing = RoutingService(
             store: store, cacheTime: .seconds(config.routingCacheTime), cacheSize: config.routingCacheSize,
             staleLockSeconds: config.staleLockSeconds)
@@ -91,12 +101,19 @@ public final class GatewayRuntime: Sendable {
     /// The services that make up the requested components, ready for a `ServiceGroup`.
     /// `onListening` is told each front-end's name and bound port (useful with port 0).
     public func services(
-        components: GatewayComponents,
+        components: GatewayComponents, frontEnds: [any GatewayFrontEnd] = [],
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) -> [any Service] {
         var services: [any Service] = []
         if components.contains(.admin) {
             services.append(makeAdminApplication(onListening: onListening))
+        }
+        for frontEnd in frontEnds where components.contains(frontEnd.component) {
+            let name = frontEnd.name
+            services.append(Application(
+                router: frontEnd.makeRouter(), configuration: listenerConfiguration(port: frontEnd.port, name: name),
+                onServerRunning: { channel in await onListening(name, Self.boundPort(channel)) },
+                logger: Logger(label: "tricircle.\(name)")))
         }
         if components.contains(.jobs), config.jobWorkers > 0 {
             services.append(JobWorkerPool(engine: jobs, workers: config.jobWorkers))
@@ -105,12 +122,29 @@ public final class GatewayRuntime: Sendable {
     }
 
     /// Runs the components until SIGTERM/SIGINT (graceful) or cancellation.
-    public func run(components: GatewayComponents, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
+    public func run(
+        components: GatewayComponents, frontEnds: [any GatewayFrontEnd] = [],
+        onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+    ) async throws {
         let group = ServiceGroup(configuration: .init(
-            services: services(components: components, onListening: onListening),
+            services: services(components: components, frontEnds: frontEnds, onListening: onListening),
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+
+    /// A forwarder for one pod service type, with the configured routed-call timeout.
+    public func forwarder(serviceType: String, format: APIFaultFormat) -> PodForwarder {
+        PodForwarder(client: regions, serviceType: serviceType, format: format,
+                     timeout: .milliseconds(Int64(config.podTimeout * 1000)))
+    }
+
+    /// Keystone auth for a front-end, with errors worded in its API's format.
+    public func authMiddleware(format: APIFaultFormat) -> KeystoneAuthMiddleware<GatewayRequestContext> {
+        KeystoneAuthMiddleware(validator: keystone, configuration: authConfiguration, cache: tokenCache, errorBody: format.authErrorBody)
+    }
+
+    /// How long each pod has for its part of a merged list.
+    public var listTimeout: Duration { .milliseconds(Int64(config.listTimeout * 1000)) }
 
     func listenerConfiguration(port: Int, name: String) -> ApplicationConfiguration {
         ApplicationConfiguration(address: .hostname(config.bindHost, port: port), serverName: "tricircle-\(name)")

@@ -1,0 +1,25 @@
+import Hummingbird
+import TricircleGateway
+
+/// The compute API at the top. (Skeleton: routes are added by this module's owner.)
+public struct ComputeFrontEnd: GatewayFrontEnd {
+    public let runtime: GatewayRuntime
+    public let provisioners: BootProvisioners
+
+    public init(runtime: GatewayRuntime, provisioners: BootProvisioners) {
+        self.runtime = runtime
+        self.provisioners = provisioners
+    }
+    public var component: GatewayComponents { .compute }
+    public var name: String { "compute" }
+    public var port: Int { runtime.config.computePort }
+    public var serviceType: String { "compute" }
+    public var catalogPath: String { "/v2.1" }
+
+    public func makeRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        _ = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+        return router
+    }
+}

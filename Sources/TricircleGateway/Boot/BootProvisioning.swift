@@ -1,0 +1,79 @@
+import Foundation
+import OpenStackClient
+import OpenStackModels
+import TricircleCore
+
+/// Who a call to a pod is made for: the authenticated caller and the request id to pass along.
+public struct PodCallContext: Sendable {
+    public var caller: AuthenticatedCaller
+    public var requestID: String
+
+    public init(caller: AuthenticatedCaller, requestID: String) {
+        self.caller = caller
+        self.requestID = requestID
+    }
+
+    /// The caller's token and project plus the request id, as pod calls carry them.
+    public var credentials: ServiceCredentials { caller.credentials(requestID: requestID) }
+}
+
+// What a server boot in a pod needs present there first. The Compute front-end calls these; the Image,
+// Compute catalog and Networking front-ends implement them; `TricircleServer` wires one to the other.
+// Each throws `APIError` in the Compute format for what the client got wrong (unknown image: 400).
+
+/// Makes a top image present in a pod (copying it there by a job when missing) and returns the pod's id.
+public protocol ImageProvisioning: Sendable {
+    func ensureImage(_ imageID: String, in pod: Pod, context: PodCallContext) async throws -> String
+}
+
+/// Maps a top flavor to the pod's flavor id (same id or name, closest match, or created there).
+public protocol FlavorMapping: Sendable {
+    func bottomFlavor(_ flavorID: String, in pod: Pod, context: PodCallContext) async throws -> String
+}
+
+/// Makes the caller's top key pair present in a pod under the same name before a boot there.
+public protocol KeypairProvisioning: Sendable {
+    func ensureKeypair(_ name: String, in pod: Pod, context: PodCallContext) async throws
+}
+
+/// What `NetworkProvisioning.prepare` made ready in a pod for one boot.
+public struct PreparedNetworks: Sendable {
+    /// The `networks` member for the pod's create request (pod ids), or nil to leave it out.
+    public var networks: JSONValue?
+    /// The pod's security group names or ids for the create request.
+    public var securityGroups: [String]
+    /// Bottom ports created for this boot, to delete if the boot fails.
+    public var createdPorts: [String]
+
+    public init(networks: JSONValue?, securityGroups: [String], createdPorts: [String] = []) {
+        self.networks = networks
+        self.securityGroups = securityGroups
+        self.createdPorts = createdPorts
+    }
+}
+
+/// Translates a boot's `networks` (top network and port ids, fixed IPs) and security groups into the
+/// pod's, materializing networks, subnets, ports and groups there when missing.
+public protocol NetworkProvisioning: Sendable {
+    func prepare(networks: JSONValue?, securityGroups: [String], in pod: Pod, context: PodCallContext) async throws -> PreparedNetworks
+    /// Undoes what `prepare` created when the boot failed (best effort; failures are logged, not thrown).
+    func release(_ prepared: PreparedNetworks, in pod: Pod, context: PodCallContext) async
+}
+
+/// The provisioners a boot uses; nil members mean "pass the client's ids through unchanged".
+public struct BootProvisioners: Sendable {
+    public var image: (any ImageProvisioning)?
+    public var flavor: (any FlavorMapping)?
+    public var keypair: (any KeypairProvisioning)?
+    public var network: (any NetworkProvisioning)?
+
+    public init(
+        image: (any ImageProvisioning)? = nil, flavor: (any FlavorMapping)? = nil,
+        keypair: (any KeypairProvisioning)? = nil, network: (any NetworkProvisioning)? = nil
+    ) {
+        self.image = image
+        self.flavor = flavor
+        self.keypair = keypair
+        self.network = network
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OpenStackClient
+import TricircleCore
+
+/// Sends calls for one service type to pods with the caller's token, and relays a pod's answer to the
+/// client: the building block of every routed request (show, update, delete, actions).
+///
+/// Transport failures (refused, timed out, no endpoint) become a 503 in the API's own format naming the
+/// region; whatever the pod answered, errors included, is relayed with its status and body, links
+/// rewritten from the pod's address to the gateway's.
+public struct PodForwarder: Sendable {
+    public let client: RegionalServiceClient
+    /// The catalog service type in the pods ("compute", "volumev3", "image", "network", "database").
+    public let serviceType: String
+    public let format: APIFaultFormat
+    /// How long a routed call waits for its pod.
+    public let timeout: Duration
+
+    /// Request headers passed through to the pod as the client sent them.
+    public static let forwardedRequestHeaders: [HTTPField.Name] = [
+        "OpenStack-API-Version", "X-OpenStack-Nova-API-Version", "If-Match", "If-None-Match", "Content-Type",
+    ].compactMap { HTTPField.Name($0) }
+
+    /// Pod response headers relayed to the client (hop-by-hop and length headers are the server's business).
+    public static let relayedResponseHeaders: Set<String> = [
+        "content-type", "openstack-api-version", "x-openstack-nova-api-version", "vary", "location", "etag",
+        "content-md5", "retry-after", "openstack-image-import-methods", "openstack-image-store-ids",
+    ]
+
+    public init(client: RegionalServiceClient, serviceType: String, format: APIFaultFormat, timeout: Duration) {
+        self.client = client
+        self.serviceType = serviceType
+        self.format = format
+        self.timeout = timeout
+    }
+
+    /// Sends a prepared request to a pod; transport failures throw a 503 `APIError`.
+    public func send(_ request: RegionalRequest, to pod: Pod, credentials: ServiceCredentials) async throws -> RegionalResponse {
+        var request = request
+        if request.timeout == nil { request.timeout = timeout }
+        do {
+            return try await client.send(request, region: pod.regionName, serviceType: serviceType, as: credentials)
+        } catch {
+            throw APIError.podUnavailable(error, region: pod.regionName, format: format)
+        }
+    }
+
+    /// Sends the client's request to `path` in `pod`, keeping its method, query, version headers and
+    /// (when given) body.
+    public func forward(
+        _ request: Request, context: some AuthenticatedRequestContext, to pod: Pod, path: String,
+        body: ByteBuffer? = nil, extraHeaders: [(String, String)] = []
+    ) async throws -> RegionalResponse {
+        var headers: [(String, String)] = []
+        for name in Self.forwardedRequestHeaders {
+            if let value = request.headers[name] { headers.append((name.rawName, value)) }
+        }
+        headers += extraHeaders
+        var outgoing = RegionalRequest(method: request.method.rawValue, path: path + Self.query(of: request), headers: headers)
+        if let body {
+            let contentType = request.headers[.contentType] ?? "application/json"
+            outgoing.body = .bytes(body, contentType: contentType)
+        }
+        return try await send(outgoing, to: pod, credentials: try context.podCredentials())
+    }
+
+    /// The client's query string with its leading "?" (empty when there is none).
+    public static func query(of request: Request) -> String {
+        guard let query = request.uri.query, !query.isEmpty else { return "" }
+        return "?" + query
+    }
+
+    /// The pod's answer as the client's response: status, relayed headers, body with the pod's origin
+    /// replaced by the gateway's (`publicOrigin`, e.g. "http://gateway:19998") so links lead back here.
+    public static func relay(_ response: RegionalResponse, publicOrigin: String?) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in response.headers where relayedResponseHeaders.contains(name.lowercased()) {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: rewrite(value, response: response, to: publicOrigin))) }
+        }
+        var body = response.body
+        if let publicOrigin, let podOrigin = origin(of: response.url), podOrigin != publicOrigin,
+           response.body.readableBytes > 0, body.readableBytesView.firstRange(of: Array(podOrigin.utf8)) != nil {
+            let text = String(buffer: response.body).replacingOccurrences(of: podOrigin, with: publicOrigin)
+            body = ByteBuffer(string: text)
+        }
+        return Response(status: HTTPResponse.Status(code: response.status), headers: fields, body: .init(byteBuffer: body))
+    }
+
+    static func rewrite(_ value: String, response: RegionalResponse, to publicOrigin: String?) -> String {
+        guard let publicOrigin, let podOrigin = origin(of: response.url) else { return value }
+        return value.replacingOccurrences(of: podOrigin, with: publicOrigin)
+    }
+
+    /// "http://host:port" of a URL.
+    public static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return nil }
+        return components.port.map { "\(scheme)://\(host):\($0)" } ?? "\(scheme)://\(host)"
+    }
+
+    /// How the client reached us ("http://" + Host), for links in answers.
+    public static func publicOrigin(of request: Request) -> String? {
+        guard let host = request.head.authority else { return nil }
+        return "http://" + host
+    }
+}
+
+extension ByteBufferView {
+    /// The first range of `needle`, or nil.
+    func firstRange(of needle: [UInt8]) -> Range<Int>? {
+        guard !needle.isEmpty, count >= needle.count, let first = needle.first else { return nil }
+        var index = startIndex
+        let last = endIndex - needle.count
+        while index <= last {
+            if self[index] == first, self[index..<(index + needle.count)].elementsEqual(needle) {
+                return index..<(index + needle.count)
+            }
+            index += 1
+        }
+        return nil
+    }
+}

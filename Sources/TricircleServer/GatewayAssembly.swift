@@ -1,0 +1,41 @@
+import Logging
+import TricircleComputeAPI
+import TricircleCore
+import TricircleGateway
+import TricircleImageAPI
+import TricircleJobs
+import TricircleNetworkAPI
+import TricircleVolumeAPI
+
+/// A whole gateway process: the runtime, every OpenStack front-end wired to the others (a boot asks the
+/// image, flavor, key pair and network parts to prepare its pod), and the job handlers they need.
+public struct GatewayAssembly: Sendable {
+    public let runtime: GatewayRuntime
+    /// Every OpenStack API front-end; which ones listen is decided by the components run.
+    public let frontEnds: [any GatewayFrontEnd]
+
+    /// Opens the runtime and builds the front-ends and job handlers.
+    public static func start(config: TricircleConfig, logger: Logger = Logger(label: "tricircle")) async throws -> GatewayAssembly {
+        let registry = JobHandlerRegistry()
+        let runtime = try await GatewayRuntime.start(config: config, registry: registry, logger: logger)
+        let image = ImageFrontEnd(runtime: runtime)
+        let volume = VolumeFrontEnd(runtime: runtime)
+        let network = NetworkFrontEnd(runtime: runtime)
+        let provisioners = BootProvisioners()
+        let compute = ComputeFrontEnd(runtime: runtime, provisioners: provisioners)
+        return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network])
+    }
+
+    /// Runs the requested components until SIGTERM/SIGINT or cancellation.
+    public func run(components: GatewayComponents, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
+        try await runtime.run(components: components, frontEnds: frontEnds, onListening: onListening)
+    }
+
+    /// The front-end answering for a component.
+    public func frontEnd(_ component: GatewayComponents) -> (any GatewayFrontEnd)? {
+        frontEnds.first { $0.component == component }
+    }
+
+    /// Releases the store and HTTP client.
+    public func shutdown() async { await runtime.shutdown() }
+}
