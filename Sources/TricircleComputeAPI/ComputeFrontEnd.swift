@@ -19,7 +19,8 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
     public func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        _ = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+        let protected = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+        ComputeCatalogRoutes(runtime: runtime).addRoutes(to: protected)
         return router
     }
 }

@@ -17,7 +17,9 @@ public struct Migration: Sendable {
 
 /// The ordered list of every migration. Add new steps at the end; never edit a released one.
 public enum Migrations {
-    public static let all: [Migration] = [CoreSchema.v1, JobsSchema.v2]
+    public static let all: [Migration] = [
+        CoreSchema.v1, JobsSchema.v2, ComputeCatalogSchema.v3, NetworkSchema.v4, ImageSchema.v5, VolumeSchema.v6,
+    ]
 
     /// The newest schema version this build knows.
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
