@@ -4,10 +4,14 @@ import TricircleGateway
 /// The compute API at the top. (Skeleton: routes are added by this module's owner.)
 public struct ComputeFrontEnd: GatewayFrontEnd {
     public let runtime: GatewayRuntime
+    /// Flavors, key pairs, AZs, limits, quota sets.
+    public let catalog: ComputeCatalogRoutes
+    /// What a boot asks to prepare its pod (image, flavor, key pair, networks).
     public let provisioners: BootProvisioners
 
-    public init(runtime: GatewayRuntime, provisioners: BootProvisioners) {
+    public init(runtime: GatewayRuntime, catalog: ComputeCatalogRoutes, provisioners: BootProvisioners) {
         self.runtime = runtime
+        self.catalog = catalog
         self.provisioners = provisioners
     }
     public var component: GatewayComponents { .compute }
@@ -20,7 +24,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
         let protected = router.group().add(middleware: runtime.authMiddleware(format: .fault))
-        ComputeCatalogRoutes(runtime: runtime).addRoutes(to: protected)
+        catalog.addRoutes(to: protected)
         return router
     }
 }

@@ -18,11 +18,14 @@ public struct GatewayAssembly: Sendable {
     public static func start(config: TricircleConfig, logger: Logger = Logger(label: "tricircle")) async throws -> GatewayAssembly {
         let registry = JobHandlerRegistry()
         let runtime = try await GatewayRuntime.start(config: config, registry: registry, logger: logger)
-        let image = ImageFrontEnd(runtime: runtime)
-        let volume = VolumeFrontEnd(runtime: runtime)
-        let network = NetworkFrontEnd(runtime: runtime)
-        let provisioners = BootProvisioners()
-        let compute = ComputeFrontEnd(runtime: runtime, provisioners: provisioners)
+        let image = ImageFrontEnd(runtime: runtime, registry: registry)
+        let volume = VolumeFrontEnd(runtime: runtime, registry: registry)
+        let network = NetworkFrontEnd(runtime: runtime, registry: registry)
+        let catalog = ComputeCatalogRoutes(runtime: runtime, registry: registry)
+        let provisioners = BootProvisioners(
+            image: image.imageProvisioner, flavor: catalog.flavorMapping, keypair: catalog.keypairProvisioning,
+            network: network.networkProvisioner)
+        let compute = ComputeFrontEnd(runtime: runtime, catalog: catalog, provisioners: provisioners)
         return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network])
     }
 

@@ -1,11 +1,13 @@
 import Hummingbird
 import TricircleGateway
+import TricircleJobs
 
 /// The volume API at the top. (Skeleton: routes are added by this module's owner.)
 public struct VolumeFrontEnd: GatewayFrontEnd {
     public let runtime: GatewayRuntime
 
-    public init(runtime: GatewayRuntime) { self.runtime = runtime }
+    /// Registers this module's job handlers with `registry`.
+    public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) { self.runtime = runtime }
     public var component: GatewayComponents { .volume }
     public var name: String { "volume" }
     public var port: Int { runtime.config.volumePort }
