@@ -2,12 +2,17 @@ import Hummingbird
 import TricircleGateway
 import TricircleJobs
 
-/// The volume API at the top. (Skeleton: routes are added by this module's owner.)
+/// The Block Storage API (Cinder v3) at the top: volumes, actions, snapshots and types routed to the
+/// pod that holds them, lists merged and paged across pods.
 public struct VolumeFrontEnd: GatewayFrontEnd {
     public let runtime: GatewayRuntime
+    let api: VolumeAPI
 
-    /// Registers this module's job handlers with `registry`.
-    public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) { self.runtime = runtime }
+    /// Registers this module's job handlers with `registry` (none: type changes go to every pod in parallel).
+    public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) {
+        self.runtime = runtime
+        self.api = VolumeAPI(runtime: runtime)
+    }
     public var component: GatewayComponents { .volume }
     public var name: String { "volume" }
     public var port: Int { runtime.config.volumePort }
@@ -17,7 +22,21 @@ public struct VolumeFrontEnd: GatewayFrontEnd {
     public func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        _ = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+        let api = self.api
+        // Version documents need no token, as in Cinder.
+        router.get("/") { request, _ in try await api.versionList(request, status: .multipleChoices) }
+        router.get("/v3") { request, _ in try await api.versionList(request, status: .ok) }
+        let authed = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+        // "/v3/{project_id}/..." as the catalog says, and "/v3/..." (project-less URLs, microversion 3.67).
+        for prefix in ["/v3/:project_id", "/v3"] {
+            let v3 = authed.group(RouterPath(prefix))
+            api.addVolumeRoutes(to: v3)
+            api.addActionRoutes(to: v3)
+            api.addListRoutes(to: v3)
+            api.addSnapshotRoutes(to: v3)
+            api.addTypeRoutes(to: v3)
+            api.addZoneRoutes(to: v3)
+        }
         return router
     }
 }

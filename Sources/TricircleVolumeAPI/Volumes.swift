@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OpenStackClient
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+
+extension VolumeAPI {
+    func addVolumeRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("volumes") { request, context in try await createVolume(try await begin(request, context)) }
+        group.get("volumes/:id") { request, context in try await showVolume(try await begin(request, context)) }
+        group.put("volumes/:id") { request, context in try await routedVolumeCall(try await begin(request, context), suffix: "") }
+        group.delete("volumes/:id") { request, context in try await deleteVolume(try await begin(request, context)) }
+        // Metadata and anything else under a volume goes to the volume's pod unchanged.
+        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+            group.on("volumes/:id/metadata", method: method) { request, context in
+                try await routedVolumeCall(try await begin(request, context), suffix: "/metadata")
+            }
+            group.on("volumes/:id/metadata/:key", method: method) { request, context in
+                let call = try await begin(request, context)
+                return try await routedVolumeCall(call, suffix: "/metadata/" + (try call.param("key")))
+            }
+        }
+    }
+
+    /// `POST /volumes`: the pod is the one serving the requested AZ (or the source's pod, or the default);
+    /// every field is kept, the AZ and the volume type translated to the pod's, then the top records
+    /// where the volume lives (top id = bottom id).
+    func createVolume(_ call: VolumeCall) async throws -> Response {
+        let raw = try await body(call)
+        let envelope = try member(raw, "volume")
+        var volume = envelope
+        let zone = volume["availability_zone"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+
+        // A volume made from a snapshot or another volume must be made where that source is.
+        var sourcePod: (pod: Pod, what: String)?
+        if let snapshotID = volume["snapshot_id"]?.stringValue {
+            let (pod, bottomID) = try await locate(snapshotID, type: .snapshot, call: call)
+            volume["snapshot_id"] = .string(bottomID)
+            sourcePod = (pod, "snapshot \(snapshotID)")
+        }
+        if let sourceID = volume["source_volid"]?.stringValue {
+            let (pod, bottomID) = try await locate(sourceID, type: .volume, call: call)
+            volume["source_volid"] = .string(bottomID)
+            if let other = sourcePod, other.pod.podID != pod.podID {
+                throw Self.badRequest("Invalid input received: the snapshot and the source volume are in different availability zones (\(other.pod.azName), \(pod.azName)).")
+            }
+            sourcePod = sourcePod ?? (pod, "volume \(sourceID)")
+        }
+
+        let pod: Pod
+        if zone == nil, let sourcePod {
+            pod = sourcePod.pod
+        } else {
+            do {
+                pod = try await runtime.podDirectory.podForCreate(availabilityZone: zone)
+            } catch PodSelectionError.unknownAvailabilityZone(let name) {
+                throw Self.badRequest("Invalid input received: Availability zone '\(name)' is invalid.")
+            } catch PodSelectionError.noBottomPods {
+                throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
+            }
+        }
+        if let sourcePod, sourcePod.pod.podID != pod.podID {
+            throw Self.badRequest("Invalid input received: \(sourcePod.what) is in availability zone \(sourcePod.pod.azName); a volume made from it must be created in the same availability zone, not \(pod.azName).")
+        }
+        volume["availability_zone"] = .string(pod.bottomAZ)
+        if let type = volume["volume_type"]?.stringValue {
+            volume["volume_type"] = .string(try await types.translate(type, to: pod, call: call))
+        }
+
+        var outgoing = (try? JSONValue(data: Data(buffer: raw)))?.objectValue ?? [:]
+        outgoing["volume"] = .object(volume)
+        let response = try await forward(call, to: pod, path: "/volumes", body: Self.encode(.object(outgoing)))
+        guard response.isSuccess else { return relay(response, call) }
+        guard let created = try? JSONValue(data: response.data), let id = created["volume"]?["id"]?.stringValue else {
+            logger.error("pod accepted a volume create but its answer has no id", metadata: ["pod": "\(pod.regionName)"])
+            throw APIError(.badGateway, "Region \(pod.regionName) accepted the volume but did not say its id.", format: .fault)
+        }
+        do {
+            try await runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: call.caller.projectID, type: .volume)
+        } catch {
+            logger.error("recording a created volume failed; removing it from its pod", metadata: ["id": "\(id)", "error": "\(error)"])
+            await removeOrphan(call, path: "/volumes/\(id)", in: pod)
+            throw APIError(.serviceUnavailable, "The volume could not be recorded at the top and was removed from \(pod.azName); try again.", format: .fault)
+        }
+        return relay(Self.topAZ(response, pod: pod), call)
+    }
+
+    /// `GET /volumes/{id}`: routed. A pod that says the volume is gone makes the top forget it.
+    func showVolume(_ call: VolumeCall) async throws -> Response {
+        let id = try call.param("id")
+        let (pod, bottomID) = try await locate(id, type: .volume, call: call)
+        let response = try await forward(call, to: pod, path: "/volumes/\(bottomID)")
+        if response.status == 404 { try? await runtime.routing.forget(topID: id, type: .volume) }
+        return relay(Self.topAZ(response, pod: pod), call)
+    }
+
+    /// Update, metadata and other calls under one volume: routed, answered as the pod answered.
+    func routedVolumeCall(_ call: VolumeCall, suffix: String) async throws -> Response {
+        let id = try call.param("id")
+        let (pod, bottomID) = try await locate(id, type: .volume, call: call)
+        let hasBody = call.request.method == .post || call.request.method == .put
+        let response = try await forward(call, to: pod, path: "/volumes/\(bottomID)\(suffix)", body: hasBody ? try await body(call) : nil)
+        return relay(Self.topAZ(response, pod: pod), call)
+    }
+
+    /// `DELETE /volumes/{id}`: routed; the routing row goes once the pod says the volume is gone
+    /// (Cinder deletes asynchronously: a later show that gets 404 forgets it too).
+    func deleteVolume(_ call: VolumeCall) async throws -> Response {
+        let id = try call.param("id")
+        let (pod, bottomID) = try await locate(id, type: .volume, call: call)
+        let response = try await forward(call, to: pod, path: "/volumes/\(bottomID)")
+        if response.status == 404 {
+            try? await runtime.routing.forget(topID: id, type: .volume)
+        } else if response.isSuccess {
+            if let check = try? await send(call, .get("/volumes/\(bottomID)"), to: pod), check.status == 404 {
+                try? await runtime.routing.forget(topID: id, type: .volume)
+            }
+        }
+        return relay(response, call)
+    }
+
+    /// The pod's AZ name replaced by the top's in a volume answer, when the two differ.
+    static func topAZ(_ response: RegionalResponse, pod: Pod) -> RegionalResponse {
+        guard pod.bottomAZ != pod.azName, response.isSuccess,
+              var object = (try? JSONValue(data: response.data))?.objectValue,
+              var volume = object["volume"]?.objectValue, volume["availability_zone"]?.stringValue == pod.bottomAZ
+        else { return response }
+        volume["availability_zone"] = .string(pod.azName)
+        object["volume"] = .object(volume)
+        var copy = response
+        copy.body = encode(.object(object))
+        return copy
+    }
+}
