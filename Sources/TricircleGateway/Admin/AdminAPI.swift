@@ -53,6 +53,7 @@ public struct AdminAPI: Sendable {
         addPodRoutes(to: group)
         addRoutingRoutes(to: group)
         addJobRoutes(to: group)
+        addFlavorMappingRoutes(to: group)
         // Unknown paths under /v1.0 answer in the admin format too (not the router's bare 404).
         for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
             group.on("/v1.0/**", method: method) { request, _ -> Response in

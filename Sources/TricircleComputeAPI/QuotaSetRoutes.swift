@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import Logging
+import OpenStackModels
+import TricircleGateway
+import TricircleStore
+
+/// `/os-quota-sets`: Compute quotas kept at the top (show, defaults, detail with usage; admins update
+/// and reset). Enforcement is not done here yet: pods still enforce their own quotas.
+extension ComputeCatalogRoutes {
+    /// Nova's default quotas (nova.conf [quota]).
+    static let quotaDefaults: [String: Int] = [
+        "instances": 10, "cores": 20, "ram": 51200, "metadata_items": 128, "injected_files": 5,
+        "injected_file_content_bytes": 10240, "injected_file_path_bytes": 255, "key_pairs": 100,
+        "server_groups": 10, "server_group_members": 10, "fixed_ips": -1, "floating_ips": 10,
+        "security_groups": 10, "security_group_rules": 20,
+    ]
+    static let networkQuotaKeys: Set<String> = ["fixed_ips", "floating_ips", "security_groups", "security_group_rules"]
+    static let personalityQuotaKeys: Set<String> = ["injected_files", "injected_file_content_bytes", "injected_file_path_bytes"]
+
+    /// The quota resources a microversion shows (network ones went at 2.36, personality ones at 2.57).
+    static func quotaKeys(_ call: CatalogCall) -> [String] {
+        quotaDefaults.keys.filter { key in
+            !(call.atLeast(2, 36) && networkQuotaKeys.contains(key)) && !(call.atLeast(2, 57) && personalityQuotaKeys.contains(key))
+        }.sorted()
+    }
+
+    func addQuotaSetRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("/v2.1/os-quota-sets/:project", use: handler { call, context in
+            try await showQuotas(call, project: context.parameters.require("project"), detail: false)
+        })
+        group.get("/v2.1/os-quota-sets/:project/detail", use: handler { call, context in
+            try await showQuotas(call, project: context.parameters.require("project"), detail: true)
+        })
+        group.get("/v2.1/os-quota-sets/:project/defaults", use: handler { call, context in
+            let project = try context.parameters.require("project")
+            var o: [String: JSONValue] = ["id": .string(project)]
+            for key in Self.quotaKeys(call) { o[key] = .number(Double(Self.quotaDefaults[key] ?? -1)) }
+            return call.json(["quota_set": .object(o)])
+        })
+        group.put("/v2.1/os-quota-sets/:project", use: handler { call, context in
+            try await updateQuotas(call, project: context.parameters.require("project"))
+        })
+        group.delete("/v2.1/os-quota-sets/:project", use: handler { call, context in
+            try call.requireAdmin("os_compute_api:os-quota-sets:delete")
+            try await quotas.reset(projectID: context.parameters.require("project"))
+            return call.empty(.accepted)
+        })
+    }
+
+    /// Defaults with the project's overrides applied.
+    func quotaLimits(project: String) async throws -> [String: Int] {
+        Self.quotaDefaults.merging(try await quotas.overrides(projectID: project)) { _, override in override }
+    }
+
+    /// What a project uses: instances from the routing table, key pairs of the user at the top, cores and
+    /// RAM as the pods that answered in time report them (a silent pod's part is missing, and logged).
+    func quotaUsage(project: String, userID: String, call: CatalogCall) async throws -> [String: Int] {
+        async let instances = quotas.serverCount(projectID: project)
+        async let keypairCount = keypairs.count(userID: userID)
+        let pods = try await runtime.podDirectory.bottomPods()
+        let path = project == call.caller.projectID ? "/limits" : "/limits?tenant_id=\(project)"
+        let answers = await askPods(pods, path: path, call: call)
+        var cores = 0
+        var ram = 0
+        for body in answers.values {
+            cores += body["limits"]?["absolute"]?["totalCoresUsed"]?.intValue ?? 0
+            ram += body["limits"]?["absolute"]?["totalRAMUsed"]?.intValue ?? 0
+        }
+        return ["instances": try await instances, "key_pairs": try await keypairCount, "cores": cores, "ram": ram]
+    }
+
+    func showQuotas(_ call: CatalogCall, project: String, detail: Bool) async throws -> Response {
+        guard call.caller.isAdmin || project == call.caller.projectID else {
+            throw APIError(.forbidden, "Policy doesn't allow os_compute_api:os-quota-sets:\(detail ? "detail" : "show") to be performed.", format: .fault)
+        }
+        let limits = try await quotaLimits(project: project)
+        let usage = detail ? try await quotaUsage(project: project, userID: call.caller.userID, call: call) : [:]
+        var o: [String: JSONValue] = ["id": .string(project)]
+        for key in Self.quotaKeys(call) {
+            let limit = JSONValue.number(Double(limits[key] ?? -1))
+            o[key] = detail ? ["limit": limit, "in_use": .number(Double(usage[key] ?? 0)), "reserved": 0] : limit
+        }
+        return call.json(["quota_set": .object(o)])
+    }
+
+    func updateQuotas(_ call: CatalogCall, project: String) async throws -> Response {
+        try call.requireAdmin("os_compute_api:os-quota-sets:update")
+        let body = try await call.body(limit: maxBodyBytes)
+        guard let r = body["quota_set"]?.objectValue else {
+            throw invalidInput("quota_set", body["quota_set"], "'quota_set' is a required property")
+        }
+        let keys = Set(Self.quotaKeys(call))
+        var changes: [String: Int] = [:]
+        for (key, raw) in r.sorted(by: { $0.key < $1.key }) where key != "force" {
+            guard keys.contains(key) else {
+                throw APIError(.badRequest, "Invalid input for field/attribute quota_set. Additional properties are not allowed ('\(key)' was unexpected)", format: .fault)
+            }
+            let value = catalogInteger(raw) ?? (raw.stringValue == "-1" ? -1 : nil)
+            guard let value, value >= -1, value <= Int(Int32.max) else {
+                throw invalidInput(key, raw, "must be an integer of at least -1")
+            }
+            changes[key] = value
+        }
+        if let force = r["force"], catalogBoolean(force) == nil {
+            throw invalidInput("force", force, "\(force) is not of type 'boolean', 'string'")
+        }
+        try await quotas.set(projectID: project, limits: changes)
+        let limits = try await quotaLimits(project: project)
+        var o: [String: JSONValue] = [:]
+        for key in keys { o[key] = .number(Double(limits[key] ?? -1)) }
+        return call.json(["quota_set": .object(o)])
+    }
+}
