@@ -498,7 +498,16 @@ def j_deletion(ctx):
 def delete_all(ctx, strict=True):
     """Deletes what the journeys made, at the top, in dependency order; returns how many."""
     m, n = ctx.made, 0
-    c, v, net, img = ctx.top.compute, ctx.top.block_storage, ctx.top.network, ctx.top.image
+    # proxies are looked up on first use: one whose API is not served would fail on access
+    c = v = net = img = None
+    if m.get("servers") or "keypair" in m or "flavor" in m:
+        c = ctx.top.compute
+    if m.get("volumes"):
+        v = ctx.top.block_storage
+    if {"router", "subnet", "network", "secgroup"} & set(m):
+        net = ctx.top.network
+    if "image" in m:
+        img = ctx.top.image
     ok = (200, 202, 204, 404) if not strict else (200, 202, 204)
 
     def delete(adapter, path, **kw):
@@ -597,7 +606,7 @@ def main():
         status[name] = st
         results.append({"journey": name, "status": st, "seconds": round(time.time() - t0, 1), "note": note})
         print(f"  {st:4} {name:20} {time.time() - t0:6.1f}s  {note}", flush=True)
-    if not args.keep and status.get("deletion") != "PASS":
+    if not args.keep and ctx.made and status.get("deletion") != "PASS":
         try:
             delete_all(ctx, strict=False)
         except Exception as e:  # noqa: BLE001
