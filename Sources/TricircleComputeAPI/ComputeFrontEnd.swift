@@ -1,18 +1,26 @@
 import Hummingbird
+import Logging
 import TricircleGateway
 
-/// The compute API at the top. (Skeleton: routes are added by this module's owner.)
+/// The Compute API (Nova v2.1) at the top: version documents, servers routed to their pods and listed
+/// across pods, and the catalog part (flavors, key pairs, AZs, limits, quotas) served by `catalog`.
 public struct ComputeFrontEnd: GatewayFrontEnd {
     public let runtime: GatewayRuntime
     /// Flavors, key pairs, AZs, limits, quota sets.
     public let catalog: ComputeCatalogRoutes
     /// What a boot asks to prepare its pod (image, flavor, key pair, networks).
     public let provisioners: BootProvisioners
+    /// Per-pod circuits: calls to a pod that stopped answering fail fast for a while.
+    public let health: PodHealth
+    let microversions: ComputeMicroversions
 
     public init(runtime: GatewayRuntime, catalog: ComputeCatalogRoutes, provisioners: BootProvisioners) {
         self.runtime = runtime
         self.catalog = catalog
         self.provisioners = provisioners
+        // Long enough to spare clients repeated timeouts, short enough to notice a pod coming back.
+        self.health = PodHealth(coolDown: .seconds(max(5, min(30, Int64(runtime.config.podTimeout)))))
+        self.microversions = ComputeMicroversions(runtime: runtime)
     }
     public var component: GatewayComponents { .compute }
     public var name: String { "compute" }
@@ -23,8 +31,26 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
     public func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        ComputeVersions(microversions: microversions).addRoutes(to: router)
         let protected = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+            .add(middleware: ComputeVersionMiddleware(microversions: microversions))
         catalog.addRoutes(to: protected)
+        let v = protected.group("/v2.1")
+        let calls = ComputePodCalls(
+            runtime: runtime, forwarder: runtime.forwarder(serviceType: "compute", format: .fault),
+            microversions: microversions, health: health, provisioners: provisioners,
+            logger: Logger(label: "tricircle.compute"))
+        ServerList(calls: calls).addRoutes(to: v)
+        ServersCreate(calls: calls).addRoutes(to: v)
+        Servers(calls: calls).addRoutes(to: v)
+        ServerActions(calls: calls).addRoutes(to: v)
+        ServerMetadata(calls: calls).addRoutes(to: v)
+        ServerTags(calls: calls).addRoutes(to: v)
+        ServerIPs(calls: calls).addRoutes(to: v)
+        ServerInterfaces(calls: calls).addRoutes(to: v)
+        ServerVolumeAttachments(calls: calls).addRoutes(to: v)
+        InstanceActions(calls: calls).addRoutes(to: v)
+        ServerSubresources(calls: calls).addRoutes(to: v)
         return router
     }
 }

@@ -1,0 +1,156 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import OpenStackClient
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+
+/// What every server route shares: finding a server's pod, calling a pod at the negotiated microversion
+/// through its circuit, and relaying the pod's answer with links pointing at the gateway.
+struct ComputePodCalls: Sendable {
+    let runtime: GatewayRuntime
+    let forwarder: PodForwarder
+    let microversions: ComputeMicroversions
+    let health: PodHealth
+    let provisioners: BootProvisioners
+    let logger: Logger
+
+    /// Largest request body read (user_data is at most 64 KiB base64; personality files add some).
+    static let maxBodyBytes = 1 << 20
+
+    /// The project whose resources the caller may reach through the routing table (nil: any, for admins).
+    static func scope(_ caller: AuthenticatedCaller) -> String? { caller.isAdmin ? nil : caller.projectID }
+
+    /// The pod a server lives in; 404 `itemNotFound` when the caller cannot see such a server.
+    func owningPod(serverID: String, caller: AuthenticatedCaller) async throws -> Pod {
+        guard let row = try await runtime.routing.resolveOne(topID: serverID, type: .server, projectID: Self.scope(caller)),
+              let pod = try await runtime.podDirectory.pod(id: row.podID)
+        else { throw Nova.serverNotFound(serverID) }
+        return pod
+    }
+
+    /// Sends to a pod through its circuit: an open circuit fails at once with 503; a transport failure
+    /// opens it, any answer closes it.
+    func send(_ request: RegionalRequest, to pod: Pod, credentials: ServiceCredentials) async throws -> RegionalResponse {
+        if let reason = health.refusal(podID: pod.podID) {
+            throw APIError(
+                .serviceUnavailable, "Region \(pod.regionName) is unavailable: \(reason) (not retried for a while).",
+                format: .fault, headers: [.retryAfter: "\(Int(health.coolDown.components.seconds))"])
+        }
+        do {
+            let response = try await forwarder.send(request, to: pod, credentials: credentials)
+            health.succeeded(podID: pod.podID)
+            return response
+        } catch let error as APIError {
+            if error.status == .serviceUnavailable { health.failed(podID: pod.podID, reason: "it did not answer") }
+            throw error
+        }
+    }
+
+    /// Sends `method path` to a pod at `version` with an optional JSON body.
+    func call(
+        _ method: String, _ path: String, pod: Pod, version: Microversion, credentials: ServiceCredentials,
+        body: ByteBuffer? = nil, timeout: Duration? = nil
+    ) async throws -> RegionalResponse {
+        var request = RegionalRequest(method: method, path: path, headers: ComputeMicroversions.podHeaders(version))
+        if let body { request.body = .bytes(body, contentType: "application/json") }
+        request.timeout = timeout
+        return try await send(request, to: pod, credentials: credentials)
+    }
+
+    /// The request's path below `/v2.1` with its query, as the pod's endpoint takes it.
+    static func podPath(_ request: Request) -> String {
+        var path = request.uri.path
+        if path.hasPrefix("/v2.1") { path.removeFirst("/v2.1".count) }
+        return path + PodForwarder.query(of: request)
+    }
+
+    /// Reads the client's body (bounded).
+    static func body(_ request: Request) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: maxBodyBytes)
+        } catch {
+            throw APIError(.contentTooLarge, "Request body is too large.", format: .fault)
+        }
+    }
+
+    /// Parses a JSON object body; Nova's 400 when it is not one.
+    static func jsonObject(_ buffer: ByteBuffer) throws -> [String: JSONValue] {
+        guard let value = try? JSONValue(data: Data(buffer: buffer)), let object = value.objectValue else {
+            throw Nova.malformedBody
+        }
+        return object
+    }
+
+    /// Forwards the client's request as is (method, path, query, body) to the server's pod and relays.
+    func passThrough(_ request: Request, context: GatewayRequestContext, serverID: String) async throws -> Response {
+        let caller = try context.requireCaller()
+        let pod = try await owningPod(serverID: serverID, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await microversions.negotiate(request, credentials: credentials)
+        let body: ByteBuffer? = request.method == .get || request.method == .delete || request.method == .head
+            ? nil : try await Self.body(request)
+        let response = try await call(
+            request.method.rawValue, Self.podPath(request), pod: pod, version: version, credentials: credentials,
+            body: body.flatMap { $0.readableBytes > 0 ? $0 : nil })
+        return Self.relay(response, request: request)
+    }
+
+    // MARK: Relaying
+
+    /// "http://host:port[/prefix]" the pod's links start with: its endpoint without the trailing `/v2.1`.
+    static func podRoot(of response: RegionalResponse, sentPath: String) -> String? {
+        var base = response.url
+        if let q = base.firstIndex(of: "?") { base = String(base[..<q]) }
+        var path = sentPath
+        if let q = path.firstIndex(of: "?") { path = String(path[..<q]) }
+        if !path.isEmpty, base.hasSuffix(path) { base.removeLast(path.count) }
+        if base.hasSuffix("/") { base.removeLast() }
+        if base.hasSuffix("/v2.1") { base.removeLast("/v2.1".count) }
+        return base.isEmpty ? nil : base
+    }
+
+    /// The gateway's root as this client reached it.
+    static func gatewayRoot(_ request: Request) -> String { PodForwarder.publicOrigin(of: request) ?? "" }
+
+    /// The pod's answer for the client: status, relayed headers, body and Location with the pod's root
+    /// replaced by the gateway's, so every link leads back through the gateway.
+    static func relay(_ response: RegionalResponse, request: Request) -> Response {
+        let sent = URLComponents(string: response.url)?.percentEncodedPath ?? ""
+        let from = podRoot(of: response, sentPath: Self.pathAfterVersion(sent))
+        let to = gatewayRoot(request)
+        var fields = HTTPFields()
+        for (name, value) in response.headers where PodForwarder.relayedResponseHeaders.contains(name.lowercased()) {
+            guard let field = HTTPField.Name(name) else { continue }
+            let rewritten = from.map { value.replacingOccurrences(of: $0, with: to) } ?? value
+            fields.append(HTTPField(name: field, value: rewritten))
+        }
+        var body = response.body
+        if let from, from != to, body.readableBytes > 0 {
+            let text = String(buffer: body)
+            if text.contains(from) { body = ByteBuffer(string: text.replacingOccurrences(of: from, with: to)) }
+        }
+        return Response(status: HTTPResponse.Status(code: response.status), headers: fields, body: .init(byteBuffer: body))
+    }
+
+    /// "/servers/x" out of "/prefix/v2.1/servers/x" (what was appended to the endpoint).
+    static func pathAfterVersion(_ path: String) -> String {
+        guard let range = path.range(of: "/v2.1") else { return path }
+        return String(path[range.upperBound...])
+    }
+}
+
+extension JSONValue {
+    /// Every string with `prefix` replaced by `replacement` (links inside a pod's answer).
+    func replacingPrefix(_ prefix: String, with replacement: String) -> JSONValue {
+        switch self {
+        case .string(let s): return s.hasPrefix(prefix) ? .string(replacement + s.dropFirst(prefix.count)) : self
+        case .array(let items): return .array(items.map { $0.replacingPrefix(prefix, with: replacement) })
+        case .object(let members): return .object(members.mapValues { $0.replacingPrefix(prefix, with: replacement) })
+        default: return self
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenStackModels
+import TricircleGateway
+
+/// Nova's version documents at `/` and `/v2.1`, advertising the range every pod supports, with links to
+/// the gateway. They need no token, as in Nova.
+struct ComputeVersions: Sendable {
+    let microversions: ComputeMicroversions
+
+    func addRoutes(to router: Router<GatewayRequestContext>) {
+        router.get("/") { request, _ in try await versions(request) }
+        router.get("/v2.1") { request, _ in try await version(request) }
+        router.get("/v2.1/") { request, _ in try await version(request) }
+    }
+
+    private func base(_ request: Request) -> String { PodForwarder.publicOrigin(of: request) ?? "" }
+
+    private func versionObject(_ base: String, range: ClosedRange<Microversion>, current: Bool) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "id": "v2.1", "status": "CURRENT", "version": .string(range.upperBound.description),
+            "min_version": .string(range.lowerBound.description), "updated": "2013-07-23T11:33:21Z",
+            "links": [["rel": "self", "href": .string("\(base)/v2.1/")]],
+        ]
+        if current {
+            object["links"] = [
+                ["rel": "self", "href": .string("\(base)/v2.1/")],
+                ["rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"],
+            ]
+            object["media-types"] = [
+                ["base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"]
+            ]
+        }
+        return .object(object)
+    }
+
+    func versions(_ request: Request) async throws -> Response {
+        let base = base(request)
+        let range = await microversions.range()
+        let body: JSONValue = [
+            "versions": [
+                [
+                    "id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "",
+                    "updated": "2011-01-21T11:33:21Z", "links": [["rel": "self", "href": .string("\(base)/v2/")]],
+                ],
+                versionObject(base, range: range, current: false),
+            ]
+        ]
+        return ComputeJSON.response(body)
+    }
+
+    func version(_ request: Request) async throws -> Response {
+        let range = await microversions.range()
+        return ComputeJSON.response(["version": versionObject(base(request), range: range, current: true)])
+    }
+}
+
+/// JSON answers built by the gateway itself.
+enum ComputeJSON {
+    static func response(_ body: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: body.encoded())))
+    }
+}

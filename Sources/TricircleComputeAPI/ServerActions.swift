@@ -1,0 +1,72 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+
+/// `POST /servers/{id}/action`: every action goes to the server's pod. Ids that differ between the top
+/// and the pod are translated (rebuild's image, resize's flavor, a security group added); everything
+/// else in the body — and every action not named here — passes through unchanged.
+struct ServerActions: Sendable {
+    let calls: ComputePodCalls
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("servers/:id/action") { request, context in try await action(request, context) }
+    }
+
+    func action(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let caller = try context.requireCaller()
+        let pod = try await calls.owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let raw = try await ComputePodCalls.body(request)
+        var body = try ComputePodCalls.jsonObject(raw)
+        guard body.count == 1, let name = body.keys.first else {
+            throw Nova.badRequest("There is no such action: \(body.keys.sorted().joined(separator: ", "))")
+        }
+        let podContext = PodCallContext(caller: caller, requestID: context.requestID)
+        var changed = false
+        switch name {
+        case "rebuild":
+            if var rebuild = body[name]?.objectValue, let image = rebuild["imageRef"]?.stringValue, let provisioner = calls.provisioners.image {
+                rebuild["imageRef"] = .string(try await provisioner.ensureImage(Self.lastComponent(image), in: pod, context: podContext))
+                body[name] = .object(rebuild)
+                changed = true
+            }
+        case "resize":
+            if var resize = body[name]?.objectValue, let flavor = Self.reference(resize["flavorRef"]), let mapping = calls.provisioners.flavor {
+                resize["flavorRef"] = .string(try await mapping.bottomFlavor(Self.lastComponent(flavor), in: pod, context: podContext))
+                body[name] = .object(resize)
+                changed = true
+            }
+        case "addSecurityGroup":
+            if var group = body[name]?.objectValue, let groupName = group["name"]?.stringValue, let network = calls.provisioners.network {
+                let prepared = try await network.prepare(networks: nil, securityGroups: [groupName], in: pod, context: podContext)
+                if let bottom = prepared.securityGroups.first {
+                    group["name"] = .string(bottom)
+                    body[name] = .object(group)
+                    changed = true
+                }
+            }
+        default:
+            break
+        }
+        let payload = changed ? ByteBuffer(data: JSONValue.object(body).encoded()) : raw
+        let response = try await calls.call(
+            "POST", "/servers/\(id)/action", pod: pod, version: version, credentials: credentials, body: payload)
+        return ComputePodCalls.relay(response, request: request)
+    }
+
+    /// An id from a reference that may be a URL (`http://.../images/<id>`).
+    static func lastComponent(_ reference: String) -> String {
+        reference.split(separator: "/").last.map(String.init) ?? reference
+    }
+
+    /// A flavor reference given as a string or a number.
+    static func reference(_ value: JSONValue?) -> String? {
+        value?.stringValue ?? value?.intValue.map(String.init)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+
+/// `/servers/{id}/os-volume_attachments[/{volume}]`: routed to the server's pod. A volume the routing
+/// table places in another pod is refused with a 400 that names both places: Nova can only attach a
+/// volume of its own region.
+struct ServerVolumeAttachments: Sendable {
+    let calls: ComputePodCalls
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("servers/:id/os-volume_attachments") { request, context in
+            try await calls.passThrough(request, context: context, serverID: try context.parameters.require("id"))
+        }
+        group.post("servers/:id/os-volume_attachments") { request, context in try await attach(request, context, volume: nil) }
+        group.get("servers/:id/os-volume_attachments/:volume") { request, context in try await one(request, context) }
+        group.delete("servers/:id/os-volume_attachments/:volume") { request, context in try await one(request, context) }
+        group.put("servers/:id/os-volume_attachments/:volume") { request, context in
+            try await attach(request, context, volume: try context.parameters.require("volume"))
+        }
+    }
+
+    /// The volume's id in `pod`; 400 when the routing table places it in another pod. A volume the
+    /// gateway has no row for (made in the pod directly) keeps its id.
+    func bottomVolume(_ volumeID: String, serverID: String, pod: Pod, caller: AuthenticatedCaller) async throws -> String {
+        guard let row = try await calls.runtime.routing.resolveOne(
+            topID: volumeID, type: .volume, projectID: ComputePodCalls.scope(caller))
+        else { return volumeID }
+        guard row.podID == pod.podID else {
+            let other = try await calls.runtime.podDirectory.pod(id: row.podID)
+            let where_ = other.map { "availability zone \($0.azName) (region \($0.regionName))" } ?? "another region"
+            throw Nova.badRequest(
+                "Volume \(volumeID) is in \(where_) but server \(serverID) is in availability zone \(pod.azName) "
+                    + "(region \(pod.regionName)); a volume can only be attached to a server in its own availability zone.")
+        }
+        return row.bottomID ?? volumeID
+    }
+
+    /// POST (attach) and PUT (swap): the body's `volumeId` is translated and checked.
+    func attach(_ request: Request, _ context: GatewayRequestContext, volume pathVolume: String?) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let caller = try context.requireCaller()
+        let pod = try await calls.owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        var body = try ComputePodCalls.jsonObject(try await ComputePodCalls.body(request))
+        if var attachment = body["volumeAttachment"]?.objectValue, let volumeID = attachment["volumeId"]?.stringValue {
+            attachment["volumeId"] = .string(try await bottomVolume(volumeID, serverID: id, pod: pod, caller: caller))
+            body["volumeAttachment"] = .object(attachment)
+        }
+        var path = "/servers/\(id)/os-volume_attachments"
+        if let pathVolume {
+            path += "/" + (try await bottomVolume(pathVolume, serverID: id, pod: pod, caller: caller))
+        }
+        let response = try await calls.call(
+            request.method.rawValue, path, pod: pod, version: version, credentials: credentials,
+            body: ByteBuffer(data: JSONValue.object(body).encoded()))
+        return ComputePodCalls.relay(response, request: request)
+    }
+
+    /// GET and DELETE of one attachment, the volume id in the path translated.
+    func one(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let volume = try context.parameters.require("volume")
+        let caller = try context.requireCaller()
+        let pod = try await calls.owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let bottom = try await bottomVolume(volume, serverID: id, pod: pod, caller: caller)
+        let response = try await calls.call(
+            request.method.rawValue, "/servers/\(id)/os-volume_attachments/\(bottom)", pod: pod, version: version,
+            credentials: credentials)
+        return ComputePodCalls.relay(response, request: request)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TricircleCore
+import TricircleGateway
+
+/// `GET/PUT/DELETE /servers/{id}`: routed to the server's pod by the routing table.
+struct Servers: Sendable {
+    let calls: ComputePodCalls
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("servers/:id") { request, context in try await show(request, context) }
+        group.put("servers/:id") { request, context in try await show(request, context) }
+        group.delete("servers/:id") { request, context in try await delete(request, context) }
+    }
+
+    /// Show and update carry nothing to translate: the server's id is the same at the top and in its pod.
+    func show(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        try await calls.passThrough(request, context: context, serverID: try context.parameters.require("id"))
+    }
+
+    /// Deletes in the pod, then forgets the routing row once the pod accepted (or no longer knows it).
+    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let caller = try context.requireCaller()
+        let pod = try await calls.owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let response = try await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
+        if response.isSuccess || response.status == 404 {
+            do {
+                try await calls.runtime.routing.forget(topID: id, type: .server)
+            } catch {
+                // The server is gone; a stale row only makes a later GET answer the pod's 404.
+                calls.logger.error("could not forget a deleted server's routing", metadata: ["server": "\(id)", "error": "\(error)"])
+            }
+        }
+        return ComputePodCalls.relay(response, request: request)
+    }
+}

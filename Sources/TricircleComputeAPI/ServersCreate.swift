@@ -1,0 +1,236 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OpenStackClient
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+
+/// `POST /servers`: the pod is chosen by `availability_zone` (none: the configured default AZ, else the
+/// bottom pod whose AZ sorts first); the client's body is kept as sent and only ids that differ in the
+/// pod are replaced (AZ, image, flavor, networks, security groups, block device volumes). Every server
+/// the pod made is recorded in the routing table; if that fails they are deleted again, so nothing is
+/// left in a pod that the gateway cannot see.
+struct ServersCreate: Sendable {
+    let calls: ComputePodCalls
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("servers") { request, context in try await create(request, context) }
+    }
+
+    func create(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        var body = try ComputePodCalls.jsonObject(try await ComputePodCalls.body(request))
+        guard var server = body["server"]?.objectValue else {
+            throw Nova.badRequest(
+                "Invalid input for field/attribute server. Value: \(JSONValue.object(body)). 'server' is a required property")
+        }
+
+        // The pod: "az", "az:host" and "az:host:node" name the AZ first, as Nova reads them.
+        let requestedAZ = server["availability_zone"]?.stringValue
+        let azParts = requestedAZ.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) } ?? []
+        let pod: Pod
+        do {
+            pod = try await calls.runtime.podDirectory.podForCreate(availabilityZone: azParts.first)
+        } catch PodSelectionError.unknownAvailabilityZone {
+            throw Nova.badRequest("The requested availability zone is not available")
+        } catch PodSelectionError.noBottomPods {
+            throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
+        }
+        if let first = azParts.first, !first.isEmpty {
+            server["availability_zone"] = .string(([pod.bottomAZ] + azParts.dropFirst()).joined(separator: ":"))
+        }
+
+        let podContext = PodCallContext(caller: caller, requestID: context.requestID)
+        let provisioners = calls.provisioners
+        // Image, flavor and key pair are independent of each other: prepared at once.
+        let imageRef = server["imageRef"].flatMap(ServerActions.reference)
+        let flavorRef = server["flavorRef"].flatMap(ServerActions.reference)
+        let keyName = server["key_name"]?.stringValue
+        async let image: String? = Self.translate(imageRef) { id in
+            guard let provisioner = provisioners.image else { return id }
+            return try await provisioner.ensureImage(ServerActions.lastComponent(id), in: pod, context: podContext)
+        }
+        async let flavor: String? = Self.translate(flavorRef) { id in
+            guard let mapping = provisioners.flavor else { return id }
+            return try await mapping.bottomFlavor(ServerActions.lastComponent(id), in: pod, context: podContext)
+        }
+        async let keypair: Void = {
+            if let name = keyName, let provisioner = provisioners.keypair {
+                try await provisioner.ensureKeypair(name, in: pod, context: podContext)
+            }
+        }()
+        let (imageID, flavorID, _) = try await (image, flavor, keypair)
+        if let imageID, !(server["imageRef"]?.stringValue ?? "").isEmpty { server["imageRef"] = .string(imageID) }
+        if let flavorID { server["flavorRef"] = .string(flavorID) }
+        if let bdms = server["block_device_mapping_v2"]?.arrayValue {
+            server["block_device_mapping_v2"] = .array(try await translate(bdms, pod: pod, caller: caller, context: podContext))
+        }
+
+        var prepared: PreparedNetworks?
+        if let network = provisioners.network {
+            let groups = server["security_groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            let result = try await network.prepare(networks: server["networks"], securityGroups: groups, in: pod, context: podContext)
+            prepared = result
+            server["networks"] = result.networks
+            if server["security_groups"] != nil || !result.securityGroups.isEmpty {
+                server["security_groups"] = .array(result.securityGroups.map { ["name": .string($0)] })
+            }
+        }
+
+        // With several servers Nova's answer names only the first; the reservation finds them all.
+        let minCount = server["min_count"]?.intValue ?? 1
+        let maxCount = server["max_count"]?.intValue ?? minCount
+        let clientWantsReservation = server["return_reservation_id"]?.boolValue == true
+            || server["return_reservation_id"]?.stringValue?.lowercased() == "true"
+        let multiple = max(minCount, maxCount) > 1 || clientWantsReservation
+        if multiple { server["return_reservation_id"] = true }
+        body["server"] = .object(server)
+
+        let response: RegionalResponse
+        do {
+            response = try await calls.call(
+                "POST", "/servers", pod: pod, version: version, credentials: credentials,
+                body: ByteBuffer(data: JSONValue.object(body).encoded()))
+        } catch {
+            // A transport failure leaves it open whether the pod made the server: its ports stay, as
+            // releasing them could break a server that exists; the error is logged with the request id.
+            calls.logger.error("server create: pod did not answer", metadata: ["pod": "\(pod.regionName)", "error": "\(error)"])
+            throw error
+        }
+        guard response.isSuccess else {
+            if let prepared, let network = provisioners.network { await network.release(prepared, in: pod, context: podContext) }
+            return ComputePodCalls.relay(response, request: request)
+        }
+
+        let answer = (try? JSONValue(data: response.data)) ?? .null
+        let ids: [String]
+        var reservation: String?
+        if multiple {
+            reservation = answer["reservation_id"]?.stringValue
+            ids = try await reservationServers(reservation, pod: pod, version: version, credentials: credentials)
+        } else {
+            ids = answer["server"]?["id"]?.stringValue.map { [$0] } ?? []
+        }
+        guard !ids.isEmpty else {
+            calls.logger.error("server create: the pod's answer names no server", metadata: ["pod": "\(pod.regionName)"])
+            throw Nova.internalError("Region \(pod.regionName) accepted the server but its answer names none; it could not be recorded.")
+        }
+        try await record(ids, pod: pod, caller: caller, version: version, credentials: credentials, prepared: prepared, context: podContext)
+
+        if !multiple { return ComputePodCalls.relay(response, request: request) }
+        if clientWantsReservation {
+            return ComputeJSON.response(["reservation_id": .string(reservation)], status: .accepted)
+        }
+        return try await firstServerAnswer(ids, pod: pod, version: version, credentials: credentials, request: request)
+    }
+
+    /// Applies `body` to a present id.
+    static func translate(_ id: String?, _ body: (String) async throws -> String) async throws -> String? {
+        guard let id, !id.isEmpty else { return id }
+        return try await body(id)
+    }
+
+    /// Volumes and snapshots of a boot: translated to the pod's ids; one that lives in another pod is a
+    /// 400 naming where it is. Image sources are made present like `imageRef`.
+    func translate(_ bdms: [JSONValue], pod: Pod, caller: AuthenticatedCaller, context: PodCallContext) async throws -> [JSONValue] {
+        var out: [JSONValue] = []
+        for bdm in bdms {
+            guard var entry = bdm.objectValue, let uuid = entry["uuid"]?.stringValue else {
+                out.append(bdm)
+                continue
+            }
+            switch entry["source_type"]?.stringValue {
+            case "volume", "snapshot":
+                let type: ResourceType = entry["source_type"]?.stringValue == "volume" ? .volume : .snapshot
+                if let row = try await calls.runtime.routing.resolveOne(topID: uuid, type: type, projectID: ComputePodCalls.scope(caller)) {
+                    guard row.podID == pod.podID else {
+                        let other = try await calls.runtime.podDirectory.pod(id: row.podID)
+                        let place = other.map { "availability zone \($0.azName) (region \($0.regionName))" } ?? "another region"
+                        throw Nova.badRequest(
+                            "Block device mapping is invalid: \(type == .volume ? "volume" : "snapshot") \(uuid) is in \(place), "
+                                + "but the server is being created in availability zone \(pod.azName) (region \(pod.regionName)).")
+                    }
+                    entry["uuid"] = .string(row.bottomID ?? uuid)
+                }
+            case "image":
+                if let provisioner = calls.provisioners.image {
+                    entry["uuid"] = .string(try await provisioner.ensureImage(uuid, in: pod, context: context))
+                }
+            default:
+                break
+            }
+            out.append(.object(entry))
+        }
+        return out
+    }
+
+    /// The ids of every server of a reservation, oldest first.
+    func reservationServers(_ reservation: String?, pod: Pod, version: Microversion, credentials: ServiceCredentials) async throws -> [String] {
+        guard let reservation else { return [] }
+        var query = URLComponents()
+        query.queryItems = [URLQueryItem(name: "reservation_id", value: reservation)]
+        let response = try await calls.call(
+            "GET", "/servers?" + (query.percentEncodedQuery ?? ""), pod: pod, version: version, credentials: credentials)
+        guard response.isSuccess, let json = try? JSONValue(data: response.data) else {
+            calls.logger.error("server create: could not list the reservation", metadata: ["reservation": "\(reservation)", "status": "\(response.status)"])
+            throw Nova.internalError("Region \(pod.regionName) accepted reservation \(reservation) but did not list its servers; they could not be recorded.")
+        }
+        // Pods list newest first.
+        return (json["servers"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }.reversed()
+    }
+
+    /// Records every server; when that fails, deletes them in the pod (and releases their networks) so
+    /// no server exists that the gateway cannot route to.
+    func record(
+        _ ids: [String], pod: Pod, caller: AuthenticatedCaller, version: Microversion, credentials: ServiceCredentials,
+        prepared: PreparedNetworks?, context: PodCallContext
+    ) async throws {
+        do {
+            for id in ids {
+                try await calls.runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: caller.projectID, type: .server)
+            }
+        } catch {
+            calls.logger.error("server create: recording failed; deleting the servers in the pod",
+                               metadata: ["pod": "\(pod.regionName)", "servers": "\(ids)", "error": "\(error)"])
+            await withTaskGroup(of: Void.self) { group in
+                for id in ids {
+                    group.addTask {
+                        _ = try? await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
+                        try? await calls.runtime.routing.forget(topID: id, type: .server)
+                    }
+                }
+            }
+            if let prepared, let network = calls.provisioners.network { await network.release(prepared, in: pod, context: context) }
+            throw Nova.internalError("The server could not be recorded at the gateway and was removed from region \(pod.regionName); try again.")
+        }
+    }
+
+    /// Nova's create answer for the first server of a multiple create.
+    func firstServerAnswer(
+        _ ids: [String], pod: Pod, version: Microversion, credentials: ServiceCredentials, request: Request
+    ) async throws -> Response {
+        let first = ids[0]
+        let root = ComputePodCalls.gatewayRoot(request)
+        var server: [String: JSONValue] = [
+            "id": .string(first),
+            "links": [
+                ["rel": "self", "href": .string("\(root)/v2.1/servers/\(first)")],
+                ["rel": "bookmark", "href": .string("\(root)/servers/\(first)")],
+            ],
+        ]
+        let shown = try? await calls.call("GET", "/servers/\(first)", pod: pod, version: version, credentials: credentials)
+        if let shown, shown.isSuccess, let detail = (try? JSONValue(data: shown.data))?["server"] {
+            server["OS-DCF:diskConfig"] = detail["OS-DCF:diskConfig"]
+            server["security_groups"] = detail["security_groups"]?.arrayValue.map { groups in
+                .array(groups.map { ["name": $0["name"] ?? .null] })
+            }
+        }
+        return ComputeJSON.response(
+            ["server": .object(server)], status: .accepted,
+            headers: [.location: "\(root)/v2.1/servers/\(first)"])
+    }
+}
