@@ -1,19 +1,19 @@
 import Foundation
 
 /// An IPv4 or IPv6 address as a 128-bit integer (IPv4 in the low 32 bits).
-struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
-    var version: Int
-    var value: UInt128
+public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var version: Int
+    public var value: UInt128
 
-    var bitWidth: Int { version == 4 ? 32 : 128 }
+    public var bitWidth: Int { version == 4 ? 32 : 128 }
 
-    init(version: Int, value: UInt128) {
+    public init(version: Int, value: UInt128) {
         self.version = version
         self.value = value
     }
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::` and an embedded IPv4 tail).
-    init?(_ text: String) {
+    public init?(_ text: String) {
         if text.contains(":") {
             guard let v = Self.parseV6(text) else { return nil }
             self.init(version: 6, value: v)
@@ -23,9 +23,9 @@ struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    static func < (a: Self, b: Self) -> Bool { (a.version, a.value) < (b.version, b.value) }
+    public static func < (a: Self, b: Self) -> Bool { (a.version, a.value) < (b.version, b.value) }
 
-    static func parseV4(_ text: String) -> UInt32? {
+    public static func parseV4(_ text: String) -> UInt32? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var out: UInt32 = 0
@@ -39,7 +39,7 @@ struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
         return out
     }
 
-    static func parseV6(_ text: String) -> UInt128? {
+    public static func parseV6(_ text: String) -> UInt128? {
         guard !text.isEmpty, text.allSatisfy(\.isASCII) else { return nil }
         let halves = text.components(separatedBy: "::")
         guard halves.count <= 2 else { return nil }
@@ -73,7 +73,7 @@ struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// Canonical text: dotted quad, or RFC 5952 IPv6 (lowercase, longest zero run as `::`).
-    var description: String {
+    public var description: String {
         if version == 4 {
             let v = UInt32(truncatingIfNeeded: value)
             return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
@@ -99,21 +99,26 @@ struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 /// A CIDR block: network address and prefix length.
-struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
-    var network: IPAddress
-    var prefix: Int
+public struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
+    public init(network: IPAddress, prefix: Int) {
+        self.network = network
+        self.prefix = prefix
+    }
 
-    var version: Int { network.version }
-    var hostBits: Int { network.bitWidth - prefix }
+    public var network: IPAddress
+    public var prefix: Int
+
+    public var version: Int { network.version }
+    public var hostBits: Int { network.bitWidth - prefix }
     /// Mask of the host part.
-    var hostMask: UInt128 { hostBits >= 128 ? UInt128.max : (UInt128(1) << UInt128(hostBits)) - 1 }
-    var first: UInt128 { network.value }
-    var last: UInt128 { network.value | hostMask }
-    var description: String { "\(network)/\(prefix)" }
+    public var hostMask: UInt128 { hostBits >= 128 ? UInt128.max : (UInt128(1) << UInt128(hostBits)) - 1 }
+    public var first: UInt128 { network.value }
+    public var last: UInt128 { network.value | hostMask }
+    public var description: String { "\(network)/\(prefix)" }
 
     /// Parses "10.0.0.0/24"; `strict` refuses host bits (returns nil), otherwise they are masked off.
     /// `hadHostBits` tells the caller whether masking changed the address.
-    static func parse(_ text: String) -> (network: IPNetwork, hadHostBits: Bool)? {
+    public static func parse(_ text: String) -> (network: IPNetwork, hadHostBits: Bool)? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let address = IPAddress(String(parts[0])), let prefix = Int(parts[1]),
             prefix >= 0, prefix <= address.bitWidth, parts[1].allSatisfy(\.isNumber)
@@ -125,26 +130,26 @@ struct IPNetwork: Hashable, Sendable, CustomStringConvertible {
         return (net, had)
     }
 
-    func contains(_ address: IPAddress) -> Bool {
+    public func contains(_ address: IPAddress) -> Bool {
         address.version == version && address.value >= first && address.value <= last
     }
 
-    func overlaps(_ other: IPNetwork) -> Bool {
+    public func overlaps(_ other: IPNetwork) -> Bool {
         version == other.version && first <= other.last && other.first <= last
     }
 
-    func address(_ value: UInt128) -> IPAddress { IPAddress(version: version, value: value) }
+    public func address(_ value: UInt128) -> IPAddress { IPAddress(version: version, value: value) }
 }
 
 /// MAC addresses as Neutron generates them (`fa:16:3e` base).
-enum MACAddress {
-    static func random() -> String {
+public enum MACAddress {
+    public static func random() -> String {
         let tail = (0..<3).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }
         return "fa:16:3e:" + tail.joined(separator: ":")
     }
 
     /// Lowercased canonical form, nil when not six hex octets.
-    static func normalize(_ text: String) -> String? {
+    public static func normalize(_ text: String) -> String? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 6 else { return nil }
         var out: [String] = []
@@ -160,7 +165,7 @@ enum MACAddress {
     }
 
     /// The modified EUI-64 interface id of a MAC, for SLAAC addresses.
-    static func eui64(_ mac: String) -> UInt128? {
+    public static func eui64(_ mac: String) -> UInt128? {
         let octets = mac.split(separator: ":").compactMap { UInt8($0, radix: 16) }
         guard octets.count == 6 else { return nil }
         let bytes = [octets[0] ^ 0x02, octets[1], octets[2], 0xff, 0xfe, octets[3], octets[4], octets[5]]
