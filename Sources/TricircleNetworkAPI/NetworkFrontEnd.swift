@@ -1,16 +1,26 @@
 import Hummingbird
+import OpenStackModels
 import TricircleGateway
 import TricircleJobs
 
-/// The network API at the top. (Skeleton: routes are added by this module's owner.)
+/// The Networking API (Neutron v2.0) at the top: its own state in the gateway's database, central address
+/// allocation, and copies in the pods made for boots and kept in step by jobs.
 public struct NetworkFrontEnd: GatewayFrontEnd {
     public let runtime: GatewayRuntime
+    let service: NetworkService
+    let provisioner: NetworkProvisioner
 
     /// Registers this module's job handlers (keeping pods in step) with `registry`.
-    public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) { self.runtime = runtime }
+    public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) {
+        self.runtime = runtime
+        self.service = NetworkService(runtime: runtime)
+        self.provisioner = NetworkProvisioner(service: service)
+        registry.register(NeutronSyncJob(provisioner: provisioner))
+        registry.register(NeutronCleanupJob(provisioner: provisioner))
+    }
 
-    /// What a boot uses to materialize networks, ports and security groups in its pod (nil: ids pass through).
-    public var networkProvisioner: (any NetworkProvisioning)? { nil }
+    /// What a boot uses to materialize networks, ports and security groups in its pod.
+    public var networkProvisioner: (any NetworkProvisioning)? { provisioner }
     public var component: GatewayComponents { .network }
     public var name: String { "network" }
     public var port: Int { runtime.config.networkPort }
@@ -20,7 +30,21 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
     public func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        _ = router.group().add(middleware: runtime.authMiddleware(format: .neutron))
+        router.add(middleware: NeutronErrorMiddleware())
+        let versions = NeutronVersionRoutes()
+        versions.register(on: router)
+        let group = router.group().add(middleware: runtime.authMiddleware(format: .neutron))
+        versions.registerAuthenticated(on: group)
+        let ports = PortRoutes(service: service, provisioner: provisioner)
+        let groups = SecurityGroupRoutes(service: service, provisioner: provisioner)
+        NetworkRoutes(service: service, provisioner: provisioner).register(on: group)
+        SubnetRoutes(service: service, provisioner: provisioner).register(on: group)
+        ports.register(on: group)
+        RouterRoutes(service: service, ports: ports, provisioner: provisioner).register(on: group)
+        groups.register(on: group)
+        SecurityGroupRuleRoutes(service: service, provisioner: provisioner).register(on: group)
+        FloatingIPRoutes(service: service, provisioner: provisioner).register(on: group)
+        PlacementRoutes(service: service, provisioner: provisioner).register(on: group)
         return router
     }
 }

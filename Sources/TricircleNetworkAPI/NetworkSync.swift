@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+import TricircleJobs
+import TricircleStore
+
+/// Which kind of top resource a sync or cleanup job is about.
+enum SyncKind: String, Codable, Sendable {
+    case network, subnet, port, securityGroup = "security_group", router, floatingIP = "floatingip"
+
+    var resourceType: ResourceType {
+        switch self {
+        case .network: .network
+        case .subnet: .subnet
+        case .port: .port
+        case .securityGroup: .securityGroup
+        case .router: .router
+        case .floatingIP: .floatingIP
+        }
+    }
+
+    /// The pod's collection path for this kind.
+    var collection: String {
+        switch self {
+        case .network: "networks"
+        case .subnet: "subnets"
+        case .port: "ports"
+        case .securityGroup: "security-groups"
+        case .router: "routers"
+        case .floatingIP: "floatingips"
+        }
+    }
+}
+
+/// `neutron_sync`: makes every pod's copy of a top resource match the top again (after an update at the
+/// top). Safe to repeat: it reads the top's current state and converges each copy; a pod that is down
+/// fails the run, which the job engine retries with backoff until the pod is back.
+struct NeutronSyncJob: JobHandler {
+    struct Payload: Codable, Sendable {
+        var kind: SyncKind
+        var topID: String
+        enum CodingKeys: String, CodingKey {
+            case kind
+            case topID = "top_id"
+        }
+    }
+
+    static let type = "neutron_sync"
+    static let resourceKeys = ["kind", "top_id"]
+    let provisioner: NetworkProvisioner
+
+    func run(_ payload: Payload, context: JobContext) async throws {
+        try await provisioner.sync(payload.kind, id: payload.topID, logger: context.logger)
+    }
+}
+
+/// `neutron_cleanup`: deletes the pods' copies of a top resource that is gone, for pods that could not be
+/// reached when it was deleted. Reads the routing rows that are left, so repeating it is harmless.
+struct NeutronCleanupJob: JobHandler {
+    typealias Payload = NeutronSyncJob.Payload
+    static let type = "neutron_cleanup"
+    static let resourceKeys = ["kind", "top_id"]
+    let provisioner: NetworkProvisioner
+
+    func run(_ payload: Payload, context: JobContext) async throws {
+        try await provisioner.cleanup(payload.kind, id: payload.topID)
+    }
+}
+
+extension NetworkProvisioner {
+    /// Queues a sync when some pod holds a copy (nothing to do otherwise).
+    func scheduleSync(_ kind: SyncKind, id: String) async throws {
+        guard try await !routing.resolve(topID: id, type: kind.resourceType, projectID: nil).isEmpty else { return }
+        try await service.runtime.jobs.submit(NeutronSyncJob.self, projectID: "", payload: .init(kind: kind, topID: id))
+    }
+
+    /// A context for pod calls made by jobs (pod calls use the service token; this only carries a request id).
+    static func jobContext(project: String) -> PodCallContext {
+        PodCallContext(
+            caller: AuthenticatedCaller(token: "", userID: "", userName: "tricircle", projectID: project, projectName: "",
+                                        roles: ["admin"], expiresAt: Date.distantFuture),
+            requestID: GatewayRequestContext.newRequestID())
+    }
+
+    /// Converges every pod's copy of one top resource, pods in parallel.
+    func sync(_ kind: SyncKind, id: String, logger: Logger) async throws {
+        let rows = try await routing.resolve(topID: id, type: kind.resourceType, projectID: nil)
+        guard !rows.isEmpty else { return }
+        let admin = NeutronCaller(projectID: "", isAdmin: true)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for row in rows {
+                guard let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) else { continue }
+                let context = Self.jobContext(project: row.projectID)
+                group.addTask {
+                    switch kind {
+                    case .network:
+                        guard let (network, _) = try? await service.network(id, admin) else { return }
+                        try await pods.call("PUT", "/networks/\(bottomID)", body: ["network": [
+                            "admin_state_up": .bool(network.adminStateUp), "description": .string(network.description),
+                        ]], in: pod, requestID: context.requestID)
+                        _ = try await ensureSubnets(of: network, bottomNetwork: bottomID, in: pod, context: context)
+                    case .subnet:
+                        guard let (subnet, _) = try? await service.subnet(id, admin), var plan = SubnetAddressing(subnet) else { return }
+                        let pod = pod
+                        let gateway = try await service.documents.list(.ports, NetworkDocumentQuery(
+                            parentIDs: [subnet.networkID], deviceIDs: ["pod-gateway:\(pod.podID)"]))
+                            .compactMap { try? service.model(NeutronPort.self, $0).fixedIPs.first { $0.subnetID == id }?.ipAddress }.first
+                        if let gateway, let value = IPAddress(gateway)?.value { plan.pools = Self.carve(plan.pools, excluding: value) }
+                        try await pods.call("PUT", "/subnets/\(bottomID)", body: ["subnet": [
+                            "dns_nameservers": .array(subnet.dnsNameservers.map { .string($0) }),
+                            "host_routes": .array(subnet.hostRoutes.map { ["destination": .string($0.destination), "nexthop": .string($0.nexthop)] }),
+                            "allocation_pools": .array(plan.render().map { ["start": .string($0.start), "end": .string($0.end)] }),
+                            "description": .string(subnet.description),
+                        ]], in: pod, requestID: context.requestID)
+                    case .port:
+                        guard let (port, _) = try? await service.port(id, admin) else { return }
+                        var groups: [JSONValue] = []
+                        for groupID in port.securityGroups {
+                            let (topGroup, _) = try await service.securityGroup(groupID, admin)
+                            groups.append(.string(try await ensureSecurityGroup(topGroup, in: pod, context: context)))
+                        }
+                        var body: [String: JSONValue] = [
+                            "admin_state_up": .bool(port.adminStateUp),
+                            "allowed_address_pairs": .array(port.allowedAddressPairs.map { pair in
+                                var object: [String: JSONValue] = ["ip_address": .string(pair.ipAddress)]
+                                if let mac = pair.macAddress { object["mac_address"] = .string(mac) }
+                                return .object(object)
+                            }),
+                        ]
+                        if port.portSecurityEnabled != false { body["security_groups"] = .array(groups) }
+                        try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(body)], in: pod, requestID: context.requestID)
+                    case .securityGroup:
+                        guard (try? await service.securityGroup(id, admin)) != nil else { return }
+                        try await syncRules(of: id, bottomID: bottomID, in: pod, context: context)
+                    case .router, .floatingIP:
+                        // Per-pod routers, the bridge network and floating IPs in pods are the cross-pod L3 work (not built yet).
+                        logger.info("no pod-side copy is kept for this kind yet", metadata: ["kind": "\(kind.rawValue)", "top_id": "\(id)"])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Deletes the pods' copies of a top resource now, or (a pod not answering) by a job later.
+    func removeEverywhere(_ kind: SyncKind, id: String) async throws {
+        do {
+            try await cleanup(kind, id: id)
+        } catch {
+            logger.warning("a pod's copy could not be deleted now; a job will retry", metadata: ["kind": "\(kind.rawValue)", "top_id": "\(id)", "error": "\(error)"])
+            try await service.runtime.jobs.submit(NeutronCleanupJob.self, projectID: "", payload: .init(kind: kind, topID: id))
+        }
+    }
+
+    /// Deletes every copy still recorded for a top resource, pods in parallel; each row goes once its copy is gone.
+    func cleanup(_ kind: SyncKind, id: String) async throws {
+        let rows = try await routing.routings.lookup(topID: id, resourceType: kind.resourceType, projectID: nil)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for row in rows {
+                group.addTask {
+                    if let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) {
+                        try await pods.delete(kind.collection, id: bottomID, in: pod)
+                    }
+                    _ = try await routing.routings.delete(row.id)
+                }
+            }
+            try await group.waitForAll()
+        }
+        routing.invalidate(topID: id, type: kind.resourceType)
+    }
+
+    func removeEverywhere(networkID: String, context: PodCallContext) async throws {
+        try await reclaimBootPorts(networkID: networkID)
+        // The pod deletes a network's subnets and DHCP ports with it: their rows only need forgetting.
+        for subnet in try await service.subnets(ofNetwork: networkID) { try await routing.forget(topID: subnet.id, type: .subnet) }
+        for port in try await service.ports(ofNetwork: networkID) where port.deviceOwner == DeviceOwners.dhcp {
+            try await routing.forget(topID: port.id, type: .port)
+        }
+        try await removeEverywhere(.network, id: networkID)
+    }
+
+    func removeEverywhere(subnetID: String, context: PodCallContext) async throws {
+        if let doc = try await service.documents.get(.subnets, id: subnetID) {
+            for port in try await service.ports(ofNetwork: doc.parentID) where port.deviceOwner == DeviceOwners.dhcp
+                && port.fixedIPs.contains(where: { $0.subnetID == subnetID }) {
+                try await removeEverywhere(.port, id: port.id)
+            }
+        }
+        try await removeEverywhere(.subnet, id: subnetID)
+    }
+
+    func removeEverywhere(portID: String, context: PodCallContext) async throws { try await removeEverywhere(.port, id: portID) }
+    func removeEverywhere(securityGroupID: String, context: PodCallContext) async throws { try await removeEverywhere(.securityGroup, id: securityGroupID) }
+    func removeEverywhere(routerID: String, context: PodCallContext) async throws { try await removeEverywhere(.router, id: routerID) }
+    func removeEverywhere(floatingIPID: String, context: PodCallContext) async throws { try await removeEverywhere(.floatingIP, id: floatingIPID) }
+
+    /// Ports a boot made (Nova's own ports) whose server is gone: the pod's copy is unbound or missing.
+    /// Nova deletes such ports with the server; the top learns of it here, before the network goes.
+    func reclaimBootPorts(networkID: String) async throws {
+        let candidates = try await service.ports(ofNetwork: networkID).filter(Self.madeForBoot)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for port in candidates {
+                group.addTask {
+                    let rows = try await routing.resolve(topID: port.id, type: .port, projectID: nil)
+                    for row in rows {
+                        guard let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) else { continue }
+                        let bound: Bool
+                        do {
+                            let answer = try await pods.call("GET", "/ports/\(bottomID)", in: pod)
+                            bound = !(answer["port"]?["device_id"]?.stringValue ?? "").isEmpty
+                        } catch let error as PodNeutronError where error.status == 404 {
+                            bound = false
+                        }
+                        if bound { return }
+                    }
+                    try await cleanup(.port, id: port.id)
+                    try await service.documents.delete(.ports, id: port.id)
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

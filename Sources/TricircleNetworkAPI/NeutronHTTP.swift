@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OpenStackModels
+import TricircleGateway
+
+extension NeutronError {
+    /// The same fault as the gateway's error type, rendered in Neutron's format.
+    var apiError: APIError {
+        APIError(HTTPResponse.Status(code: status), message, format: .neutron, type: type)
+    }
+}
+
+/// Renders `NeutronError`s thrown by routes in Neutron's format (routes throw the model's factories,
+/// which carry neutron-lib's exception names and messages).
+struct NeutronErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as NeutronError {
+            throw error.apiError
+        }
+    }
+}
+
+/// Request bodies and responses as Neutron reads and writes them.
+enum NeutronHTTP {
+    static let maxBodyBytes = 1 << 20
+
+    /// Reads the body's `key` member, refusing unknown attributes as Neutron does.
+    static func member(_ request: Request, key: String, allowed: Set<String>) async throws -> [String: JSONValue] {
+        let body = try await object(request)
+        guard let member = body[key]?.objectValue else {
+            throw NeutronError.httpBadRequest("Unable to find '\(key)' in request body")
+        }
+        let unknown = member.keys.filter { !allowed.contains($0) }.sorted()
+        if !unknown.isEmpty {
+            throw NeutronError.httpBadRequest("Unrecognized attribute(s) '\(unknown.joined(separator: ", "))'")
+        }
+        return member
+    }
+
+    /// The whole JSON object of the body.
+    static func object(_ request: Request) async throws -> [String: JSONValue] {
+        var request = request
+        guard let buffer = try? await request.body.collect(upTo: maxBodyBytes), buffer.readableBytes > 0 else {
+            throw NeutronError.httpBadRequest("Resource body required")
+        }
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),
+              let object = value.objectValue else {
+            throw NeutronError.httpBadRequest("Malformed request body")
+        }
+        return object
+    }
+
+    /// Decodes a typed body from its JSON form, turning type errors into Neutron's wording.
+    static func decode<T: Decodable>(_ type: T.Type, from member: [String: JSONValue]) throws -> T {
+        do {
+            return try JSONValue.object(member).decode(T.self)
+        } catch let DecodingError.typeMismatch(expected, context) {
+            throw invalid(member, path: context.codingPath, expected: "\(expected)")
+        } catch let DecodingError.valueNotFound(expected, context) {
+            throw invalid(member, path: context.codingPath, expected: "\(expected)")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw invalid(member, path: context.codingPath, expected: "")
+        } catch {
+            throw NeutronError.httpBadRequest("Malformed request body")
+        }
+    }
+
+    private static func invalid(_ member: [String: JSONValue], path: [any CodingKey], expected: String) -> NeutronError {
+        guard let attribute = path.first?.stringValue else { return .httpBadRequest("Malformed request body") }
+        let value = member[attribute].map { String(decoding: $0.encoded(), as: UTF8.self) } ?? "None"
+        let reason: String
+        switch expected {
+        case "Bool": reason = "'\(value)' is not a valid boolean value"
+        case "Int": reason = "'\(value)' is not an integer"
+        case "String": reason = "'\(value)' is not a valid string"
+        case let e where e.hasPrefix("Array"): reason = "'\(value)' is not a list"
+        case let e where e.hasPrefix("Dictionary"): reason = "'\(value)' is not a dictionary"
+        default: reason = "'\(value)' is not a valid input"
+        }
+        return .invalidAttribute(attribute, reason: reason)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// A JSON response.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `{"<key>": {...}}`, projected onto the request's `fields` when it names any.
+    static func single(_ key: String, _ object: [String: JSONValue], request: Request, status: HTTPResponse.Status = .ok) -> Response {
+        let fields = request.uri.queryParameters.getAll("fields").flatMap { $0.split(separator: ",").map(String.init) }
+        return json(.object([key: .object(project(object, fields: fields))]), status: status)
+    }
+
+    /// Keeps only `fields` (all when empty).
+    static func project(_ object: [String: JSONValue], fields: [String]) -> [String: JSONValue] {
+        guard !fields.isEmpty else { return object }
+        var out: [String: JSONValue] = [:]
+        for field in fields { if let value = object[field] { out[field] = value } }
+        return out
+    }
+
+    static func noContent() -> Response { Response(status: .noContent) }
+}
+
+/// Encodes a model to its JSON object (models always encode to objects).
+func jsonObject(_ value: some Encodable) -> [String: JSONValue] {
+    (try? JSONValue(encoding: value, encoder: NeutronHTTP.encoder))?.objectValue ?? [:]
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Hummingbird
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+import TricircleStore
+
+/// `/v2.0/ports`: ports with centrally allocated MAC and addresses; binding attributes are kept as given.
+struct PortRoutes: Sendable {
+    let service: NetworkService
+    let provisioner: NetworkProvisioner
+
+    static let attributes: Set<String> = Set(jsonObject(
+        NeutronPort(id: "", networkID: "", projectID: "", macAddress: "", createdAt: "", updatedAt: "")).keys)
+
+    var allocator: PortAllocator { PortAllocator(service: service) }
+
+    func register(on group: RouterGroup<GatewayRequestContext>) {
+        group.get("/v2.0/ports") { request, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let query = try NeutronListQuery(request, attributes: Self.attributes)
+            return try await service.lister.respond(
+                .ports, collection: "ports", request: request, query: query,
+                base: NetworkDocumentQuery(projectIDs: caller.visibleProjects), parentKey: "network_id", deviceKey: "device_id",
+                render: { rows in try rows.map { try jsonObject(service.model(NeutronPort.self, $0)) } },
+                notFound: NeutronError.portNotFound)
+        }
+        group.post("/v2.0/ports") { request, context in
+            let member = try await NeutronHTTP.member(request, key: "port", allowed: PortCreate.attributeNames)
+            let body = try NeutronHTTP.decode(PortCreate.self, from: member)
+            let port = try await service.createPort(body, NeutronCaller(try context.requireCaller()))
+            return NeutronHTTP.single("port", jsonObject(port), request: request, status: .created)
+        }
+        group.get("/v2.0/ports/:id") { request, context in
+            let (port, _) = try await service.port(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+            return NeutronHTTP.single("port", jsonObject(port), request: request)
+        }
+        group.put("/v2.0/ports/:id") { request, context in
+            let member = try await NeutronHTTP.member(request, key: "port", allowed: PortUpdate.attributeNames)
+            let body = try NeutronHTTP.decode(PortUpdate.self, from: member)
+            let port = try await update(try context.parameters.require("id"), body, NeutronCaller(try context.requireCaller()))
+            return NeutronHTTP.single("port", jsonObject(port), request: request)
+        }
+        group.delete("/v2.0/ports/:id") { _, context in
+            let id = try context.parameters.require("id")
+            let (port, _) = try await service.port(id, NeutronCaller(try context.requireCaller()))
+            if port.deviceOwner == DeviceOwners.routerInterface || port.deviceOwner == DeviceOwners.routerGateway {
+                throw NeutronError.servicePortInUse(port: id, reason: "has device owner \(port.deviceOwner)")
+            }
+            try await delete(port, context: try podContext(context))
+            return NeutronHTTP.noContent()
+        }
+    }
+
+    func update(_ id: String, _ body: PortUpdate, _ caller: NeutronCaller) async throws -> NeutronPort {
+        if body.bindingHostID != nil, !caller.isAdmin {
+            throw NeutronError.policyNotAuthorized("rule:update_port and rule:update_port:binding:host_id")
+        }
+        let (current, doc) = try await service.port(id, caller)
+        var port = current
+        if let v = body.name { port.name = v }
+        if let v = body.description { port.description = v }
+        if let v = body.adminStateUp { port.adminStateUp = v }
+        if let v = body.deviceID { port.deviceID = v }
+        if let v = body.deviceOwner { port.deviceOwner = v }
+        if let v = body.portSecurityEnabled { port.portSecurityEnabled = v }
+        if let v = body.allowedAddressPairs {
+            try NetworkService.validatePairs(v)
+            port.allowedAddressPairs = v
+        }
+        if let v = body.extraDHCPOpts { port.extraDHCPOpts = v }
+        if let v = body.bindingHostID { port.bindingHostID = v }
+        if let v = body.bindingProfile { port.bindingProfile = v }
+        if let v = body.bindingVnicType { port.bindingVnicType = v }
+        if body.qosPolicyID.isPresent { port.qosPolicyID = body.qosPolicyID.value }
+        if let v = body.securityGroups {
+            port.securityGroups = try await service.resolveGroups(v, owner: port.deviceOwner, portSecurity: port.portSecurityEnabled ?? true,
+                                                          project: port.projectID)
+        }
+        var macRequested = false
+        if let requested = body.macAddress {
+            guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:update_port:mac_address") }
+            guard let mac = MACAddress.normalize(requested) else {
+                throw NeutronError.invalidAttribute("mac_address", reason: "'\(requested)' is not a valid MAC address")
+            }
+            port.macAddress = mac
+            macRequested = true
+        }
+        touch(&port.updatedAt, &port.revisionNumber)
+        // Addresses are rewritten with the document, in one transaction: kept ones stay, new ones are allocated.
+        let wanted = body.fixedIPs ?? current.fixedIPs
+        let requests = try allocator.resolve(wanted, networkID: port.networkID, subnets: try await service.subnets(ofNetwork: port.networkID))
+        let (updated, _) = try await allocator.write(port, requests: requests, macRequested: macRequested || body.macAddress == nil,
+                                                     deviceID: port.deviceID, replacing: doc.revision)
+        try await provisioner.scheduleSync(.port, id: id)
+        return updated
+    }
+
+    /// Deletes a port at the top and its copies in the pods.
+    func delete(_ port: NeutronPort, context: PodCallContext) async throws {
+        try await provisioner.removeEverywhere(portID: port.id, context: context)
+        try await service.documents.delete(.ports, id: port.id)
+    }
+}
+
+extension NetworkService {
+    /// Creates a port at the top (also used by boots and router interfaces).
+    func createPort(_ body: PortCreate, _ caller: NeutronCaller) async throws -> NeutronPort {
+        guard let networkID = body.networkID else {
+            throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'network_id' not specified")
+        }
+        let project = try caller.owningProject(body.projectID, body.tenantID)
+        let (network, _) = try await network(networkID, caller)
+        if !caller.isAdmin, network.projectID != caller.projectID, !network.shared {
+            throw NeutronError.policyNotAuthorized("rule:create_port and rule:create_port:network")
+        }
+        if body.bindingHostID != nil, !caller.isAdmin {
+            throw NeutronError.policyNotAuthorized("rule:create_port and rule:create_port:binding:host_id")
+        }
+        var mac = MACAddress.random()
+        if let requested = body.macAddress {
+            guard let normalized = MACAddress.normalize(requested) else {
+                throw NeutronError.invalidAttribute("mac_address", reason: "'\(requested)' is not a valid MAC address")
+            }
+            mac = normalized
+        }
+        let owner = body.deviceOwner ?? ""
+        let portSecurity = body.portSecurityEnabled ?? network.portSecurityEnabled ?? true
+        let securityGroups = try await resolveGroups(body.securityGroups, owner: owner, portSecurity: portSecurity, project: project)
+        try Self.validatePairs(body.allowedAddressPairs ?? [])
+        let requests = try PortAllocator(service: self).resolve(body.fixedIPs, networkID: networkID, subnets: try await subnets(ofNetwork: networkID))
+        let now = NetworkService.now()
+        let port = NeutronPort(
+            id: NetworkService.newID(), name: body.name ?? "", description: body.description ?? "", networkID: networkID,
+            projectID: project, adminStateUp: body.adminStateUp ?? true, status: "DOWN", macAddress: mac,
+            deviceID: body.deviceID ?? "", deviceOwner: owner, securityGroups: securityGroups,
+            allowedAddressPairs: body.allowedAddressPairs ?? [], extraDHCPOpts: body.extraDHCPOpts ?? [],
+            portSecurityEnabled: portSecurity, bindingHostID: body.bindingHostID ?? "", bindingProfile: body.bindingProfile ?? [:],
+            bindingVnicType: body.bindingVnicType ?? "normal", qosPolicyID: body.qosPolicyID, tags: body.tags ?? [],
+            createdAt: now, updatedAt: now, revisionNumber: 1)
+        return try await PortAllocator(service: self).write(port, requests: requests, macRequested: body.macAddress != nil, deviceID: port.deviceID).0
+    }
+
+    /// The groups a port gets: the named ones (each must exist in the project), or the project's default group.
+    func resolveGroups(_ requested: [String]?, owner: String, portSecurity: Bool, project: String) async throws -> [String] {
+        if let requested {
+            if !requested.isEmpty, !portSecurity {
+                throw NeutronError(status: 400, type: "PortSecurityAndIPRequiredForSecurityGroups",
+                                   message: "Port security must be enabled and port must have an IP address in order to use security groups.")
+            }
+            let caller = NeutronCaller(projectID: project, isAdmin: false)
+            for id in requested { _ = try await securityGroup(id, caller) }
+            return requested
+        }
+        // Neutron gives network-owned ports (DHCP, router) no groups.
+        guard portSecurity, !owner.hasPrefix("network:") else { return [] }
+        return [try await defaultGroup(project: project).id]
+    }
+
+    static func validatePairs(_ pairs: [AllowedAddressPair]) throws {
+        for pair in pairs {
+            guard IPAddress(pair.ipAddress) != nil || IPNetwork.parse(pair.ipAddress) != nil else {
+                throw NeutronError.invalidAttribute("allowed_address_pairs", reason: "'\(pair.ipAddress)' is not a valid IP address")
+            }
+            if let mac = pair.macAddress, MACAddress.normalize(mac) == nil {
+                throw NeutronError.invalidAttribute("allowed_address_pairs", reason: "'\(mac)' is not a valid MAC address")
+            }
+        }
+    }
+
+}

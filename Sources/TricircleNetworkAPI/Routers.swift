@@ -1,0 +1,266 @@
+import Foundation
+import Hummingbird
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+import TricircleStore
+
+/// `/v2.0/routers`: routers at the top with interfaces (ports owned by the router), an external gateway
+/// (a port on the external network) and extra routes. Interfaces and gateway are ports with the router
+/// as device, so the addresses come from the central allocator like any other port's.
+struct RouterRoutes: Sendable {
+    let service: NetworkService
+    let ports: PortRoutes
+    let provisioner: NetworkProvisioner
+
+    static let attributes: Set<String> = Set(jsonObject(NeutronRouter(id: "", projectID: "", createdAt: "", updatedAt: "")).keys)
+
+    func register(on group: RouterGroup<GatewayRequestContext>) {
+        group.get("/v2.0/routers") { request, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let query = try NeutronListQuery(request, attributes: Self.attributes)
+            return try await service.lister.respond(
+                .routers, collection: "routers", request: request, query: query, base: NetworkDocumentQuery(projectIDs: caller.visibleProjects),
+                render: { rows in try rows.map { try jsonObject(service.model(NeutronRouter.self, $0)) } },
+                notFound: NeutronError.routerNotFound)
+        }
+        group.post("/v2.0/routers") { request, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let member = try await NeutronHTTP.member(request, key: "router", allowed: RouterCreate.attributeNames)
+            let body = try NeutronHTTP.decode(RouterCreate.self, from: member)
+            let project = try caller.owningProject(body.projectID, body.tenantID)
+            let now = NetworkService.now()
+            let router = NeutronRouter(
+                id: NetworkService.newID(), name: body.name ?? "", description: body.description ?? "", projectID: project,
+                adminStateUp: body.adminStateUp ?? true, availabilityZoneHints: body.availabilityZoneHints ?? [],
+                distributed: body.distributed ?? false, ha: body.ha ?? false, flavorID: body.flavorID, tags: body.tags ?? [],
+                createdAt: now, updatedAt: now)
+            try await service.documents.insert(.routers, NetworkDocument(
+                id: router.id, projectID: project, name: router.name, body: try NetworkService.body(router), createdAt: now, updatedAt: now))
+            guard let gateway = body.externalGatewayInfo.value else {
+                return NeutronHTTP.single("router", jsonObject(router), request: request, status: .created)
+            }
+            do {
+                let updated = try await setGateway(router.id, gateway, caller)
+                return NeutronHTTP.single("router", jsonObject(updated), request: request, status: .created)
+            } catch {
+                // Nothing half-created: a router whose gateway failed is removed again.
+                try await service.documents.delete(.routers, id: router.id)
+                throw error
+            }
+        }
+        group.get("/v2.0/routers/:id") { request, context in
+            let (router, _) = try await service.router(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+            return NeutronHTTP.single("router", jsonObject(router), request: request)
+        }
+        group.put("/v2.0/routers/:id") { request, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let id = try context.parameters.require("id")
+            let member = try await NeutronHTTP.member(request, key: "router", allowed: RouterUpdate.attributeNames)
+            let body = try NeutronHTTP.decode(RouterUpdate.self, from: member)
+            _ = try await service.router(id, caller)
+            if body.externalGatewayInfo.isPresent {
+                if let info = body.externalGatewayInfo.value {
+                    _ = try await setGateway(id, info, caller)
+                } else {
+                    try await clearGateway(id, caller)
+                }
+            }
+            if let routes = body.routes { try await validateRoutes(routes, router: id) }
+            let (router, _) = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
+                if let v = body.name { router.name = v }
+                if let v = body.description { router.description = v }
+                if let v = body.adminStateUp { router.adminStateUp = v }
+                if let v = body.routes { router.routes = v }
+                if let v = body.distributed { router.distributed = v }
+                if let v = body.ha { router.ha = v }
+                touch(&router.updatedAt, &router.revisionNumber)
+            }
+            try await provisioner.scheduleSync(.router, id: id)
+            return NeutronHTTP.single("router", jsonObject(router), request: request)
+        }
+        group.delete("/v2.0/routers/:id") { _, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let id = try context.parameters.require("id")
+            _ = try await service.router(id, caller)
+            let attached = try await devicePorts(id)
+            if attached.contains(where: { $0.deviceOwner == DeviceOwners.routerInterface }) { throw NeutronError.routerInUse(id) }
+            let fips = try await service.documents.list(.floatingIPs, NetworkDocumentQuery())
+            if try fips.contains(where: { try service.model(FloatingIP.self, $0).routerID == id }) {
+                throw NeutronError.routerInUse(id, reason: "still has floating IPs")
+            }
+            for port in attached { try await service.documents.delete(.ports, id: port.id) }
+            try await provisioner.removeEverywhere(routerID: id, context: try podContext(context))
+            try await service.documents.delete(.routers, id: id)
+            return NeutronHTTP.noContent()
+        }
+        group.put("/v2.0/routers/:id/add_router_interface") { request, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let body = try NeutronHTTP.decode(RouterInterfaceRequest.self, from: try await NeutronHTTP.object(request))
+            let info = try await addInterface(try context.parameters.require("id"), body, caller)
+            return NeutronHTTP.json(.object(jsonObject(info)))
+        }
+        group.put("/v2.0/routers/:id/remove_router_interface") { request, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let body = try NeutronHTTP.decode(RouterInterfaceRequest.self, from: try await NeutronHTTP.object(request))
+            let info = try await removeInterface(try context.parameters.require("id"), body, caller, context: try podContext(context))
+            return NeutronHTTP.json(.object(jsonObject(info)))
+        }
+        for (action, adding) in [("add_extraroutes", true), ("remove_extraroutes", false)] {
+            group.put(RouterPath("/v2.0/routers/:id/\(action)")) { request, context in
+                let caller = NeutronCaller(try context.requireCaller())
+                let id = try context.parameters.require("id")
+                let body = try NeutronHTTP.decode(ExtraRoutesRequest.self, from: try await NeutronHTTP.object(request))
+                _ = try await service.router(id, caller)
+                if adding { try await validateRoutes(body.router.routes, router: id) }
+                let (router, _) = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
+                    if adding {
+                        for route in body.router.routes where !router.routes.contains(route) { router.routes.append(route) }
+                    } else {
+                        router.routes.removeAll { body.router.routes.contains($0) }
+                    }
+                    touch(&router.updatedAt, &router.revisionNumber)
+                }
+                try await provisioner.scheduleSync(.router, id: id)
+                return NeutronHTTP.single("router", jsonObject(router), request: request)
+            }
+        }
+    }
+
+    /// Ports whose device is the router (its interfaces and gateway).
+    func devicePorts(_ routerID: String) async throws -> [NeutronPort] {
+        try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: [routerID])).map { try service.model(NeutronPort.self, $0) }
+    }
+
+    /// Extra routes must lead through a subnet the router is attached to, and not to one of its own addresses.
+    func validateRoutes(_ routes: [HostRoute], router: String) async throws {
+        let attached = try await devicePorts(router).filter { $0.deviceOwner == DeviceOwners.routerInterface }
+        var cidrs: [IPNetwork] = []
+        var own: Set<String> = []
+        for port in attached {
+            for fixed in port.fixedIPs {
+                if let ip = fixed.ipAddress { own.insert(ip) }
+                if let subnetID = fixed.subnetID, let doc = try await service.documents.get(.subnets, id: subnetID),
+                   let (cidr, _) = IPNetwork.parse(try service.model(Subnet.self, doc).cidr) { cidrs.append(cidr) }
+            }
+        }
+        let description = "[" + routes.map { "{'destination': '\($0.destination)', 'nexthop': '\($0.nexthop)'}" }.joined(separator: ", ") + "]"
+        for route in routes {
+            guard IPNetwork.parse(route.destination) != nil, let hop = IPAddress(route.nexthop) else {
+                throw NeutronError.invalidAttribute("routes", reason: "Invalid data format for hostroute: '\(route.destination) \(route.nexthop)'")
+            }
+            if own.contains(hop.description) { throw NeutronError.invalidRoutes(description, reason: "the nexthop is used by router") }
+            if !cidrs.contains(where: { $0.contains(hop) }) {
+                throw NeutronError.invalidRoutes(description, reason: "the nexthop is not connected with router")
+            }
+        }
+    }
+
+    func setGateway(_ id: String, _ info: ExternalGatewayInfo, _ caller: NeutronCaller) async throws -> NeutronRouter {
+        _ = try await service.router(id, caller)
+        let (network, _) = try await service.network(info.networkID, caller)
+        guard network.routerExternal else {
+            throw NeutronError.badRequest(resource: "router", "Network \(network.id) is not an external network")
+        }
+        try await clearGateway(id, caller)
+        // Neutron gives gateway ports no project, so no tenant sees or deletes them.
+        let port = try await service.createPort(PortCreate(
+            networkID: network.id, fixedIPs: info.externalFixedIPs, deviceID: id, deviceOwner: DeviceOwners.routerGateway),
+            NeutronCaller(projectID: "", isAdmin: true))
+        let (updated, _) = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
+            router.externalGatewayInfo = ExternalGatewayInfo(networkID: network.id, enableSnat: info.enableSnat ?? true, externalFixedIPs: port.fixedIPs)
+            touch(&router.updatedAt, &router.revisionNumber)
+        }
+        try await provisioner.scheduleSync(.router, id: id)
+        return updated
+    }
+
+    func clearGateway(_ id: String, _ caller: NeutronCaller) async throws {
+        for port in try await devicePorts(id) where port.deviceOwner == DeviceOwners.routerGateway {
+            try await service.documents.delete(.ports, id: port.id)
+        }
+        _ = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
+            if router.externalGatewayInfo != nil {
+                router.externalGatewayInfo = nil
+                touch(&router.updatedAt, &router.revisionNumber)
+            }
+        }
+    }
+
+    func addInterface(_ id: String, _ body: RouterInterfaceRequest, _ caller: NeutronCaller) async throws -> RouterInterfaceInfo {
+        let (router, _) = try await service.router(id, caller)
+        if body.subnetID != nil, body.portID != nil {
+            throw NeutronError.badRequest(resource: "router", "Cannot specify both subnet-id and port-id")
+        }
+        let port: NeutronPort
+        if let portID = body.portID {
+            var (existing, doc) = try await service.port(portID, caller)
+            if !existing.deviceID.isEmpty {
+                throw NeutronError(status: 409, type: "PortInUse",
+                                   message: "Unable to complete operation on port \(portID) for network \(existing.networkID). Port already has an attached device \(existing.deviceID).")
+            }
+            guard !existing.fixedIPs.isEmpty else {
+                throw NeutronError.badRequest(resource: "router", "Router port must have at least one fixed IP")
+            }
+            existing.deviceID = id
+            existing.deviceOwner = DeviceOwners.routerInterface
+            touch(&existing.updatedAt, &existing.revisionNumber)
+            var next = doc
+            next.deviceID = id
+            next.revision += 1
+            next.body = try NetworkService.body(existing)
+            guard try await service.documents.update(.ports, next, expectedRevision: doc.revision) else {
+                throw NeutronError(status: 409, type: "Conflict", message: "Port \(portID) was changed concurrently; try again.")
+            }
+            port = existing
+        } else if let subnetID = body.subnetID {
+            let (subnet, _) = try await service.subnet(subnetID, caller)
+            guard let gateway = subnet.gatewayIP else {
+                throw NeutronError.badRequest(resource: "router", "Subnet for router interface must have a gateway IP")
+            }
+            for attached in try await devicePorts(id) where attached.fixedIPs.contains(where: { $0.subnetID == subnetID }) {
+                throw NeutronError.badRequest(resource: "router", "Router already has a port on subnet \(subnetID)")
+            }
+            port = try await service.createPort(PortCreate(
+                networkID: subnet.networkID, projectID: router.projectID, fixedIPs: [FixedIP(subnetID: subnetID, ipAddress: gateway)],
+                deviceID: id, deviceOwner: DeviceOwners.routerInterface), NeutronCaller(projectID: router.projectID, isAdmin: true))
+        } else {
+            throw NeutronError.badRequest(resource: "router", "Either subnet_id or port_id must be specified")
+        }
+        try await provisioner.scheduleSync(.router, id: id)
+        let subnets = port.fixedIPs.compactMap(\.subnetID)
+        return RouterInterfaceInfo(id: id, projectID: router.projectID, portID: port.id, networkID: port.networkID,
+                                   subnetID: subnets.first ?? "", subnetIDs: subnets)
+    }
+
+    func removeInterface(_ id: String, _ body: RouterInterfaceRequest, _ caller: NeutronCaller, context: PodCallContext) async throws -> RouterInterfaceInfo {
+        let (router, _) = try await service.router(id, caller)
+        let attached = try await devicePorts(id).filter { $0.deviceOwner == DeviceOwners.routerInterface }
+        let port: NeutronPort
+        if let portID = body.portID {
+            guard let found = attached.first(where: { $0.id == portID }) else { throw NeutronError.routerInterfaceNotFound(router: id, port: portID) }
+            port = found
+        } else if let subnetID = body.subnetID {
+            _ = try await service.subnet(subnetID, caller)
+            guard let found = attached.first(where: { $0.fixedIPs.contains { $0.subnetID == subnetID } }) else {
+                throw NeutronError.routerInterfaceNotFoundForSubnet(router: id, subnet: subnetID)
+            }
+            port = found
+        } else {
+            throw NeutronError.badRequest(resource: "router", "Either subnet_id or port_id must be specified")
+        }
+        // Routes through this interface's subnets would be left dangling.
+        for fixed in port.fixedIPs {
+            guard let subnetID = fixed.subnetID, let doc = try await service.documents.get(.subnets, id: subnetID),
+                  let (cidr, _) = IPNetwork.parse(try service.model(Subnet.self, doc).cidr) else { continue }
+            if router.routes.contains(where: { IPAddress($0.nexthop).map(cidr.contains) == true }) {
+                throw NeutronError.routerInterfaceInUseByRoute(router: id, subnet: subnetID)
+            }
+        }
+        try await ports.delete(port, context: context)
+        try await provisioner.scheduleSync(.router, id: id)
+        let subnets = port.fixedIPs.compactMap(\.subnetID)
+        return RouterInterfaceInfo(id: id, projectID: router.projectID, portID: port.id, networkID: port.networkID,
+                                   subnetID: subnets.first ?? "", subnetIDs: subnets)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import OpenStackModels
+
+/// The address plan of one subnet (CIDR, pools, gateway) and Neutron's rules for it.
+struct SubnetAddressing: Sendable {
+    struct Range: Sendable, Hashable {
+        var low: UInt128
+        var high: UInt128
+    }
+
+    var cidr: IPNetwork
+    var pools: [Range]
+    var gateway: UInt128?
+
+    /// From a stored subnet; nil when its CIDR does not parse (never for subnets this API wrote).
+    init?(_ subnet: Subnet) {
+        guard let (cidr, _) = IPNetwork.parse(subnet.cidr) else { return nil }
+        self.cidr = cidr
+        self.gateway = subnet.gatewayIP.flatMap(IPAddress.init)?.value
+        self.pools = subnet.allocationPools.compactMap { pool in
+            guard let low = IPAddress(pool.start), let high = IPAddress(pool.end) else { return nil }
+            return Range(low: low.value, high: high.value)
+        }
+    }
+
+    init(cidr: IPNetwork, pools: [Range], gateway: UInt128?) {
+        self.cidr = cidr
+        self.pools = pools
+        self.gateway = gateway
+    }
+
+    /// May the address be given to a port at all (inside the CIDR, not network/broadcast)?
+    func isUsable(_ value: UInt128) -> Bool {
+        guard value >= cidr.first, value <= cidr.last else { return false }
+        if cidr.version == 4, cidr.prefix < 31 { return value != cidr.first && value != cidr.last }
+        if cidr.version == 6, cidr.prefix < 127 { return value != cidr.first }
+        return true
+    }
+
+    func inPools(_ value: UInt128) -> Bool { pools.contains { value >= $0.low && value <= $0.high } }
+
+    func text(_ value: UInt128) -> String { cidr.address(value).description }
+
+    /// Up to `count` free pool addresses in order, skipping `taken` and the gateway; the allocator picks
+    /// one of these at random so concurrent allocators rarely collide.
+    func freeCandidates(taken: Set<String>, count: Int) -> [String] {
+        var out: [String] = []
+        for pool in pools {
+            var value = pool.low
+            while value <= pool.high {
+                if value != gateway {
+                    let address = text(value)
+                    if !taken.contains(address) {
+                        out.append(address)
+                        if out.count >= count { return out }
+                    }
+                }
+                if value == pool.high { break }
+                value += 1
+            }
+        }
+        return out
+    }
+
+    /// Neutron's default pools: the whole CIDR minus network, broadcast (IPv4) and gateway.
+    static func defaultPools(cidr: IPNetwork, gateway: UInt128?) -> [Range] {
+        var low = cidr.first
+        var high = cidr.last
+        if cidr.version == 4, cidr.prefix < 31 {
+            low += 1
+            high -= 1
+        } else if cidr.version == 6, cidr.prefix < 127 {
+            low += 1
+        }
+        guard low <= high else { return [] }
+        guard let gateway, gateway >= low, gateway <= high else { return [Range(low: low, high: high)] }
+        var out: [Range] = []
+        if gateway > low { out.append(Range(low: low, high: gateway - 1)) }
+        if gateway < high { out.append(Range(low: gateway + 1, high: high)) }
+        return out
+    }
+
+    /// Checks requested pools as Neutron does; nil means "derive from the CIDR and gateway".
+    static func validatePools(_ requested: [AllocationPool]?, cidr: IPNetwork, gateway: UInt128?, subnetID: String) throws -> [Range] {
+        guard let requested else { return defaultPools(cidr: cidr, gateway: gateway) }
+        let plan = SubnetAddressing(cidr: cidr, pools: [], gateway: nil)
+        var ranges: [Range] = []
+        for pool in requested {
+            let text = "{'start': '\(pool.start)', 'end': '\(pool.end)'}"
+            guard let start = IPAddress(pool.start), let end = IPAddress(pool.end),
+                  start.version == cidr.version, end.version == cidr.version, start.value <= end.value
+            else { throw NeutronError.invalidAllocationPool(text) }
+            guard plan.isUsable(start.value), plan.isUsable(end.value) else {
+                throw NeutronError.outOfBoundsAllocationPool("\(pool.start)-\(pool.end)", cidr: cidr.description)
+            }
+            ranges.append(Range(low: start.value, high: end.value))
+        }
+        let sorted = ranges.sorted { $0.low < $1.low }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.low <= a.high {
+            throw NeutronError.overlappingAllocationPools(
+                "\(cidr.address(a.low))-\(cidr.address(a.high))", "\(cidr.address(b.low))-\(cidr.address(b.high))", subnet: subnetID)
+        }
+        if let gateway, let pool = sorted.first(where: { gateway >= $0.low && gateway <= $0.high }) {
+            throw NeutronError.gatewayConflictWithAllocationPools(
+                cidr.address(gateway).description, pool: "\(cidr.address(pool.low))-\(cidr.address(pool.high))")
+        }
+        return sorted
+    }
+
+    func render() -> [AllocationPool] {
+        pools.map { AllocationPool(start: text($0.low), end: text($0.high)) }
+    }
+}

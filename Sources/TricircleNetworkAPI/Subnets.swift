@@ -1,0 +1,212 @@
+import Foundation
+import Hummingbird
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+import TricircleStore
+
+/// `/v2.0/subnets`: address plans at the top (pools, gateway, DNS, host routes, IPv4 and IPv6).
+struct SubnetRoutes: Sendable {
+    let service: NetworkService
+    let provisioner: NetworkProvisioner
+
+    static let ipv6Modes: Set<String> = ["slaac", "dhcpv6-stateful", "dhcpv6-stateless"]
+    static let attributes: Set<String> = Set(jsonObject(
+        Subnet(id: "", networkID: "", projectID: "", ipVersion: 4, cidr: "", gatewayIP: nil, allocationPools: [], createdAt: "", updatedAt: "")).keys)
+
+    func register(on group: RouterGroup<GatewayRequestContext>) {
+        group.get("/v2.0/subnets") { request, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let query = try NeutronListQuery(request, attributes: Self.attributes)
+            let base = NetworkDocumentQuery(projectIDs: caller.visibleProjects, orDeviceIDs: [NetworkService.sharedMarker])
+            return try await service.lister.respond(
+                .subnets, collection: "subnets", request: request, query: query, base: base, parentKey: "network_id",
+                render: { rows in try rows.map { try jsonObject(service.model(Subnet.self, $0)) } },
+                notFound: NeutronError.subnetNotFound)
+        }
+        group.post("/v2.0/subnets") { request, context in try await create(request, NeutronCaller(try context.requireCaller())) }
+        group.get("/v2.0/subnets/:id") { request, context in
+            let (subnet, _) = try await service.subnet(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+            return NeutronHTTP.single("subnet", jsonObject(subnet), request: request)
+        }
+        group.put("/v2.0/subnets/:id") { request, context in
+            try await update(request, id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+        }
+        group.delete("/v2.0/subnets/:id") { _, context in
+            try await delete(id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()),
+                             context: try podContext(context))
+        }
+    }
+
+    func create(_ request: Request, _ caller: NeutronCaller) async throws -> Response {
+        let member = try await NeutronHTTP.member(request, key: "subnet", allowed: SubnetCreate.attributeNames)
+        let body = try NeutronHTTP.decode(SubnetCreate.self, from: member)
+        guard let networkID = body.networkID else {
+            throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'network_id' not specified")
+        }
+        let project = try caller.owningProject(body.projectID, body.tenantID)
+        let (network, _) = try await service.network(networkID, caller)
+        guard caller.isAdmin || network.projectID == caller.projectID else {
+            throw NeutronError.policyNotAuthorized("rule:create_subnet and rule:create_subnet:network_id")
+        }
+        guard let cidrText = body.cidr else {
+            throw NeutronError.badRequest(resource: "subnets", "a subnetpool must be specified in the absence of a cidr")
+        }
+        let ipVersion = body.ipVersion ?? 4
+        guard ipVersion == 4 || ipVersion == 6 else {
+            throw NeutronError.invalidAttribute("ip_version", reason: "\(ipVersion) is not in [4, 6]")
+        }
+        guard let (cidr, hadHostBits) = IPNetwork.parse(cidrText) else {
+            throw NeutronError.invalidAttribute("cidr", reason: "'\(cidrText)' is not a valid IP subnet")
+        }
+        if hadHostBits {
+            throw NeutronError.invalidAttribute("cidr", reason: "'\(cidrText)' isn't a recommended CIDR, use '\(cidr)' instead")
+        }
+        guard cidr.version == ipVersion else {
+            throw NeutronError.invalidInput("cidr '\(cidrText)' does not match the ip_version '\(ipVersion)'")
+        }
+        if cidr.prefix == 0 { throw NeutronError.invalidInput("0 is not allowed as CIDR prefix length") }
+        try Self.validateIPv6Modes(ipVersion: ipVersion, cidr: cidr, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
+        // Neutron refuses overlapping CIDRs on one network (other networks may overlap).
+        for other in try await service.subnets(ofNetwork: networkID) {
+            if let (otherCIDR, _) = IPNetwork.parse(other.cidr), otherCIDR.overlaps(cidr) {
+                throw NeutronError.invalidInput(
+                    "Requested subnet with cidr: \(cidr) for network: \(networkID) overlaps with another subnet")
+            }
+        }
+        let gateway = try Self.gateway(body.gatewayIP, cidr: cidr, ipVersion: ipVersion)
+        let id = NetworkService.newID()
+        let pools = try SubnetAddressing.validatePools(body.allocationPools, cidr: cidr, gateway: gateway, subnetID: id)
+        let now = NetworkService.now()
+        let plan = SubnetAddressing(cidr: cidr, pools: pools, gateway: gateway)
+        let subnet = Subnet(
+            id: id, name: body.name ?? "", description: body.description ?? "", networkID: networkID, projectID: project,
+            ipVersion: ipVersion, cidr: cidr.description, gatewayIP: gateway.map(plan.text), allocationPools: plan.render(),
+            dnsNameservers: try Self.validateNameservers(body.dnsNameservers ?? []),
+            hostRoutes: try Self.validateHostRoutes(body.hostRoutes ?? [], version: ipVersion),
+            enableDHCP: body.enableDHCP ?? true, ipv6RAMode: body.ipv6RAMode, ipv6AddressMode: body.ipv6AddressMode,
+            subnetpoolID: body.subnetpoolID, segmentID: body.segmentID, serviceTypes: body.serviceTypes ?? [],
+            tags: body.tags ?? [], createdAt: now, updatedAt: now, revisionNumber: 0)
+        let shared = network.shared || network.routerExternal
+        try await service.documents.insert(.subnets, NetworkDocument(
+            id: id, projectID: project, parentID: networkID, deviceID: shared ? NetworkService.sharedMarker : "",
+            name: subnet.name, revision: 1, body: try NetworkService.body(subnet), createdAt: now, updatedAt: now))
+        // Pods that already hold the network get the new subnet too.
+        try await provisioner.scheduleSync(.network, id: networkID)
+        return NeutronHTTP.single("subnet", jsonObject(subnet), request: request, status: .created)
+    }
+
+    static func gateway(_ requested: NullableField<String>, cidr: IPNetwork, ipVersion: Int) throws -> UInt128? {
+        switch requested {
+        case .absent:
+            return cidr.prefix >= cidr.network.bitWidth - 1 ? nil : cidr.first + 1
+        case .null:
+            return nil
+        case .value(let text):
+            guard let address = IPAddress(text), address.version == ipVersion else {
+                throw NeutronError.invalidAttribute("gateway_ip", reason: "'\(text)' is not a valid IP address")
+            }
+            if ipVersion == 4, cidr.prefix < 31, address.value == cidr.first || address.value == cidr.last {
+                throw NeutronError.invalidInput("Gateway is not valid on subnet")
+            }
+            return address.value
+        }
+    }
+
+    static func validateIPv6Modes(ipVersion: Int, cidr: IPNetwork, raMode: String?, addressMode: String?) throws {
+        for (name, mode) in [("ipv6_ra_mode", raMode), ("ipv6_address_mode", addressMode)] {
+            guard let mode else { continue }
+            guard ipv6Modes.contains(mode) else {
+                throw NeutronError.invalidAttribute(name, reason: "'\(mode)' is not in ['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']")
+            }
+            if ipVersion == 4 { throw NeutronError.invalidInput("\(name) is not valid when ip_version is 4") }
+        }
+        if let raMode, let addressMode, raMode != addressMode {
+            throw NeutronError.invalidInput(
+                "ipv6_ra_mode set to '\(raMode)' with ipv6_address_mode set to '\(addressMode)' is not valid. If both attributes are set, they must be the same value")
+        }
+        let mode = addressMode ?? raMode
+        if mode == "slaac" || mode == "dhcpv6-stateless", cidr.prefix != 64 {
+            throw NeutronError.invalidInput(
+                "Invalid CIDR \(cidr) for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64")
+        }
+    }
+
+    static func validateNameservers(_ servers: [String]) throws -> [String] {
+        var seen: Set<String> = []
+        for server in servers {
+            guard IPAddress(server) != nil else {
+                throw NeutronError.invalidAttribute("dns_nameservers", reason: "'\(server)' is not a valid nameserver")
+            }
+            guard seen.insert(server).inserted else {
+                throw NeutronError.invalidAttribute("dns_nameservers", reason: "Duplicate nameserver '\(server)'")
+            }
+        }
+        return servers
+    }
+
+    static func validateHostRoutes(_ routes: [HostRoute], version: Int) throws -> [HostRoute] {
+        var seen: Set<HostRoute> = []
+        for route in routes {
+            guard let (destination, _) = IPNetwork.parse(route.destination), let hop = IPAddress(route.nexthop) else {
+                throw NeutronError.invalidAttribute(
+                    "host_routes", reason: "Invalid data format for hostroute: '\(route.destination) \(route.nexthop)'")
+            }
+            guard destination.version == version, hop.version == version else {
+                throw NeutronError.invalidInput("host_routes '\(route.destination)' does not match the ip_version '\(version)'")
+            }
+            guard seen.insert(route).inserted else {
+                throw NeutronError.invalidAttribute("host_routes", reason: "Duplicate hostroute '\(route.destination)'")
+            }
+        }
+        return routes
+    }
+
+    func update(_ request: Request, id: String, _ caller: NeutronCaller) async throws -> Response {
+        let member = try await NeutronHTTP.member(request, key: "subnet", allowed: SubnetUpdate.attributeNames)
+        let body = try NeutronHTTP.decode(SubnetUpdate.self, from: member)
+        let (current, _) = try await service.subnet(id, caller)
+        guard caller.owns(current.projectID) else { throw NeutronError.subnetNotFound(id) }
+        let (subnet, _) = try await service.rewrite(.subnets, id: id, notFound: .subnetNotFound(id)) { (subnet: inout Subnet, _) in
+            guard var plan = SubnetAddressing(subnet) else { return }
+            if body.gatewayIP.isPresent {
+                plan.gateway = try Self.gateway(body.gatewayIP, cidr: plan.cidr, ipVersion: subnet.ipVersion)
+                subnet.gatewayIP = plan.gateway.map(plan.text)
+            }
+            if let pools = body.allocationPools {
+                plan.pools = try SubnetAddressing.validatePools(pools, cidr: plan.cidr, gateway: plan.gateway, subnetID: id)
+                subnet.allocationPools = plan.render()
+            } else if let gateway = plan.gateway, plan.inPools(gateway) {
+                throw NeutronError.gatewayConflictWithAllocationPools(plan.text(gateway), pool: "\(subnet.allocationPools.map { "\($0.start)-\($0.end)" }.joined(separator: ","))")
+            }
+            if let v = body.name { subnet.name = v }
+            if let v = body.description { subnet.description = v }
+            if let v = body.dnsNameservers { subnet.dnsNameservers = try Self.validateNameservers(v) }
+            if let v = body.hostRoutes { subnet.hostRoutes = try Self.validateHostRoutes(v, version: subnet.ipVersion) }
+            if let v = body.enableDHCP { subnet.enableDHCP = v }
+            if let v = body.serviceTypes { subnet.serviceTypes = v }
+            touch(&subnet.updatedAt, &subnet.revisionNumber)
+        }
+        try await provisioner.scheduleSync(.subnet, id: id)
+        return NeutronHTTP.single("subnet", jsonObject(subnet), request: request)
+    }
+
+    func delete(id: String, _ caller: NeutronCaller, context: PodCallContext) async throws -> Response {
+        let (subnet, _) = try await service.subnet(id, caller)
+        guard caller.owns(subnet.projectID) else { throw NeutronError.subnetNotFound(id) }
+        let holders = try await service.addresses.holders(subnetID: id)
+        var removable: [String] = []
+        for holder in holders {
+            guard let doc = try await service.documents.get(.ports, id: holder) else { continue }
+            let port = try service.model(NeutronPort.self, doc)
+            guard port.deviceOwner == DeviceOwners.dhcp || port.deviceOwner == DeviceOwners.reservedGateway else {
+                throw NeutronError.subnetInUse(id)
+            }
+            removable.append(holder)
+        }
+        try await provisioner.removeEverywhere(subnetID: id, context: context)
+        for port in removable { try await service.documents.delete(.ports, id: port) }
+        try await service.documents.delete(.subnets, id: id)
+        return NeutronHTTP.noContent()
+    }
+}

@@ -1,0 +1,69 @@
+import Hummingbird
+import OpenStackModels
+import TricircleGateway
+
+/// `/` and `/v2.0`: the version documents, and `/v2.0/extensions` (what this API implements).
+struct NeutronVersionRoutes: Sendable {
+    static let updated = "2016-01-01T10:00:00-00:00"
+
+    /// The extensions implemented here, as clients probe for them.
+    static let extensions: [NeutronExtension] = [
+        ("allowed-address-pairs", "Allowed Address Pairs", "Provides allowed address pairs"),
+        ("availability_zone", "Availability Zone", "The availability zone extension."),
+        ("binding", "Port Binding", "Expose port bindings of a virtual port to external application"),
+        ("external-net", "Neutron external network", "Adds external network attribute to network resource."),
+        ("ext-gw-mode", "Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
+        ("extra_dhcp_opt", "Neutron Extra DHCP options", "Extra options configuration for DHCP."),
+        ("extraroute", "Neutron Extra Route", "Extra routes configuration for L3 router"),
+        ("extraroute-atomic", "Atomically add/remove extra routes", "Edit extra routes of a router on server side by atomically adding/removing extra routes"),
+        ("filter-validation", "Filter parameters validation", "Provides validation on filter parameters."),
+        ("net-mtu", "Network MTU", "Provides MTU attribute for a network resource."),
+        ("network_availability_zone", "Network Availability Zone", "Availability zone support for network."),
+        ("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
+        ("port-security", "Port Security", "Provides port security"),
+        ("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
+        ("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
+        ("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway."),
+        ("security-group", "security-group", "The security groups extension."),
+        ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
+        ("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
+        ("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
+        ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
+        ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
+    ].map { alias, name, description in NeutronExtension(alias: alias, name: name, description: description, updated: updated) }
+
+    static let collections = [
+        ("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("router", "routers"),
+        ("security_group", "security-groups"), ("security_group_rule", "security-group-rules"), ("floatingip", "floatingips"),
+    ]
+
+    func register(on router: Router<GatewayRequestContext>) {
+        router.get("/") { request, _ in
+            let origin = PodForwarder.publicOrigin(of: request) ?? ""
+            return NeutronHTTP.json(["versions": [[
+                "id": "v2.0", "status": "CURRENT",
+                "links": [["href": .string(origin + "/v2.0/"), "rel": "self"]],
+            ]]])
+        }
+    }
+
+    func registerAuthenticated(on group: RouterGroup<GatewayRequestContext>) {
+        let resources: @Sendable (Request, GatewayRequestContext) async throws -> Response = { request, _ in
+            let origin = PodForwarder.publicOrigin(of: request) ?? ""
+            return NeutronHTTP.json(["resources": .array(Self.collections.map { name, collection in
+                ["name": .string(name), "collection": .string(collection),
+                 "links": [["href": .string("\(origin)/v2.0/\(collection)"), "rel": "self"]]]
+            })])
+        }
+        group.get("/v2.0", use: resources)
+        group.get("/v2.0/", use: resources)
+        group.get("/v2.0/extensions") { _, _ in
+            NeutronHTTP.json(.object(jsonObject(NeutronExtensionList(extensions: Self.extensions))))
+        }
+        group.get("/v2.0/extensions/:alias") { _, context in
+            let alias = try context.parameters.require("alias")
+            guard let found = Self.extensions.first(where: { $0.alias == alias }) else { throw NeutronError.extensionNotFound(alias) }
+            return NeutronHTTP.json(.object(jsonObject(NeutronExtensionEnvelope(extension: found))))
+        }
+    }
+}
