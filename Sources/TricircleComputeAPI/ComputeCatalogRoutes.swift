@@ -191,6 +191,12 @@ extension ComputeCatalogRoutes {
         }
     }
 
+    /// A path parameter, percent-decoded (the router hands them over as sent: "my%20key").
+    func pathParameter(_ context: GatewayRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        return raw.removingPercentEncoding ?? raw
+    }
+
     /// Request bodies above this many bytes get a 413.
     var maxBodyBytes: Int { max(runtime.config.maxBodyBytes, 64 * 1024) }
 

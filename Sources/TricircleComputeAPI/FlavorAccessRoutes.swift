@@ -9,7 +9,7 @@ extension ComputeCatalogRoutes {
     func addFlavorAccessRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("/v2.1/flavors/:flavor/os-flavor-access", use: handler { call, context in
             try call.requireAdmin("os_compute_api:os-flavor-access")
-            let flavor = try await visibleFlavor(context.parameters.require("flavor"), call: call)
+            let flavor = try await visibleFlavor(pathParameter(context, "flavor"), call: call)
             guard !flavor.isPublic else {
                 throw APIError(.notFound, "Access list not available for public flavors.", format: .fault)
             }
@@ -17,7 +17,7 @@ extension ComputeCatalogRoutes {
         })
         group.post("/v2.1/flavors/:flavor/action", use: handler { call, context in
             let body = try await call.body(limit: maxBodyBytes)
-            let id = try context.parameters.require("flavor")
+            let id = try pathParameter(context, "flavor")
             if let add = body["addTenantAccess"] {
                 try call.requireAdmin("os_compute_api:os-flavor-access:add_tenant_access")
                 let tenant = try Self.tenant(add, action: "addTenantAccess")

@@ -8,7 +8,7 @@ import TricircleStore
 extension ComputeCatalogRoutes {
     func addFlavorExtraSpecRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("/v2.1/flavors/:flavor/os-extra_specs", use: handler { call, context in
-            let flavor = try await visibleFlavor(context.parameters.require("flavor"), call: call)
+            let flavor = try await visibleFlavor(pathParameter(context, "flavor"), call: call)
             return call.json(["extra_specs": .object(try await flavors.extraSpecs(flavor.id).mapValues(JSONValue.string))])
         })
         group.post("/v2.1/flavors/:flavor/os-extra_specs", use: handler { call, context in
@@ -18,13 +18,13 @@ extension ComputeCatalogRoutes {
                 throw invalidInput("extra_specs", body["extra_specs"], "'extra_specs' is a required property")
             }
             let specs = try Self.validatedSpecs(map)
-            let flavor = try await visibleFlavor(context.parameters.require("flavor"), call: call)
+            let flavor = try await visibleFlavor(pathParameter(context, "flavor"), call: call)
             try await flavors.setExtraSpecs(flavor.id, specs)
             return call.json(["extra_specs": .object(specs.mapValues(JSONValue.string))])
         })
         group.get("/v2.1/flavors/:flavor/os-extra_specs/:key", use: handler { call, context in
-            let flavor = try await visibleFlavor(context.parameters.require("flavor"), call: call)
-            let key = try context.parameters.require("key")
+            let flavor = try await visibleFlavor(pathParameter(context, "flavor"), call: call)
+            let key = try pathParameter(context, "key")
             guard let value = try await flavors.extraSpecs(flavor.id)[key] else {
                 throw APIError(.notFound, "Flavor \(flavor.id) has no extra specs with key \(key).", format: .fault)
             }
@@ -32,21 +32,21 @@ extension ComputeCatalogRoutes {
         })
         group.put("/v2.1/flavors/:flavor/os-extra_specs/:key", use: handler { call, context in
             try call.requireAdmin("os_compute_api:os-flavor-extra-specs:update")
-            let key = try context.parameters.require("key")
+            let key = try pathParameter(context, "key")
             let body = try await call.body(limit: maxBodyBytes)
             let specs = try Self.validatedSpecs(body.objectValue ?? [:])
             guard specs.count == 1 else {
                 throw APIError(.badRequest, specs.isEmpty ? "Malformed request body" : "Request body contains too many items", format: .fault)
             }
             guard let value = specs[key] else { throw APIError(.badRequest, "Request body and URI mismatch", format: .fault) }
-            let flavor = try await visibleFlavor(context.parameters.require("flavor"), call: call)
+            let flavor = try await visibleFlavor(pathParameter(context, "flavor"), call: call)
             try await flavors.setExtraSpecs(flavor.id, [key: value])
             return call.json(.object([key: .string(value)]))
         })
         group.delete("/v2.1/flavors/:flavor/os-extra_specs/:key", use: handler { call, context in
             try call.requireAdmin("os_compute_api:os-flavor-extra-specs:delete")
-            let flavor = try await visibleFlavor(context.parameters.require("flavor"), call: call)
-            let key = try context.parameters.require("key")
+            let flavor = try await visibleFlavor(pathParameter(context, "flavor"), call: call)
+            let key = try pathParameter(context, "key")
             guard try await flavors.deleteExtraSpec(flavor.id, key: key) else {
                 throw APIError(.notFound, "Flavor \(flavor.id) has no extra specs with key \(key).", format: .fault)
             }

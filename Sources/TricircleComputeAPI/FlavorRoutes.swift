@@ -14,14 +14,14 @@ extension ComputeCatalogRoutes {
         group.get("/v2.1/flavors", use: handler { call, _ in try await listFlavors(call, detail: false) })
         group.get("/v2.1/flavors/detail", use: handler { call, _ in try await listFlavors(call, detail: true) })
         group.get("/v2.1/flavors/:flavor", use: handler { call, context in
-            try await showFlavor(call, id: context.parameters.require("flavor"))
+            try await showFlavor(call, id: pathParameter(context, "flavor"))
         })
         group.post("/v2.1/flavors", use: handler { call, _ in try await createFlavor(call) })
         group.put("/v2.1/flavors/:flavor", use: handler { call, context in
-            try await updateFlavor(call, id: context.parameters.require("flavor"))
+            try await updateFlavor(call, id: pathParameter(context, "flavor"))
         })
         group.delete("/v2.1/flavors/:flavor", use: handler { call, context in
-            try await deleteFlavor(call, id: context.parameters.require("flavor"))
+            try await deleteFlavor(call, id: pathParameter(context, "flavor"))
         })
     }
 
@@ -248,6 +248,7 @@ extension ComputeCatalogRoutes {
 
     func deleteFlavor(_ call: CatalogCall, id: String) async throws -> Response {
         try call.requireAdmin("os_compute_api:os-flavor-manage:delete")
+        try await seeder.ensureSeeded(requestID: call.requestID)
         guard try await flavors.delete(id) else {
             throw APIError(.notFound, "Flavor \(id) could not be found.", format: .fault)
         }

@@ -13,10 +13,10 @@ extension ComputeCatalogRoutes {
         group.get("/v2.1/os-keypairs", use: handler { call, _ in try await listKeypairs(call) })
         group.post("/v2.1/os-keypairs", use: handler { call, _ in try await createKeypair(call) })
         group.get("/v2.1/os-keypairs/:name", use: handler { call, context in
-            try await showKeypair(call, name: context.parameters.require("name"))
+            try await showKeypair(call, name: pathParameter(context, "name"))
         })
         group.delete("/v2.1/os-keypairs/:name", use: handler { call, context in
-            try await deleteKeypair(call, name: context.parameters.require("name"))
+            try await deleteKeypair(call, name: pathParameter(context, "name"))
         })
     }
 

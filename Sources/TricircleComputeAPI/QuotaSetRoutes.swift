@@ -27,23 +27,23 @@ extension ComputeCatalogRoutes {
 
     func addQuotaSetRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("/v2.1/os-quota-sets/:project", use: handler { call, context in
-            try await showQuotas(call, project: context.parameters.require("project"), detail: false)
+            try await showQuotas(call, project: pathParameter(context, "project"), detail: false)
         })
         group.get("/v2.1/os-quota-sets/:project/detail", use: handler { call, context in
-            try await showQuotas(call, project: context.parameters.require("project"), detail: true)
+            try await showQuotas(call, project: pathParameter(context, "project"), detail: true)
         })
         group.get("/v2.1/os-quota-sets/:project/defaults", use: handler { call, context in
-            let project = try context.parameters.require("project")
+            let project = try pathParameter(context, "project")
             var o: [String: JSONValue] = ["id": .string(project)]
             for key in Self.quotaKeys(call) { o[key] = .number(Double(Self.quotaDefaults[key] ?? -1)) }
             return call.json(["quota_set": .object(o)])
         })
         group.put("/v2.1/os-quota-sets/:project", use: handler { call, context in
-            try await updateQuotas(call, project: context.parameters.require("project"))
+            try await updateQuotas(call, project: pathParameter(context, "project"))
         })
         group.delete("/v2.1/os-quota-sets/:project", use: handler { call, context in
             try call.requireAdmin("os_compute_api:os-quota-sets:delete")
-            try await quotas.reset(projectID: context.parameters.require("project"))
+            try await quotas.reset(projectID: pathParameter(context, "project"))
             return call.empty(.accepted)
         })
     }
