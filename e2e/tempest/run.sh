@@ -1,0 +1,25 @@
+#!/bin/bash
+# Tempest's API tests from tests.txt against one region of the real cloud (e2e/regions must be up):
+#   run.sh [REGION]     CentralRegion (default) = every call through the gateway; RegionOne = straight to a
+#                       real region (baseline: shows the list itself passes on real OpenStack)
+# Writes $BASE/tempest-REGION.json (per-service counts, failures with reasons) and prints the counts;
+# `summarize.py --write RESULTS.md` records them. Env: TEMPEST_TIMEOUT (seconds, default 1500),
+# TEMPEST_CONCURRENCY (2). Exit status: 0 when Tempest ran (failing tests are results, not errors).
+set -e
+D="$(cd "$(dirname "$0")" && pwd)"; . $D/../regions/common.sh
+export REGION=${1:-CentralRegion}
+export WS=$BASE/tempest-ws-$REGION
+# the top's images live in the home image service (RegionOne), so one image id is valid at both
+export IMAGE_ID=$(python3 $D/image.py RegionOne) FLAVOR_ID=e2e00000-0000-4000-8000-000000000001
+[ -d $WS ] || tempest init $WS >/dev/null
+python3 -c "import os,string,sys;print(string.Template(open(sys.argv[1]).read()).safe_substitute(os.environ))" \
+  $D/tempest.conf.tmpl > $WS/etc/tempest.conf
+grep -v '^#' $D/tests.txt | grep . > $WS/include-list.txt
+cd $WS
+t0=$(date +%s)
+timeout ${TEMPEST_TIMEOUT:-1500} tempest run --concurrency ${TEMPEST_CONCURRENCY:-2} --include-list $WS/include-list.txt \
+  > $BASE/tempest-$REGION.log 2>&1 || true
+echo "tempest against $REGION took $(( $(date +%s) - t0 ))s (log: $BASE/tempest-$REGION.log)"
+stestr last --subunit > $BASE/tempest-$REGION.subunit 2>/dev/null || true
+python3 $D/summarize.py $REGION $BASE/tempest-$REGION.subunit $WS/include-list.txt $(( $(date +%s) - t0 )) > $BASE/tempest-$REGION.json
+python3 $D/summarize.py --print $BASE/tempest-$REGION.json
