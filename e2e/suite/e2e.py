@@ -463,6 +463,33 @@ def j_volumes(ctx):
     return note + "; detached"
 
 
+def j_pod_down(ctx):
+    """A dead region (simulator fault: listener down) does not fail the merged list; calls on its server fail fast."""
+    if ctx.target != "sandbox" or not ctx.gateway:
+        raise Skip("needs the simulator's fault injection (sandbox target, through the gateway)")
+    import requests
+    fault = ctx.auth["auth_url"].rsplit("/v3", 1)[0] + "/sim/faults/RegionTwo/compute"
+    c = ctx.top.compute
+    up, down = ctx.made["servers"]["az1"], ctx.made["servers"]["az2"]
+    r = requests.put(fault, json={"down": True}, timeout=5)
+    assert r.status_code < 300, f"fault injection -> {r.status_code}"
+    try:
+        t0 = time.time()
+        st, b = call(c, "GET", f"/servers/detail?name={ctx.run}", mv=COMPUTE_MV)
+        listed = time.time() - t0
+        assert st == 200, f"list with RegionTwo down -> {st} {b}"
+        ids = {s["id"] for s in b["servers"]}
+        assert up in ids, f"RegionOne's server missing from the list while RegionTwo is down: {ids}"
+        t0 = time.time()
+        st, b = call(c, "GET", f"/servers/{down}", mv=COMPUTE_MV)
+        shown = time.time() - t0
+        assert st == 503, f"show of a server in the dead region -> {st} {b} (want 503)"
+        marked = "marked" if down in ids else "left out"
+    finally:
+        requests.delete(fault, timeout=5)
+    return f"list {listed:.1f}s without RegionTwo (its server {marked}); show in dead region 503 in {shown:.1f}s"
+
+
 def j_deletion(ctx):
     """Delete everything at the top; then ask each region directly that nothing is left."""
     if not ctx.made:
@@ -558,6 +585,7 @@ JOURNEYS = [  # name, function, journeys it needs to have passed
     ("volumes-attach", j_volumes, ["servers-boot"]),
     ("lists-paged", j_lists_paged, ["servers-boot"]),
     ("server-actions", j_server_actions, ["servers-boot"]),
+    ("pod-down", j_pod_down, ["servers-boot"]),
     ("deletion", j_deletion, []),
 ]
 
