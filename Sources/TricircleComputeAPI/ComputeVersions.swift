@@ -12,7 +12,6 @@ struct ComputeVersions: Sendable {
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/") { request, _ in try await versions(request) }
         router.get("/v2.1") { request, _ in try await version(request) }
-        router.get("/v2.1/") { request, _ in try await version(request) }
     }
 
     private func base(_ request: Request) -> String { PodForwarder.publicOrigin(of: request) ?? "" }
