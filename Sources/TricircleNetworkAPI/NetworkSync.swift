@@ -172,7 +172,6 @@ extension NetworkProvisioner {
     }
 
     func removeEverywhere(networkID: String, context: PodCallContext) async throws {
-        try await reclaimBootPorts(networkID: networkID)
         // The pod deletes a network's subnets and DHCP ports with it: their rows only need forgetting.
         for subnet in try await service.subnets(ofNetwork: networkID) { try await routing.forget(topID: subnet.id, type: .subnet) }
         for port in try await service.ports(ofNetwork: networkID) where port.deviceOwner == DeviceOwners.dhcp {

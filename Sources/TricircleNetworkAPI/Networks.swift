@@ -162,6 +162,8 @@ struct NetworkRoutes: Sendable {
     func delete(id: String, _ caller: NeutronCaller, context: PodCallContext) async throws -> Response {
         let (network, _) = try await service.network(id, caller)
         guard caller.owns(network.projectID) else { throw NeutronError.networkNotFound(id) }
+        // Ports Nova made for servers that are gone go first, as Nova would have deleted them.
+        try await provisioner.reclaimBootPorts(networkID: id)
         let ports = try await service.ports(ofNetwork: id)
         // Neutron deletes DHCP ports with the network; anything else keeps it in use.
         if ports.contains(where: { $0.deviceOwner != DeviceOwners.dhcp && $0.deviceOwner != DeviceOwners.reservedGateway }) {

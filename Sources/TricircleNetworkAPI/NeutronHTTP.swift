@@ -20,6 +20,13 @@ struct NeutronErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as NeutronError {
             throw error.apiError
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch {
+            // Neutron's wording for a server fault; the cause goes to the log, not to the client.
+            context.logger.error("network request failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw APIError(.internalServerError, "Request Failed: internal server error while processing your request.",
+                           format: .neutron, type: "HTTPInternalServerError")
         }
     }
 }

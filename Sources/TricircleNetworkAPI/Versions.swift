@@ -56,7 +56,6 @@ struct NeutronVersionRoutes: Sendable {
             })])
         }
         group.get("/v2.0", use: resources)
-        group.get("/v2.0/", use: resources)
         group.get("/v2.0/extensions") { _, _ in
             NeutronHTTP.json(.object(jsonObject(NeutronExtensionList(extensions: Self.extensions))))
         }
