@@ -11,6 +11,11 @@ extension ImageAPI {
     static let diskFormats: Set<String> = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"]
     static let containerFormats: Set<String> = ["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"]
     static let visibilities: Set<String> = ["public", "private", "shared", "community"]
+    /// Query keys of the image list that are not property filters.
+    static let listParameters: Set<String> = [
+        "limit", "marker", "sort", "sort_key", "sort_dir", "visibility", "tag", "protected", "os_hidden", "size_min",
+        "size_max", "id", "member_status", "created_at", "updated_at",
+    ]
 
     /// Validates one attribute change as Glance's schema would.
     func validate(_ key: String, _ value: JSONValue, _ call: ImageCall, creating: Bool) throws {
@@ -196,8 +201,12 @@ extension ImageAPI {
         if let visibility, visibility != "all", !Self.visibilities.contains(visibility) {
             throw Self.error(400, "Invalid visibility value: \(visibility)")
         }
-        let exact: [(String, String)] = ["name", "status", "owner", "disk_format", "container_format"].compactMap { key in
+        var exact: [(String, String)] = ["name", "status", "owner", "disk_format", "container_format"].compactMap { key in
             q.get(key).map { (key, $0) }
+        }
+        // As Glance: any other query key filters on a custom property of that name.
+        for (key, value) in q where !Self.listParameters.contains(String(key)) && !Image.coreAttributes.contains(String(key)) {
+            exact.append((String(key), String(value)))
         }
         let tags = q.getAll("tag")
         let protected = q.get("protected").map { $0.lowercased() == "true" }
@@ -296,9 +305,15 @@ extension ImageAPI {
             store.images.withLock { state in state.images[id]?.object["status"] = "queued" }
             throw error as? SimulatorError ?? Self.error(400, "Error uploading image data")
         }
-        let digests = hasher.finish()
+        var digests = hasher.finish()
         store.images.withLock { state in
             guard var image = state.images[id] else { return }
+            if state.corruptUploads > 0, !data.isEmpty {
+                // Test tampering: the stored bytes (and so the hashes Glance records) differ from what was sent.
+                state.corruptUploads -= 1
+                data[0] ^= 0xFF
+                digests = ImageDigests(data: data)
+            }
             image.data = data
             image.object["size"] = .int(data.count)
             image.object["checksum"] = .string(digests.md5)

@@ -30,6 +30,8 @@ struct ImageRecord: Sendable {
 struct ImageState: Sendable {
     var images: [String: ImageRecord] = [:]
     var order: [String] = []
+    /// Uploads still to be stored corrupted (`RegionStore.corruptNextImageUploads`).
+    var corruptUploads = 0
 
     static func seeded(regionName: String) -> ImageState {
         var state = ImageState()
@@ -75,5 +77,13 @@ struct ImageState: Sendable {
         record.object["status"] = "active"
         record.object["updated_at"] = .string(SimTime.iso(now))
         images[id] = record
+    }
+}
+
+extension RegionStore {
+    /// Test tampering: the next `count` image uploads in this region store data that differs from what
+    /// was sent (first byte flipped), so its checksum and os_hash_value differ from the source's.
+    public func corruptNextImageUploads(_ count: Int = 1) {
+        images.withLock { $0.corruptUploads = max(0, count) }
     }
 }
