@@ -12,8 +12,12 @@ public struct TricircleConfig: Sendable {
         overrides: [String: String] = [:]
     ) throws -> TricircleConfig {
         let parsed = try files.map { try ConfigFile.load(path: $0) }
-        return TricircleConfig(values: try ConfigValues(
+        let config = TricircleConfig(values: try ConfigValues(
             options: TricircleOptions.all, files: parsed, environment: environment, overrides: overrides))
+        if let home = config.imageHomeRegion, home == config.topRegionName {
+            throw ConfigError("invalid configuration:\n  image.home_region = \(home) names the top region (client.top_region_name), whose image endpoint is this gateway: name the region whose own Glance holds the images")
+        }
+        return config
     }
 
     /// Defaults only (tests, the sandbox).
@@ -77,9 +81,11 @@ public struct TricircleConfig: Sendable {
     public var jobShutdownGrace: Double { values.double("job", "shutdown_grace_seconds") }
     public var jobRetention: Double { values.double("job", "retention_seconds") }
 
-    public var imageHomeRegion: String {
+    /// The region whose Glance holds the images, or nil when none is configured. Never the top region:
+    /// its image endpoint is the gateway itself, so `load` refuses that (it would call itself in a loop).
+    public var imageHomeRegion: String? {
         let v = values.string("image", "home_region")
-        return v.isEmpty ? topRegionName : v
+        return v.isEmpty ? nil : v
     }
 
     /// A sample INI file listing every option with its help text and default.

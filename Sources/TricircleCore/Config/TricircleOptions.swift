@@ -52,6 +52,7 @@ public enum TricircleOptions {
         .init("job", "shutdown_grace_seconds", .number(0...3600), default: "10", help: "On shutdown, how long a worker may finish its current job before handing it back."),
         .init("job", "retention_seconds", .number(0...(365 * 86400)), default: "604800", help: "How long successful jobs and run-log rows are kept before they are pruned."),
         // [image]
-        .init("image", "home_region", .string, default: "", help: "Region whose Image service holds every image (default: client.top_region_name)."),
+        .init("image", "home_region", .string, default: "",
+              help: "Region whose Image service (Glance) holds every image; the top Image API and image copies use it. Must name a region with its own Glance, never client.top_region_name (whose image endpoint is this gateway). Empty: no home image service (the Image API answers 503 and boots pass image ids through)."),
     ]
 }
