@@ -1,16 +1,30 @@
+import HTTPTypes
 import Hummingbird
+import Logging
 import TricircleGateway
 import TricircleJobs
 
-/// The image API at the top. (Skeleton: routes are added by this module's owner.)
+/// The Image API (Glance v2) at the top: every call goes to the home image service (`image.home_region`),
+/// image data streamed through; boots in other pods get a verified copy made by an `image_copy` job.
 public struct ImageFrontEnd: GatewayFrontEnd {
     public let runtime: GatewayRuntime
+    let home: HomeImageService
+    let provisioner: ImageProvisioner
+    let versions: ImageVersions
 
-    /// Registers this module's job handlers (image copies) with `registry`.
-    public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) { self.runtime = runtime }
+    /// Registers this module's job handlers (image copies, removal of copies) with `registry`.
+    public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) {
+        self.runtime = runtime
+        let home = HomeImageService(runtime: runtime)
+        self.home = home
+        self.provisioner = ImageProvisioner(runtime: runtime, home: home)
+        self.versions = ImageVersions(home: home)
+        registry.register(ImageCopyJob(runtime: runtime, home: home))
+        registry.register(ImageCopiesDeleteJob(runtime: runtime, home: home))
+    }
 
-    /// What a boot uses to make an image present in its pod (nil: image ids pass through unchanged).
-    public var imageProvisioner: (any ImageProvisioning)? { nil }
+    /// What a boot uses to make an image present in its pod.
+    public var imageProvisioner: (any ImageProvisioning)? { provisioner }
     public var component: GatewayComponents { .image }
     public var name: String { "image" }
     public var port: Int { runtime.config.imagePort }
@@ -20,7 +34,51 @@ public struct ImageFrontEnd: GatewayFrontEnd {
     public func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
-        _ = router.group().add(middleware: runtime.authMiddleware(format: .glance))
+        router.add(middleware: ImageLoopGuard())
+        let versions = versions
+        router.get("/") { request, _ in await versions.document(request, status: .multipleChoices) }
+        router.get("/versions") { request, _ in await versions.document(request, status: .ok) }
+        router.get("/v2") { request, _ in await versions.document(request, status: .multipleChoices) }
+
+        let relay = ImageRelay(home: home, maxBodyBytes: runtime.config.maxBodyBytes)
+        let images = Images(relay: relay, jobs: runtime.jobs, logger: Logger(label: "tricircle.image"))
+        let data = ImageData(home: home)
+        let v2 = router.group("/v2").add(middleware: runtime.authMiddleware(format: .glance))
+        v2.get("images", use: images.forward)
+        v2.post("images", use: images.forward)
+        v2.get("images/:id", use: images.forward)
+        v2.patch("images/:id", use: images.forward)
+        v2.delete("images/:id", use: images.delete)
+        v2.put("images/:id/file", use: data.upload)
+        v2.put("images/:id/stage", use: data.upload)
+        v2.get("images/:id/file", use: data.download)
+        v2.put("images/:id/tags/:tag", use: images.forward)
+        v2.delete("images/:id/tags/:tag", use: images.forward)
+        v2.post("images/:id/actions/:action", use: images.forward)
+        v2.post("images/:id/import", use: images.forward)
+        v2.get("images/:id/members", use: images.forward)
+        v2.post("images/:id/members", use: images.forward)
+        v2.get("images/:id/members/:member", use: images.forward)
+        v2.put("images/:id/members/:member", use: images.forward)
+        v2.delete("images/:id/members/:member", use: images.forward)
+        v2.get("schemas/**", use: images.forward)
+        v2.get("info/**", use: images.forward)
         return router
+    }
+}
+
+/// Answers 508 to a call the gateway itself made to "the home Glance": the home region's image endpoint
+/// leads back here (a misconfigured catalog), and relaying it would loop until every connection is used.
+struct ImageLoopGuard: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let name = HTTPField.Name(HomeImageService.hopHeader), request.headers[name] != nil {
+            throw APIError(
+                HTTPResponse.Status(code: 508),
+                "The home image service's endpoint leads back to this gateway: set [image] home_region to a region with its own Glance.",
+                format: .glance)
+        }
+        return try await next(request, context)
     }
 }

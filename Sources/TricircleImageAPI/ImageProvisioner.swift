@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import OpenStackClient
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+import TricircleJobs
+
+/// What a boot uses to have its image in the pod: the pod's id from the routing table when a verified
+/// copy exists; otherwise an `image_copy` job is queued (concurrent boots of one image in one pod join the
+/// same queued job) and waited for, up to `maxWait`. The home region's pod uses the image itself.
+public struct ImageProvisioner: ImageProvisioning {
+    let runtime: GatewayRuntime
+    let home: HomeImageService
+    /// Longest a boot waits for a copy before answering 503 (the copy goes on; a later boot finds it).
+    let maxWait: Duration
+
+    init(runtime: GatewayRuntime, home: HomeImageService, maxWait: Duration = .seconds(600)) {
+        self.runtime = runtime
+        self.home = home
+        self.maxWait = maxWait
+    }
+
+    public func ensureImage(_ imageID: String, in pod: Pod, context: PodCallContext) async throws -> String {
+        // No home image service: ids pass through as the pods know them.
+        guard let homeRegion = home.region, pod.regionName != homeRegion else { return imageID }
+        if let row = try await runtime.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
+           let bottomID = row.bottomID {
+            return bottomID
+        }
+        // The caller must be able to see the image at the top before the gateway copies it for them.
+        let image: Image?
+        do {
+            image = try await home.image(imageID, credentials: context.credentials)
+        } catch let error as APIError {
+            throw APIError(error.status, error.message, format: .fault, headers: error.headers)
+        } catch {
+            throw APIError(.serviceUnavailable, "The home image service in \(homeRegion) failed: \(error)", format: .fault)
+        }
+        guard let image else { throw APIError(.badRequest, "Image \(imageID) could not be found.", format: .fault) }
+        guard image.status == "active" else {
+            throw APIError(.badRequest, "Image \(imageID) is not active.", format: .fault)
+        }
+        let job = try await runtime.jobs.submit(
+            ImageCopyJob.self, projectID: context.caller.projectID, payload: .init(imageID: imageID, podID: pod.podID))
+        try await waitFor(job.id, imageID: imageID, region: pod.regionName)
+        guard let row = try await runtime.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
+              let bottomID = row.bottomID
+        else {
+            throw APIError(.serviceUnavailable, "Image \(imageID) was copied to \(pod.regionName) but its copy is not recorded; try again.",
+                           format: .fault, headers: [.retryAfter: "5"])
+        }
+        return bottomID
+    }
+
+    /// Polls the job until it succeeded (returns) or failed (503 naming why), at most `maxWait`.
+    private func waitFor(_ jobID: String, imageID: String, region: String) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: maxWait)
+        var pause = Duration.milliseconds(20)
+        while true {
+            let job = try await runtime.jobs.get(jobID)
+            switch job.status {
+            case .success:
+                return
+            case .failed:
+                throw APIError(
+                    .serviceUnavailable,
+                    "Copying image \(imageID) to region \(region) failed: \(job.lastError ?? "unknown error")"
+                        + (job.willRetry ? " (job \(jobID) will retry)." : " (job \(jobID) gave up)."),
+                    format: .fault, headers: [.retryAfter: "30"])
+            case .new, .running:
+                guard clock.now < deadline else {
+                    throw APIError(
+                        .serviceUnavailable,
+                        "Image \(imageID) is still being copied to region \(region) (job \(jobID), \(job.progress.done) of \(job.progress.total) bytes); try again later.",
+                        format: .fault, headers: [.retryAfter: "30"])
+                }
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            }
+        }
+    }
+}
