@@ -20,7 +20,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         self.provisioners = provisioners
         // Long enough to spare clients repeated timeouts, short enough to notice a pod coming back.
         self.health = PodHealth(coolDown: .seconds(max(5, min(30, Int64(runtime.config.podTimeout)))))
-        self.microversions = ComputeMicroversions(runtime: runtime)
+        self.microversions = ComputeMicroversions(runtime: runtime, health: health)
     }
     public var component: GatewayComponents { .compute }
     public var name: String { "compute" }

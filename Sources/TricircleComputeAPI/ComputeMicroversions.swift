@@ -21,13 +21,15 @@ final class ComputeMicroversions: Sendable {
     }
 
     private let runtime: GatewayRuntime
+    private let health: PodHealth
     private let refreshInterval: Duration
     private let cache = Mutex<Cache?>(nil)
     private let known = Mutex<[String: ClosedRange<Microversion>]>([:])
     private let logger = Logger(label: "tricircle.compute.versions")
 
-    init(runtime: GatewayRuntime, refreshInterval: Duration = .seconds(300)) {
+    init(runtime: GatewayRuntime, health: PodHealth, refreshInterval: Duration = .seconds(300)) {
         self.runtime = runtime
+        self.health = health
         self.refreshInterval = refreshInterval
     }
 
@@ -42,7 +44,9 @@ final class ComputeMicroversions: Sendable {
 
     /// Asks every bottom pod's version document at once (short time box) and intersects.
     private func refresh(credentials: ServiceCredentials?) async -> ClosedRange<Microversion> {
-        let pods = (try? await runtime.podDirectory.bottomPods()) ?? []
+        let registered = (try? await runtime.podDirectory.bottomPods()) ?? []
+        // A pod known not to answer keeps its last known range without being waited for.
+        let pods = registered.filter { !health.isOpen(podID: $0.podID) }
         let timeout = Duration.milliseconds(Int64(min(runtime.config.podTimeout, 3) * 1000))
         // The version document needs no token; the caller's is sent when there is one.
         let credentials = credentials ?? ServiceCredentials(token: "", projectID: nil)
@@ -66,7 +70,7 @@ final class ComputeMicroversions: Sendable {
                 if let range { known[podID] = range }
             }
             // Pods no longer registered drop out.
-            let live = Set(pods.map(\.podID))
+            let live = Set(registered.map(\.podID))
             known = known.filter { live.contains($0.key) }
             return known
         }
