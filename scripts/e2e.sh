@@ -17,6 +17,12 @@ RESULTS=${E2E_RESULTS:-/tmp/e2e-results}; mkdir -p "$RESULTS"
 REGIONS=$REPO/e2e/regions
 export BASE=${BASE:-/tmp/openstack-regions}
 rc=0
+# Our listeners live on 35000-35999, inside the kernel's ephemeral range: keep client sockets (thousands to
+# the real regions) out of it, or a TIME_WAIT connection holds a port the sandbox needs (best effort).
+if [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] && ! grep -q 35000-35999 /proc/sys/net/ipv4/ip_local_reserved_ports; then
+  old=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
+  echo "${old:+$old,}35000-35999" > /proc/sys/net/ipv4/ip_local_reserved_ports || true
+fi
 say() { echo; echo "=== e2e: $*"; }
 
 if [ -z "${TRICIRCLE_BIN:-}" ]; then
