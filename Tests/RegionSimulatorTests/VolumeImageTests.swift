@@ -65,6 +65,31 @@ struct VolumeImageTests {
         }
     }
 
+    @Test("snapshot lists sort by the requested keys and page with the marker in that order")
+    func snapshotSorting() async throws {
+        try await withCloud { cloud, client, tokens in
+            let cinder = try cloud.url(.volume)
+            let volume = try await client.send(.POST, cinder + "/volumes", token: tokens.demo, json: ["volume": ["size": 1]])
+                .json["volume"]?["id"]?.stringValue ?? ""
+            try await eventually {
+                try await client.send(.GET, cinder + "/volumes/\(volume)", token: tokens.demo).json["volume"]?["status"] == "available"
+            }
+            for name in ["b", "c", "a"] {
+                let made = try await client.send(
+                    .POST, cinder + "/snapshots", token: tokens.demo, json: ["snapshot": ["volume_id": .string(volume), "name": .string(name)]])
+                #expect(made.status == 202)
+            }
+            func names(_ query: String) async throws -> [String] {
+                try await client.send(.GET, cinder + "/snapshots/detail?" + query, token: tokens.demo)
+                    .json["snapshots"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            }
+            #expect(try await names("sort=name:asc") == ["a", "b", "c"])
+            #expect(try await names("sort_key=name&sort_dir=desc&limit=2") == ["c", "b"])
+            #expect(try await names("") == ["a", "c", "b"])
+            #expect(try await client.send(.GET, cinder + "/snapshots?sort=colour:asc", token: tokens.demo).status == 400)
+        }
+    }
+
     @Test("image upload computes checksum, sha512 and size; download streams the same bytes")
     func imageUploadDownloadChecksums() async throws {
         try await withCloud { cloud, client, tokens in

@@ -45,12 +45,51 @@ extension BlockStorageAPI {
                     return s
                 }
             }
-            let (page, full) = try Self.page(items, id: { $0.id }, limit: q.get("limit").flatMap { Int($0) }, marker: q.get("marker"))
+            let sorted = try Self.sortSnapshots(items, sort: q.get("sort"), sortKey: q.get("sort_key"), sortDir: q.get("sort_dir"))
+            let (page, full) = try Self.page(sorted, id: { $0.id }, limit: q.get("limit").flatMap { Int($0) }, marker: q.get("marker"))
             var body: [String: JSONValue] = ["snapshots": .array(page.map { renderSnapshot($0, call: call, detail: detail) })]
             if full, let last = page.last {
                 body["snapshots_links"] = [["rel": "next", "href": .string(nextLink(call: call, path: detail ? "snapshots/detail" : "snapshots", marker: last.id))]]
             }
             return SimHTTP.json(.object(body))
+        }
+    }
+
+    /// Cinder's `sort=key:dir,...` (or `sort_key`/`sort_dir`) for snapshots; ties broken by id in the
+    /// last key's direction. Without a sort the list stays newest first.
+    static func sortSnapshots(_ items: [SnapshotRecord], sort: String?, sortKey: String?, sortDir: String?) throws -> [SnapshotRecord] {
+        var keys: [(String, String)] = []
+        if let sort {
+            for part in sort.split(separator: ",") {
+                let pieces = part.split(separator: ":").map(String.init)
+                keys.append((pieces.first ?? "", pieces.count > 1 ? pieces[1] : "desc"))
+            }
+        } else if let sortKey {
+            keys.append((sortKey, sortDir ?? "desc"))
+        }
+        guard !keys.isEmpty else { return items }
+        let known: Set<String> = ["created_at", "updated_at", "id", "name", "display_name", "size", "status", "volume_id"]
+        for (key, dir) in keys where !known.contains(key) || (dir != "asc" && dir != "desc") {
+            throw SimulatorError.badRequest("Invalid input received: Invalid sort key \(key) or direction \(dir)")
+        }
+        func value(_ s: SnapshotRecord, _ key: String) -> String {
+            switch key {
+            case "updated_at": SimTime.cinder(s.updated)
+            case "id": s.id
+            case "name", "display_name": s.name ?? ""
+            case "size": String(repeating: "0", count: max(0, 9 - String(s.size).count)) + String(s.size)
+            case "status": s.status
+            case "volume_id": s.volumeID
+            default: SimTime.cinder(s.created)
+            }
+        }
+        let all = keys + [("id", keys.last?.1 ?? "desc")]
+        return items.sorted { a, b in
+            for (key, dir) in all {
+                let va = value(a, key), vb = value(b, key)
+                if va != vb { return dir == "asc" ? va < vb : va > vb }
+            }
+            return false
         }
     }
 
