@@ -548,13 +548,20 @@ def delete_all(ctx, strict=True):
         nonlocal n
         st, b = call(adapter, "DELETE", path, **kw)
         if st not in ok:
-            raise AssertionError(f"DELETE {path} -> {st}: {b}")
+            if strict:
+                raise AssertionError(f"DELETE {path} -> {st}: {b}")
+            print(f"  cleanup: DELETE {path} -> {st}")   # best effort: go on with the rest
+            return
         n += 1
 
     for sid in m.get("servers", {}).values():
         delete(c, f"/servers/{sid}", mv=COMPUTE_MV)
     for sid in m.get("servers", {}).values():
-        wait_server(ctx, c, sid, "DELETED")
+        try:
+            wait_server(ctx, c, sid, "DELETED")
+        except AssertionError:
+            if strict:
+                raise
     for vid in m.get("volumes", {}).values():
         wait("volume detached", lambda: volume_status(v, vid) in ("available", "error", "DELETED"), ctx.timeout)
         delete(v, f"/volumes/{vid}")
