@@ -81,13 +81,16 @@ public final class GatewayHarness: Sendable {
 
     /// Runs `body` with a fresh harness on `backend`, then stops everything.
     /// `overrides` are extra config values ("client.list_timeout": "0.5").
+    /// `pods` are the bottom regions and their AZs (default RegionOne/az1, RegionTwo/az2); a given
+    /// `cloudConfiguration` must contain them and the top region.
     public static func with<T: Sendable>(
         backend: StoreBackend = .sqlite, overrides: [String: String] = [:],
+        pods: [(String, String)] = bottomRegions,
         cloudConfiguration: SimulatedCloudConfiguration? = nil,
         _ body: @Sendable (GatewayHarness) async throws -> T
     ) async throws -> T {
         var regions = [SimulatedCloudConfiguration.Region(name: topRegion, availabilityZone: "central", services: [])]
-        regions += bottomRegions.map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
+        regions += pods.map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
         let configuration = cloudConfiguration ?? SimulatedCloudConfiguration(regions: regions, transitionDelay: .milliseconds(20))
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { _ = http.shutdown() }
@@ -97,7 +100,7 @@ public final class GatewayHarness: Sendable {
                 "keystone_authtoken.auth_url": cloud.identityURL,
                 "database.connection": try await TestDatabases.makeURL(backend),
                 "client.top_region_name": topRegion,
-                "image.home_region": bottomRegions[0].0,
+                "image.home_region": pods.first?.0 ?? topRegion,
                 "job.workers": "2",
                 "job.poll_interval": "0.05",
                 "job.backoff_base_seconds": "0.05",
@@ -111,7 +114,7 @@ public final class GatewayHarness: Sendable {
             for region in [topRegion] where try await assembly.runtime.pods.get(regionName: region) == nil {
                 _ = try await assembly.runtime.pods.create(regionName: region, azName: "")
             }
-            for (region, az) in bottomRegions {
+            for (region, az) in pods {
                 _ = try await assembly.runtime.pods.create(regionName: region, azName: az, podAZName: az)
             }
             let listening = AsyncStream<(String, Int)>.makeStream()
