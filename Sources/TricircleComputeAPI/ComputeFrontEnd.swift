@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import TricircleGateway
+import TricircleStore
 
 /// The Compute API (Nova v2.1) at the top: version documents, servers routed to their pods and listed
 /// across pods, and the catalog part (flavors, key pairs, AZs, limits, quotas) served by `catalog`.
@@ -39,6 +40,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         let calls = ComputePodCalls(
             runtime: runtime, forwarder: runtime.forwarder(serviceType: "compute", format: .fault),
             microversions: microversions, health: health, provisioners: provisioners,
+            views: ServerViews(routings: runtime.routing.routings),
             logger: Logger(label: "tricircle.compute"))
         ServerList(calls: calls).addRoutes(to: v)
         ServersCreate(calls: calls).addRoutes(to: v)

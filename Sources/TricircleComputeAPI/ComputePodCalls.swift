@@ -16,6 +16,7 @@ struct ComputePodCalls: Sendable {
     let microversions: ComputeMicroversions
     let health: PodHealth
     let provisioners: BootProvisioners
+    let views: ServerViews
     let logger: Logger
 
     /// Largest request body read (user_data is at most 64 KiB base64; personality files add some).

@@ -212,10 +212,10 @@ struct ServerListSource: CrossPodListSource {
             throw Failure(description: "region \(pod.regionName) answered something that is not a server list")
         }
         let podRoot = ComputePodCalls.podRoot(of: response, sentPath: path)
-        return servers.compactMap { server in
-            let rewritten = podRoot.map { server.replacingPrefix($0, with: gatewayRoot) } ?? server
-            return rewritten.objectValue.map { PodServer(pod: pod, object: $0) }
+        let objects = servers.compactMap { server in
+            (podRoot.map { server.replacingPrefix($0, with: gatewayRoot) } ?? server).objectValue
         }
+        return await calls.views.translate(objects, pod: pod, root: gatewayRoot).map { PodServer(pod: pod, object: $0) }
     }
 
     func id(of item: PodServer) -> String { item.object["id"]?.stringValue ?? "" }

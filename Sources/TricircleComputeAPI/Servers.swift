@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
+import OpenStackModels
 import TricircleCore
 import TricircleGateway
 
@@ -14,9 +16,26 @@ struct Servers: Sendable {
         group.delete("servers/:id") { request, context in try await delete(request, context) }
     }
 
-    /// Show and update carry nothing to translate: the server's id is the same at the top and in its pod.
+    /// Show and update: the server's id is the same at the top and in its pod; the view's image is
+    /// given back its top id.
     func show(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        try await calls.passThrough(request, context: context, serverID: try context.parameters.require("id"))
+        let id = try context.parameters.require("id")
+        let caller = try context.requireCaller()
+        let pod = try await calls.owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let body = request.method == .put ? try await ComputePodCalls.body(request) : nil
+        var response = try await calls.call(
+            request.method.rawValue, "/servers/\(id)", pod: pod, version: version, credentials: credentials, body: body)
+        if response.isSuccess, let json = try? JSONValue(data: response.data), let server = json["server"]?.objectValue,
+           server["image"]?["id"] != nil {
+            let root = ComputePodCalls.gatewayRoot(request)
+            let from = ComputePodCalls.podRoot(of: response, sentPath: "/servers/\(id)")
+            let rewritten = from.map { JSONValue.object(server).replacingPrefix($0, with: root) }?.objectValue ?? server
+            let translated = await calls.views.translate([rewritten], pod: pod, root: root)
+            response.body = ByteBuffer(data: JSONValue.object(["server": .object(translated.first ?? rewritten)]).encoded())
+        }
+        return ComputePodCalls.relay(response, request: request)
     }
 
     /// Deletes in the pod, then forgets the routing row once the pod accepted (or no longer knows it).

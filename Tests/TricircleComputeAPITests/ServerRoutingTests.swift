@@ -31,6 +31,12 @@ struct ServerRoutingTests {
             let shown = try await client.send("GET", "/servers/\(two)")
             #expect(shown.status == 200)
             #expect(shown.json["server"]?["OS-EXT-AZ:availability_zone"] == "az2")
+            // The image is shown by the id the client booted with, even when the pod holds a copy.
+            let image = try await client.image(for: "az2")
+            #expect(shown.json["server"]?["image"]?["id"]?.stringValue == image)
+            let listedImage = try await client.send("GET", "/servers/detail").json["servers"]?.arrayValue?
+                .first { $0["id"]?.stringValue == two }?["image"]?["id"]?.stringValue
+            #expect(listedImage == image)
             // Links lead back through the gateway.
             let selfLink = shown.json["server"]?["links"]?.arrayValue?.first { $0["rel"] == "self" }?["href"]?.stringValue
             #expect(selfLink == harness.origin("compute") + "/v2.1/servers/\(two)")
