@@ -63,12 +63,18 @@ struct FlavorMapper: FlavorMapping {
         let deadline = clock.now + creationDeadline
         var pause = Duration.milliseconds(20)
         var jobID = job.id
+        var resubmitted = false
         while clock.now < deadline {
             if let mapping = try await mappings.get(topFlavorID: flavor.id, podID: pod.podID) { return mapping.bottomFlavorID }
             let current = try await runtime.jobs.get(jobID)
             if current.status == .success {
-                // A run that succeeded before our submission was coalesced into it recorded the mapping; read once more.
                 if let mapping = try await mappings.get(topFlavorID: flavor.id, podID: pod.podID) { return mapping.bottomFlavorID }
+                // Succeeded without a mapping: an admin removed it meanwhile. Ask once more, never in a loop.
+                guard !resubmitted else {
+                    throw APIError(.serviceUnavailable, "Flavor \(flavor.id) has no mapping in region \(pod.regionName); try again.",
+                                   format: .fault, headers: [.retryAfter: "10"])
+                }
+                resubmitted = true
                 jobID = try await runtime.jobs.submit(FlavorCreateInPodJob.self, projectID: context.caller.projectID, payload: payload).id
             } else if current.status == .failed, !current.willRetry {
                 throw APIError(.serviceUnavailable,
