@@ -184,7 +184,8 @@ struct ImageCopier: Sendable {
     private func transfer(into bottomID: String) async throws {
         let total = Int64(source.size ?? 0)
         let (download, downloadURL) = try await home.stream(
-            method: .GET, path: "/v2/images/\(HomeImageService.escape(source.id))/file", credentials: credentials)
+            method: .GET, path: "/v2/images/\(HomeImageService.escape(source.id))/file", headers: [("Accept", "application/json")],
+            credentials: credentials)
         guard download.status == .ok else {
             throw ImageCopyError("reading the image data from \(downloadURL) answered \(download.status.code)")
         }
@@ -197,7 +198,7 @@ struct ImageCopier: Sendable {
         let length: HTTPClientRequest.Body.Length = total > 0 ? .known(total) : .unknown
         let (upload, uploadURL) = try await home.stream(
             method: .PUT, path: "/v2/images/\(HomeImageService.escape(bottomID))/file",
-            headers: [("Content-Type", "application/octet-stream")], body: .stream(counted, length: length),
+            headers: [("Content-Type", "application/octet-stream"), ("Accept", "application/json")], body: .stream(counted, length: length),
             credentials: credentials, region: pod.regionName)
         let answer = try await upload.body.collect(upTo: 1 << 20)
         guard (200..<300).contains(Int(upload.status.code)) else {

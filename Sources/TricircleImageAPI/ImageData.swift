@@ -20,6 +20,8 @@ struct ImageData: Sendable {
         let credentials = try context.podCredentials()
         let length: HTTPClientRequest.Body.Length = request.headers[.contentLength].flatMap { Int64($0) }.map { .known($0) } ?? .unknown
         var headers: [(String, String)] = [("Content-Type", request.headers[.contentType] ?? "application/octet-stream")]
+        // Glance words its errors in JSON only for clients that ask for it, so the client's Accept goes along.
+        if let accept = request.headers[.accept] { headers.append(("Accept", accept)) }
         for name in ImageRelay.passedHeaders where name != .contentType {
             if let value = request.headers[name] { headers.append((name.rawName, value)) }
         }
@@ -33,7 +35,7 @@ struct ImageData: Sendable {
     func download(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let credentials = try context.podCredentials()
         var headers: [(String, String)] = []
-        for name in ["Range", "Content-Range"] {
+        for name in ["Accept", "Range", "Content-Range"] {
             if let field = HTTPField.Name(name), let value = request.headers[field] { headers.append((name, value)) }
         }
         let (response, url) = try await home.stream(method: .GET, path: request.uri.path, headers: headers, credentials: credentials)
