@@ -4,6 +4,7 @@ import OpenStackModels
 import Testing
 import TricircleCore
 import TricircleStore
+import TricircleTestSupport
 
 @Suite("Compute AZs, limits and quota sets at the top")
 struct ComputeCatalogTests {
@@ -41,9 +42,10 @@ struct ComputeCatalogTests {
         }
     }
 
-    @Test("limits and quota sets come from the top: defaults, admin updates, usage from the routing table")
-    func limitsAndQuotas() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("limits and quota sets come from the top: defaults, admin updates, usage from the routing table",
+          arguments: TestDatabases.backends)
+    func limitsAndQuotas(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let demo = try CatalogClient(harness)
             let admin = try CatalogClient(harness, user: "admin")
             let pod = try await harness.pod("RegionOne")

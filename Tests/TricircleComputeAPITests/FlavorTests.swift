@@ -6,6 +6,7 @@ import TricircleComputeAPI
 import TricircleCore
 import TricircleGateway
 import TricircleStore
+import TricircleTestSupport
 
 @Suite("Compute flavors at the top")
 struct FlavorTests {
@@ -126,9 +127,10 @@ struct FlavorTests {
         }
     }
 
-    @Test("boots map flavors by id, then name, then the closest larger one, else create it in the pod by a job; admins pin")
-    func mapping() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("boots map flavors by id, then name, then the closest larger one, else create it in the pod by a job; admins pin",
+          arguments: TestDatabases.backends)
+    func mapping(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let admin = try CatalogClient(harness, user: "admin")
             let demo = try CatalogClient(harness)
             let mapper = try #require(harness.catalog?.flavorMapping)
