@@ -62,6 +62,13 @@ extension ComputeCatalogRoutes {
     // MARK: Handlers
 
     func listFlavors(_ call: CatalogCall, detail: Bool) async throws -> Response {
+        // From 2.75 Nova refuses query parameters it does not know instead of ignoring them.
+        if call.atLeast(2, 75) {
+            let known: Set<String> = ["is_public", "minRam", "minDisk", "sort_key", "sort_dir", "limit", "marker"]
+            for (key, _) in call.request.uri.queryParameters where !known.contains(String(key)) {
+                throw APIError(.badRequest, "Invalid input for query parameters \(key). Additional properties are not allowed ('\(key)' was unexpected)", format: .fault)
+            }
+        }
         try await seeder.ensureSeeded(requestID: call.requestID)
         var query = FlavorQuery(visibility: .publicOrAccessible(projectID: call.caller.projectID))
         if call.caller.isAdmin {

@@ -42,6 +42,8 @@ struct FlavorTests {
             let badMarker = try await demo.send("GET", "/flavors?marker=nope")
             #expect(badMarker.status == 400)
             #expect(badMarker.json["badRequest"]?["code"]?.intValue == 400)
+            #expect(try await demo.send("GET", "/flavors?unknown=1").status == 200)
+            #expect(try await demo.send("GET", "/flavors?unknown=1", version: "2.75").status == 400)
             let badSort = try await demo.send("GET", "/flavors?sort_key=evil;drop")
             #expect(badSort.status == 400)
         }
