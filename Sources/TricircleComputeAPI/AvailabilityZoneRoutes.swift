@@ -90,7 +90,7 @@ extension ComputeCatalogRoutes {
     /// body for the pods that answered 2xx (the others are logged and left out).
     func askPods(_ pods: [Pod], path: String, call: CatalogCall) async -> [String: JSONValue] {
         let credentials = call.caller.credentials(requestID: call.requestID)
-        let forwarder = runtime.forwarder(serviceType: "compute", format: .fault)
+        let forwarder = podForwarder
         let timeout = runtime.listTimeout
         let logger = runtime.logger
         return await withTaskGroup(of: (String, JSONValue?).self) { group in

@@ -22,6 +22,8 @@ public struct ComputeCatalogRoutes: Sendable {
     let podHealth: AvailabilityZoneHealth
     let mapper: FlavorMapper
     let keypairProvisioner: KeypairProvisioner
+    /// Calls to the pods' Compute APIs (AZ probes, usage), built once.
+    let podForwarder: PodForwarder
 
     /// Registers this part's job handlers (flavor creation in pods) with `registry`.
     public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) {
@@ -37,6 +39,7 @@ public struct ComputeCatalogRoutes: Sendable {
         self.podHealth = AvailabilityZoneHealth()
         self.mapper = FlavorMapper(runtime: runtime, flavors: flavors, mappings: mappings, seeder: seeder)
         self.keypairProvisioner = KeypairProvisioner(runtime: runtime, keypairs: keypairs)
+        self.podForwarder = runtime.forwarder(serviceType: "compute", format: .fault)
         registry.register(FlavorCreateInPodJob(runtime: runtime, flavors: flavors, mappings: mappings))
     }
 
