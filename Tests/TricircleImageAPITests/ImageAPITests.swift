@@ -173,9 +173,10 @@ struct ImageAPITests {
         }
     }
 
-    @Test("a copy to RegionTwo streams the data, verifies checksum and os_hash, records the routing; delete removes it")
-    func copyVerifiesAndRecords() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("a copy to RegionTwo streams the data, verifies checksum and os_hash, records the routing; delete removes it",
+          arguments: TestDatabases.backends)
+    func copyVerifiesAndRecords(_ backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let token = try harness.token().id
             let data = Self.bytes(2 << 20, seed: 7)
             let id = try await Self.uploadImage(harness, token: token, data: data, name: "copied")
@@ -216,9 +217,9 @@ struct ImageAPITests {
         }
     }
 
-    @Test("five concurrent boots of one image in one pod make one copy")
-    func concurrentEnsureMakesOneCopy() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("five concurrent boots of one image in one pod make one copy", arguments: TestDatabases.backends)
+    func concurrentEnsureMakesOneCopy(_ backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let token = try harness.token().id
             let id = try await Self.uploadImage(harness, token: token, data: Self.bytes(1 << 20, seed: 9))
             let pod = try await harness.pod("RegionTwo")
