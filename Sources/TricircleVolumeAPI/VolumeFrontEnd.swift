@@ -36,6 +36,7 @@ public struct VolumeFrontEnd: GatewayFrontEnd {
             api.addSnapshotRoutes(to: v3)
             api.addTypeRoutes(to: v3)
             api.addZoneRoutes(to: v3)
+            api.addLimitRoutes(to: v3)
         }
         return router
     }

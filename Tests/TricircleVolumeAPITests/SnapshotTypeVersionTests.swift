@@ -61,6 +61,20 @@ struct SnapshotTypeVersionTests {
         }
     }
 
+    @Test("limits add up the project's usage over every region; AZs come from the registered pods")
+    func limitsAndZones() async throws {
+        try await GatewayHarness.with { harness in
+            let demo = try VolumeClient(harness)
+            _ = try await demo.createVolume(name: "a", zone: "az1", size: 2)
+            _ = try await demo.createVolume(name: "b", zone: "az2", size: 3)
+            let absolute = try await demo.send("GET", "/limits").json["limits"]?["absolute"]
+            #expect(absolute?["totalVolumesUsed"] == 2)
+            #expect(absolute?["totalGigabytesUsed"] == 5)
+            let zones = try await demo.send("GET", "/os-availability-zone").json["availabilityZoneInfo"]?.arrayValue
+            #expect(zones?.compactMap { $0["zoneName"]?.stringValue } == ["az1", "az2"])
+        }
+    }
+
     @Test("version documents carry the pods' common range; out of range is 406, latest resolves to the maximum")
     func versions() async throws {
         try await GatewayHarness.with { harness in
