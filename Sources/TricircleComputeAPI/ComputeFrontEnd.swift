@@ -20,7 +20,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         self.catalog = catalog
         self.provisioners = provisioners
         // Long enough to spare clients repeated timeouts, short enough to notice a pod coming back.
-        self.health = PodHealth(coolDown: .seconds(max(5, min(30, Int64(runtime.config.podTimeout)))))
+        self.health = PodHealth(coolDown: .seconds(max(2, min(10, Int64(runtime.config.podTimeout)))))
         self.microversions = ComputeMicroversions(runtime: runtime, health: health)
     }
     public var component: GatewayComponents { .compute }
