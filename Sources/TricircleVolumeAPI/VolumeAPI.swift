@@ -15,6 +15,8 @@ struct VolumeAPI: Sendable {
     let forwarder: PodForwarder
     let versions: VolumeVersionRange
     let types: VolumeTypeCatalog
+    /// Copies a top image into a pod before a volume is made from it there (nil: ids pass unchanged).
+    var images: (any ImageProvisioning)?
     /// Per-pod circuits for Cinder: a pod that did not answer is refused at once for a cool-down, so a
     /// black-holed region costs one timeout, not one per call.
     let health = PodHealth()

@@ -6,13 +6,22 @@ import TricircleJobs
 /// pod that holds them, lists merged and paged across pods.
 public struct VolumeFrontEnd: GatewayFrontEnd {
     public let runtime: GatewayRuntime
-    let api: VolumeAPI
+    var api: VolumeAPI
 
     /// Registers this module's job handlers with `registry` (none: type changes go to every pod in parallel).
     public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) {
         self.runtime = runtime
         self.api = VolumeAPI(runtime: runtime)
     }
+    /// The same front-end, making a volume's `imageRef` present in the volume's pod first (a top image
+    /// lives in the home image service; a pod without it would refuse the create). Without one, the
+    /// client's image id goes to the pod unchanged.
+    public func with(images: any ImageProvisioning) -> VolumeFrontEnd {
+        var copy = self
+        copy.api.images = images
+        return copy
+    }
+
     public var component: GatewayComponents { .volume }
     public var name: String { "volume" }
     public var port: Int { runtime.config.volumePort }

@@ -21,6 +21,8 @@ final class VolumeVersionRange: Sendable {
 
     private let runtime: GatewayRuntime
     private let cached = Mutex<(min: Microversion, max: Microversion, until: ContinuousClock.Instant)?>(nil)
+    /// Set while one caller re-reads an expired range; the others keep using the old one meanwhile.
+    private let refreshing = Mutex(false)
     private let logger = Logger(label: "tricircle.volume.versions")
 
     init(runtime: GatewayRuntime) { self.runtime = runtime }
@@ -28,7 +30,18 @@ final class VolumeVersionRange: Sendable {
     /// The current (min, max).
     func current() async -> (min: Microversion, max: Microversion) {
         let now = ContinuousClock.now
-        if let hit = cached.withLock({ $0 }), now < hit.until { return (hit.min, hit.max) }
+        let hit = cached.withLock { $0 }
+        if let hit, now < hit.until { return (hit.min, hit.max) }
+        if let hit {
+            // Expired: one caller refreshes, so a slow pod delays one request, not every request.
+            let mine = refreshing.withLock { busy in
+                if busy { return false }
+                busy = true
+                return true
+            }
+            guard mine else { return (hit.min, hit.max) }
+        }
+        defer { refreshing.withLock { $0 = false } }
         let pods = (try? await runtime.podDirectory.bottomPods()) ?? []
         let timeout = min(runtime.listTimeout, .milliseconds(Int64(runtime.config.podTimeout * 1000)))
         let ranges = await withTaskGroup(of: (Microversion, Microversion)?.self) { group in

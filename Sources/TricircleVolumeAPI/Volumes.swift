@@ -66,6 +66,10 @@ extension VolumeAPI {
             throw Self.badRequest("Invalid input received: \(sourcePod.what) is in availability zone \(sourcePod.pod.azName); a volume made from it must be created in the same availability zone, not \(pod.azName).")
         }
         volume["availability_zone"] = .string(pod.bottomAZ)
+        if let image = volume["imageRef"]?.stringValue, let images {
+            volume["imageRef"] = .string(try await images.ensureImage(
+                image, in: pod, context: PodCallContext(caller: call.caller, requestID: call.context.requestID)))
+        }
         if let type = volume["volume_type"]?.stringValue {
             volume["volume_type"] = .string(try await types.translate(type, to: pod, call: call))
         }
