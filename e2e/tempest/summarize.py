@@ -9,7 +9,7 @@ SERVICES = ("compute", "network", "volume", "image")
 
 
 def service(test_id):
-    m = re.match(r"(?:setUpClass \()?tempest\.api\.(\w+)\.", test_id)
+    m = re.match(r"(?:\w+ \()?tempest\.api\.(\w+)\.", test_id)
     return m.group(1) if m else "other"
 
 
@@ -19,16 +19,15 @@ def reason(details):
     lines = [l for l in text.strip().splitlines() if l.strip()]
     if not lines:
         return "(no traceback)"
-    last = lines[-1]
+    last = next((l.strip() for l in reversed(lines) if l.strip().startswith("Details:")), lines[-1])
+    msg, typ = re.search(r"'message': '([^']*)'", last), re.search(r"'type': '(\w+)'", last)
+    if msg:   # a JSON error answer: its type and message, whatever the key order
+        last = (f"{typ.group(1)}: " if typ else "") + msg.group(1)
+    last = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<id>", last)
     inst = [l.strip() for l in lines if l.strip().startswith("On instance")]
     if inst:   # a schema failure: say which field
         last = last.rstrip(")") + " at " + inst[-1].rstrip(":")
-    # Tempest puts the HTTP answer in "Details: ..." lines; keep the most telling line
-    for l in reversed(lines):
-        if "Details:" in l or "Body:" in l:
-            last = lines[-1] + " | " + l.strip()
-            break
-    return last[:220]
+    return last[:160]
 
 
 def parse(region, path, listfile, seconds):
