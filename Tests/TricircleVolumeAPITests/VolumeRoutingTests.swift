@@ -95,6 +95,33 @@ struct VolumeRoutingTests {
         }
     }
 
+    @Test("attaching to a server in another AZ is a 400 that says so; same-pod attach and metadata are routed")
+    func attachAcrossPods() async throws {
+        try await GatewayHarness.with { harness in
+            let demo = try VolumeClient(harness)
+            let id = try await demo.createVolume(name: "disk", zone: "az2")
+            try await demo.waitFor("/volumes/\(id)", member: "volume", status: "available")
+            // Servers are routed like volumes (top id = bottom id): one recorded in each pod.
+            let farServer = UUID().uuidString.lowercased(), nearServer = UUID().uuidString.lowercased()
+            try await harness.runtime.routing.record(
+                topID: farServer, bottomID: farServer, podID: try await harness.pod("RegionOne").podID,
+                projectID: demo.token.projectID, type: .server)
+            try await harness.runtime.routing.record(
+                topID: nearServer, bottomID: nearServer, podID: try await harness.pod("RegionTwo").podID,
+                projectID: demo.token.projectID, type: .server)
+            let far = try await demo.send("POST", "/volumes/\(id)/action", ["os-attach": ["instance_uuid": .string(farServer), "mountpoint": "/dev/vdb"]])
+            #expect(far.status == 400)
+            #expect(far.json["badRequest"]?["message"]?.stringValue?.contains("same availability zone") == true)
+            let near = try await demo.send("POST", "/volumes/\(id)/action", ["os-attach": ["instance_uuid": .string(nearServer), "mountpoint": "/dev/vdb"]])
+            #expect(near.status == 202)
+            #expect(try await demo.send("GET", "/volumes/\(id)").json["volume"]?["status"] == "in-use")
+            #expect(try await demo.send("POST", "/volumes/\(id)/action", ["os-detach": [:]]).status == 202)
+            let metadata = try await demo.send("POST", "/volumes/\(id)/metadata", ["metadata": ["tier": "gold"]])
+            #expect(metadata.status == 200)
+            #expect(try await demo.send("GET", "/volumes/\(id)/metadata").json["metadata"]?["tier"] == "gold")
+        }
+    }
+
     @Test("a dead region: lists return the other region's volumes, a routed GET is a 503 naming the region")
     func deadRegion() async throws {
         try await GatewayHarness.with(overrides: ["client.list_timeout": "1", "client.pod_timeout": "2"]) { harness in
