@@ -109,14 +109,18 @@ struct ImageCopier: Sendable {
         "id", "status", "checksum", "os_hash_algo", "os_hash_value", "size", "virtual_size", "created_at", "updated_at",
         "self", "file", "schema", "direct_url", "locations", "stores", "protected",
     ]
-    /// Progress is written at most this often (bytes), besides at the end.
+    /// Progress is written after this many bytes or this long, whichever comes first (also renews the
+    /// job's lease, so a slow copy keeps it), besides at the end.
     static let progressEvery: Int64 = 16 << 20
+    static let progressInterval: Duration = .seconds(5)
 
     /// Copies, verifies and returns the pod's image id; anything half-made is deleted before throwing.
     func copy() async throws -> String {
         try await removeLeftovers()
         let bottomID = try await createInPod()
         do {
+            // Also renews the lease before the (long) transfer starts.
+            try await context.progress(done: 0, total: Int64(source.size ?? 0), note: "created \(bottomID) in \(pod.regionName), copying")
             try await transfer(into: bottomID)
             try await verify(bottomID)
             // Deleted at the top while we copied: the copy must not outlive it.
@@ -278,12 +282,15 @@ struct CountingBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
         let tally: TransferTally
         let report: @Sendable (Int64) async throws -> Void
         var reported: Int64 = 0
+        var reportedAt = ContinuousClock.now
 
         mutating func next() async throws -> ByteBuffer? {
             guard let chunk = try await base.next() else { return nil }
             let done = tally.add(chunk)
-            if done - reported >= ImageCopier.progressEvery {
+            let now = ContinuousClock.now
+            if done - reported >= ImageCopier.progressEvery || now - reportedAt >= ImageCopier.progressInterval {
                 reported = done
+                reportedAt = now
                 try await report(done)
             }
             return chunk
