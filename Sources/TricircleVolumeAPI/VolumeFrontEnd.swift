@@ -46,6 +46,7 @@ public struct VolumeFrontEnd: GatewayFrontEnd {
             api.addTypeRoutes(to: v3)
             api.addZoneRoutes(to: v3)
             api.addLimitRoutes(to: v3)
+            api.addQuotaRoutes(to: v3)
         }
         return router
     }

@@ -75,6 +75,26 @@ struct SnapshotTypeVersionTests {
         }
     }
 
+    @Test("quota sets show the totals over every region; an admin's new limit is set in each region")
+    func quotaSets() async throws {
+        try await GatewayHarness.with { harness in
+            let demo = try VolumeClient(harness)
+            let admin = try VolumeClient(harness, user: "admin")
+            _ = try await demo.createVolume(name: "a", zone: "az1")
+            _ = try await demo.createVolume(name: "b", zone: "az2")
+            let project = demo.token.projectID
+            let defaults = try await demo.send("GET", "/os-quota-sets/\(project)/defaults").json["quota_set"]?["volumes"]?.intValue ?? 0
+            #expect(try await demo.send("PUT", "/os-quota-sets/\(project)", ["quota_set": ["volumes": 7]]).status == 403)
+            let set = try await admin.send("PUT", "/os-quota-sets/\(project)", ["quota_set": ["volumes": 7]])
+            #expect(set.status == 200)
+            #expect(set.json["quota_set"]?["volumes"] == 7)
+            let shown = try await demo.send("GET", "/os-quota-sets/\(project)?usage=true").json["quota_set"]?["volumes"]
+            #expect(shown?["limit"] == 14)
+            #expect(shown?["in_use"] == 2)
+            #expect(defaults == -1 || defaults >= 2)
+        }
+    }
+
     @Test("version documents carry the pods' common range; out of range is 406, latest resolves to the maximum")
     func versions() async throws {
         try await GatewayHarness.with { harness in

@@ -115,6 +115,14 @@ extension BlockStorageAPI {
         return SimHTTP.json(["quota_set": .object(o)])
     }
 
+    func showQuotaDefaults(_ call: VolumeCall) async throws -> Response {
+        let project = try call.param("project")
+        let defaults = store.volumes.withLock { $0.quotaDefaults }
+        var o: [String: JSONValue] = defaults.mapValues { .int($0) }
+        o["id"] = .string(project)
+        return SimHTTP.json(["quota_set": .object(o)])
+    }
+
     func updateQuota(_ call: VolumeCall) async throws -> Response {
         try requireAdmin(call, "volume_extension:quotas:update")
         let project = try call.param("project")

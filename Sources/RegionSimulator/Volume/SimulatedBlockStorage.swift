@@ -51,6 +51,7 @@ public struct SimulatedBlockStorage: SimulatedService {
             v.get("limits", use: api.handler(api.limits))
             v.get("os-quota-sets/:project", use: api.handler(api.showQuota))
             v.put("os-quota-sets/:project", use: api.handler(api.updateQuota))
+            v.get("os-quota-sets/:project/defaults", use: api.handler(api.showQuotaDefaults))
         }
         return router
     }

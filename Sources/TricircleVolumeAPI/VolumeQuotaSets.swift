@@ -1,0 +1,92 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import OpenStackClient
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+
+extension VolumeAPI {
+    func addQuotaRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("os-quota-sets/:project") { request, context in
+            let call = try await begin(request, context)
+            return try await showQuota(call, path: "/os-quota-sets/\(try call.param("project"))")
+        }
+        group.get("os-quota-sets/:project/defaults") { request, context in
+            let call = try await begin(request, context)
+            return try await showQuota(call, path: "/os-quota-sets/\(try call.param("project"))/defaults")
+        }
+        group.put("os-quota-sets/:project") { request, context in try await updateQuota(try await begin(request, context)) }
+    }
+
+    /// `GET /os-quota-sets/{project}[/defaults]`: each region enforces its own quota, so the top shows
+    /// the project's totals over the pods that answered: limits and usage added up (a limit is
+    /// unlimited, -1, when any region's is), as `/limits` does.
+    func showQuota(_ call: VolumeCall, path: String) async throws -> Response {
+        let full = path + PodForwarder.query(of: call.request)
+        let answers = try await everyPod(call) { _ in .get(full) }
+        var merged: [String: JSONValue] = [:]
+        var answered = 0
+        for (_, response) in answers where response.isSuccess {
+            guard let set = (try? JSONValue(data: response.data))?["quota_set"]?.objectValue else { continue }
+            answered += 1
+            for (key, value) in set {
+                merged[key] = Self.addQuota(merged[key], value)
+            }
+        }
+        guard answered > 0 else {
+            if let failure = answers.first?.1 { return relay(failure, call) }
+            throw APIError(.serviceUnavailable, "No region answered for the quotas.", format: .fault, headers: [.retryAfter: "30"])
+        }
+        return json(["quota_set": .object(merged)], call: call)
+    }
+
+    /// Adds one region's quota value to the running total: numbers add (-1 wins as unlimited), usage
+    /// objects add member-wise, anything else (the project id) is kept from the first region.
+    static func addQuota(_ total: JSONValue?, _ value: JSONValue) -> JSONValue {
+        guard let total else { return value }
+        switch (total, value) {
+        case (.number(let a), .number(let b)):
+            return (a < 0 || b < 0) ? .int(-1) : .number(a + b)
+        case (.object(let a), .object(let b)):
+            var out = a
+            for (key, member) in b { out[key] = addQuota(a[key], member) }
+            return .object(out)
+        default:
+            return total
+        }
+    }
+
+    /// `PUT /os-quota-sets/{project}` (admin): the given limits are set in every region at once, so
+    /// they hold in each region; the answer is the first region's. The top's GET then shows the totals.
+    func updateQuota(_ call: VolumeCall) async throws -> Response {
+        guard call.caller.isAdmin else {
+            throw APIError(.forbidden, "Policy doesn't allow volume_extension:quotas:update to be performed.", format: .fault)
+        }
+        let project = try call.param("project")
+        let raw = try await body(call)
+        _ = try member(raw, "quota_set")
+        let pods = try await runtime.podDirectory.bottomPods()
+        let answers = await withTaskGroup(of: (Int, RegionalResponse?, APIError?).self) { group in
+            for (index, pod) in pods.enumerated() {
+                group.addTask {
+                    do { return (index, try await send(call, .rawJSON("PUT", "/os-quota-sets/\(project)", body: raw), to: pod), nil) }
+                    catch let error as APIError { return (index, nil, error) }
+                    catch { return (index, nil, APIError.podUnavailable(error, region: pod.regionName, format: .fault)) }
+                }
+            }
+            var out = [(RegionalResponse?, APIError?)](repeating: (nil, nil), count: pods.count)
+            for await (index, response, error) in group { out[index] = (response, error) }
+            return out
+        }
+        // Any refusal is the answer (regions that accepted keep the new value; a retry converges).
+        for (response, error) in answers {
+            if let error { throw error }
+            if let response, !response.isSuccess { return relay(response, call) }
+        }
+        guard let first = answers.first?.0 else {
+            throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
+        }
+        return relay(first, call)
+    }
+}
