@@ -11,7 +11,7 @@ import TricircleTestSupport
         try await TestDatabases.withStore(backend) { store in
             let probe = Probe()
             // A long lease: this test is about coalescing, not take-overs, even on a loaded machine.
-            let engine = makeEngine(store, makeRegistry(probe), testConfig(workers: 3, lease: 10))
+            let engine = makeEngine(store, makeRegistry(probe), testConfig(workers: 3, lease: 60))
             let resource = ["resource_id": "router-1"]
             try await withPool(engine) {
                 let first = try await engine.submit(type: "gate", projectID: "p1", resource: resource)
