@@ -35,8 +35,11 @@ final class ImageVersions: Sendable {
 
     private func load() async -> [(id: String, status: String)] {
         if let hit = cached.withLock({ $0 }) { return hit }
+        // Briefly: version discovery must not hang on a slow home Glance (the fallback answers instead).
+        var request = RegionalRequest.get("/versions")
+        request.timeout = .seconds(2)
         guard let credentials = try? await home.serviceCredentials(),
-              let answer = try? await home.send(.get("/versions"), credentials: credentials),
+              let answer = try? await home.send(request, credentials: credentials),
               answer.isSuccess || answer.status == 300,
               let body = try? answer.decode(JSONValue.self),
               let items = body["versions"]?.arrayValue
