@@ -168,6 +168,8 @@ struct NetworkProvisioner: NetworkProvisioning {
             bottomGroups.append(try await ensureSecurityGroup(group, in: pod, context: context))
         }
         let bottomPort = try await ensurePort(port, bottomNetwork: bottomNetwork, subnets: subnets, groups: bottomGroups, in: pod, context: context)
+        // Routers on this network need this pod's side (and, across pods, routes to this port): by job.
+        try await scheduleRouters(ofNetwork: network.id)
         var answer: [String: JSONValue] = ["port": .string(bottomPort)]
         if let tag = item["tag"] { answer["tag"] = tag }
         return (.object(answer), bottomPort)

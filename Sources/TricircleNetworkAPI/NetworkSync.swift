@@ -72,6 +72,10 @@ struct NeutronCleanupJob: JobHandler {
 extension NetworkProvisioner {
     /// Queues a sync when some pod holds a copy (nothing to do otherwise).
     func scheduleSync(_ kind: SyncKind, id: String) async throws {
+        guard kind != .router else {
+            try await service.runtime.jobs.submit(NeutronSyncJob.self, projectID: "", payload: .init(kind: kind, topID: id))
+            return
+        }
         guard try await !routing.resolve(topID: id, type: kind.resourceType, projectID: nil).isEmpty else { return }
         try await service.runtime.jobs.submit(NeutronSyncJob.self, projectID: "", payload: .init(kind: kind, topID: id))
     }
@@ -86,6 +90,8 @@ extension NetworkProvisioner {
 
     /// Converges every pod's copy of one top resource, pods in parallel.
     func sync(_ kind: SyncKind, id: String, logger: Logger) async throws {
+        // A router's pods follow from its networks' pods, so it is set up even before it has a copy anywhere.
+        if kind == .router { return try await syncRouter(id, logger: logger) }
         let rows = try await routing.resolve(topID: id, type: kind.resourceType, projectID: nil)
         guard !rows.isEmpty else { return }
         let admin = NeutronCaller(projectID: "", isAdmin: true)
@@ -134,9 +140,11 @@ extension NetworkProvisioner {
                     case .securityGroup:
                         guard (try? await service.securityGroup(id, admin)) != nil else { return }
                         try await syncRules(of: id, bottomID: bottomID, in: pod, context: context)
-                    case .router, .floatingIP:
-                        // Per-pod routers, the bridge network and floating IPs in pods are the cross-pod L3 work (not built yet).
-                        logger.info("no pod-side copy is kept for this kind yet", metadata: ["kind": "\(kind.rawValue)", "top_id": "\(id)"])
+                    case .router:
+                        return
+                    case .floatingIP:
+                        // Floating IPs in pods (north-south through the bridge) are not built yet.
+                        logger.info("no pod-side copy is kept for floating IPs yet", metadata: ["top_id": "\(id)"])
                     }
                 }
             }
@@ -161,6 +169,7 @@ extension NetworkProvisioner {
             for row in rows {
                 group.addTask {
                     if let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) {
+                        if kind == .router { try await detachAll(router: bottomID, in: pod) }
                         try await pods.delete(kind.collection, id: bottomID, in: pod)
                     }
                     _ = try await routing.routings.delete(row.id)
@@ -220,5 +229,19 @@ extension NetworkProvisioner {
             }
             try await group.waitForAll()
         }
+    }
+
+    /// A pod's router must lose its interfaces before Neutron lets it go.
+    func detachAll(router: String, in pod: Pod) async throws {
+        let ports = try await pods.call("GET", "/ports?device_id=\(router)&device_owner=network:router_interface", in: pod)["ports"]?.arrayValue ?? []
+        for port in ports {
+            guard let id = port["id"]?.stringValue else { continue }
+            do {
+                try await pods.call("PUT", "/routers/\(router)/remove_router_interface", body: ["port_id": .string(id)], in: pod)
+            } catch let error as PodNeutronError where error.status == 404 {
+                continue
+            }
+        }
+        _ = try? await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
     }
 }

@@ -185,6 +185,8 @@ enum DeviceOwners {
     static let floatingIP = "network:floatingip"
     /// A pod's gateway address on a subnet, reserved at the top so no port ever gets it.
     static let reservedGateway = "network:tricircle_pod_gateway"
+    /// A pod router's address on the project's bridge network.
+    static let bridge = "network:tricircle_bridge"
 }
 
 /// The pod-call context of a request (caller and request id).

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+import TricircleStore
+
+/// L3 east-west across pods: a top router becomes one router in every pod holding one of its networks.
+/// Each pod's router takes the pod's own gateway address (reserved at the top) on its subnets; when the
+/// networks span several pods the routers are joined over the project's bridge network, and each gets
+/// routes to what the others serve: whole CIDRs of networks it does not hold, /32s for the remote ports
+/// of networks stretched over both (the original Tricircle's scheme). Run by the `neutron_sync` job.
+extension NetworkProvisioner {
+    /// The project's bridge network and subnet at the top, made once (the networks table's unique key).
+    /// Owned by no project, so tenants never see or delete it; the CIDR may repeat across projects.
+    static let bridgeCIDR = "100.64.0.0/24"
+
+    func bridge(project: String) async throws -> (Network, Subnet) {
+        let key = "bridge:\(project)"
+        if let doc = try await service.documents.get(.networks, uniqueKey: key) {
+            let network = try service.model(Network.self, doc)
+            if let subnet = try await service.subnets(ofNetwork: network.id).first { return (network, subnet) }
+            return (network, try await bridgeSubnet(network))
+        }
+        let now = NetworkService.now()
+        let network = Network(
+            id: NetworkService.newID(), name: "bridge-\(project)", projectID: "", providerNetworkType: "vxlan",
+            providerSegmentationID: nil, createdAt: now, updatedAt: now)
+        do {
+            try await service.documents.insert(.networks, NetworkDocument(
+                id: network.id, projectID: "", name: network.name, uniqueKey: key, body: try NetworkService.body(network),
+                createdAt: now, updatedAt: now))
+        } catch StoreError.conflict {
+            return try await bridge(project: project)
+        }
+        return (network, try await bridgeSubnet(network))
+    }
+
+    private func bridgeSubnet(_ network: Network) async throws -> Subnet {
+        guard let (cidr, _) = IPNetwork.parse(Self.bridgeCIDR) else { throw NeutronError.invalidInput("bad bridge CIDR") }
+        let now = NetworkService.now()
+        let plan = SubnetAddressing(cidr: cidr, pools: SubnetAddressing.defaultPools(cidr: cidr, gateway: nil), gateway: nil)
+        let subnet = Subnet(
+            id: NetworkService.newID(), name: "bridge-subnet", networkID: network.id, projectID: "", ipVersion: 4, cidr: cidr.description,
+            gatewayIP: nil, allocationPools: plan.render(), enableDHCP: false, createdAt: now, updatedAt: now)
+        // Two callers may both get here for a new bridge: the second subnet would overlap, so it is only written if none exists.
+        if let existing = try await service.subnets(ofNetwork: network.id).first { return existing }
+        try await service.documents.insert(.subnets, NetworkDocument(
+            id: subnet.id, projectID: "", parentID: network.id, name: subnet.name, body: try NetworkService.body(subnet),
+            createdAt: now, updatedAt: now))
+        return subnet
+    }
+
+    /// Converges the pods' routers of one top router (see the type comment).
+    func syncRouter(_ routerID: String, logger: Logger) async throws {
+        let admin = NeutronCaller(projectID: "", isAdmin: true)
+        guard let (router, _) = try? await service.router(routerID, admin) else { return }
+        let interfaces = try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: [routerID]))
+            .map { try service.model(NeutronPort.self, $0) }.filter { $0.deviceOwner == DeviceOwners.routerInterface }
+        // Which attached subnets each pod holds.
+        var collected: [(subnet: Subnet, network: Network)] = []
+        for port in interfaces {
+            for fixed in port.fixedIPs {
+                guard let subnetID = fixed.subnetID, let (subnet, _) = try? await service.subnet(subnetID, admin),
+                      let (network, _) = try? await service.network(subnet.networkID, admin) else { continue }
+                collected.append((subnet, network))
+            }
+        }
+        let attached = collected
+        var holders: [String: Set<String>] = [:]
+        for (_, network) in attached where holders[network.id] == nil {
+            holders[network.id] = Set(try await routing.resolve(topID: network.id, type: .network, projectID: nil).map(\.podID))
+        }
+        let podsByNetwork = holders
+        let podIDs = podsByNetwork.values.reduce(into: Set<String>()) { $0.formUnion($1) }.sorted()
+        guard !podIDs.isEmpty else { return }
+        var found: [Pod] = []
+        for id in podIDs { if let pod = try await service.runtime.podDirectory.pod(id: id) { found.append(pod) } }
+        let targets = found
+        let joined = targets.count > 1
+        let bridge = joined ? try await bridge(project: router.projectID) : nil
+        let context = Self.jobContext(project: router.projectID)
+
+        // Each pod's router with its local interfaces (and its bridge address), pods in parallel.
+        let bridgeAddresses = try await withThrowingTaskGroup(of: (String, String?).self) { group in
+            for pod in targets {
+                let local = attached.filter { podsByNetwork[$0.network.id]?.contains(pod.podID) == true }
+                group.addTask {
+                    let bottomRouter = try await ensureRouter(router, in: pod, context: context)
+                    for (subnet, network) in local {
+                        try await attach(subnet: subnet, network: network, device: "pod-gateway:\(pod.podID)",
+                                         router: bottomRouter, in: pod, context: context)
+                    }
+                    guard let (bridgeNetwork, bridgeSubnet) = bridge else { return (pod.podID, nil) }
+                    let address = try await attach(subnet: bridgeSubnet, network: bridgeNetwork, device: "bridge:\(routerID):\(pod.podID)",
+                                                   router: bottomRouter, in: pod, context: context, owner: DeviceOwners.bridge)
+                    return (pod.podID, address)
+                }
+            }
+            var out: [String: String] = [:]
+            for try await (pod, address) in group { if let address { out[pod] = address } }
+            return out
+        }
+        guard joined else { return }
+
+        // Routes: each pod reaches the others' subnets through their bridge addresses.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for pod in targets {
+                group.addTask {
+                    var routes: [HostRoute] = []
+                    for other in targets where other.podID != pod.podID {
+                        guard let hop = bridgeAddresses[other.podID] else { continue }
+                        for (subnet, network) in attached where podsByNetwork[network.id]?.contains(other.podID) == true {
+                            if podsByNetwork[network.id]?.contains(pod.podID) == true {
+                                // Stretched: only the remote pod's own ports are over there.
+                                for port in try await service.ports(ofNetwork: network.id) where port.deviceOwner.hasPrefix("compute:") {
+                                    guard try await routing.resolve(topID: port.id, type: .port, podID: other.podID, projectID: nil) != nil else { continue }
+                                    for fixed in port.fixedIPs where fixed.subnetID == subnet.id {
+                                        if let ip = fixed.ipAddress { routes.append(HostRoute(destination: "\(ip)/32", nexthop: hop)) }
+                                    }
+                                }
+                            } else {
+                                routes.append(HostRoute(destination: subnet.cidr, nexthop: hop))
+                            }
+                        }
+                    }
+                    guard let bottomRouter = try await routing.resolve(topID: routerID, type: .router, podID: pod.podID, projectID: nil)?.bottomID
+                    else { return }
+                    try await pods.call("PUT", "/routers/\(bottomRouter)", body: ["router": ["routes": .array(routes.map {
+                        ["destination": .string($0.destination), "nexthop": .string($0.nexthop)]
+                    })]], in: pod, requestID: context.requestID)
+                }
+            }
+            try await group.waitForAll()
+        }
+        logger.info("routers set up", metadata: ["router": "\(routerID)", "pods": "\(targets.map(\.regionName))"])
+    }
+
+    func ensureRouter(_ router: NeutronRouter, in pod: Pod, context: PodCallContext) async throws -> String {
+        try await routing.ensure(
+            topID: router.id, type: .router, podID: pod.podID, projectID: router.projectID,
+            findExisting: { try await pods.find("routers", name: router.id, in: pod) },
+            create: {
+                let answer = try await pods.call("POST", "/routers", body: ["router": [
+                    "name": .string(router.id), "project_id": .string(router.projectID), "admin_state_up": .bool(router.adminStateUp),
+                ]], in: pod, requestID: context.requestID)
+                guard let id = answer["router"]?["id"]?.stringValue else {
+                    throw PodNeutronError(region: pod.regionName, status: nil, message: "router create answered no id")
+                }
+                return id
+            })
+    }
+
+    /// Puts the pod's router on the pod's copy of `subnet` at an address reserved at the top for `device`
+    /// (the pod's gateway on tenant subnets, the router's own address on the bridge). Returns the address.
+    @discardableResult
+    func attach(subnet: Subnet, network: Network, device: String, router: String, in pod: Pod, context: PodCallContext,
+                owner: String = DeviceOwners.reservedGateway) async throws -> String? {
+        let bottomNetwork = try await ensureNetwork(network, in: pod, context: context)
+        let bottomSubnet = try await ensureSubnet(subnet, bottomNetwork: bottomNetwork, in: pod, context: context)
+        guard let address = try await reserve(subnet, owner: owner, device: device).fixedIPs.first?.ipAddress else { return nil }
+        let present = try await pods.call("GET", "/ports?device_id=\(router)&network_id=\(bottomNetwork)", in: pod)["ports"]?.arrayValue ?? []
+        if present.contains(where: { $0["fixed_ips"]?.arrayValue?.contains { $0["ip_address"]?.stringValue == address } == true }) {
+            return address
+        }
+        if owner == DeviceOwners.reservedGateway {
+            // The pod's subnet has this address as its gateway: Neutron puts the interface there itself.
+            try await pods.call("PUT", "/routers/\(router)/add_router_interface", body: ["subnet_id": .string(bottomSubnet)],
+                                in: pod, requestID: context.requestID)
+            return address
+        }
+        let port = try await pods.call("POST", "/ports", body: ["port": [
+            "network_id": .string(bottomNetwork), "name": .string("interface_\(router)_\(subnet.id)"), "project_id": .string(subnet.projectID),
+            "fixed_ips": [["subnet_id": .string(bottomSubnet), "ip_address": .string(address)]],
+        ]], in: pod, requestID: context.requestID)
+        guard let portID = port["port"]?["id"]?.stringValue else {
+            throw PodNeutronError(region: pod.regionName, status: nil, message: "port create answered no id")
+        }
+        try await pods.call("PUT", "/routers/\(router)/add_router_interface", body: ["port_id": .string(portID)], in: pod, requestID: context.requestID)
+        return address
+    }
+
+    /// Queues the router setup of every router attached to a network (after the network reached a new pod).
+    func scheduleRouters(ofNetwork networkID: String) async throws {
+        let routers = Set(try await service.ports(ofNetwork: networkID).filter { $0.deviceOwner == DeviceOwners.routerInterface }.map(\.deviceID))
+        for router in routers {
+            try await service.runtime.jobs.submit(NeutronSyncJob.self, projectID: "", payload: .init(kind: .router, topID: router))
+        }
+    }
+}
