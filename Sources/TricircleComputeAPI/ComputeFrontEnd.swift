@@ -29,19 +29,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
     public var serviceType: String { "compute" }
     public var catalogPath: String { "/v2.1" }
 
-    public func makeRouter() -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
-        ComputeVersions(microversions: microversions).addRoutes(to: router)
-        let protected = router.group().add(middleware: runtime.authMiddleware(format: .fault))
-            .add(middleware: ComputeVersionMiddleware(microversions: microversions))
-        catalog.addRoutes(to: protected)
-        let v = protected.group("/v2.1")
-        let calls = ComputePodCalls(
-            runtime: runtime, forwarder: runtime.forwarder(serviceType: "compute", format: .fault),
-            microversions: microversions, health: health, provisioners: provisioners,
-            views: ServerViews(routings: runtime.routing.routings),
-            logger: Logger(label: "tricircle.compute"))
+    static func addServerRoutes(to v: RouterGroup<GatewayRequestContext>, calls: ComputePodCalls) {
         ServerList(calls: calls).addRoutes(to: v)
         ServersCreate(calls: calls).addRoutes(to: v)
         Servers(calls: calls).addRoutes(to: v)
@@ -53,6 +41,38 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         ServerVolumeAttachments(calls: calls).addRoutes(to: v)
         InstanceActions(calls: calls).addRoutes(to: v)
         ServerSubresources(calls: calls).addRoutes(to: v)
+    }
+
+    public func makeRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware())
+        ComputeVersions(microversions: microversions).addRoutes(to: router)
+        let protected = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+            .add(middleware: ComputeVersionMiddleware(microversions: microversions))
+        catalog.addRoutes(to: protected)
+        let calls = ComputePodCalls(
+            runtime: runtime, forwarder: runtime.forwarder(serviceType: "compute", format: .fault),
+            microversions: microversions, health: health, provisioners: provisioners,
+            views: ServerViews(routings: runtime.routing.routings),
+            logger: Logger(label: "tricircle.compute"))
+        // Nova also serves every path with the project id after the version (older catalogs carry it).
+        Self.addServerRoutes(to: protected.group("/v2.1"), calls: calls)
+        Self.addServerRoutes(to: protected.group("/v2.1/:project_id").add(middleware: ProjectPathMiddleware()), calls: calls)
         return router
+    }
+}
+
+/// `/v2.1/{project_id}/...`: the project in the path must be the token's, as Nova checks it.
+struct ProjectPathMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let caller = try context.requireCaller()
+        if let project = context.parameters.get("project_id"), project != caller.projectID {
+            throw APIError(
+                .badRequest, "Malformed request URL: URL's project_id '\(project)' doesn't match Context's project_id '\(caller.projectID)'",
+                format: .fault)
+        }
+        return try await next(request, context)
     }
 }

@@ -62,11 +62,13 @@ struct ComputePodCalls: Sendable {
         return try await send(request, to: pod, credentials: credentials)
     }
 
-    /// The request's path below `/v2.1` with its query, as the pod's endpoint takes it.
+    /// The request's path below `/v2.1` (and below a project id in the path) with its query, as the
+    /// pod's endpoint takes it.
     static func podPath(_ request: Request) -> String {
-        var path = request.uri.path
-        if path.hasPrefix("/v2.1") { path.removeFirst("/v2.1".count) }
-        return path + PodForwarder.query(of: request)
+        var path = Substring(request.uri.path)
+        if path.hasPrefix("/v2.1") { path = path.dropFirst("/v2.1".count) }
+        if !path.hasPrefix("/servers"), let slash = path.dropFirst().firstIndex(of: "/") { path = path[slash...] }
+        return String(path) + PodForwarder.query(of: request)
     }
 
     /// Reads the client's body (bounded).

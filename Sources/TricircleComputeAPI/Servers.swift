@@ -27,6 +27,10 @@ struct Servers: Sendable {
         let body = request.method == .put ? try await ComputePodCalls.body(request) : nil
         var response = try await calls.call(
             request.method.rawValue, "/servers/\(id)", pod: pod, version: version, credentials: credentials, body: body)
+        if request.method == .get, response.status == 404 {
+            // The pod no longer has it (a delete finished): the top forgets it too.
+            await forget(id)
+        }
         if response.isSuccess, let json = try? JSONValue(data: response.data), let server = json["server"]?.objectValue,
            server["image"]?["id"] != nil {
             let root = ComputePodCalls.gatewayRoot(request)
@@ -38,7 +42,9 @@ struct Servers: Sendable {
         return ComputePodCalls.relay(response, request: request)
     }
 
-    /// Deletes in the pod, then forgets the routing row once the pod accepted (or no longer knows it).
+    /// Deletes in the pod. Nova deletes asynchronously (the server stays visible as `deleting` for a
+    /// while), so the routing row is forgotten once the pod says the server is gone: a 404 to this delete,
+    /// to a check right after it, or to a later show (what `openstack server delete --wait` polls).
     func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let caller = try context.requireCaller()
@@ -46,14 +52,22 @@ struct Servers: Sendable {
         let credentials = caller.credentials(requestID: context.requestID)
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
         let response = try await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
-        if response.isSuccess || response.status == 404 {
-            do {
-                try await calls.runtime.routing.forget(topID: id, type: .server)
-            } catch {
-                // The server is gone; a stale row only makes a later GET answer the pod's 404.
-                calls.logger.error("could not forget a deleted server's routing", metadata: ["server": "\(id)", "error": "\(error)"])
-            }
+        if response.status == 404 {
+            await forget(id)
+        } else if response.isSuccess,
+                  let check = try? await calls.call("GET", "/servers/\(id)", pod: pod, version: version, credentials: credentials),
+                  check.status == 404 {
+            await forget(id)
         }
         return ComputePodCalls.relay(response, request: request)
+    }
+
+    func forget(_ id: String) async {
+        do {
+            try await calls.runtime.routing.forget(topID: id, type: .server)
+        } catch {
+            // The server is gone; a stale row only makes a later GET answer the pod's 404 again.
+            calls.logger.error("could not forget a deleted server's routing", metadata: ["server": "\(id)", "error": "\(error)"])
+        }
     }
 }

@@ -41,16 +41,28 @@ struct ServerRoutingTests {
             let selfLink = shown.json["server"]?["links"]?.arrayValue?.first { $0["rel"] == "self" }?["href"]?.stringValue
             #expect(selfLink == harness.origin("compute") + "/v2.1/servers/\(two)")
 
+            // The same resources with the project id in the path, as older catalogs have it.
+            let projectBase = harness.origin("compute") + "/v2.1/" + client.token.projectID
+            #expect(try await client.send("GET", projectBase + "/servers/\(one)").status == 200)
+            #expect(try await client.send("GET", projectBase + "/servers").json["servers"]?.arrayValue?.count == 2)
+            let wrongProject = try await client.send("GET", harness.origin("compute") + "/v2.1/someone-else/servers/\(one)")
+            #expect(wrongProject.status == 400)
+
             let renamed = try await client.send("PUT", "/servers/\(one)", ["server": ["name": "renamed"]])
             #expect(renamed.status == 200)
             #expect(renamed.json["server"]?["name"] == "renamed")
 
             let deleted = try await client.send("DELETE", "/servers/\(two)")
             #expect(deleted.status == 204)
+            // Nova deletes asynchronously; the top forgets the server once its pod says it is gone.
+            var gone = try await client.send("GET", "/servers/\(two)")
+            for _ in 0..<300 where gone.status != 404 {
+                try await Task.sleep(for: .milliseconds(10))
+                gone = try await client.send("GET", "/servers/\(two)")
+            }
+            #expect(gone.status == 404)
             #expect(try await client.direct("RegionTwo", "/servers/\(two)").status == 404)
             #expect(try await harness.runtime.routing.resolve(topID: two, type: .server, projectID: nil).isEmpty)
-            let gone = try await client.send("GET", "/servers/\(two)")
-            #expect(gone.status == 404)
             #expect(gone.json["itemNotFound"]?["message"]?.stringValue == "Instance \(two) could not be found.")
         }
     }
@@ -132,6 +144,17 @@ struct ServerRoutingTests {
             #expect(refused.status == 400)
             let message = refused.json["badRequest"]?["message"]?.stringValue ?? ""
             #expect(message.contains("az2") && message.contains("az1") && message.contains(far))
+
+            // Booting from it in az1 is refused the same way, before anything reaches a pod.
+            let boot = try await client.send("POST", "/servers", [
+                "server": [
+                    "name": "bfv", "flavorRef": "1", "availability_zone": "az1",
+                    "block_device_mapping_v2": [["boot_index": 0, "uuid": .string(far), "source_type": "volume", "destination_type": "volume"]],
+                ]
+            ])
+            #expect(boot.status == 400)
+            #expect(boot.json["badRequest"]?["message"]?.stringValue?.contains("az2") == true)
+            #expect(try await client.send("GET", "/servers?name=bfv").json["servers"]?.arrayValue?.isEmpty == true)
         }
     }
 
