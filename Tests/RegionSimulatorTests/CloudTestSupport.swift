@@ -115,10 +115,11 @@ func eventually(attempts: Int = 300, _ check: () async throws -> Bool) async thr
     throw SimTestError.timedOut
 }
 
-/// `{"server": {...}}` for a minimal boot in the seeded region.
+/// `{"server": {...}}` for a minimal boot in the seeded region (no `networks`: before 2.37 that is Nova's
+/// "the one available network, if any"; the string "auto" would be refused there, as in Nova).
 func bootBody(_ cloud: SimulatedCloud, name: String, region: String = "RegionOne", extra: [String: JSONValue] = [:]) -> JSONValue {
     let image = cloud.store(region: region)?.seededImageID ?? ""
-    var server: [String: JSONValue] = ["name": .string(name), "imageRef": .string(image), "flavorRef": "1", "networks": "auto"]
+    var server: [String: JSONValue] = ["name": .string(name), "imageRef": .string(image), "flavorRef": "1"]
     for (key, value) in extra { server[key] = value }
     return ["server": .object(server)]
 }

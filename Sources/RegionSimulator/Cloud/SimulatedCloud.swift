@@ -79,7 +79,7 @@ public final class SimulatedCloud: Sendable {
         case .compute: SimulatedCompute(store: store)
         case .volume: SimulatedBlockStorage(store: store)
         case .image: SimulatedImage(store: store)
-        case .network: SimulatedNetworking()
+        case .network: store.networking
         case .database: SimulatedDatabase()
         }
     }

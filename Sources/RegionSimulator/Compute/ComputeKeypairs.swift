@@ -14,8 +14,9 @@ extension ComputeAPI {
             o["user_id"] = .string(k.keypair.userID)
             o["created_at"] = .string(SimTime.cinder(k.created))
             o["deleted"] = false
-            o["deleted_at"] = nil
-            o["updated_at"] = nil
+            // Explicit nulls: assigning nil would drop the keys Nova sends.
+            o["deleted_at"] = .null
+            o["updated_at"] = .null
             o["id"] = .int(k.id)
         }
         return .object(o)

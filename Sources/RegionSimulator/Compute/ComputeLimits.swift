@@ -65,6 +65,8 @@ extension ComputeAPI {
             absolute["totalFloatingIpsUsed"] = 0
             absolute["totalSecurityGroupsUsed"] = 0
         }
+        // 2.39 dropped the image-metadata proxy and its limit.
+        if call.atLeast(2, 39) { absolute["maxImageMeta"] = nil }
         if call.atLeast(2, 57) {
             absolute["maxPersonality"] = nil
             absolute["maxPersonalitySize"] = nil

@@ -24,9 +24,11 @@ extension RegionStore {
                     updated: created, launchedAt: created, imageRef: image, flavorID: flavorID, vmState: "active",
                     taskState: nil, powerState: 1, pending: nil, metadata: [:], tags: [], keyName: nil, userData: nil,
                     description: nil, hostname: "\(namePrefix)-\(index)", accessIPv4: "", accessIPv6: "",
-                    addresses: [ServerAddressRecord(
+                    // Seeded servers carry a cached address only: no port is made in Neutron for them.
+                    ports: [ServerPortRecord(
                         network: "private", networkID: SeedID.uuid("\(regionName)/network/private"), portID: newUUID(),
-                        ip: address.ip, mac: address.mac)],
+                        mac: address.mac,
+                        fixedIPs: [FixedIP(subnetID: SeedID.uuid("\(regionName)/subnet/private"), ipAddress: address.ip)])],
                     securityGroups: ["default"], configDrive: "", diskConfig: "MANUAL", reservationID: "r-seed",
                     launchIndex: 0, host: host, availabilityZone: availabilityZone, adminPass: "", request: [:])
                 state.servers[id] = record

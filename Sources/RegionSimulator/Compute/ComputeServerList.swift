@@ -70,7 +70,7 @@ extension ComputeAPI {
                     var page: [ServerRecord] = []
                     var passedMarker = marker == nil
                     for id in state.order.reversed() {
-                        guard let raw = state.servers[id] else { continue }
+                        guard let raw = state.servers[id], !raw.isGone(at: call.now) else { continue }
                         if let project = filter.projectID, raw.projectID != project { continue }
                         if !passedMarker {
                             if id == marker { passedMarker = true }
@@ -85,7 +85,7 @@ extension ComputeAPI {
                 }
                 var matching: [ServerRecord] = []
                 for id in state.order {
-                    guard let raw = state.servers[id] else { continue }
+                    guard let raw = state.servers[id], !raw.isGone(at: call.now) else { continue }
                     if let project = filter.projectID, raw.projectID != project { continue }
                     let s = raw.settled(at: call.now)
                     if filter.matches(s, flavors: state.flavors) { matching.append(s) }
@@ -216,8 +216,8 @@ struct ServerFilter {
             if nameRegex.firstMatch(in: s.name, range: range) == nil { return false }
         }
         if let ipRegex {
-            let hit = s.addresses.contains { a in
-                ipRegex.firstMatch(in: a.ip, range: NSRange(a.ip.startIndex..., in: a.ip)) != nil
+            let hit = s.ports.contains { port in
+                port.ips.contains { ip in ipRegex.firstMatch(in: ip, range: NSRange(ip.startIndex..., in: ip)) != nil }
             }
             if !hit { return false }
         }

@@ -202,63 +202,103 @@ extension ComputeAPI {
         return SimHTTP.json([network: entries])
     }
 
-    func interfaceJSON(_ a: ServerAddressRecord) -> JSONValue {
-        [
-            "port_id": .string(a.portID), "net_id": .string(a.networkID), "mac_addr": .string(a.mac),
-            "port_state": "ACTIVE",
-            "fixed_ips": [["subnet_id": .string(SeedID.uuid("subnet/" + a.networkID)), "ip_address": .string(a.ip)]],
+    /// One `interfaceAttachment` from the live Neutron port (Nova asks Neutron), tagged from 2.70.
+    func interfaceJSON(_ record: ServerPortRecord, _ port: NeutronPort?, call: ComputeCall) -> JSONValue {
+        let fixed = port?.fixedIPs ?? record.fixedIPs
+        var o: [String: JSONValue] = [
+            "port_id": .string(record.portID), "net_id": .string(port?.networkID ?? record.networkID),
+            "mac_addr": .string(port?.macAddress ?? record.mac), "port_state": .string(port?.status ?? "ACTIVE"),
+            "fixed_ips": .array(fixed.map { ["subnet_id": .string($0.subnetID), "ip_address": .string($0.ipAddress)] }),
         ]
+        if call.atLeast(2, 70) { o["tag"] = .string(record.tag) }
+        return .object(o)
     }
 
     func listInterfaces(_ call: ComputeCall) async throws -> Response {
-        SimHTTP.json(["interfaceAttachments": .array(try readServer(call).addresses.map(interfaceJSON))])
+        let server = try readServer(call)
+        let items = livePorts(server.ports).map { interfaceJSON($0.0, $0.1, call: call) }
+        return SimHTTP.json(["interfaceAttachments": .array(items)])
     }
 
     func showInterface(_ call: ComputeCall) async throws -> Response {
-        let port = try call.param("port")
-        guard let a = try readServer(call).addresses.first(where: { $0.portID == port }) else {
-            throw SimulatorError.notFound("Port \(port) is not attached")
+        let portID = try call.param("port")
+        let server = try readServer(call)
+        guard let record = server.ports.first(where: { $0.portID == portID }),
+              let (_, port) = livePorts([record]).first else {
+            throw SimulatorError.notFound("Port \(portID) is not attached")
         }
-        return SimHTTP.json(["interfaceAttachment": interfaceJSON(a)])
+        return SimHTTP.json(["interfaceAttachment": interfaceJSON(record, port, call: call)])
     }
 
+    /// `POST /servers/{id}/os-interface`: a port created on `net_id` (or the one available network) or
+    /// the given `port_id` bound, as at boot; Nova's attach answers (404 unknown, 409 in use).
     func attachInterface(_ call: ComputeCall) async throws -> Response {
         let body = try await SimHTTP.body(call.request, context: call.context, format: .fault)
-        let request = body["interfaceAttachment"]?.objectValue ?? [:]
+        guard let request = body["interfaceAttachment"]?.objectValue ?? (body["interfaceAttachment"] == nil ? [:] : nil) else {
+            throw SimulatorError.badRequest("Invalid input for field/attribute interfaceAttachment. Value: \(body). is not of type 'object'")
+        }
         let netID = request["net_id"]?.stringValue
         let portID = request["port_id"]?.stringValue
         if netID != nil, portID != nil {
             throw SimulatorError.badRequest("Must not input both network_id and port_id")
         }
+        let fixedIP = request["fixed_ips"]?.arrayValue?.first?["ip_address"]?.stringValue
+        if fixedIP != nil, netID == nil {
+            throw SimulatorError.badRequest("Must input network_id when request IP address")
+        }
+        if request["tag"] != nil, !call.atLeast(2, 49) {
+            throw SimulatorError.badRequest("Invalid input for field/attribute interfaceAttachment. Value: \(JSONValue.object(request)). Additional properties are not allowed ('tag' was unexpected)")
+        }
+        let tag = request["tag"]?.stringValue
         let id = try call.param("id")
-        let record = try store.compute.withLock { state -> ServerAddressRecord in
-            var s = try findServer(id, call: call, in: state)
-            guard ["active", "paused", "stopped", "suspended", "shelved", "shelved_offloaded"].contains(s.vmState), s.taskState == nil else {
-                throw SimulatorError.conflict("Cannot 'attach_interface' instance \(id) while it is in vm_state \(s.vmState)")
+        let server = try readServer(call)
+        if server.locked, !call.isAdmin { throw SimulatorError.conflict("Instance \(id) is locked") }
+        guard ["active", "paused", "stopped", "suspended", "shelved", "shelved_offloaded"].contains(server.vmState), server.taskState == nil else {
+            throw SimulatorError.conflict("Cannot 'attach_interface' instance \(id) while it is in vm_state \(server.vmState)")
+        }
+        let wanted: BootNetworks = netID == nil && portID == nil
+            ? .auto : .list([RequestedNIC(networkID: netID, portID: portID, fixedIP: fixedIP, tag: tag)])
+        var plan = try planNICs(wanted, call: call, attach: true)
+        if case .auto = wanted, case .create(let network, _, _)? = plan.first {
+            plan = [.create(networkID: network, fixedIP: nil, tag: tag)]
+        }
+        let records = try plugPorts(plan, serverID: id, host: server.host, securityGroups: server.securityGroups, call: call)
+        do {
+            try store.compute.withLock { state in
+                guard var s = state.servers[id], !s.isGone(at: call.now) else {
+                    throw SimulatorError.notFound("Instance \(id) could not be found.")
+                }
+                s.ports.append(contentsOf: records)
+                s.updated = call.now
+                state.servers[id] = s
             }
-            let allocated = state.allocateAddress()
-            let network = netID ?? portID.map { "port-\($0.prefix(8))" } ?? "private"
-            let record = ServerAddressRecord(
-                network: network, networkID: netID ?? SeedID.uuid("\(region.regionName)/network/private"),
-                portID: portID ?? newUUID(),
-                ip: request["fixed_ips"]?.arrayValue?.first?["ip_address"]?.stringValue ?? allocated.ip, mac: allocated.mac)
-            s.addresses.append(record)
+        } catch {
+            // The server went away meanwhile: its new port goes too.
+            unplugPorts(records, serverID: id, call: call)
+            throw error
+        }
+        guard let record = records.first else {
+            throw SimulatorError.badRequest("No specific network was requested and none are available for project '\(call.token.projectID)'.")
+        }
+        return SimHTTP.json(["interfaceAttachment": interfaceJSON(record, livePorts([record]).first?.1, call: call)])
+    }
+
+    /// `DELETE /servers/{id}/os-interface/{port}`: Nova's own port is deleted, a given one unbound.
+    func detachInterface(_ call: ComputeCall) async throws -> Response {
+        let portID = try call.param("port")
+        let id = try call.param("id")
+        let record = try store.compute.withLock { state -> ServerPortRecord in
+            var s = try findServer(id, call: call, in: state)
+            if s.locked, !call.isAdmin { throw SimulatorError.conflict("Instance \(id) is locked") }
+            guard let record = s.ports.first(where: { $0.portID == portID }) else {
+                throw SimulatorError.notFound("Port \(portID) is not attached")
+            }
+            s.ports.removeAll { $0.portID == portID }
             s.updated = call.now
             state.servers[id] = s
             return record
         }
-        return SimHTTP.json(["interfaceAttachment": interfaceJSON(record)])
-    }
-
-    func detachInterface(_ call: ComputeCall) async throws -> Response {
-        let port = try call.param("port")
-        try mutateServer(call) { s in
-            guard s.addresses.contains(where: { $0.portID == port }) else {
-                throw SimulatorError.notFound("Port \(port) is not attached")
-            }
-            s.addresses.removeAll { $0.portID == port }
-            s.updated = call.now
-        }
+        unplugPorts([record], serverID: id, call: call)
         return SimHTTP.empty(status: 202)
     }
 }

@@ -80,7 +80,8 @@ extension ComputeAPI {
         if call.atLeast(2, 19) { o["description"] = .string(s.description) }
         if call.atLeast(2, 26) { o["tags"] = .array(s.tags.map { .string($0) }) }
         if call.atLeast(2, 16), call.isAdmin { o["host_status"] = s.vmState == "building" ? "" : "UP" }
-        if call.atLeast(2, 63) { o["trusted_image_certificates"] = nil }
+        // `o[key] = nil` would drop the key: Nova sends an explicit null.
+        if call.atLeast(2, 63) { o["trusted_image_certificates"] = .null }
         if call.atLeast(2, 96) { o["pinned_availability_zone"] = .string(s.request["availability_zone"]?.stringValue) }
         if s.vmState == "error" {
             o["fault"] = [
@@ -98,13 +99,16 @@ extension ComputeAPI {
             + String(SeedID.uuid(s.host + s.projectID).replacingOccurrences(of: "-", with: "").prefix(28))
     }
 
+    /// `addresses`: keyed by network name, one entry per fixed IP, in port order.
     func addressesJSON(_ s: ServerRecord) -> JSONValue {
         var networks: [String: [JSONValue]] = [:]
-        for a in s.addresses {
-            networks[a.network, default: []].append([
-                "addr": .string(a.ip), "version": 4, "OS-EXT-IPS:type": "fixed",
-                "OS-EXT-IPS-MAC:mac_addr": .string(a.mac),
-            ])
+        for port in s.ports {
+            for ip in port.ips {
+                networks[port.network, default: []].append([
+                    "addr": .string(ip), "version": ip.contains(":") ? 6 : 4, "OS-EXT-IPS:type": "fixed",
+                    "OS-EXT-IPS-MAC:mac_addr": .string(port.mac),
+                ])
+            }
         }
         return .object(networks.mapValues { .array($0) })
     }
@@ -113,7 +117,7 @@ extension ComputeAPI {
 
     /// The server, settled; 404 when missing or another project's (unless admin).
     func findServer(_ id: String, call: ComputeCall, in state: ComputeState) throws -> ServerRecord {
-        guard let s = state.servers[id], s.projectID == call.token.projectID || call.isAdmin else {
+        guard let s = state.servers[id], s.projectID == call.token.projectID || call.isAdmin, !s.isGone(at: call.now) else {
             throw SimulatorError.notFound("Instance \(id) could not be found.")
         }
         return s.settled(at: call.now)
@@ -159,13 +163,19 @@ extension ComputeAPI {
         }
         let minCount = max(1, req["min_count"]?.intValue ?? 1)
         let maxCount = max(minCount, req["max_count"]?.intValue ?? minCount)
+        let bootNetworks = try parseBootNetworks(req["networks"], call: call, maxCount: maxCount)
         let keyName = req["key_name"]?.stringValue
         let securityGroups = req["security_groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? ["default"]
         let reservationID = "r-" + String(newUUID().prefix(8))
         let transition = self.transition
         let host = "\(region.regionName.lowercased())-compute-1"
 
-        let created: [ServerRecord] = try store.compute.withLock { state in
+        // Nova checks networks and ports before it accepts the boot; nothing is changed yet.
+        let plan = try planNICs(bootNetworks, call: call)
+        let ids = (0..<maxCount).map { _ in newUUID() }
+
+        var created: [ServerRecord] = try store.compute.withLock { state in
+            state.purgeDeleted(now: call.now)
             guard let flavor = state.flavors[flavorID] else {
                 throw SimulatorError.badRequest("Flavor \(flavorRef) could not be found.")
             }
@@ -176,7 +186,7 @@ extension ComputeAPI {
                 throw SimulatorError.badRequest("Invalid key_name provided.")
             }
             // Quota check as Nova does it: instances, cores, ram.
-            let usage = state.usage(project: call.token.projectID)
+            let usage = state.usage(project: call.token.projectID, now: call.now)
             let checks: [(String, Int, Int)] = [
                 ("instances", usage.instances, 1), ("cores", usage.cores, flavor.flavor.vcpus),
                 ("ram", usage.ram, flavor.flavor.ram),
@@ -192,26 +202,8 @@ extension ComputeAPI {
             }
             var result: [ServerRecord] = []
             for index in 0..<maxCount {
-                let id = newUUID()
+                let id = ids[index]
                 let serverName = maxCount > 1 ? "\(name)-\(index + 1)" : name
-                var addresses: [ServerAddressRecord] = []
-                switch req["networks"] {
-                case .string("none"): break
-                case .array(let items):
-                    for item in items {
-                        let netID = item["uuid"]?.stringValue ?? item["port"]?.stringValue ?? newUUID()
-                        let allocated = state.allocateAddress()
-                        addresses.append(ServerAddressRecord(
-                            network: item["uuid"]?.stringValue ?? "port-\(netID.prefix(8))", networkID: netID,
-                            portID: item["port"]?.stringValue ?? newUUID(),
-                            ip: item["fixed_ip"]?.stringValue ?? allocated.ip, mac: allocated.mac))
-                    }
-                default:
-                    let allocated = state.allocateAddress()
-                    addresses.append(ServerAddressRecord(
-                        network: "private", networkID: SeedID.uuid("\(region.regionName)/network/private"),
-                        portID: newUUID(), ip: allocated.ip, mac: allocated.mac))
-                }
                 let record = ServerRecord(
                     id: id, name: serverName, projectID: call.token.projectID, userID: call.token.userID,
                     created: call.now, updated: call.now, launchedAt: nil, imageRef: imageRef, flavorID: flavorID,
@@ -223,7 +215,7 @@ extension ComputeAPI {
                     description: req["description"]?.stringValue,
                     hostname: req["hostname"]?.stringValue ?? serverName.lowercased().replacingOccurrences(of: " ", with: "-"),
                     accessIPv4: req["accessIPv4"]?.stringValue ?? "", accessIPv6: req["accessIPv6"]?.stringValue ?? "",
-                    addresses: addresses, securityGroups: securityGroups,
+                    ports: [], securityGroups: securityGroups,
                     configDrive: (req["config_drive"]?.boolValue ?? false) ? "True" : "",
                     diskConfig: req["OS-DCF:diskConfig"]?.stringValue ?? "MANUAL", reservationID: reservationID,
                     launchIndex: index, host: host, availabilityZone: region.availabilityZone,
@@ -233,6 +225,29 @@ extension ComputeAPI {
                 result.append(record)
             }
             return result
+        }
+        // Ports are made once the servers exist (Nova allocates them while the server builds); a refusal
+        // from Neutron undoes the whole boot.
+        if !plan.isEmpty {
+            var plugged: [String: [ServerPortRecord]] = [:]
+            do {
+                for server in created {
+                    plugged[server.id] = try plugPorts(
+                        plan, serverID: server.id, host: host, securityGroups: securityGroups, call: call)
+                }
+            } catch {
+                for (serverID, ports) in plugged { unplugPorts(ports, serverID: serverID, call: call) }
+                store.compute.withLock { state in
+                    for server in created { state.servers[server.id] = nil }
+                    let dropped = Set(created.map(\.id))
+                    state.order.removeAll { dropped.contains($0) }
+                }
+                throw error
+            }
+            store.compute.withLock { state in
+                for (serverID, ports) in plugged { state.servers[serverID]?.ports = ports }
+            }
+            for index in created.indices { created[index].ports = plugged[created[index].id] ?? [] }
         }
         // Boot-from-volume: the boot volume becomes in-use like Nova's attach.
         if let first = created.first {
@@ -293,17 +308,29 @@ extension ComputeAPI {
         return SimHTTP.json(["server": render(server, call: call, flavors: flavors)])
     }
 
+    /// `DELETE /servers/{id}`: the server shows task_state "deleting" until the transition ends, then is
+    /// gone; its ports and volumes are released at once, as Nova does while it deletes.
     func deleteServer(_ call: ComputeCall) async throws -> Response {
         let id = try call.param("id")
-        let server = try store.compute.withLock { state in
-            let s = try findServer(id, call: call, in: state)
+        let transition = self.transition
+        let (server, first) = try store.compute.withLock { state -> (ServerRecord, Bool) in
+            state.purgeDeleted(now: call.now)
+            var s = try findServer(id, call: call, in: state)
             if s.locked, !call.isAdmin {
                 throw SimulatorError.conflict("Instance \(id) is locked")
             }
-            state.servers[id] = nil
-            state.order.removeAll { $0 == id }
-            return s
+            // A second delete while the first runs is accepted and changes nothing.
+            if s.taskState == "deleting" { return (s, false) }
+            let due = call.now.addingTimeInterval(transition)
+            s.taskState = "deleting"
+            s.pending = Pending(due: due, target: ServerTarget(vmState: "deleted", powerState: 0, deletes: true))
+            s.updated = call.now
+            state.servers[id] = s
+            state.deleting[id] = due
+            return (s, true)
         }
+        guard first else { return SimHTTP.empty(status: 204) }
+        unplugPorts(server.ports, serverID: id, call: call)
         // Attached volumes go back to available; delete_on_termination ones are deleted.
         store.volumes.withLock { state in
             for attachment in server.volumeAttachments {

@@ -1,13 +1,21 @@
 import Foundation
 import OpenStackModels
 
-/// One address of a simulated server (backs `addresses`, `/ips` and `/os-interface`).
-struct ServerAddressRecord: Sendable, Hashable {
+/// One port plugged into a simulated server, as Nova's network info cache holds it (backs `addresses`,
+/// `/ips` and `/os-interface`); the port itself lives in the region's Neutron.
+struct ServerPortRecord: Sendable, Hashable {
+    /// Network name: `addresses` is keyed by it, as in Nova.
     var network: String
     var networkID: String
     var portID: String
-    var ip: String
     var mac: String
+    var fixedIPs: [FixedIP]
+    /// Device tag given at boot (2.32+) or attach (2.49+).
+    var tag: String? = nil
+    /// Nova made this port (from a network request), so Nova deletes it; given ports are only unbound.
+    var ownedByNova = false
+
+    var ips: [String] { fixedIPs.compactMap(\.ipAddress) }
 }
 
 /// What a server becomes when its current task finishes.
@@ -18,6 +26,8 @@ struct ServerTarget: Sendable {
     var launches: Bool = false
     /// Flavor to switch to when reached (revert resize).
     var flavorID: String?
+    /// The server is gone when reached (a delete in progress).
+    var deletes: Bool = false
 }
 
 /// A simulated Nova instance.
@@ -44,7 +54,7 @@ struct ServerRecord: Sendable {
     var hostname: String
     var accessIPv4: String
     var accessIPv6: String
-    var addresses: [ServerAddressRecord]
+    var ports: [ServerPortRecord]
     var securityGroups: [String]
     var locked: Bool = false
     var lockedReason: String?
@@ -70,6 +80,11 @@ struct ServerRecord: Sendable {
 
     mutating func settle(at now: Date) {
         if let pending, pending.due <= now { apply(pending) }
+    }
+
+    /// A delete whose transition has ended: the server no longer exists for any reader.
+    func isGone(at now: Date) -> Bool {
+        vmState == "deleted" || (pending.map { $0.target.deletes && $0.due <= now } ?? false)
     }
 
     private mutating func apply(_ pending: Pending<ServerTarget>) {
@@ -154,6 +169,8 @@ struct ComputeState: Sendable {
     /// project -> overrides.
     var quotas: [String: [String: Int]] = [:]
     var nextAddress = 0
+    /// Servers being deleted -> when they are gone, so finished deletes are purged without a scan.
+    var deleting: [String: Date] = [:]
 
     static func seeded(quotaDefaults: QuotaDefaults) -> ComputeState {
         var state = ComputeState(quotaDefaults: quotaDefaults.compute)
@@ -177,10 +194,23 @@ struct ComputeState: Sendable {
         quotas[project]?[resource] ?? quotaDefaults[resource] ?? -1
     }
 
-    /// instances, cores and ram in use by a project.
-    func usage(project: String) -> (instances: Int, cores: Int, ram: Int) {
+    /// Drops servers whose delete transition has ended (only the few being deleted are looked at).
+    mutating func purgeDeleted(now: Date) {
+        guard !deleting.isEmpty else { return }
+        let gone = deleting.filter { $0.value <= now }.map(\.key)
+        guard !gone.isEmpty else { return }
+        for id in gone {
+            deleting[id] = nil
+            servers[id] = nil
+        }
+        let goneSet = Set(gone)
+        order.removeAll { goneSet.contains($0) }
+    }
+
+    /// instances, cores and ram in use by a project (servers still being deleted count, as in Nova).
+    func usage(project: String, now: Date = .distantPast) -> (instances: Int, cores: Int, ram: Int) {
         var result = (instances: 0, cores: 0, ram: 0)
-        for server in servers.values where server.projectID == project {
+        for server in servers.values where server.projectID == project && !server.isGone(at: now) {
             result.instances += 1
             if let flavor = flavors[server.flavorID]?.flavor {
                 result.cores += flavor.vcpus

@@ -5,11 +5,14 @@ import Synchronization
 /// cross-service effects happen as in a real region (attaching a volume marks it in-use, createImage
 /// adds an image to Glance, booting checks the image exists).
 ///
-/// Lock order when holding more than one: compute, then volumes, then images.
+/// Lock order when holding more than one: compute, then volumes, then images. The region's Neutron
+/// lock is never held together with another one: compute takes it alone, before or after its own.
 public final class RegionStore: Sendable {
     let compute: Mutex<ComputeState>
     let volumes: Mutex<VolumeState>
     let images: Mutex<ImageState>
+    /// The region's Neutron, so servers own real ports in it as Nova's do.
+    public let networking: SimulatedNetworking
     /// Region name, used for seeding deterministic ids.
     public let regionName: String
 
@@ -19,6 +22,7 @@ public final class RegionStore: Sendable {
         compute = Mutex(ComputeState.seeded(quotaDefaults: quotaDefaults))
         volumes = Mutex(VolumeState.seeded(regionName: regionName, quotaDefaults: quotaDefaults))
         images = Mutex(ImageState.seeded(regionName: regionName))
+        networking = SimulatedNetworking()
     }
 }
 
