@@ -5,7 +5,7 @@ import RegionSimulator
 import Testing
 
 /// One region serving Nova and Neutron, so servers and ports meet.
-private func withNovaAndNeutron(
+func withNovaAndNeutron(
     transition: Duration = .milliseconds(10), clock: ManualClock? = nil,
     _ body: @escaping @Sendable (SimulatedCloud, NovaNeutron) async throws -> Void
 ) async throws {
@@ -18,7 +18,7 @@ private func withNovaAndNeutron(
 }
 
 /// Calls to one region's Nova (at a microversion) and Neutron as the demo user.
-private struct NovaNeutron: Sendable {
+struct NovaNeutron: Sendable {
     let nova: String
     let neutron: String
     let client: SimHTTPClient
@@ -242,7 +242,7 @@ struct ComputeNetworkingTests {
     }
 }
 
-private extension JSONValue {
+extension JSONValue {
     /// Element `index` of an array value.
     func nth(_ index: Int) -> JSONValue? {
         guard let items = arrayValue, items.indices.contains(index) else { return nil }

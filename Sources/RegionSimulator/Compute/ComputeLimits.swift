@@ -45,8 +45,10 @@ extension ComputeAPI {
 
     func limits(_ call: ComputeCall) async throws -> Response {
         let project = call.isAdmin ? (call.query("tenant_id") ?? call.token.projectID) : call.token.projectID
-        let (usage, quotas) = store.compute.withLock { state in
-            (state.usage(project: project), Dictionary(uniqueKeysWithValues: Self.quotaKeysBefore236.map { ($0, state.quota($0, project: project)) }))
+        let (usage, quotas, groups) = store.compute.withLock { state in
+            (state.usage(project: project, now: call.now),
+             Dictionary(uniqueKeysWithValues: Self.quotaKeysBefore236.map { ($0, state.quota($0, project: project)) }),
+             state.serverGroups.values.filter { $0.projectID == project }.count)
         }
         func q(_ resource: String) -> Int { quotas[resource] ?? -1 }
         var absolute: [String: JSONValue] = [
@@ -56,7 +58,7 @@ extension ComputeAPI {
             "maxTotalKeypairs": .int(q("key_pairs")), "maxTotalRAMSize": .int(q("ram")),
             "maxServerGroups": .int(q("server_groups")), "maxServerGroupMembers": .int(q("server_group_members")),
             "totalCoresUsed": .int(usage.cores), "totalInstancesUsed": .int(usage.instances),
-            "totalRAMUsed": .int(usage.ram), "totalServerGroupsUsed": 0,
+            "totalRAMUsed": .int(usage.ram), "totalServerGroupsUsed": .int(groups),
         ]
         if !call.atLeast(2, 36) {
             absolute["maxSecurityGroupRules"] = 20
@@ -86,7 +88,7 @@ extension ComputeAPI {
                     Dictionary(uniqueKeysWithValues: keys.map { key in
                         (key, kind == .defaults ? (state.quotaDefaults[key] ?? -1) : state.quota(key, project: project))
                     }),
-                    state.usage(project: project),
+                    state.usage(project: project, now: call.now),
                     state.keypairs.values.reduce(0) { $0 + $1.count }
                 )
             }

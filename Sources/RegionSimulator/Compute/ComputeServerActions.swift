@@ -194,7 +194,7 @@ extension ComputeAPI {
             if call.atLeast(2, 45) { return SimHTTP.json(["image_id": .string(imageID)], status: 202) }
             return SimHTTP.empty(status: 202, headers: [("Location", "\(call.base)/images/\(imageID)")])
         case "rebuild":
-            var rendered = render(server, call: call, flavors: flavors)
+            var rendered = render(server, call: call, flavors: flavors, withGroups: true)
             if case .object(var object) = rendered {
                 object["adminPass"] = args["adminPass"] ?? .string(server.adminPass)
                 rendered = .object(object)

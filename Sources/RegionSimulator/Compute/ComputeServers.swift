@@ -13,7 +13,8 @@ extension ComputeAPI {
     }
 
     /// The detailed server body for the call's microversion and role.
-    func render(_ s: ServerRecord, call: ComputeCall, flavors: [String: FlavorRecord]) -> JSONValue {
+    /// `withGroups`: show, update and rebuild answers carry `server_groups` from 2.71, lists do not.
+    func render(_ s: ServerRecord, call: ComputeCall, flavors: [String: FlavorRecord], withGroups: Bool = false) -> JSONValue {
         var o: [String: JSONValue] = [
             "id": .string(s.id), "name": .string(s.name), "status": .string(s.status),
             "tenant_id": .string(s.projectID), "user_id": .string(s.userID),
@@ -82,6 +83,7 @@ extension ComputeAPI {
         if call.atLeast(2, 16), call.isAdmin { o["host_status"] = s.vmState == "building" ? "" : "UP" }
         // `o[key] = nil` would drop the key: Nova sends an explicit null.
         if call.atLeast(2, 63) { o["trusted_image_certificates"] = .null }
+        if withGroups, call.atLeast(2, 71) { o["server_groups"] = .array(s.serverGroupID.map { [.string($0)] } ?? []) }
         if call.atLeast(2, 96) { o["pinned_availability_zone"] = .string(s.request["availability_zone"]?.stringValue) }
         if s.vmState == "error" {
             o["fault"] = [
@@ -164,6 +166,7 @@ extension ComputeAPI {
         let minCount = max(1, req["min_count"]?.intValue ?? 1)
         let maxCount = max(minCount, req["max_count"]?.intValue ?? minCount)
         let bootNetworks = try parseBootNetworks(req["networks"], call: call, maxCount: maxCount)
+        let groupID = try requestedGroup(body, call: call)
         let keyName = req["key_name"]?.stringValue
         let securityGroups = req["security_groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? ["default"]
         let reservationID = "r-" + String(newUUID().prefix(8))
@@ -200,11 +203,12 @@ extension ComputeAPI {
                         name: "forbidden")
                 }
             }
+            if let groupID { try state.join(group: groupID, servers: ids, project: call.token.projectID) }
             var result: [ServerRecord] = []
             for index in 0..<maxCount {
                 let id = ids[index]
                 let serverName = maxCount > 1 ? "\(name)-\(index + 1)" : name
-                let record = ServerRecord(
+                var record = ServerRecord(
                     id: id, name: serverName, projectID: call.token.projectID, userID: call.token.userID,
                     created: call.now, updated: call.now, launchedAt: nil, imageRef: imageRef, flavorID: flavorID,
                     vmState: "building", taskState: "spawning", powerState: 0,
@@ -220,6 +224,7 @@ extension ComputeAPI {
                     diskConfig: req["OS-DCF:diskConfig"]?.stringValue ?? "MANUAL", reservationID: reservationID,
                     launchIndex: index, host: host, availabilityZone: region.availabilityZone,
                     adminPass: String(newUUID().replacingOccurrences(of: "-", with: "").prefix(12)), request: req)
+                record.serverGroupID = groupID
                 state.servers[id] = record
                 state.order.append(id)
                 result.append(record)
@@ -238,7 +243,10 @@ extension ComputeAPI {
             } catch {
                 for (serverID, ports) in plugged { unplugPorts(ports, serverID: serverID, call: call) }
                 store.compute.withLock { state in
-                    for server in created { state.servers[server.id] = nil }
+                    for server in created {
+                        state.leaveGroup(server)
+                        state.servers[server.id] = nil
+                    }
                     let dropped = Set(created.map(\.id))
                     state.order.removeAll { dropped.contains($0) }
                 }
@@ -280,7 +288,7 @@ extension ComputeAPI {
         let (server, flavors) = try store.compute.withLock { state in
             (try findServer(id, call: call, in: state), state.flavors)
         }
-        return SimHTTP.json(["server": render(server, call: call, flavors: flavors)])
+        return SimHTTP.json(["server": render(server, call: call, flavors: flavors, withGroups: true)])
     }
 
     func updateServer(_ call: ComputeCall) async throws -> Response {
@@ -305,7 +313,7 @@ extension ComputeAPI {
             state.servers[id] = s
             return (s, state.flavors)
         }
-        return SimHTTP.json(["server": render(server, call: call, flavors: flavors)])
+        return SimHTTP.json(["server": render(server, call: call, flavors: flavors, withGroups: true)])
     }
 
     /// `DELETE /servers/{id}`: the server shows task_state "deleting" until the transition ends, then is

@@ -69,6 +69,8 @@ struct ServerRecord: Sendable {
     var request: [String: JSONValue]
     /// Attached volume ids in attach order.
     var volumeAttachments: [VolumeAttachmentRecord] = []
+    /// The server group it was booted into (scheduler hint `group`).
+    var serverGroupID: String? = nil
 
     /// This record with any due transition applied.
     func settled(at now: Date) -> ServerRecord {
@@ -169,6 +171,9 @@ struct ComputeState: Sendable {
     /// project -> overrides.
     var quotas: [String: [String: Int]] = [:]
     var nextAddress = 0
+    var serverGroups: [String: ServerGroupRecord] = [:]
+    /// Group ids in creation order (Nova lists groups in id order; creation order is stable here).
+    var serverGroupOrder: [String] = []
     /// Servers being deleted -> when they are gone, so finished deletes are purged without a scan.
     var deleting: [String: Date] = [:]
 
@@ -201,6 +206,7 @@ struct ComputeState: Sendable {
         guard !gone.isEmpty else { return }
         for id in gone {
             deleting[id] = nil
+            if let server = servers[id] { leaveGroup(server) }
             servers[id] = nil
         }
         let goneSet = Set(gone)

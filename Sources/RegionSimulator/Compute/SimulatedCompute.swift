@@ -4,7 +4,7 @@ import Hummingbird
 import OpenStackModels
 
 /// Nova (Compute API v2.1) of one simulated region: servers and their actions, flavors, key pairs,
-/// availability zones, metadata, tags, volume attachments, limits and quotas.
+/// availability zones, metadata, tags, volume attachments, server groups, limits and quotas.
 public struct SimulatedCompute: SimulatedService {
     public let serviceType = "compute"
     public let serviceName = "nova"
@@ -73,6 +73,11 @@ public struct SimulatedCompute: SimulatedService {
         v.get("flavors/:flavor/os-extra_specs/:key", use: api.handler(api.showExtraSpec))
         v.put("flavors/:flavor/os-extra_specs/:key", use: api.handler(api.updateExtraSpec))
         v.delete("flavors/:flavor/os-extra_specs/:key", use: api.handler(api.deleteExtraSpec))
+        // Server groups.
+        v.get("os-server-groups", use: api.handler(api.listServerGroups))
+        v.post("os-server-groups", use: api.handler(api.createServerGroup))
+        v.get("os-server-groups/:group", use: api.handler(api.showServerGroup))
+        v.delete("os-server-groups/:group", use: api.handler(api.deleteServerGroup))
         // Key pairs, zones, limits, quotas.
         v.get("os-keypairs", use: api.handler(api.listKeypairs))
         v.post("os-keypairs", use: api.handler(api.createKeypair))
