@@ -1,5 +1,6 @@
 import Foundation
 import GatewayTestHarness
+import SQLKit
 import OpenStackModels
 import RegionSimulator
 import Testing
@@ -182,6 +183,33 @@ struct ServerRoutingTests {
             #expect(reserved.json["reservation_id"]?.stringValue?.hasPrefix("r-") == true)
             let one = try await client.send("GET", "/servers?name=reserved").json["servers"]?.arrayValue?.first?["id"]?.stringValue ?? ""
             #expect(try await client.send("GET", "/servers/\(one)").status == 200)
+        }
+    }
+
+    @Test("a server the gateway cannot record is deleted again in its pod: no orphan is left")
+    func noOrphanWhenRecordingFails() async throws {
+        try await GatewayHarness.with { harness in
+            let client = try ComputeClient(harness)
+            let image = try await client.image(for: "az1")
+            // The state store refuses server routings (as a failing database would) while everything a
+            // boot prepares still works, so the pod accepts the boot and recording it fails.
+            try await harness.runtime.store.transaction { db in
+                try await db.raw("""
+                    CREATE TRIGGER refuse_servers BEFORE INSERT ON resource_routings
+                    WHEN NEW.resource_type = 'server' BEGIN SELECT RAISE(ABORT, 'refused'); END
+                    """).run()
+            }
+            let reply = try await client.send("POST", "/servers", [
+                "server": ["name": "orphan", "flavorRef": "1", "imageRef": .string(image), "availability_zone": "az1"]
+            ])
+            #expect(reply.status >= 500)
+            #expect(reply.json["computeFault"] != nil)
+            var left = try await client.direct("RegionOne", "/servers").json["servers"]?.arrayValue ?? []
+            for _ in 0..<300 where !left.isEmpty {
+                try await Task.sleep(for: .milliseconds(10))
+                left = try await client.direct("RegionOne", "/servers").json["servers"]?.arrayValue ?? []
+            }
+            #expect(left.isEmpty)
         }
     }
 }
