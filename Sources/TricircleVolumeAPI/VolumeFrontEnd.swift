@@ -44,6 +44,7 @@ public struct VolumeFrontEnd: GatewayFrontEnd {
             api.addListRoutes(to: v3)
             api.addSnapshotRoutes(to: v3)
             api.addTypeRoutes(to: v3)
+            api.addExtraSpecRoutes(to: v3)
             api.addZoneRoutes(to: v3)
             api.addLimitRoutes(to: v3)
             api.addQuotaRoutes(to: v3)

@@ -2,6 +2,7 @@ import Foundation
 import GatewayTestHarness
 import OpenStackModels
 import Testing
+import OpenStackClient
 import TricircleCore
 
 /// Snapshots follow their volume's pod; volume types are merged by name; microversions are negotiated.
@@ -55,6 +56,23 @@ struct SnapshotTypeVersionTests {
             #expect(try await demo.send("GET", "/volumes/\(volume)").json["volume"]?["volume_type"] == "fast")
             try await demo.waitFor("/volumes/\(volume)", member: "volume", status: "available")
             #expect(try await demo.send("DELETE", "/volumes/\(volume)").status == 202)
+            // Extra specs set at the top reach the type in every pod.
+            let specs = try await admin.send("POST", "/types/\(topID)/extra_specs", ["extra_specs": ["tier": "gold"]])
+            #expect(specs.status == 200)
+            #expect(try await demo.send("POST", "/types/\(topID)/extra_specs", ["extra_specs": ["tier": "tin"]]).status == 403)
+            for region in ["RegionOne", "RegionTwo"] {
+                let pod = try await harness.pod(region)
+                let direct = try await harness.runtime.regions.send(
+                    .get("/types/fast"), region: pod.regionName, serviceType: "volumev3",
+                    as: .init(token: admin.token.id, projectID: admin.token.projectID))
+                let podTypeID = direct.status == 200 ? ((try? JSONValue(data: direct.data))?["volume_type"]?["id"]?.stringValue ?? "") : ""
+                let podSpecs = try await harness.runtime.regions.send(
+                    .get("/types/\(podTypeID)/extra_specs/tier"), region: pod.regionName, serviceType: "volumev3",
+                    as: .init(token: admin.token.id, projectID: admin.token.projectID))
+                #expect((try? JSONValue(data: podSpecs.data))?["tier"] == "gold", "\(region)")
+            }
+            #expect(try await admin.send("DELETE", "/types/\(topID)/extra_specs/tier").status == 202)
+            #expect(try await admin.send("GET", "/types/\(topID)/extra_specs/tier").status == 404)
             #expect(try await admin.send("DELETE", "/types/\(topID)").status == 202)
             let after = try await demo.send("GET", "/types").json["volume_types"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(after == ["__DEFAULT__", "lvmdriver-1"])

@@ -68,6 +68,61 @@ extension BlockStorageAPI {
         return SimHTTP.empty(status: 202)
     }
 
+    // MARK: Extra specs (Cinder looks the type up by id; names are accepted here too)
+
+    private func withType<T>(_ call: VolumeCall, _ body: (inout VolumeType) throws -> T) throws -> T {
+        let id = try call.param("id")
+        return try store.volumes.withLock { state in
+            guard var type = state.types[id] else { throw SimulatorError.notFound("Volume type \(id) could not be found.") }
+            let result = try body(&type)
+            state.types[id] = type
+            return result
+        }
+    }
+
+    func listExtraSpecs(_ call: VolumeCall) async throws -> Response {
+        let specs = try withType(call) { $0.extraSpecs ?? [:] }
+        return SimHTTP.json(["extra_specs": .object(specs.mapValues { .string($0) })])
+    }
+
+    func mergeExtraSpecs(_ call: VolumeCall) async throws -> Response {
+        try requireAdmin(call, "volume_extension:types_extra_specs:create")
+        let body = try await SimHTTP.body(call.request, context: call.context, format: .fault)
+        let specs = try SimHTTP.member(body, "extra_specs", format: .fault).compactMapValues { $0.stringValue }
+        try withType(call) { type in type.extraSpecs = (type.extraSpecs ?? [:]).merging(specs) { _, new in new } }
+        return SimHTTP.json(["extra_specs": .object(specs.mapValues { .string($0) })])
+    }
+
+    func showExtraSpec(_ call: VolumeCall) async throws -> Response {
+        let key = try call.param("key")
+        let value = try withType(call) { $0.extraSpecs?[key] }
+        guard let value else { throw SimulatorError.notFound("Volume Type \(try call.param("id")) has no extra specs with key \(key).") }
+        return SimHTTP.json([key: .string(value)])
+    }
+
+    func setExtraSpec(_ call: VolumeCall) async throws -> Response {
+        try requireAdmin(call, "volume_extension:types_extra_specs:update")
+        let key = try call.param("key")
+        let body = try await SimHTTP.body(call.request, context: call.context, format: .fault)
+        guard let object = body.objectValue, object.count == 1, let value = object[key]?.stringValue else {
+            throw SimulatorError.badRequest("Request body and URI mismatch")
+        }
+        try withType(call) { type in type.extraSpecs = (type.extraSpecs ?? [:]).merging([key: value]) { _, new in new } }
+        return SimHTTP.json([key: .string(value)])
+    }
+
+    func deleteExtraSpec(_ call: VolumeCall) async throws -> Response {
+        try requireAdmin(call, "volume_extension:types_extra_specs:delete")
+        let key = try call.param("key")
+        try withType(call) { type in
+            guard type.extraSpecs?[key] != nil else {
+                throw SimulatorError.notFound("Volume Type \(type.id) has no extra specs with key \(key).")
+            }
+            type.extraSpecs?[key] = nil
+        }
+        return SimHTTP.empty(status: 202)
+    }
+
     func listZones(_ call: VolumeCall) async throws -> Response {
         SimHTTP.json(["availabilityZoneInfo": [["zoneName": .string(region.availabilityZone), "zoneState": ["available": true]]]])
     }
