@@ -167,17 +167,20 @@ extension NetworkProvisioner {
         let rows = try await routing.routings.lookup(topID: id, resourceType: kind.resourceType, projectID: nil)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for row in rows {
-                group.addTask {
-                    if let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) {
-                        if kind == .router { try await detachAll(router: bottomID, in: pod) }
-                        try await pods.delete(kind.collection, id: bottomID, in: pod)
-                    }
-                    _ = try await routing.routings.delete(row.id)
-                }
+                group.addTask { try await cleanupRow(row, kind: kind) }
             }
             try await group.waitForAll()
         }
-        routing.invalidate(topID: id, type: kind.resourceType)
+    }
+
+    /// Deletes one pod's copy and its routing row.
+    func cleanupRow(_ row: ResourceRouting, kind: SyncKind) async throws {
+        if let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) {
+            if kind == .router { try await detachAll(router: bottomID, in: pod) }
+            try await pods.delete(kind.collection, id: bottomID, in: pod)
+        }
+        _ = try await routing.routings.delete(row.id)
+        routing.invalidate(topID: row.topID, type: kind.resourceType)
     }
 
     func removeEverywhere(networkID: String, context: PodCallContext) async throws {
@@ -233,6 +236,8 @@ extension NetworkProvisioner {
 
     /// A pod's router must lose its interfaces before Neutron lets it go.
     func detachAll(router: String, in pod: Pod) async throws {
+        // Routes through an interface keep Neutron from removing it: they go first.
+        try await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
         let ports = try await pods.call("GET", "/ports?device_id=\(router)&device_owner=network:router_interface", in: pod)["ports"]?.arrayValue ?? []
         for port in ports {
             guard let id = port["id"]?.stringValue else { continue }
@@ -242,6 +247,5 @@ extension NetworkProvisioner {
                 continue
             }
         }
-        _ = try? await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
     }
 }

@@ -73,6 +73,10 @@ extension NetworkProvisioner {
         }
         let podsByNetwork = holders
         let podIDs = podsByNetwork.values.reduce(into: Set<String>()) { $0.formUnion($1) }.sorted()
+        // Pods whose router no longer serves any attached network lose it.
+        for row in try await routing.routings.lookup(topID: routerID, resourceType: .router, projectID: nil) where !podIDs.contains(row.podID) {
+            try await cleanupRow(row, kind: .router)
+        }
         guard !podIDs.isEmpty else { return }
         var found: [Pod] = []
         for id in podIDs { if let pod = try await service.runtime.podDirectory.pod(id: id) { found.append(pod) } }
@@ -87,13 +91,19 @@ extension NetworkProvisioner {
                 let local = attached.filter { podsByNetwork[$0.network.id]?.contains(pod.podID) == true }
                 group.addTask {
                     let bottomRouter = try await ensureRouter(router, in: pod, context: context)
+                    var keep: Set<String> = []
                     for (subnet, network) in local {
                         try await attach(subnet: subnet, network: network, device: "pod-gateway:\(pod.podID)",
                                          router: bottomRouter, in: pod, context: context)
+                        keep.insert(subnet.id)
                     }
-                    guard let (bridgeNetwork, bridgeSubnet) = bridge else { return (pod.podID, nil) }
-                    let address = try await attach(subnet: bridgeSubnet, network: bridgeNetwork, device: "bridge:\(routerID):\(pod.podID)",
+                    var address: String?
+                    if let (bridgeNetwork, bridgeSubnet) = bridge {
+                        address = try await attach(subnet: bridgeSubnet, network: bridgeNetwork, device: "bridge:\(routerID):\(pod.podID)",
                                                    router: bottomRouter, in: pod, context: context, owner: DeviceOwners.bridge)
+                        keep.insert(bridgeSubnet.id)
+                    }
+                    try await detachOthers(router: bottomRouter, keeping: keep, in: pod)
                     return (pod.podID, address)
                 }
             }
@@ -185,6 +195,21 @@ extension NetworkProvisioner {
         let routers = Set(try await service.ports(ofNetwork: networkID).filter { $0.deviceOwner == DeviceOwners.routerInterface }.map(\.deviceID))
         for router in routers {
             try await service.runtime.jobs.submit(NeutronSyncJob.self, projectID: "", payload: .init(kind: .router, topID: router))
+        }
+    }
+
+    /// Removes the pod router's interfaces on subnets whose top subnet is no longer attached (by the
+    /// bottom subnets' names, which are the top ids).
+    func detachOthers(router: String, keeping topSubnets: Set<String>, in pod: Pod) async throws {
+        let ports = try await pods.call("GET", "/ports?device_id=\(router)&device_owner=network:router_interface", in: pod)["ports"]?.arrayValue ?? []
+        for port in ports {
+            guard let portID = port["id"]?.stringValue, let bottomSubnet = port["fixed_ips"]?.arrayValue?.first?["subnet_id"]?.stringValue
+            else { continue }
+            let subnet = try await pods.call("GET", "/subnets/\(bottomSubnet)?fields=name", in: pod)
+            guard let top = subnet["subnet"]?["name"]?.stringValue, !topSubnets.contains(top) else { continue }
+            // Routes through the interface would keep it; the caller sets the routes again afterwards.
+            try await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
+            try await pods.call("PUT", "/routers/\(router)/remove_router_interface", body: ["port_id": .string(portID)], in: pod)
         }
     }
 }

@@ -49,6 +49,22 @@ struct NetworkRouterTests {
                 let destinations = routes[region]?.compactMap { $0["destination"]?.stringValue } ?? []
                 #expect(destinations == ["\(addresses[other] ?? "")/32"], "\(region) routes to \(other)'s port")
             }
+
+            // Detached at the top: the pods' routers go (by job); then the network leaves nothing behind.
+            #expect(try await neutron.send("PUT", "/routers/\(routerID)/remove_router_interface", ["subnet_id": .string(subnetID)]).status == 200)
+            var remaining = 2
+            for _ in 0..<200 where remaining > 0 {
+                remaining = 0
+                for region in ["RegionOne", "RegionTwo"] {
+                    remaining += try await neutron.direct(region, "/routers?name=\(routerID)").json["routers"]?.arrayValue?.count ?? 0
+                }
+                if remaining > 0 { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(remaining == 0)
+            #expect(try await neutron.send("DELETE", "/networks/\(networkID)").status == 204)
+            for region in ["RegionOne", "RegionTwo"] {
+                #expect(try await neutron.direct(region, "/networks?name=\(networkID)").json["networks"] == [])
+            }
         }
     }
 }
