@@ -55,6 +55,13 @@ struct SnapshotTypeVersionTests {
             let volume = try await demo.createVolume(name: "typed", zone: "az2", extra: ["volume_type": .string(topID)])
             #expect(try await demo.send("GET", "/volumes/\(volume)").json["volume"]?["volume_type"] == "fast")
             try await demo.waitFor("/volumes/\(volume)", member: "volume", status: "available")
+            // A retype to a type named by its top id (RegionOne's) is mapped by name in RegionTwo too.
+            let lvm = try await demo.send("GET", "/types").json["volume_types"]?.arrayValue?
+                .first { $0["name"] == "lvmdriver-1" }?["id"]?.stringValue ?? ""
+            let retype = try await demo.send("POST", "/volumes/\(volume)/action", ["os-retype": ["new_type": .string(lvm)]])
+            #expect(retype.status == 202)
+            try await demo.waitFor("/volumes/\(volume)", member: "volume", status: "available")
+            #expect(try await demo.send("GET", "/volumes/\(volume)").json["volume"]?["volume_type"] == "lvmdriver-1")
             #expect(try await demo.send("DELETE", "/volumes/\(volume)").status == 202)
             // Extra specs set at the top reach the type in every pod.
             let specs = try await admin.send("POST", "/types/\(topID)/extra_specs", ["extra_specs": ["tier": "gold"]])
