@@ -5,6 +5,7 @@ import OpenStackModels
 import TricircleCore
 import TricircleGateway
 import TricircleJobs
+import TricircleStore
 
 /// What a boot uses to have its image in the pod: the pod's id from the routing table when a verified
 /// copy exists; otherwise an `image_copy` job is queued (concurrent boots of one image in one pod join the
@@ -41,8 +42,7 @@ public struct ImageProvisioner: ImageProvisioning {
         guard image.status == "active" else {
             throw APIError(.badRequest, "Image \(imageID) is not active.", format: .fault)
         }
-        let job = try await runtime.jobs.submit(
-            ImageCopyJob.self, projectID: context.caller.projectID, payload: .init(imageID: imageID, podID: pod.podID))
+        let job = try await submitCopy(imageID: imageID, pod: pod, projectID: context.caller.projectID)
         try await waitFor(job.id, imageID: imageID, region: pod.regionName)
         guard let row = try await runtime.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
               let bottomID = row.bottomID
@@ -51,6 +51,21 @@ public struct ImageProvisioner: ImageProvisioning {
                            format: .fault, headers: [.retryAfter: "5"])
         }
         return bottomID
+    }
+
+    /// Queues (or joins) the copy. A concurrent submitter's queued job can be claimed between our insert
+    /// and our read of it, which the engine reports as a conflict: asking again joins the next one.
+    private func submitCopy(imageID: String, pod: Pod, projectID: String) async throws -> Job {
+        var attempt = 0
+        while true {
+            do {
+                return try await runtime.jobs.submit(
+                    ImageCopyJob.self, projectID: projectID, payload: .init(imageID: imageID, podID: pod.podID))
+            } catch StoreError.conflict where attempt < 5 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(10 * attempt))
+            }
+        }
     }
 
     /// Polls the job until it succeeded (returns) or failed (503 naming why), at most `maxWait`.
