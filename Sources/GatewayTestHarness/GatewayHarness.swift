@@ -132,10 +132,12 @@ public final class GatewayHarness: Sendable {
                     }
                     for frontEnd in assembly.frontEnds {
                         let path = frontEnd.catalogPath
-                        for interface in ["public", "internal", "admin"] {
-                            cloud.identity.setEndpoint(
-                                region: topRegion, serviceType: frontEnd.serviceType, serviceName: "tricircle-" + frontEnd.name,
-                                interface: interface, url: "http://127.0.0.1:\(ports[frontEnd.name] ?? 0)" + path)
+                        for serviceType in frontEnd.catalogServiceTypes {
+                            for interface in ["public", "internal", "admin"] {
+                                cloud.identity.setEndpoint(
+                                    region: topRegion, serviceType: serviceType, serviceName: "tricircle-" + frontEnd.name,
+                                    interface: interface, url: "http://127.0.0.1:\(ports[frontEnd.name] ?? 0)" + path)
+                            }
                         }
                     }
                     let harness = GatewayHarness(cloud: cloud, assembly: assembly, http: http, ports: ports)

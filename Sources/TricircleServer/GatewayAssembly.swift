@@ -19,7 +19,9 @@ public struct GatewayAssembly: Sendable {
         let registry = JobHandlerRegistry()
         let runtime = try await GatewayRuntime.start(config: config, registry: registry, logger: logger)
         let image = ImageFrontEnd(runtime: runtime, registry: registry)
-        let volume = VolumeFrontEnd(runtime: runtime, registry: registry)
+        var volume = VolumeFrontEnd(runtime: runtime, registry: registry)
+        // A volume made from a top image needs the image in its pod first, as a boot does.
+        if let images = image.imageProvisioner { volume = volume.with(images: images) }
         let network = NetworkFrontEnd(runtime: runtime, registry: registry)
         let catalog = ComputeCatalogRoutes(runtime: runtime, registry: registry)
         let provisioners = BootProvisioners(

@@ -24,6 +24,8 @@ public struct VolumeFrontEnd: GatewayFrontEnd {
 
     public var component: GatewayComponents { .volume }
     public var name: String { "volume" }
+    /// openstacksdk looks for the official "block-storage" first; the CLI for "volumev3".
+    public var serviceTypeAliases: [String] { ["block-storage"] }
     public var port: Int { runtime.config.volumePort }
     public var serviceType: String { "volumev3" }
     public var catalogPath: String { "/v3/$(project_id)s" }

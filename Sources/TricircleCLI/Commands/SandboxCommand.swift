@@ -91,9 +91,11 @@ struct SandboxCommand: AsyncParsableCommand {
             // The gateway's front-ends are the top region's endpoints: clients with OS_REGION_NAME=CentralRegion use them.
             for frontEnd in gateway.frontEnds {
                 let url = "http://127.0.0.1:\(ports[frontEnd.name] ?? frontEnd.port)" + frontEnd.catalogPath
-                for interface in ["public", "internal", "admin"] {
-                    cloud.identity.setEndpoint(region: Self.topRegion, serviceType: frontEnd.serviceType,
-                                               serviceName: "tricircle-" + frontEnd.name, interface: interface, url: url)
+                for serviceType in frontEnd.catalogServiceTypes {
+                    for interface in ["public", "internal", "admin"] {
+                        cloud.identity.setEndpoint(region: Self.topRegion, serviceType: serviceType,
+                                                   serviceName: "tricircle-" + frontEnd.name, interface: interface, url: url)
+                    }
                 }
             }
             let image = try await seedImage(cloud: cloud, http: runtime.httpClient)

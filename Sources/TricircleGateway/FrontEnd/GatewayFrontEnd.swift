@@ -13,8 +13,18 @@ public protocol GatewayFrontEnd: Sendable {
     var port: Int { get }
     /// The catalog service type this front-end answers for ("compute", "volumev3", "image", "network").
     var serviceType: String { get }
+    /// Other service types the same endpoint is registered under ("block-storage" next to "volumev3").
+    var serviceTypeAliases: [String] { get }
     /// The path the catalog endpoint should carry after host:port (e.g. "/v2.1", "/v3/$(project_id)s", "").
     var catalogPath: String { get }
     /// Builds the router: version documents open, everything else behind `KeystoneAuthMiddleware`.
     func makeRouter() -> Router<GatewayRequestContext>
+}
+
+extension GatewayFrontEnd {
+    /// No aliases unless a front-end names some.
+    public var serviceTypeAliases: [String] { [] }
+
+    /// Every service type the front-end's endpoint is registered under in the catalog.
+    public var catalogServiceTypes: [String] { [serviceType] + serviceTypeAliases }
 }
