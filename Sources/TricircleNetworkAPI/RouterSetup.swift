@@ -212,4 +212,18 @@ extension NetworkProvisioner {
             try await pods.call("PUT", "/routers/\(router)/remove_router_interface", body: ["port_id": .string(portID)], in: pod)
         }
     }
+
+    /// After a router is gone: its bridge addresses are released, and the project's bridge network with its
+    /// pod copies goes once no router uses it any more.
+    func releaseBridge(routerID: String, project: String) async throws {
+        guard let doc = try await service.documents.get(.networks, uniqueKey: "bridge:\(project)") else { return }
+        let ports = try await service.ports(ofNetwork: doc.id)
+        for port in ports where port.deviceID.hasPrefix("bridge:\(routerID):") {
+            try await service.documents.delete(.ports, id: port.id)
+        }
+        guard !ports.contains(where: { $0.deviceOwner == DeviceOwners.bridge && !$0.deviceID.hasPrefix("bridge:\(routerID):") }) else { return }
+        try await removeEverywhere(networkID: doc.id, context: Self.jobContext(project: project))
+        for subnet in try await service.subnets(ofNetwork: doc.id) { try await service.documents.delete(.subnets, id: subnet.id) }
+        try await service.documents.delete(.networks, id: doc.id)
+    }
 }

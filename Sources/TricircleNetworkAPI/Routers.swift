@@ -82,7 +82,7 @@ struct RouterRoutes: Sendable {
         group.delete("/v2.0/routers/:id") { _, context in
             let caller = NeutronCaller(try context.requireCaller())
             let id = try context.parameters.require("id")
-            _ = try await service.router(id, caller)
+            let (router, _) = try await service.router(id, caller)
             let attached = try await devicePorts(id)
             if attached.contains(where: { $0.deviceOwner == DeviceOwners.routerInterface }) { throw NeutronError.routerInUse(id) }
             let fips = try await service.documents.list(.floatingIPs, NetworkDocumentQuery())
@@ -92,6 +92,7 @@ struct RouterRoutes: Sendable {
             for port in attached { try await service.documents.delete(.ports, id: port.id) }
             try await provisioner.removeEverywhere(routerID: id, context: try podContext(context))
             try await service.documents.delete(.routers, id: id)
+            try await provisioner.releaseBridge(routerID: id, project: router.projectID)
             return NeutronHTTP.noContent()
         }
         group.put("/v2.0/routers/:id/add_router_interface") { request, context in
