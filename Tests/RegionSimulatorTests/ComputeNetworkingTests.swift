@@ -159,6 +159,33 @@ struct ComputeNetworkingTests {
         }
     }
 
+    @Test("50 parallel boots on one network get 50 ports with distinct addresses; deleting them frees every port")
+    func parallelBootsGetDistinctPorts() async throws {
+        try await withNovaAndNeutron { _, c in
+            let net = try await c.makeNetwork("busy", cidr: "10.6.0.0/24")
+            let ids = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        let reply = try await c.boot("vm-\(index)", networks: [["uuid": .string(net)]])
+                        return reply.json["server"]?["id"]?.stringValue ?? ""
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == 50)
+            #expect(!ids.contains(""))
+            let ports = try await c.network(.GET, "/ports?network_id=\(net)&device_owner=compute:az1").json["ports"]?.arrayValue ?? []
+            #expect(ports.count == 50)
+            #expect(Set(ports.compactMap { $0["device_id"]?.stringValue }) == Set(ids))
+            #expect(Set(ports.compactMap { $0["fixed_ips"]?.nth(0)?["ip_address"]?.stringValue }).count == 50)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for id in ids { group.addTask { _ = try await c.compute(.DELETE, "/servers/\(id)") } }
+                try await group.waitForAll()
+            }
+            #expect(try await c.network(.GET, "/ports?network_id=\(net)&device_owner=compute:az1").json["ports"] == [])
+        }
+    }
+
     @Test("os-interface attach creates or binds a real port with its tag; detach deletes Nova's port")
     func interfaceAttachDetach() async throws {
         try await withNovaAndNeutron { _, c in
