@@ -85,7 +85,7 @@ struct RouterRoutes: Sendable {
             let (router, _) = try await service.router(id, caller)
             let attached = try await devicePorts(id)
             if attached.contains(where: { $0.deviceOwner == DeviceOwners.routerInterface }) { throw NeutronError.routerInUse(id) }
-            let fips = try await service.documents.list(.floatingIPs, NetworkDocumentQuery())
+            let fips = try await service.documents.list(.floatingIPs, NetworkDocumentQuery(projectIDs: [router.projectID]))
             if try fips.contains(where: { try service.model(FloatingIP.self, $0).routerID == id }) {
                 throw NeutronError.routerInUse(id, reason: "still has floating IPs")
             }
