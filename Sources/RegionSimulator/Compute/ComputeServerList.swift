@@ -70,12 +70,14 @@ extension ComputeAPI {
                     var page: [ServerRecord] = []
                     var passedMarker = marker == nil
                     for id in state.order.reversed() {
-                        guard let raw = state.servers[id], !raw.isGone(at: call.now) else { continue }
+                        guard let raw = state.servers[id] else { continue }
                         if let project = filter.projectID, raw.projectID != project { continue }
                         if !passedMarker {
                             if id == marker { passedMarker = true }
                             continue
                         }
+                        // Only after the marker: entries skipped on the way are never looked at further.
+                        if raw.isGone(at: call.now) { continue }
                         guard page.count < limit else { break }
                         let s = raw.settled(at: call.now)
                         if filter.matches(s, flavors: state.flavors) { page.append(s) }

@@ -85,6 +85,7 @@ struct ServerRecord: Sendable {
     }
 
     /// A delete whose transition has ended: the server no longer exists for any reader.
+    @inline(__always)
     func isGone(at now: Date) -> Bool {
         vmState == "deleted" || (pending.map { $0.target.deletes && $0.due <= now } ?? false)
     }
