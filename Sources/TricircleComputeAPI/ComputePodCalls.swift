@@ -132,10 +132,7 @@ struct ComputePodCalls: Sendable {
             fields.append(HTTPField(name: field, value: rewritten))
         }
         var body = response.body
-        if let from, from != to, body.readableBytes > 0 {
-            let text = String(buffer: body)
-            if text.contains(from) { body = ByteBuffer(string: text.replacingOccurrences(of: from, with: to)) }
-        }
+        if let from, from != to { body = body.replacingAll(from, with: to) }
         return Response(status: HTTPResponse.Status(code: response.status), headers: fields, body: .init(byteBuffer: body))
     }
 

@@ -82,10 +82,8 @@ public struct PodForwarder: Sendable {
             if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: rewrite(value, response: response, to: publicOrigin))) }
         }
         var body = response.body
-        if let publicOrigin, let podOrigin = origin(of: response.url), podOrigin != publicOrigin,
-           response.body.readableBytes > 0, body.readableBytesView.firstRange(of: Array(podOrigin.utf8)) != nil {
-            let text = String(buffer: response.body).replacingOccurrences(of: podOrigin, with: publicOrigin)
-            body = ByteBuffer(string: text)
+        if let publicOrigin, let podOrigin = origin(of: response.url), podOrigin != publicOrigin {
+            body = body.replacingAll(podOrigin, with: publicOrigin)
         }
         return Response(status: HTTPResponse.Status(code: response.status), headers: fields, body: .init(byteBuffer: body))
     }
@@ -108,18 +106,32 @@ public struct PodForwarder: Sendable {
     }
 }
 
-extension ByteBufferView {
-    /// The first range of `needle`, or nil.
-    func firstRange(of needle: [UInt8]) -> Range<Int>? {
-        guard !needle.isEmpty, count >= needle.count, let first = needle.first else { return nil }
-        var index = startIndex
-        let last = endIndex - needle.count
-        while index <= last {
-            if self[index] == first, self[index..<(index + needle.count)].elementsEqual(needle) {
-                return index..<(index + needle.count)
+extension ByteBuffer {
+    /// The bytes with every occurrence of `target` replaced by `replacement`, without decoding them as text
+    /// (relayed bodies are rewritten on every request; going through String/NSString cost more than the call).
+    /// Returns the buffer itself, uncopied, when `target` does not occur.
+    public func replacingAll(_ target: String, with replacement: String) -> ByteBuffer {
+        let needle = Array(target.utf8)
+        guard let first = needle.first, readableBytes >= needle.count else { return self }
+        return withUnsafeReadableBytes { bytes -> ByteBuffer in
+            var output: ByteBuffer?
+            var copied = 0
+            var index = 0
+            let last = bytes.count - needle.count
+            while index <= last {
+                if bytes[index] == first, needle.indices.allSatisfy({ bytes[index + $0] == needle[$0] }) {
+                    if output == nil { output = ByteBuffer(); output?.reserveCapacity(bytes.count + 256) }
+                    output?.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[copied..<index]))
+                    output?.writeString(replacement)
+                    index += needle.count
+                    copied = index
+                } else {
+                    index += 1
+                }
             }
-            index += 1
+            guard var result = output else { return self }
+            result.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[copied..<bytes.count]))
+            return result
         }
-        return nil
     }
 }
