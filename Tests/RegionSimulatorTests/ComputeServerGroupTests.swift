@@ -54,4 +54,39 @@ struct ComputeServerGroupTests {
             #expect(try await c.compute(.GET, "/servers/\(member)").json["server"]?["server_groups"] == [])
         }
     }
+
+    @Test("hard anti-affinity in a one-host region: members beyond max_server_per_host end in ERROR with No valid host")
+    func antiAffinityOnOneHost() async throws {
+        try await withNovaAndNeutron { _, c in
+            func group(_ rules: JSONValue) async throws -> String {
+                let reply = try await c.compute(.POST, "/os-server-groups", ["server_group": ["name": "aa", "policy": "anti-affinity", "rules": rules]])
+                return try #require(reply.json["server_group"]?["id"]?.stringValue)
+            }
+            func boot(_ name: String, into group: String) async throws -> String {
+                let reply = try await c.compute(.POST, "/servers", [
+                    "server": ["name": .string(name), "imageRef": .string(c.image), "flavorRef": "1", "networks": "none"],
+                    "os:scheduler_hints": ["group": .string(group)],
+                ])
+                return try #require(reply.json["server"]?["id"]?.stringValue)
+            }
+            func settled(_ id: String) async throws -> JSONValue? {
+                var server: JSONValue?
+                try await eventually {
+                    server = try await c.compute(.GET, "/servers/\(id)").json["server"]
+                    return server?["status"] != "BUILD"
+                }
+                return server
+            }
+            let strict = try await group([:])
+            #expect(try await settled(try await boot("a", into: strict))?["status"] == "ACTIVE")
+            let second = try await settled(try await boot("b", into: strict))
+            #expect(second?["status"] == "ERROR")
+            #expect(second?["fault"]?["message"] == "No valid host was found. There are not enough hosts available.")
+
+            let two = try await group(["max_server_per_host": 2])
+            #expect(try await settled(try await boot("c", into: two))?["status"] == "ACTIVE")
+            #expect(try await settled(try await boot("d", into: two))?["status"] == "ACTIVE")
+            #expect(try await settled(try await boot("e", into: two))?["status"] == "ERROR")
+        }
+    }
 }

@@ -88,11 +88,14 @@ extension ComputeAPI {
         if s.vmState == "error" {
             o["fault"] = [
                 "code": 500, "created": .string(SimTime.iso(s.updated)),
-                "message": "Simulated failure",
+                "message": .string(s.faultMessage ?? "Simulated failure"),
             ]
         }
         return .object(o)
     }
+
+    /// Nova's fault when the scheduler finds no host.
+    static let noValidHost = "No valid host was found. There are not enough hosts available."
 
     func hostID(_ s: ServerRecord) -> String {
         guard s.vmState != "building" else { return "" }
@@ -203,6 +206,15 @@ extension ComputeAPI {
                         name: "forbidden")
                 }
             }
+            // The region has one compute host: a hard anti-affinity group holds max_server_per_host (1 by
+            // default) members there; the scheduler finds no host for the rest, which end in ERROR.
+            var roomOnHost = Int.max
+            if let groupID, let group = state.serverGroups[groupID], group.policy == "anti-affinity" {
+                let onHost = group.members.filter { member in
+                    state.servers[member].map { !$0.isGone(at: call.now) && $0.vmState != "error" } ?? false
+                }.count
+                roomOnHost = max(0, (group.rules["max_server_per_host"] ?? 1) - onHost)
+            }
             if let groupID { try state.join(group: groupID, servers: ids, project: call.token.projectID) }
             var result: [ServerRecord] = []
             for index in 0..<maxCount {
@@ -212,7 +224,11 @@ extension ComputeAPI {
                     id: id, name: serverName, projectID: call.token.projectID, userID: call.token.userID,
                     created: call.now, updated: call.now, launchedAt: nil, imageRef: imageRef, flavorID: flavorID,
                     vmState: "building", taskState: "spawning", powerState: 0,
-                    pending: Pending(due: call.now.addingTimeInterval(transition), target: ServerTarget(vmState: "active", powerState: 1, launches: true)),
+                    pending: Pending(
+                        due: call.now.addingTimeInterval(transition),
+                        target: index < roomOnHost
+                            ? ServerTarget(vmState: "active", powerState: 1, launches: true)
+                            : ServerTarget(vmState: "error", powerState: 0, fault: Self.noValidHost)),
                     metadata: req["metadata"]?.objectValue?.compactMapValues { $0.stringValue } ?? [:],
                     tags: req["tags"]?.arrayValue?.compactMap { $0.stringValue } ?? [],
                     keyName: keyName, userData: req["user_data"]?.stringValue,

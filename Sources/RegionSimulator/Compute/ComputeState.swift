@@ -28,6 +28,8 @@ struct ServerTarget: Sendable {
     var flavorID: String?
     /// The server is gone when reached (a delete in progress).
     var deletes: Bool = false
+    /// The fault shown when this target is an error (e.g. no valid host).
+    var fault: String? = nil
 }
 
 /// A simulated Nova instance.
@@ -71,6 +73,8 @@ struct ServerRecord: Sendable {
     var volumeAttachments: [VolumeAttachmentRecord] = []
     /// The server group it was booted into (scheduler hint `group`).
     var serverGroupID: String? = nil
+    /// The fault message of a server in ERROR.
+    var faultMessage: String? = nil
 
     /// This record with any due transition applied.
     func settled(at now: Date) -> ServerRecord {
@@ -96,6 +100,7 @@ struct ServerRecord: Sendable {
         taskState = nil
         if pending.target.launches { launchedAt = pending.due }
         if let flavor = pending.target.flavorID { flavorID = flavor }
+        if let fault = pending.target.fault { faultMessage = fault }
         updated = max(updated, pending.due)
         self.pending = nil
     }
