@@ -92,7 +92,11 @@ public final class GatewayHarness: Sendable {
         var regions = [SimulatedCloudConfiguration.Region(name: topRegion, availabilityZone: "central", services: [])]
         regions += pods.map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
         let configuration = cloudConfiguration ?? SimulatedCloudConfiguration(regions: regions, transitionDelay: .milliseconds(20))
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        // Tests fire many requests at once (50 parallel port creates): enough connections that none waits
+        // for the pool on a loaded machine.
+        let http = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: SharedHTTPClient.configuration(connectTimeout: .seconds(60), maxConnectionsPerHost: 128))
         defer { _ = http.shutdown() }
         return try await SimulatedCloud.withRunning(configuration) { cloud in
             var values: [String: String] = [
