@@ -49,6 +49,17 @@ struct ComputeServerGroupTests {
             #expect(try await c.compute(.GET, "/os-server-groups?limit=1&offset=1").json["server_groups"]?.nth(0)?["id"]?.stringValue == group)
             #expect(try await c.compute(.GET, "/limits").json["limits"]?["absolute"]?["totalServerGroupsUsed"] == 2)
 
+            // A member whose delete has finished leaves the group.
+            let leaving = try await c.compute(.POST, "/servers", [
+                "server": ["name": "leaving", "imageRef": .string(image), "flavorRef": "1", "networks": "none"],
+                "os:scheduler_hints": ["group": .string(group)],
+            ])
+            let leavingID = try #require(leaving.json["server"]?["id"]?.stringValue)
+            #expect(try await c.compute(.GET, "/os-server-groups/\(group)").json["server_group"]?["members"]?.arrayValue?.count == 2)
+            #expect(try await c.compute(.DELETE, "/servers/\(leavingID)").status == 204)
+            try await eventually { try await c.compute(.GET, "/servers/\(leavingID)").status == 404 }
+            #expect(try await c.compute(.GET, "/os-server-groups/\(group)").json["server_group"]?["members"] == [.string(member)])
+
             #expect(try await c.compute(.DELETE, "/os-server-groups/\(group)").status == 204)
             #expect(try await c.compute(.GET, "/os-server-groups/\(group)").status == 404)
             #expect(try await c.compute(.GET, "/servers/\(member)").json["server"]?["server_groups"] == [])

@@ -110,7 +110,9 @@ extension ComputeAPI {
             offset = n
         }
         let groups = store.compute.withLock { state in
-            state.serverGroupOrder.compactMap { state.serverGroups[$0] }
+            // Finished deletes leave their groups first, so members are current.
+            state.purgeDeleted(now: call.now)
+            return state.serverGroupOrder.compactMap { state.serverGroups[$0] }
                 .filter { allProjects || $0.projectID == call.token.projectID }
         }
         let page = groups.dropFirst(offset).prefix(limit)
@@ -126,7 +128,10 @@ extension ComputeAPI {
 
     func showServerGroup(_ call: ComputeCall) async throws -> Response {
         let id = try call.param("group")
-        let group = try store.compute.withLock { state in try findGroup(id, call: call, in: state) }
+        let group = try store.compute.withLock { state in
+            state.purgeDeleted(now: call.now)
+            return try findGroup(id, call: call, in: state)
+        }
         return SimHTTP.json(["server_group": serverGroupJSON(group, call: call)])
     }
 
