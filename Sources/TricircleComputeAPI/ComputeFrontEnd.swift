@@ -11,7 +11,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
     public let catalog: ComputeCatalogRoutes
     /// What a boot asks to prepare its pod (image, flavor, key pair, networks).
     public let provisioners: BootProvisioners
-    /// Per-pod circuits: calls to a pod that stopped answering fail fast for a while.
+    /// Per-pod circuits of Nova (the runtime's, applied by every compute forwarder).
     public let health: PodHealth
     let microversions: ComputeMicroversions
 
@@ -19,8 +19,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         self.runtime = runtime
         self.catalog = catalog
         self.provisioners = provisioners
-        // Long enough to spare clients repeated timeouts, short enough to notice a pod coming back.
-        self.health = PodHealth(coolDown: .seconds(max(2, min(10, Int64(runtime.config.podTimeout)))))
+        self.health = runtime.podHealth(serviceType: "compute")
         self.microversions = ComputeMicroversions(runtime: runtime, health: health)
     }
     public var component: GatewayComponents { .compute }

@@ -33,22 +33,9 @@ struct ComputePodCalls: Sendable {
         return pod
     }
 
-    /// Sends to a pod through its circuit: an open circuit fails at once with 503; a transport failure
-    /// opens it, any answer closes it.
+    /// Sends to a pod through its circuit (the forwarder's): an open circuit fails at once with 503.
     func send(_ request: RegionalRequest, to pod: Pod, credentials: ServiceCredentials) async throws -> RegionalResponse {
-        if let reason = health.refusal(podID: pod.podID) {
-            throw APIError(
-                .serviceUnavailable, "Region \(pod.regionName) is unavailable: \(reason) (not retried for a while).",
-                format: .fault, headers: [.retryAfter: "\(Int(health.coolDown.components.seconds))"])
-        }
-        do {
-            let response = try await forwarder.send(request, to: pod, credentials: credentials)
-            health.succeeded(podID: pod.podID)
-            return response
-        } catch let error as APIError {
-            if error.status == .serviceUnavailable { health.failed(podID: pod.podID, reason: "it did not answer") }
-            throw error
-        }
+        try await forwarder.send(request, to: pod, credentials: credentials)
     }
 
     /// Sends `method path` to a pod at `version` with an optional JSON body.

@@ -17,9 +17,6 @@ struct VolumeAPI: Sendable {
     let types: VolumeTypeCatalog
     /// Copies a top image into a pod before a volume is made from it there (nil: ids pass unchanged).
     var images: (any ImageProvisioning)?
-    /// Per-pod circuits for Cinder: a pod that did not answer is refused at once for a cool-down, so a
-    /// black-holed region costs one timeout, not one per call.
-    let health = PodHealth()
     let logger = Logger(label: "tricircle.volume")
 
     /// The catalog service type of Cinder in the pods.
@@ -67,36 +64,18 @@ struct VolumeAPI: Sendable {
         }
     }
 
-    /// Sends the client's request to `path` in `pod` at the negotiated microversion.
+    /// Sends the client's request to `path` in `pod` at the negotiated microversion (through the pod's
+    /// circuit, which the forwarder applies).
     func forward(_ call: VolumeCall, to pod: Pod, path: String, body: ByteBuffer? = nil) async throws -> RegionalResponse {
-        try await guarded(pod) {
-            try await forwarder.forward(call.request, context: call.context, to: pod, path: path, body: body,
-                                        extraHeaders: call.versionHeaders)
-        }
+        try await forwarder.forward(call.request, context: call.context, to: pod, path: path, body: body,
+                                    extraHeaders: call.versionHeaders)
     }
 
     /// Sends a request the gateway composed (not the client's) to `pod`.
     func send(_ call: VolumeCall, _ request: RegionalRequest, to pod: Pod) async throws -> RegionalResponse {
         var request = request
         request.headers += call.versionHeaders
-        return try await guarded(pod) { try await forwarder.send(request, to: pod, credentials: call.credentials) }
-    }
-
-    /// Runs a pod call through the pod's circuit: refused at once (503) while it is open; a transport
-    /// failure (the forwarder's 503) opens it, any answer closes it.
-    func guarded(_ pod: Pod, _ body: () async throws -> RegionalResponse) async throws -> RegionalResponse {
-        if let reason = health.refusal(podID: pod.podID) {
-            let seconds = max(1, Int(health.coolDown.components.seconds))
-            throw APIError(.serviceUnavailable, reason, format: .fault, headers: [.retryAfter: String(seconds)])
-        }
-        do {
-            let response = try await body()
-            health.succeeded(podID: pod.podID)
-            return response
-        } catch let error as APIError where error.status == .serviceUnavailable {
-            health.failed(podID: pod.podID, reason: error.message)
-            throw error
-        }
+        return try await forwarder.send(request, to: pod, credentials: call.credentials)
     }
 
     /// The pod's answer to the client, links pointing back at the gateway.

@@ -19,6 +19,8 @@ public struct PodForwarder: Sendable {
     public let format: APIFaultFormat
     /// How long a routed call waits for its pod.
     public let timeout: Duration
+    /// The pods' circuits for this service (nil: every call goes out).
+    public let health: PodHealth?
 
     /// Request headers passed through to the pod as the client sent them.
     public static let forwardedRequestHeaders: [HTTPField.Name] = [
@@ -31,20 +33,32 @@ public struct PodForwarder: Sendable {
         "content-md5", "retry-after", "openstack-image-import-methods", "openstack-image-store-ids",
     ]
 
-    public init(client: RegionalServiceClient, serviceType: String, format: APIFaultFormat, timeout: Duration) {
+    public init(client: RegionalServiceClient, serviceType: String, format: APIFaultFormat, timeout: Duration, health: PodHealth? = nil) {
         self.client = client
         self.serviceType = serviceType
         self.format = format
         self.timeout = timeout
+        self.health = health
     }
 
-    /// Sends a prepared request to a pod; transport failures throw a 503 `APIError`.
+    /// Sends a prepared request to a pod; transport failures throw a 503 `APIError`. While the pod's
+    /// circuit is open the call is refused at once (503 with `Retry-After`); a transport failure opens
+    /// it, any answer closes it. A call cancelled by its caller (a list's time box, a client that went
+    /// away) says nothing about the pod and leaves the circuit alone.
     public func send(_ request: RegionalRequest, to pod: Pod, credentials: ServiceCredentials) async throws -> RegionalResponse {
+        if let health, let reason = health.refusal(podID: pod.podID) {
+            throw APIError(
+                .serviceUnavailable, "Region \(pod.regionName) is unavailable: \(reason) (not retried for a while).",
+                format: format, headers: [.retryAfter: "\(max(1, Int(health.coolDown.components.seconds)))"])
+        }
         var request = request
         if request.timeout == nil { request.timeout = timeout }
         do {
-            return try await client.send(request, region: pod.regionName, serviceType: serviceType, as: credentials)
+            let response = try await client.send(request, region: pod.regionName, serviceType: serviceType, as: credentials)
+            health?.succeeded(podID: pod.podID)
+            return response
         } catch {
+            if !Task.isCancelled { health?.failed(podID: pod.podID, reason: "it did not answer") }
             throw APIError.podUnavailable(error, region: pod.regionName, format: format)
         }
     }

@@ -64,3 +64,20 @@ public final class PodHealth: Sendable {
         }
     }
 }
+
+/// One `PodHealth` per pod service type, created on first use.
+final class PodCircuits: Sendable {
+    private let byService = Mutex<[String: PodHealth]>([:])
+    private let coolDown: Duration
+
+    init(coolDown: Duration) { self.coolDown = coolDown }
+
+    func health(serviceType: String) -> PodHealth {
+        byService.withLock { map in
+            if let health = map[serviceType] { return health }
+            let health = PodHealth(coolDown: coolDown)
+            map[serviceType] = health
+            return health
+        }
+    }
+}

@@ -25,6 +25,8 @@ public final class GatewayRuntime: Sendable {
     public let regions: RegionalServiceClient
     /// Merged, paged lists across pods (one cursor cache per process).
     public let lister: CrossPodLister
+    /// Per-pod circuits, one set per pod service type, shared by every front-end in this process.
+    private let circuits: PodCircuits
     public let jobs: JobEngine
     public let logger: Logger
     /// Keystone settings for the auth middleware of every front-end.
@@ -66,6 +68,8 @@ public final class GatewayRuntime: Sendable {
         self.pods = pods
         self.podDirectory = PodDirectory(store: pods, defaultAZ: config.defaultAvailabilityZone)
         self.lister = CrossPodLister()
+        // Long enough to spare clients repeated timeouts, short enough to notice a pod coming back.
+        self.circuits = PodCircuits(coolDown: .seconds(max(2, min(10, Int64(config.podTimeout)))))
         let endpointStore = EndpointStore(store: store)
         self.endpoints = EndpointResolver(
             keystone: keystone, defaultInterface: config.endpointInterface,
@@ -132,11 +136,16 @@ public final class GatewayRuntime: Sendable {
         try await group.run()
     }
 
-    /// A forwarder for one pod service type, with the configured routed-call timeout.
+    /// A forwarder for one pod service type, with the configured routed-call timeout and that service's
+    /// per-pod circuits.
     public func forwarder(serviceType: String, format: APIFaultFormat) -> PodForwarder {
         PodForwarder(client: regions, serviceType: serviceType, format: format,
-                     timeout: .milliseconds(Int64(config.podTimeout * 1000)))
+                     timeout: .milliseconds(Int64(config.podTimeout * 1000)), health: podHealth(serviceType: serviceType))
     }
+
+    /// The circuits of one pod service type ("compute", "volumev3", ...): a pod whose Nova stopped
+    /// answering is skipped by every Compute call in the process, while its Cinder may still be used.
+    public func podHealth(serviceType: String) -> PodHealth { circuits.health(serviceType: serviceType) }
 
     /// Keystone auth for a front-end, with errors worded in its API's format.
     public func authMiddleware(format: APIFaultFormat) -> KeystoneAuthMiddleware<GatewayRequestContext> {
