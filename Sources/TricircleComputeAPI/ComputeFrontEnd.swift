@@ -52,7 +52,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         let calls = ComputePodCalls(
             runtime: runtime, forwarder: runtime.forwarder(serviceType: "compute", format: .fault),
             microversions: microversions, health: health, provisioners: provisioners,
-            views: ServerViews(routings: runtime.routing.routings),
+            views: ServerViews(routings: runtime.routing.routings, networks: NetworkDocumentStore(store: runtime.store)),
             logger: Logger(label: "tricircle.compute"))
         // Nova also serves every path with the project id after the version (older catalogs carry it).
         Self.addServerRoutes(to: protected.group("/v2.1"), calls: calls)

@@ -5,17 +5,48 @@ import TricircleCore
 import TricircleGateway
 import TricircleStore
 
-/// Puts top ids back into a pod's server views: a server booted from an image copied into its pod shows
-/// the pod's copy; clients know the image by its top id. Reverse lookups are cached (bounded, short TTL)
-/// since a list shows the same few images many times.
+/// Puts top names back into a pod's server views: a server booted from an image copied into its pod shows
+/// the pod's copy, and its `addresses` are keyed by the pod's network names, which are the top networks'
+/// ids; clients know the image by its top id and the network by its top name. Lookups are cached
+/// (bounded, short TTL) since a list shows the same few images and networks many times.
 final class ServerViews: Sendable {
     private struct Entry { var topID: String?; var expires: ContinuousClock.Instant }
     private let routings: RoutingStore
+    private let networks: NetworkDocumentStore
     private let cache = Mutex<[String: Entry]>([:])
     private let capacity = 10_000
     private let ttl = Duration.seconds(60)
 
-    init(routings: RoutingStore) { self.routings = routings }
+    init(routings: RoutingStore, networks: NetworkDocumentStore) {
+        self.routings = routings
+        self.networks = networks
+    }
+
+    /// The top network's name for an `addresses` key that is a top network's id (nil: leave the key).
+    func networkName(_ key: String) async -> String? {
+        guard key.count == 36, key.contains("-") else { return nil }
+        let cacheKey = "net|" + key
+        let now = ContinuousClock.now
+        if let hit = cache.withLock({ $0[cacheKey] }), hit.expires > now { return hit.topID }
+        let name = (try? await networks.get(.networks, id: key))?.name
+        let shown = name.flatMap { $0.isEmpty ? nil : $0 }
+        remember(cacheKey, shown, now)
+        return shown
+    }
+
+    private func remember(_ key: String, _ value: String?, _ now: ContinuousClock.Instant) {
+        cache.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[key] = Entry(topID: value, expires: now.advanced(by: ttl))
+        }
+    }
+
+    /// Whether a pod's server view shows anything `translate` would change.
+    func needsTranslation(_ server: [String: JSONValue], pod: Pod) async -> Bool {
+        if let image = server["image"]?["id"]?.stringValue, await topImage(image, pod: pod) != nil { return true }
+        for key in server["addresses"]?.objectValue?.keys.map({ $0 }) ?? [] where await networkName(key) != nil { return true }
+        return false
+    }
 
     /// The top id of an image the pod knows as `bottomID` (nil: the pod's id is the top id).
     func topImage(_ bottomID: String, pod: Pod) async -> String? {
@@ -25,10 +56,7 @@ final class ServerViews: Sendable {
         let row = try? await routings.list(
             filter: RoutingFilter(bottomID: bottomID, podID: pod.podID, resourceType: .image), limit: 1).first
         let top = row.flatMap { $0.topID == bottomID ? nil : $0.topID }
-        cache.withLock { cache in
-            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
-            cache[key] = Entry(topID: top, expires: now.advanced(by: ttl))
-        }
+        remember(key, top, now)
         return top
     }
 
@@ -38,11 +66,21 @@ final class ServerViews: Sendable {
         for id in Set(servers.compactMap { $0["image"]?["id"]?.stringValue }) {
             if let top = await topImage(id, pod: pod) { tops[id] = top }
         }
-        guard !tops.isEmpty else { return servers }
+        var names: [String: String] = [:]
+        for key in Set(servers.flatMap { $0["addresses"]?.objectValue?.keys.map { $0 } ?? [] }) {
+            if let name = await networkName(key) { names[key] = name }
+        }
+        guard !tops.isEmpty || !names.isEmpty else { return servers }
         return servers.map { server in
-            guard let id = server["image"]?["id"]?.stringValue, let top = tops[id] else { return server }
             var out = server
-            out["image"] = ["id": .string(top), "links": [["rel": "bookmark", "href": .string("\(root)/images/\(top)")]]]
+            if let id = server["image"]?["id"]?.stringValue, let top = tops[id] {
+                out["image"] = ["id": .string(top), "links": [["rel": "bookmark", "href": .string("\(root)/images/\(top)")]]]
+            }
+            if let addresses = server["addresses"]?.objectValue, addresses.keys.contains(where: { names[$0] != nil }) {
+                var renamed: [String: JSONValue] = [:]
+                for (key, value) in addresses { renamed[names[key] ?? key] = value }
+                out["addresses"] = .object(renamed)
+            }
             return out
         }
     }
