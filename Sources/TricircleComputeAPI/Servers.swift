@@ -29,7 +29,7 @@ struct Servers: Sendable {
             request.method.rawValue, "/servers/\(id)", pod: pod, version: version, credentials: credentials, body: body)
         if request.method == .get, response.status == 404 {
             // The pod no longer has it (a delete finished): the top forgets it too.
-            await forget(id)
+            await forget(id, pod: pod, context: PodCallContext(caller: caller, requestID: context.requestID))
         }
         // Re-encode only when the pod shows a copy of a top image; otherwise relay rewrites links in place.
         if response.isSuccess, let json = try? JSONValue(data: response.data), let server = json["server"]?.objectValue,
@@ -52,23 +52,29 @@ struct Servers: Sendable {
         let pod = try await calls.owningPod(serverID: id, caller: caller)
         let credentials = caller.credentials(requestID: context.requestID)
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let podContext = PodCallContext(caller: caller, requestID: context.requestID)
+        // The pod unbinds the server's ports as it deletes it: which top ports they are is noted first.
+        if let network = calls.provisioners.network { await network.serverDeleting(serverID: id, in: pod, context: podContext) }
         let response = try await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
         if response.status == 404 {
-            await forget(id)
+            await forget(id, pod: pod, context: podContext)
         } else if response.isSuccess,
                   let check = try? await calls.call("GET", "/servers/\(id)", pod: pod, version: version, credentials: credentials),
                   check.status == 404 {
-            await forget(id)
+            await forget(id, pod: pod, context: podContext)
         }
         return ComputePodCalls.relay(response, request: request)
     }
 
-    func forget(_ id: String) async {
+    /// Forgets a server the pod no longer has, and releases the top ports its boot made (never throws:
+    /// the client's request has succeeded whatever this does).
+    func forget(_ id: String, pod: Pod, context: PodCallContext) async {
         do {
             try await calls.runtime.routing.forget(topID: id, type: .server)
         } catch {
             // The server is gone; a stale row only makes a later GET answer the pod's 404 again.
             calls.logger.error("could not forget a deleted server's routing", metadata: ["server": "\(id)", "error": "\(error)"])
         }
+        if let network = calls.provisioners.network { await network.serverGone(serverID: id, in: pod, context: context) }
     }
 }

@@ -140,7 +140,7 @@ struct NetworkProvisioner: NetworkProvisioning {
         var port: NeutronPort
         if let portID = item["port"]?.stringValue, !portID.isEmpty {
             port = try await service.port(portID, caller).0
-            if !port.deviceID.isEmpty {
+            if !port.deviceID.isEmpty, try await !releasedByDeletedServer(port) {
                 throw NeutronError(status: 409, type: "PortInUse", message: "Port \(portID) is still in use.")
             }
             if try await routing.resolve(topID: portID, type: .port, podID: pod.podID, projectID: nil) == nil,

@@ -58,6 +58,17 @@ public protocol NetworkProvisioning: Sendable {
     func prepare(networks: JSONValue?, securityGroups: [String], in pod: Pod, context: PodCallContext) async throws -> PreparedNetworks
     /// Undoes what `prepare` created when the boot failed (best effort; failures are logged, not thrown).
     func release(_ prepared: PreparedNetworks, in pod: Pod, context: PodCallContext) async
+    /// Called just before the top asks `pod` to delete a server: records at the top which top ports the
+    /// server holds there (their `device_id` becomes the server's id), because the pod unbinds or deletes
+    /// its copies as it deletes the server and the link is lost. Best effort: never throws, never blocks
+    /// the delete on a failure (failures are logged; the ports then stay until their network is deleted).
+    func serverDeleting(serverID: String, in pod: Pod, context: PodCallContext) async
+    /// Called once the top forgets a server (its pod said it is gone): deletes the top ports a boot made
+    /// for it (the `{"uuid": ...}` ones) and queues the deletion of their copies in every pod by job (a
+    /// pod that is down gets it when it is back); ports the client made and passed as `port` stay,
+    /// unbound (`device_id` cleared), as Neutron does. Cheap (top database and job submissions only, no
+    /// pod calls), idempotent, and best effort: failures are logged, never thrown.
+    func serverGone(serverID: String, in pod: Pod, context: PodCallContext) async
 }
 
 /// The provisioners a boot uses; nil members mean "pass the client's ids through unchanged".

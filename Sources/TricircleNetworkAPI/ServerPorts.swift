@@ -1,0 +1,110 @@
+import Foundation
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+import TricircleStore
+
+// What happens to a server's ports when the server is deleted at the top (Nova's rule: the ports it made
+// for the boot go with the server, the ports it was given are unbound). Boots hand the pod's Nova only
+// ports (`{"port": bottom id}`), so the pod unbinds every copy on delete and the server-to-port link
+// would be lost: it is recorded at the top, as the port's `device_id`, just before the delete is sent.
+extension NetworkProvisioner {
+    func serverDeleting(serverID: String, in pod: Pod, context: PodCallContext) async {
+        do {
+            let device = serverID.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_"))) ?? serverID
+            let answer = try await pods.call("GET", "/ports?device_id=\(device)&fields=id&fields=name", in: pod, requestID: context.requestID)
+            let copies = answer["ports"]?.arrayValue?.compactMap { item -> (bottom: String, top: String)? in
+                guard let bottom = item["id"]?.stringValue, let top = item["name"]?.stringValue, !top.isEmpty else { return nil }
+                return (bottom, top)
+            } ?? []
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for copy in copies {
+                    group.addTask {
+                        // Only a copy this pod's routing row names is the top port's: a pod port merely named
+                        // like a top port (made in the pod directly) must not bind, and later delete, it.
+                        guard let row = try await routing.resolve(topID: copy.top, type: .port, podID: pod.podID, projectID: nil),
+                              row.bottomID == copy.bottom else { return }
+                        try await setDevice(of: copy.top, from: ["", serverID], to: serverID, clearOwner: false)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            logger.warning("could not note a deleted server's ports; they stay until their network is deleted",
+                           metadata: ["pod": "\(pod.regionName)", "server": "\(serverID)", "error": "\(error)"])
+        }
+    }
+
+    func serverGone(serverID: String, in pod: Pod, context: PodCallContext) async {
+        let docs: [NetworkDocument]
+        do {
+            docs = try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: [serverID]))
+        } catch {
+            logger.error("could not list a deleted server's ports", metadata: ["server": "\(serverID)", "error": "\(error)"])
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for doc in docs {
+                group.addTask {
+                    do {
+                        let port = try service.model(NeutronPort.self, doc)
+                        guard port.deviceID == serverID else { return }
+                        if Self.madeForBoot(port) {
+                            // The copies go by job, so the client's delete waits on no pod and a pod that is
+                            // down gets it later; the job reads the routing rows, which outlive the document.
+                            try await service.runtime.jobs.submit(NeutronCleanupJob.self, projectID: "", payload: .init(kind: .port, topID: port.id))
+                            try await service.documents.delete(.ports, id: port.id)
+                        } else {
+                            // The pod's Nova already unbound its copy; the top's record follows.
+                            try await setDevice(of: port.id, from: [serverID], to: "", clearOwner: true)
+                        }
+                    } catch {
+                        logger.error("could not release a deleted server's port",
+                                     metadata: ["server": "\(serverID)", "port": "\(doc.id)", "error": "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rewrites a top port's `device_id` (and optionally clears `device_owner`), keeping its addresses,
+    /// when its current `device_id` is one of `expected` (so a port rebound meanwhile is left alone).
+    func setDevice(of portID: String, from expected: Set<String>, to deviceID: String, clearOwner: Bool) async throws {
+        guard let doc = try await service.documents.get(.ports, id: portID) else { return }
+        var port = try service.model(NeutronPort.self, doc)
+        guard expected.contains(port.deviceID), port.deviceID != deviceID || (clearOwner && !port.deviceOwner.isEmpty) else { return }
+        port.deviceID = deviceID
+        if clearOwner { port.deviceOwner = "" }
+        touch(&port.updatedAt, &port.revisionNumber)
+        let allocator = PortAllocator(service: service)
+        let requests = try allocator.resolve(port.fixedIPs, networkID: port.networkID, subnets: try await service.subnets(ofNetwork: port.networkID))
+        _ = try await allocator.write(port, requests: requests, macRequested: true, deviceID: deviceID, replacing: doc.revision)
+    }
+}
+
+extension NetworkProvisioner {
+    /// Whether a top port bound (by `serverDeleting`) to a server whose delete the top has not yet seen
+    /// finish is in fact free: every pod copy is unbound or gone, as the pod's Nova leaves it once the
+    /// server is deleted. Then the top's record is unbound too. Only asked on the port-in-use path.
+    func releasedByDeletedServer(_ port: NeutronPort) async throws -> Bool {
+        // Only the binding this module records for a server the top routes; other device ids stand.
+        guard try await !routing.resolve(topID: port.deviceID, type: .server, projectID: nil).isEmpty else { return false }
+        let rows = try await routing.resolve(topID: port.id, type: .port, projectID: nil)
+        let bound = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for row in rows {
+                guard let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) else { continue }
+                group.addTask {
+                    do {
+                        return try await pods.call("GET", "/ports/\(bottomID)", in: pod)["port"]?["device_id"]?.stringValue == port.deviceID
+                    } catch let error as PodNeutronError where error.status == 404 {
+                        return false
+                    }
+                }
+            }
+            return try await group.contains(true)
+        }
+        if bound { return false }
+        try await setDevice(of: port.id, from: [port.deviceID], to: "", clearOwner: true)
+        return true
+    }
+}

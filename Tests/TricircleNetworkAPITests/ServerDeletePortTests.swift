@@ -1,0 +1,115 @@
+import Foundation
+import GatewayTestHarness
+import OpenStackModels
+import Testing
+import TricircleCore
+import TricircleGateway
+import TricircleStore
+import TricircleTestSupport
+
+/// Nova's rule for a server's ports, kept at the top: a delete takes the ports its boot made (at the top and
+/// in the pod), and leaves the ports the client made and passed in, unbound.
+@Suite("Ports released when a server is deleted at the top")
+struct ServerDeletePortTests {
+    @Test("boot in az2 on a top network plus a user port, delete: the boot's port is gone at the top and in RegionTwo, the user's stays unbound",
+          arguments: TestDatabases.backends)
+    func deleteReleasesBootPorts(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
+            let neutron = try NeutronClient(harness)
+            let (networkID, _) = try await neutron.networkWithSubnet("10.40.0.0/24")
+            let userPort = try await neutron.create("ports", "port", ["network_id": .string(networkID), "name": "mine"])
+            let userPortID = try #require(userPort["id"]?.stringValue)
+
+            let serverID = try await boot(harness, neutron, networks: [["uuid": .string(networkID)], ["port": .string(userPortID)]])
+            let bootPorts = try await neutron.send("GET", "/ports?network_id=\(networkID)&device_owner=compute:az2")
+            let bootPortID = try #require(bootPorts.json["ports"]?.at(0)?["id"]?.stringValue)
+            #expect(bootPorts.json["ports"]?.arrayValue?.count == 1)
+            // Both copies are in RegionTwo and bound to the server there.
+            for topID in [bootPortID, userPortID] {
+                let copy = try await neutron.direct("RegionTwo", "/ports?name=\(topID)")
+                #expect(copy.json["ports"]?.at(0)?["device_id"]?.stringValue == serverID)
+            }
+
+            let deleted = try await compute(harness, neutron, "DELETE", "/servers/\(serverID)")
+            #expect(deleted.status == 204)
+            // What `openstack server delete --wait` does: show until the top answers 404.
+            var gone = false
+            for _ in 0..<300 where !gone {
+                gone = try await compute(harness, neutron, "GET", "/servers/\(serverID)").status == 404
+                if !gone { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(gone)
+
+            #expect(try await neutron.send("GET", "/ports?device_id=\(serverID)").json["ports"] == [])
+            #expect(try await neutron.send("GET", "/ports/\(bootPortID)").status == 404)
+            // The pod's copy goes by job.
+            var copyGone = false
+            for _ in 0..<300 where !copyGone {
+                copyGone = try await neutron.direct("RegionTwo", "/ports?name=\(bootPortID)").json["ports"] == []
+                if !copyGone { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(copyGone)
+            #expect(try await harness.runtime.routing.resolve(topID: bootPortID, type: .port, projectID: nil).isEmpty)
+
+            let mine = try await neutron.send("GET", "/ports/\(userPortID)")
+            #expect(mine.status == 200)
+            #expect(mine.json["port"]?["device_id"] == "")
+            #expect(mine.json["port"]?["device_owner"] == "")
+            #expect(mine.json["port"]?["name"] == "mine")
+            let mineInPod = try await neutron.direct("RegionTwo", "/ports?name=\(userPortID)")
+            #expect(mineInPod.json["ports"]?.arrayValue?.count == 1)
+            #expect(mineInPod.json["ports"]?.at(0)?["device_id"] == "")
+
+            // The user's port can carry the next boot in the same region.
+            let again = try await boot(harness, neutron, networks: [["port": .string(userPortID)]])
+            let rebound = try await neutron.direct("RegionTwo", "/ports?name=\(userPortID)")
+            #expect(rebound.json["ports"]?.at(0)?["device_id"]?.stringValue == again)
+        }
+    }
+
+    @Test("a user's port is free for the next boot as soon as the pod has unbound it, even before the top saw the delete finish")
+    func portReusableBeforeTheTopSeesTheDeleteFinish() async throws {
+        try await GatewayHarness.with { harness in
+            let neutron = try NeutronClient(harness)
+            let (networkID, _) = try await neutron.networkWithSubnet("10.41.0.0/24")
+            let userPort = try await neutron.create("ports", "port", ["network_id": .string(networkID), "name": "mine"])
+            let userPortID = try #require(userPort["id"]?.stringValue)
+            let first = try await boot(harness, neutron, networks: [["port": .string(userPortID)]])
+            #expect(try await compute(harness, neutron, "DELETE", "/servers/\(first)").status == 204)
+            // No show in between: the top still routes the (deleting) server and has the port bound to it.
+            let second = try await boot(harness, neutron, networks: [["port": .string(userPortID)]])
+            #expect(second != first)
+            let copy = try await neutron.direct("RegionTwo", "/ports?name=\(userPortID)")
+            #expect(copy.json["ports"]?.at(0)?["device_id"]?.stringValue == second)
+            // A port really in use is still refused.
+            let third = try await compute(harness, neutron, "POST", "/servers", ["server": [
+                "name": "vm", "flavorRef": "1", "imageRef": .string(try #require(harness.cloud.store(region: "RegionOne")?.seededImageID)),
+                "availability_zone": "az2", "networks": [["port": .string(userPortID)]],
+            ]])
+            #expect(third.status == 409)
+        }
+    }
+
+    /// A call to the top's Compute API as the test's user.
+    func compute(_ harness: GatewayHarness, _ neutron: NeutronClient, _ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> HarnessReply {
+        try await harness.send(method, harness.url("compute") + path, token: neutron.token.id,
+                               body: body.map { String(decoding: $0.encoded(), as: UTF8.self) })
+    }
+
+    /// Boots through the top in az2 and waits until the server is ACTIVE; returns its id.
+    func boot(_ harness: GatewayHarness, _ neutron: NeutronClient, networks: JSONValue) async throws -> String {
+        // The home region's image: the image provisioner copies it to the boot's pod.
+        let image = try #require(harness.cloud.store(region: "RegionOne")?.seededImageID)
+        let reply = try await compute(harness, neutron, "POST", "/servers", ["server": [
+            "name": "vm", "flavorRef": "1", "imageRef": .string(image), "availability_zone": "az2", "networks": networks,
+        ]])
+        guard reply.status == 202, let id = reply.json["server"]?["id"]?.stringValue else {
+            throw HarnessError("boot failed: \(reply.status) \(reply.text)")
+        }
+        for _ in 0..<300 {
+            if try await compute(harness, neutron, "GET", "/servers/\(id)").json["server"]?["status"] == "ACTIVE" { return id }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw HarnessError("server \(id) never became ACTIVE")
+    }
+}
