@@ -31,9 +31,9 @@ struct Servers: Sendable {
             // The pod no longer has it (a delete finished): the top forgets it too.
             await forget(id, pod: pod, context: PodCallContext(caller: caller, requestID: context.requestID))
         }
-        // Re-encode only when the pod shows a copy of a top image; otherwise relay rewrites links in place.
+        // Re-encode only when the view names a copied image or a top network; otherwise relay rewrites links in place.
         if response.isSuccess, let json = try? JSONValue(data: response.data), let server = json["server"]?.objectValue,
-           let image = server["image"]?["id"]?.stringValue, await calls.views.topImage(image, pod: pod) != nil {
+           await calls.views.needsTranslation(server, pod: pod) {
             let root = ComputePodCalls.gatewayRoot(request)
             let from = ComputePodCalls.podRoot(of: response, sentPath: "/servers/\(id)")
             let rewritten = from.map { JSONValue.object(server).replacingPrefix($0, with: root) }?.objectValue ?? server
