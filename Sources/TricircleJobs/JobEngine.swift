@@ -91,6 +91,15 @@ public final class JobEngine: Sendable {
     }
 
     private func insertOrJoin(type: String, projectID: String, key: String, on db: any SQLDatabase) async throws -> Job {
+        // The row we collided with may have been claimed (left `new`) between our insert and our look-up;
+        // then a fresh insert succeeds. A few rounds settle any such race.
+        for _ in 0..<4 {
+            if let job = try await insertOrJoinOnce(type: type, projectID: projectID, key: key, on: db) { return job }
+        }
+        throw StoreError.conflict("could not queue job \(type) \(key); try again")
+    }
+
+    private func insertOrJoinOnce(type: String, projectID: String, key: String, on db: any SQLDatabase) async throws -> Job? {
         if let queued = try await queuedJob(type: type, key: key, on: db) { return queued }
         let now = Timestamp.now()
         // The partial unique index allows one `new` row per (type, resource); a concurrent submitter's
@@ -104,8 +113,7 @@ public final class JobEngine: Sendable {
             RETURNING \(unsafeRaw: JobRows.columns)
             """).all()
         if let row = inserted.first { return try JobRows.job(row) }
-        if let queued = try await queuedJob(type: type, key: key, on: db) { return queued }
-        throw StoreError.conflict("could not queue job \(type) \(key); try again")
+        return try await queuedJob(type: type, key: key, on: db)
     }
 
     private func queuedJob(type: String, key: String, on db: any SQLDatabase) async throws -> Job? {
