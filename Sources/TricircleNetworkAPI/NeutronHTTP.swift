@@ -37,7 +37,11 @@ enum NeutronHTTP {
 
     /// Reads the body's `key` member, refusing unknown attributes as Neutron does.
     static func member(_ request: Request, key: String, allowed: Set<String>) async throws -> [String: JSONValue] {
-        let body = try await object(request)
+        try member(try await object(request), key: key, allowed: allowed)
+    }
+
+    /// The `key` member of an already read body, checked as above.
+    static func member(_ body: [String: JSONValue], key: String, allowed: Set<String>) throws -> [String: JSONValue] {
         guard let member = body[key]?.objectValue else {
             throw NeutronError.httpBadRequest("Unable to find '\(key)' in request body")
         }
@@ -46,6 +50,17 @@ enum NeutronHTTP {
             throw NeutronError.httpBadRequest("Unrecognized attribute(s) '\(unknown.joined(separator: ", "))'")
         }
         return member
+    }
+
+    /// The members of a bulk body's list (`{"ports": [...]}`), each checked like a single member.
+    static func bulkMembers(_ value: JSONValue, key: String, allowed: Set<String>) throws -> [[String: JSONValue]] {
+        guard let items = value.arrayValue, !items.isEmpty else {
+            throw NeutronError.httpBadRequest("Resources required")
+        }
+        return try items.map { item in
+            guard let member = item.objectValue else { throw NeutronError.httpBadRequest("Malformed request body") }
+            return try Self.member([key: .object(member)], key: key, allowed: allowed)
+        }
     }
 
     /// The whole JSON object of the body.

@@ -81,10 +81,34 @@ struct NeutronListQuery: Sendable {
         if !tagsAny.isEmpty, !tagsAny.contains(where: tags.contains) { return false }
         if !notTagsAll.isEmpty, notTagsAll.allSatisfy(tags.contains) { return false }
         if !notTagsAny.isEmpty, notTagsAny.contains(where: tags.contains) { return false }
-        for (key, values) in filters where !values.contains(where: { Self.matches(item[key] ?? .null, $0) }) {
-            return false
+        for (key, values) in filters {
+            if key == "fixed_ips" {
+                if !Self.matchesFixedIPs(item[key]?.arrayValue ?? [], values) { return false }
+            } else if !values.contains(where: { Self.matches(item[key] ?? .null, $0) }) {
+                return false
+            }
         }
         return true
+    }
+
+    /// `fixed_ips=ip_address=..`, `subnet_id=..`, `ip_address_substr=..` as Neutron applies them: values of
+    /// one kind are alternatives, kinds combine, and one allocation must satisfy all kinds.
+    static func matchesFixedIPs(_ allocations: [JSONValue], _ values: [String]) -> Bool {
+        var wanted: [String: [String]] = [:]
+        for value in values {
+            let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return false }
+            wanted[parts[0], default: []].append(parts[1])
+        }
+        return allocations.contains { allocation in
+            wanted.allSatisfy { kind, options in
+                if kind == "ip_address_substr" {
+                    guard let address = allocation["ip_address"]?.stringValue else { return false }
+                    return options.contains { address.contains($0) }
+                }
+                return options.contains { allocation[kind]?.stringValue == $0 }
+            }
+        }
     }
 
     static func matches(_ value: JSONValue, _ wanted: String) -> Bool {

@@ -26,9 +26,15 @@ struct PortRoutes: Sendable {
                 notFound: NeutronError.portNotFound)
         }
         group.post("/v2.0/ports") { request, context in
-            let member = try await NeutronHTTP.member(request, key: "port", allowed: PortCreate.attributeNames)
+            let caller = NeutronCaller(try context.requireCaller())
+            let object = try await NeutronHTTP.object(request)
+            if let members = object["ports"] {
+                let ports = try await createBulk(try NeutronHTTP.bulkMembers(members, key: "port", allowed: PortCreate.attributeNames), caller)
+                return NeutronHTTP.json(.object(["ports": .array(ports.map { .object(jsonObject($0)) })]), status: .created)
+            }
+            let member = try NeutronHTTP.member(object, key: "port", allowed: PortCreate.attributeNames)
             let body = try NeutronHTTP.decode(PortCreate.self, from: member)
-            let port = try await service.createPort(body, NeutronCaller(try context.requireCaller()))
+            let port = try await service.createPort(body, caller)
             return NeutronHTTP.single("port", jsonObject(port), request: request, status: .created)
         }
         group.get("/v2.0/ports/:id") { request, context in
@@ -94,6 +100,21 @@ struct PortRoutes: Sendable {
                                                      deviceID: port.deviceID, replacing: doc.revision)
         try await provisioner.scheduleSync(.port, id: id)
         return updated
+    }
+
+    /// `{"ports": [...]}`: all or nothing, as Neutron's bulk create. Every member is decoded before any is
+    /// made; the ports are made one after another (each allocation sees the previous ones' addresses) and a
+    /// failure removes the ones already made. Top-only writes: pods get their copies when a server uses them.
+    func createBulk(_ members: [[String: JSONValue]], _ caller: NeutronCaller) async throws -> [NeutronPort] {
+        let bodies = try members.map { try NeutronHTTP.decode(PortCreate.self, from: $0) }
+        var made: [NeutronPort] = []
+        do {
+            for body in bodies { made.append(try await service.createPort(body, caller)) }
+        } catch {
+            for port in made { try? await service.documents.delete(.ports, id: port.id) }
+            throw error
+        }
+        return made
     }
 
     /// Deletes a port at the top and its copies in the pods.

@@ -26,7 +26,7 @@ struct RouterRoutes: Sendable {
         }
         group.post("/v2.0/routers") { request, context in
             let caller = NeutronCaller(try context.requireCaller())
-            let member = try await NeutronHTTP.member(request, key: "router", allowed: RouterCreate.attributeNames)
+            let member = Self.normalized(try await NeutronHTTP.member(request, key: "router", allowed: RouterCreate.attributeNames))
             let body = try NeutronHTTP.decode(RouterCreate.self, from: member)
             let project = try caller.owningProject(body.projectID, body.tenantID)
             let now = NetworkService.now()
@@ -56,7 +56,7 @@ struct RouterRoutes: Sendable {
         group.put("/v2.0/routers/:id") { request, context in
             let caller = NeutronCaller(try context.requireCaller())
             let id = try context.parameters.require("id")
-            let member = try await NeutronHTTP.member(request, key: "router", allowed: RouterUpdate.attributeNames)
+            let member = Self.normalized(try await NeutronHTTP.member(request, key: "router", allowed: RouterUpdate.attributeNames))
             let body = try NeutronHTTP.decode(RouterUpdate.self, from: member)
             _ = try await service.router(id, caller)
             if body.externalGatewayInfo.isPresent {
@@ -126,6 +126,18 @@ struct RouterRoutes: Sendable {
                 return NeutronHTTP.single("router", jsonObject(router), request: request)
             }
         }
+    }
+
+    /// Neutron's readings of two shorthands clients send: `external_gateway_info: {}` (tempest's
+    /// create_router, the CLI's --no-external-gateway) or one without a network means no gateway, and
+    /// `routes: null` means no routes.
+    static func normalized(_ member: [String: JSONValue]) -> [String: JSONValue] {
+        var member = member
+        if let info = member["external_gateway_info"]?.objectValue, info["network_id"] == nil || info["network_id"] == .null {
+            member["external_gateway_info"] = .null
+        }
+        if member["routes"] == .null { member["routes"] = .array([]) }
+        return member
     }
 
     /// Ports whose device is the router (its interfaces and gateway).
