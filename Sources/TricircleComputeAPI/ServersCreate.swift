@@ -70,10 +70,16 @@ struct ServersCreate: Sendable {
             server["block_device_mapping_v2"] = .array(try await translate(bdms, pod: pod, caller: caller, context: podContext))
         }
 
+        let minCount = server["min_count"]?.intValue ?? 1
+        let maxCount = server["max_count"]?.intValue ?? minCount
         var prepared: PreparedNetworks?
         if let network = provisioners.network {
             let groups = server["security_groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
-            let result = try await network.prepare(networks: server["networks"], securityGroups: groups, in: pod, context: podContext)
+            var result = try await network.prepare(networks: server["networks"], securityGroups: groups, in: pod, context: podContext)
+            if max(minCount, maxCount) > 1 {
+                result = try await perInstanceNetworks(
+                    requested: server["networks"], prepared: result, pod: pod, credentials: credentials, context: podContext)
+            }
             prepared = result
             server["networks"] = result.networks
             if server["security_groups"] != nil || !result.securityGroups.isEmpty {
@@ -82,8 +88,6 @@ struct ServersCreate: Sendable {
         }
 
         // With several servers Nova's answer names only the first; the reservation finds them all.
-        let minCount = server["min_count"]?.intValue ?? 1
-        let maxCount = server["max_count"]?.intValue ?? minCount
         let clientWantsReservation = server["return_reservation_id"]?.boolValue == true
             || server["return_reservation_id"]?.stringValue?.lowercased() == "true"
         let multiple = max(minCount, maxCount) > 1 || clientWantsReservation
@@ -126,6 +130,69 @@ struct ServersCreate: Sendable {
             return ComputeJSON.response(["reservation_id": .string(reservation)], status: .accepted)
         }
         return try await firstServerAnswer(ids, pod: pod, version: version, credentials: credentials, request: request)
+    }
+
+    /// For a boot of several servers: the ports `prepare` made for the client's `{"uuid": network}` items
+    /// become the pod's network ids, so the pod makes one port per server (Nova refuses to give one port
+    /// to several servers). The network, its subnets and groups stay prepared in the pod; the single
+    /// ports are released. Those per-server ports are the pod's own, not in the top's Neutron. Ports the
+    /// client named stay as they are (Nova then refuses the boot, as it would without the gateway).
+    func perInstanceNetworks(
+        requested: JSONValue?, prepared: PreparedNetworks, pod: Pod, credentials: ServiceCredentials, context: PodCallContext
+    ) async throws -> PreparedNetworks {
+        guard let items = prepared.networks?.arrayValue, let network = calls.provisioners.network else { return prepared }
+        // "auto" or no networks: every prepared item came from a network; an explicit list says which did.
+        let requestedItems = requested?.arrayValue
+        let fromNetwork: [Bool] = items.indices.map { index in
+            guard let requestedItems else { return true }
+            guard index < requestedItems.count else { return false }
+            let item = requestedItems[index]
+            return item["uuid"]?.stringValue != nil && (item["port"]?.stringValue ?? "").isEmpty
+        }
+        let portsToSwap: [(index: Int, port: String)] = items.indices.compactMap { index in
+            guard fromNetwork[index], let port = items[index]["port"]?.stringValue else { return nil }
+            return (index, port)
+        }
+        guard !portsToSwap.isEmpty else { return prepared }
+
+        // The pod's network of each prepared port, asked of the pod's Neutron all at once.
+        let regions = calls.runtime.regions
+        let timeout = Duration.milliseconds(Int64(calls.runtime.config.podTimeout * 1000))
+        let found = await withTaskGroup(of: (Int, String?).self) { group in
+            for (index, port) in portsToSwap {
+                group.addTask {
+                    var request = RegionalRequest(method: "GET", path: "/v2.0/ports/\(port)")
+                    request.timeout = timeout
+                    guard let response = try? await regions.send(request, region: pod.regionName, serviceType: "network", as: credentials),
+                          response.isSuccess,
+                          let networkID = (try? JSONValue(data: response.data))?["port"]?["network_id"]?.stringValue
+                    else { return (index, nil) }
+                    return (index, networkID)
+                }
+            }
+            var out: [Int: String] = [:]
+            for await (index, networkID) in group { if let networkID { out[index] = networkID } }
+            return out
+        }
+        guard found.count == portsToSwap.count else {
+            await network.release(prepared, in: pod, context: context)
+            throw APIError(.serviceUnavailable, "Region \(pod.regionName) did not say which network the boot's ports are on; try again.",
+                           format: .fault, headers: [.retryAfter: "30"])
+        }
+        var rewritten = items
+        for (index, _) in portsToSwap {
+            var entry: [String: JSONValue] = ["uuid": .string(found[index] ?? "")]
+            if let tag = items[index]["tag"] { entry["tag"] = tag }
+            if let address = requestedItems?[index]["fixed_ip"] { entry["fixed_ip"] = address }
+            rewritten[index] = .object(entry)
+        }
+        let swapped = Set(portsToSwap.map(\.port))
+        await network.release(
+            PreparedNetworks(networks: nil, securityGroups: [], createdPorts: prepared.createdPorts.filter { swapped.contains($0) }),
+            in: pod, context: context)
+        return PreparedNetworks(
+            networks: .array(rewritten), securityGroups: prepared.securityGroups,
+            createdPorts: prepared.createdPorts.filter { !swapped.contains($0) })
     }
 
     /// Applies `body` to a present id.
