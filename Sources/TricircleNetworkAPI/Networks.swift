@@ -50,8 +50,21 @@ struct NetworkRoutes: Sendable {
         }
     }
 
+    /// One network (`{"network": {...}}`) or several at once (`{"networks": [...]}`, all or nothing).
     func create(_ request: Request, _ caller: NeutronCaller) async throws -> Response {
-        let member = try await NeutronHTTP.member(request, key: "network", allowed: NetworkCreate.attributeNames)
+        let object = try await NeutronHTTP.object(request)
+        if let members = object["networks"] {
+            // New networks have no pod copies yet (pods get them on first use), so undoing is a top delete.
+            let made = try await NeutronHTTP.bulk(
+                try NeutronHTTP.bulkMembers(members, key: "network", allowed: NetworkCreate.attributeNames),
+                create: { try await create(member: $0, caller) }, undo: { try await service.documents.delete(.networks, id: $0.id) })
+            return NeutronHTTP.json(.object(["networks": .array(made.map { .object(jsonObject($0)) })]), status: .created)
+        }
+        let network = try await create(member: try NeutronHTTP.member(object, key: "network", allowed: NetworkCreate.attributeNames), caller)
+        return NeutronHTTP.single("network", jsonObject(network), request: request, status: .created)
+    }
+
+    func create(member: [String: JSONValue], _ caller: NeutronCaller) async throws -> Network {
         let body = try NeutronHTTP.decode(NetworkCreate.self, from: member)
         let project = try caller.owningProject(body.projectID, body.tenantID)
         let providerGiven = body.providerNetworkType != nil || body.providerPhysicalNetwork != nil || body.providerSegmentationID != nil
@@ -118,7 +131,7 @@ struct NetworkRoutes: Sendable {
                 name: network.name, uniqueKey: key, revision: 1, body: try NetworkService.body(network), createdAt: now, updatedAt: now)
             do {
                 try await service.documents.insert(.networks, doc)
-                return NeutronHTTP.single("network", jsonObject(network), request: request, status: .created)
+                return network
             } catch StoreError.conflict {
                 if type == "vlan" { throw NeutronError.vlanIDInUse(segment ?? 0, physicalNetwork: physnet ?? "") }
                 if body.providerSegmentationID != nil || attempt == 19 { throw NeutronError.tunnelIDInUse(segment ?? 0) }

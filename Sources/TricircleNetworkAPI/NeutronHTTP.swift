@@ -63,6 +63,21 @@ enum NeutronHTTP {
         }
     }
 
+    /// Bulk create, all or nothing: members are made one after another (later ones see what earlier ones
+    /// took, addresses or CIDRs), and on a failure the ones already made are undone before the error goes out.
+    static func bulk<Member, T>(
+        _ members: [Member], create: (Member) async throws -> T, undo: (T) async throws -> Void
+    ) async throws -> [T] {
+        var made: [T] = []
+        do {
+            for member in members { made.append(try await create(member)) }
+        } catch {
+            for item in made.reversed() { try? await undo(item) }
+            throw error
+        }
+        return made
+    }
+
     /// The whole JSON object of the body.
     static func object(_ request: Request) async throws -> [String: JSONValue] {
         var request = request

@@ -103,18 +103,11 @@ struct PortRoutes: Sendable {
     }
 
     /// `{"ports": [...]}`: all or nothing, as Neutron's bulk create. Every member is decoded before any is
-    /// made; the ports are made one after another (each allocation sees the previous ones' addresses) and a
-    /// failure removes the ones already made. Top-only writes: pods get their copies when a server uses them.
+    /// made. Top-only writes (pods get their copies when a server uses a port), so undoing is a top delete.
     func createBulk(_ members: [[String: JSONValue]], _ caller: NeutronCaller) async throws -> [NeutronPort] {
         let bodies = try members.map { try NeutronHTTP.decode(PortCreate.self, from: $0) }
-        var made: [NeutronPort] = []
-        do {
-            for body in bodies { made.append(try await service.createPort(body, caller)) }
-        } catch {
-            for port in made { try? await service.documents.delete(.ports, id: port.id) }
-            throw error
-        }
-        return made
+        return try await NeutronHTTP.bulk(bodies, create: { try await service.createPort($0, caller) },
+                                          undo: { try await service.documents.delete(.ports, id: $0.id) })
     }
 
     /// Deletes a port at the top and its copies in the pods.

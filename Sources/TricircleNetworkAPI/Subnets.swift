@@ -38,8 +38,25 @@ struct SubnetRoutes: Sendable {
         }
     }
 
+    /// One subnet (`{"subnet": {...}}`) or several at once (`{"subnets": [...]}`, all or nothing).
     func create(_ request: Request, _ caller: NeutronCaller) async throws -> Response {
-        let member = try await NeutronHTTP.member(request, key: "subnet", allowed: SubnetCreate.attributeNames)
+        let object = try await NeutronHTTP.object(request)
+        if let members = object["subnets"] {
+            let made = try await NeutronHTTP.bulk(
+                try NeutronHTTP.bulkMembers(members, key: "subnet", allowed: SubnetCreate.attributeNames),
+                create: { try await create(member: $0, caller) }, undo: { try await service.documents.delete(.subnets, id: $0.id) })
+            // Pods that already hold a network get its new subnets, once all of them exist (nothing to undo in pods).
+            for networkID in Set(made.map(\.networkID)) { try await provisioner.scheduleSync(.network, id: networkID) }
+            return NeutronHTTP.json(.object(["subnets": .array(made.map { .object(jsonObject($0)) })]), status: .created)
+        }
+        let subnet = try await create(member: try NeutronHTTP.member(object, key: "subnet", allowed: SubnetCreate.attributeNames), caller)
+        // Pods that already hold the network get the new subnet too.
+        try await provisioner.scheduleSync(.network, id: subnet.networkID)
+        return NeutronHTTP.single("subnet", jsonObject(subnet), request: request, status: .created)
+    }
+
+    /// Validates and stores one subnet at the top; the caller schedules the pods' sync.
+    func create(member: [String: JSONValue], _ caller: NeutronCaller) async throws -> Subnet {
         let body = try NeutronHTTP.decode(SubnetCreate.self, from: member)
         guard let networkID = body.networkID else {
             throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'network_id' not specified")
@@ -91,9 +108,7 @@ struct SubnetRoutes: Sendable {
         try await service.documents.insert(.subnets, NetworkDocument(
             id: id, projectID: project, parentID: networkID, deviceID: shared ? NetworkService.sharedMarker : "",
             name: subnet.name, revision: 1, body: try NetworkService.body(subnet), createdAt: now, updatedAt: now))
-        // Pods that already hold the network get the new subnet too.
-        try await provisioner.scheduleSync(.network, id: networkID)
-        return NeutronHTTP.single("subnet", jsonObject(subnet), request: request, status: .created)
+        return subnet
     }
 
     static func gateway(_ requested: NullableField<String>, cidr: IPNetwork, ipVersion: Int) throws -> UInt128? {

@@ -22,7 +22,8 @@ struct NetworkTempestCompatTests {
 
             // By port: the port becomes the router's interface, and removing it deletes the port (as Neutron does).
             let (net1, subnet1) = try await neutron.networkWithSubnet("10.61.0.0/24", name: "n1")
-            let port = try await neutron.create("ports", "port", ["network_id": .string(net1)])
+            // A fixed address, so the port never takes the next hop the routes below use.
+            let port = try await neutron.create("ports", "port", ["network_id": .string(net1), "fixed_ips": [["ip_address": "10.61.0.5"]]])
             let portID = port["id"]?.stringValue ?? ""
             let added = try await neutron.send("PUT", "/routers/\(routerID)/add_router_interface", ["port_id": .string(portID)])
             #expect(added.status == 200, "\(added.text)")
@@ -40,8 +41,8 @@ struct NetworkTempestCompatTests {
             let bySubnet = try await neutron.send("PUT", "/routers/\(routerID)/add_router_interface", ["subnet_id": .string(subnet2)])
             #expect(bySubnet.status == 200, "\(bySubnet.text)")
             #expect(bySubnet.json["subnet_ids"] == [.string(subnet2)])
-            let routes: JSONValue = [["destination": "192.168.1.0/24", "nexthop": "10.61.0.9"],
-                                     ["destination": "192.168.2.0/24", "nexthop": "10.62.0.9"]]
+            let routes: JSONValue = [["destination": "192.168.1.0/24", "nexthop": "10.61.0.250"],
+                                     ["destination": "192.168.2.0/24", "nexthop": "10.62.0.250"]]
             let updated = try await neutron.send("PUT", "/routers/\(routerID)", ["router": ["routes": routes, "name": "r2", "admin_state_up": true]])
             #expect(updated.status == 200, "\(updated.text)")
             #expect(updated.json["router"]?["routes"]?.arrayValue?.count == 2)
@@ -96,6 +97,33 @@ struct NetworkTempestCompatTests {
             #expect(try await neutron.send("POST", "/ports", ["ports": [["network_id": .string(net1), "bogus": 1]]]).status == 400)
             #expect(try await neutron.send("POST", "/ports", ["ports": []]).status == 400)
             #expect(try await neutron.send("POST", "/ports", ["ports": ["x"]]).status == 400)
+        }
+    }
+
+    @Test("bulk network and subnet create make all or none")
+    func bulkNetworksAndSubnets() async throws {
+        try await GatewayHarness.with { harness in
+            let neutron = try NeutronClient(harness)
+            let networks = try await neutron.send("POST", "/networks", ["networks": [["name": "bn1"], ["name": "bn2"]]])
+            #expect(networks.status == 201, "\(networks.text)")
+            let ids = networks.json["networks"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            #expect(networks.json["networks"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["bn1", "bn2"])
+            let subnets = try await neutron.send("POST", "/subnets", ["subnets": .array(ids.enumerated().map { index, id in
+                ["network_id": .string(id), "cidr": .string("10.7\(index).0.0/24"), "ip_version": 4]
+            })])
+            #expect(subnets.status == 201, "\(subnets.text)")
+            #expect(subnets.json["subnets"]?.arrayValue?.compactMap { $0["cidr"]?.stringValue } == ["10.70.0.0/24", "10.71.0.0/24"])
+            // The second subnet overlaps the first on the same network: neither stays.
+            let first = ids.first ?? ""
+            let overlapping = try await neutron.send("POST", "/subnets", ["subnets": [
+                ["network_id": .string(first), "cidr": "10.72.0.0/24", "ip_version": 4],
+                ["network_id": .string(first), "cidr": "10.72.0.0/25", "ip_version": 4]]])
+            #expect(overlapping.status == 400, "\(overlapping.text)")
+            #expect(try await neutron.send("GET", "/subnets?network_id=\(first)").json["subnets"]?.arrayValue?.count == 1)
+            // A member a plain user may not make (shared) fails the whole request: the first network is undone.
+            let refused = try await neutron.send("POST", "/networks", ["networks": [["name": "bn3"], ["name": "bn4", "shared": true]]])
+            #expect(refused.status == 403, "\(refused.text)")
+            #expect(try await neutron.send("GET", "/networks?name=bn3").json["networks"] == [])
         }
     }
 
