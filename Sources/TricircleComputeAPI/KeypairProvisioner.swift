@@ -62,4 +62,27 @@ struct KeypairProvisioner: KeypairProvisioning {
         return APIError(response.status >= 500 ? .serviceUnavailable : .conflict,
                         "Region \(pod.regionName) refused key pair provisioning: \(message)", format: .fault)
     }
+
+    /// After a top key pair is deleted, removes the copies boots made in the pods, every pod at once
+    /// (servers keep the key they were booted with, as in Nova). Another user's pair (an admin's delete)
+    /// is named by `user_id`, so the caller's own pair of that name is never touched. Best effort: a pod
+    /// that does not answer keeps its copy, which the next boot there replaces if the name is reused.
+    func removeCopies(_ name: String, userID: String, context: PodCallContext) async {
+        guard let pods = try? await runtime.podDirectory.bottomPods() else { return }
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
+        let path = "/os-keypairs/\(encoded)" + (userID == context.caller.userID ? "" : "?user_id=\(userID)")
+        let headers = [("X-OpenStack-Nova-API-Version", "2.10"), ("OpenStack-API-Version", "compute 2.10")]
+        await withTaskGroup(of: Void.self) { group in
+            for pod in pods {
+                group.addTask {
+                    let answer = try? await forwarder.send(
+                        RegionalRequest(method: "DELETE", path: path, headers: headers), to: pod, credentials: context.credentials)
+                    if let answer, !answer.isSuccess, answer.status != 404 {
+                        runtime.logger.warning("key pair copy not removed from a pod",
+                                               metadata: ["pod": "\(pod.regionName)", "keypair": "\(name)", "status": "\(answer.status)"])
+                    }
+                }
+            }
+        }
+    }
 }

@@ -149,8 +149,8 @@ extension ComputeCatalogRoutes {
         guard try await keypairs.delete(userID: user, name: name) else {
             throw APIError(.notFound, "Keypair \(name) not found for user \(user)", format: .fault)
         }
-        // Copies made in pods for boots stay: servers there were booted with them, and the pod's own
-        // copy is replaced the next time a boot there needs this name.
+        // Servers keep the key they were booted with; the copies boots made in pods go too.
+        await keypairProvisioner.removeCopies(name, userID: user, context: PodCallContext(caller: call.caller, requestID: call.requestID))
         return call.empty(call.atLeast(2, 2) ? .noContent : .accepted)
     }
 }

@@ -192,7 +192,7 @@ struct ServersCreate: Sendable {
             in: pod, context: context)
         return PreparedNetworks(
             networks: .array(rewritten), securityGroups: prepared.securityGroups,
-            createdPorts: prepared.createdPorts.filter { !swapped.contains($0) })
+            createdPorts: prepared.createdPorts.filter { !swapped.contains($0) }, topPorts: [])
     }
 
     /// Applies `body` to a present id.
@@ -259,6 +259,10 @@ struct ServersCreate: Sendable {
         do {
             for id in ids {
                 try await calls.runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: caller.projectID, type: .server)
+            }
+            // One server: its prepared top ports are its own now (a multiple create shares none).
+            if ids.count == 1, let id = ids.first, let prepared, let network = calls.provisioners.network {
+                await network.serverCreated(serverID: id, prepared: prepared, in: pod, context: context)
             }
         } catch {
             calls.logger.error("server create: recording failed; deleting the servers in the pod",

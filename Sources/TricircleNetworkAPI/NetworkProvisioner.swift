@@ -70,7 +70,7 @@ struct NetworkProvisioner: NetworkProvisioning {
         }
         let groupIDs = topGroups.map(\.id)
         // Every item is prepared whatever the others do, so a failure knows exactly which ports to release.
-        let outcomes = await withTaskGroup(of: (Int, Result<(JSONValue, String), any Error>).self) { group in
+        let outcomes = await withTaskGroup(of: (Int, Result<(JSONValue, String, String), any Error>).self) { group in
             for (index, item) in requests.enumerated() {
                 group.addTask {
                     do {
@@ -80,18 +80,20 @@ struct NetworkProvisioner: NetworkProvisioning {
                     }
                 }
             }
-            var out = [Result<(JSONValue, String), any Error>?](repeating: nil, count: requests.count)
+            var out = [Result<(JSONValue, String, String), any Error>?](repeating: nil, count: requests.count)
             for await (index, outcome) in group { out[index] = outcome }
             return out.compactMap { $0 }
         }
         var items: [JSONValue] = []
         var created: [String] = []
+        var tops: [String] = []
         var failure: (any Error)?
         for outcome in outcomes {
             switch outcome {
-            case .success(let (answer, bottomPort)):
+            case .success(let (answer, bottomPort, topPort)):
                 items.append(answer)
                 created.append(bottomPort)
+                tops.append(topPort)
             case .failure(let error):
                 failure = failure ?? error
             }
@@ -101,7 +103,7 @@ struct NetworkProvisioner: NetworkProvisioning {
             await release(PreparedNetworks(networks: nil, securityGroups: [], createdPorts: created), in: pod, context: context)
             throw failure
         }
-        return PreparedNetworks(networks: .array(items), securityGroups: try await bottomGroups, createdPorts: created)
+        return PreparedNetworks(networks: .array(items), securityGroups: try await bottomGroups, createdPorts: created, topPorts: tops)
     }
 
     func release(_ prepared: PreparedNetworks, in pod: Pod, context: PodCallContext) async {
@@ -135,7 +137,8 @@ struct NetworkProvisioner: NetworkProvisioning {
     // MARK: one requested network or port
 
     /// Returns the pod-side request item (`{"port": bottom id}`) and the bottom port's id.
-    func preparePort(_ item: JSONValue, groups: [String], in pod: Pod, context: PodCallContext) async throws -> (JSONValue, String) {
+    /// Returns the pod's `networks` item, the pod's port id and the top port's id.
+    func preparePort(_ item: JSONValue, groups: [String], in pod: Pod, context: PodCallContext) async throws -> (JSONValue, String, String) {
         let caller = NeutronCaller(context.caller)
         var port: NeutronPort
         if let portID = item["port"]?.stringValue, !portID.isEmpty {
@@ -172,7 +175,7 @@ struct NetworkProvisioner: NetworkProvisioning {
         try await scheduleRouters(ofNetwork: network.id)
         var answer: [String: JSONValue] = ["port": .string(bottomPort)]
         if let tag = item["tag"] { answer["tag"] = tag }
-        return (.object(answer), bottomPort)
+        return (.object(answer), bottomPort, port.id)
     }
 
     /// `availability_zone_hints` limit where a network may stretch.
@@ -202,7 +205,18 @@ struct NetworkProvisioner: NetworkProvisioning {
                     if let segment = network.providerSegmentationID { body["provider:segmentation_id"] = .int(segment) }
                 }
                 if network.routerExternal { body["router:external"] = true }
-                let answer = try await pods.call("POST", "/networks", body: ["network": .object(body)], in: pod, requestID: context.requestID)
+                let answer: JSONValue
+                do {
+                    answer = try await pods.call("POST", "/networks", body: ["network": .object(body)], in: pod, requestID: context.requestID)
+                } catch let error as PodNeutronError where error.status == 403 && body["provider:network_type"] != nil {
+                    // The region's policy keeps provider attributes from the gateway's service user: the copy
+                    // gets the region's own segment (fine for a network in one region; a stretched L2 segment
+                    // across regions needs the attribute, so say so in the log).
+                    logger.warning("region refused the top's provider segment; network copied with the region's own",
+                                   metadata: ["region": "\(pod.regionName)", "network": "\(network.id)", "reason": "\(error.message)"])
+                    for key in ["provider:network_type", "provider:physical_network", "provider:segmentation_id"] { body[key] = nil }
+                    answer = try await pods.call("POST", "/networks", body: ["network": .object(body)], in: pod, requestID: context.requestID)
+                }
                 guard let id = answer["network"]?["id"]?.stringValue else {
                     throw PodNeutronError(region: pod.regionName, status: nil, message: "network create answered no id")
                 }

@@ -67,6 +67,19 @@ extension NetworkProvisioner {
         }
     }
 
+    /// The boot's top ports now belong to the server: their `device_id` is set (a port bound to something
+    /// else meanwhile is left alone).
+    func serverCreated(serverID: String, prepared: PreparedNetworks, in pod: Pod, context: PodCallContext) async {
+        for portID in prepared.topPorts {
+            do {
+                try await setDevice(of: portID, from: [""], to: serverID, clearOwner: false)
+            } catch {
+                logger.error("could not bind a top port to its new server",
+                             metadata: ["server": "\(serverID)", "port": "\(portID)", "error": "\(error)"])
+            }
+        }
+    }
+
     /// Rewrites a top port's `device_id` (and optionally clears `device_owner`), keeping its addresses,
     /// when its current `device_id` is one of `expected` (so a port rebound meanwhile is left alone).
     func setDevice(of portID: String, from expected: Set<String>, to deviceID: String, clearOwner: Bool) async throws {

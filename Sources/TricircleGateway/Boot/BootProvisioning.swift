@@ -44,11 +44,14 @@ public struct PreparedNetworks: Sendable {
     public var securityGroups: [String]
     /// Bottom ports created for this boot, to delete if the boot fails.
     public var createdPorts: [String]
+    /// The top ports behind the `networks` member, bound to the server once the pod accepted the boot.
+    public var topPorts: [String]
 
-    public init(networks: JSONValue?, securityGroups: [String], createdPorts: [String] = []) {
+    public init(networks: JSONValue?, securityGroups: [String], createdPorts: [String] = [], topPorts: [String] = []) {
         self.networks = networks
         self.securityGroups = securityGroups
         self.createdPorts = createdPorts
+        self.topPorts = topPorts
     }
 }
 
@@ -58,6 +61,10 @@ public protocol NetworkProvisioning: Sendable {
     func prepare(networks: JSONValue?, securityGroups: [String], in pod: Pod, context: PodCallContext) async throws -> PreparedNetworks
     /// Undoes what `prepare` created when the boot failed (best effort; failures are logged, not thrown).
     func release(_ prepared: PreparedNetworks, in pod: Pod, context: PodCallContext) async
+    /// Called once the pod accepted the boot and the server is recorded: the top ports in `prepared`
+    /// now belong to `serverID` (their `device_id` is set), so `GET /v2.0/ports?device_id=<server>` at the
+    /// top finds them as in Neutron. Best effort: failures are logged, never thrown.
+    func serverCreated(serverID: String, prepared: PreparedNetworks, in pod: Pod, context: PodCallContext) async
     /// Called just before the top asks `pod` to delete a server: records at the top which top ports the
     /// server holds there (their `device_id` becomes the server's id), because the pod unbinds or deletes
     /// its copies as it deletes the server and the link is lost. Best effort: never throws, never blocks
