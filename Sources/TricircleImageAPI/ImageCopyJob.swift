@@ -204,7 +204,7 @@ struct ImageCopier: Sendable {
         let length: HTTPClientRequest.Body.Length = total > 0 ? .known(total) : .unknown
         let (upload, uploadURL) = try await home.stream(
             method: .PUT, path: "/v2/images/\(HomeImageService.escape(bottomID))/file",
-            headers: [("Content-Type", "application/octet-stream"), ("Accept", "application/json")], body: .stream(counted, length: length),
+            headers: [("Content-Type", "application/octet-stream"), ("Accept", "application/json")], body: .stream(SingleUseBody(counted), length: length),
             credentials: credentials, region: pod.regionName)
         let answer = try await upload.body.collect(upTo: 1 << 20)
         guard (200..<300).contains(Int(upload.status.code)) else {

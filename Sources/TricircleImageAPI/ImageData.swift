@@ -27,7 +27,7 @@ struct ImageData: Sendable {
         }
         let (response, url) = try await home.stream(
             method: .PUT, path: request.uri.path, headers: headers,
-            body: .stream(request.body, length: length), credentials: credentials)
+            body: .stream(SingleUseBody(request.body), length: length), credentials: credentials)
         return try await Self.relaySmall(response, url: url, request: request)
     }
 
