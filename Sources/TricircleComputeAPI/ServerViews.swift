@@ -17,6 +17,8 @@ final class ServerViews: Sendable {
     private let capacity = 10_000
     private let ttl = Duration.seconds(60)
 
+    static let azKey = "OS-EXT-AZ:availability_zone"
+
     init(routings: RoutingStore, networks: NetworkDocumentStore) {
         self.routings = routings
         self.networks = networks
@@ -43,6 +45,7 @@ final class ServerViews: Sendable {
 
     /// Whether a pod's server view shows anything `translate` would change.
     func needsTranslation(_ server: [String: JSONValue], pod: Pod) async -> Bool {
+        if pod.bottomAZ != pod.azName, server[Self.azKey]?.stringValue == pod.bottomAZ { return true }
         if let image = server["image"]?["id"]?.stringValue, await topImage(image, pod: pod) != nil { return true }
         for key in server["addresses"]?.objectValue?.keys.map({ $0 }) ?? [] where await networkName(key) != nil { return true }
         return false
@@ -70,9 +73,12 @@ final class ServerViews: Sendable {
         for key in Set(servers.flatMap { $0["addresses"]?.objectValue?.keys.map { $0 } ?? [] }) {
             if let name = await networkName(key) { names[key] = name }
         }
-        guard !tops.isEmpty || !names.isEmpty else { return servers }
+        let renameAZ = pod.bottomAZ != pod.azName
+        guard !tops.isEmpty || !names.isEmpty || renameAZ else { return servers }
         return servers.map { server in
             var out = server
+            // The pod's own AZ name ("nova") is shown as the top's AZ, the one clients booted into.
+            if renameAZ, server[Self.azKey]?.stringValue == pod.bottomAZ { out[Self.azKey] = .string(pod.azName) }
             if let id = server["image"]?["id"]?.stringValue, let top = tops[id] {
                 out["image"] = ["id": .string(top), "links": [["rel": "bookmark", "href": .string("\(root)/images/\(top)")]]]
             }
