@@ -71,6 +71,11 @@ public final class KeystoneClient: KeystoneTokenValidating, Sendable {
         }
     }
 
+    /// Drops the cached service token if it is `id` (a service refused it), so the next call fetches a new one.
+    public func invalidateServiceToken(_ id: String) async {
+        await serviceTokens.invalidate(id)
+    }
+
     /// Validates a user token with `GET /v3/auth/tokens`, authenticated by the service token.
     public func validate(userToken: String) async throws -> ValidatedToken? {
         try await validate(userToken: userToken, includeCatalog: false)
