@@ -64,20 +64,7 @@ struct SubnetAddressing: Sendable {
 
     /// Neutron's default pools: the whole CIDR minus network, broadcast (IPv4) and gateway.
     static func defaultPools(cidr: IPNetwork, gateway: UInt128?) -> [Range] {
-        var low = cidr.first
-        var high = cidr.last
-        if cidr.version == 4, cidr.prefix < 31 {
-            low += 1
-            high -= 1
-        } else if cidr.version == 6, cidr.prefix < 127 {
-            low += 1
-        }
-        guard low <= high else { return [] }
-        guard let gateway, gateway >= low, gateway <= high else { return [Range(low: low, high: high)] }
-        var out: [Range] = []
-        if gateway > low { out.append(Range(low: low, high: gateway - 1)) }
-        if gateway < high { out.append(Range(low: gateway + 1, high: high)) }
-        return out
+        cidr.defaultPoolBounds(gateway: gateway).map { Range(low: $0.low, high: $0.high) }
     }
 
     /// Checks requested pools as Neutron does; nil means "derive from the CIDR and gateway".

@@ -172,3 +172,24 @@ public enum MACAddress {
         return bytes.reduce(UInt128(0)) { $0 << 8 | UInt128($1) }
     }
 }
+
+extension IPNetwork {
+    /// Neutron's default allocation pools as address bounds: the whole CIDR minus the network address,
+    /// the IPv4 broadcast address and the gateway (one shared rule for the top's IPAM and the simulator's).
+    public func defaultPoolBounds(gateway: UInt128?) -> [(low: UInt128, high: UInt128)] {
+        var low = first
+        var high = last
+        if version == 4, prefix < 31 {
+            low += 1
+            high -= 1
+        } else if version == 6, prefix < 127 {
+            low += 1
+        }
+        guard low <= high else { return [] }
+        guard let gateway, gateway >= low, gateway <= high else { return [(low, high)] }
+        var out: [(low: UInt128, high: UInt128)] = []
+        if gateway > low { out.append((low, gateway - 1)) }
+        if gateway < high { out.append((gateway + 1, high)) }
+        return out
+    }
+}
