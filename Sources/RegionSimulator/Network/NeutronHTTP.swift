@@ -71,31 +71,6 @@ enum NeutronHTTP {
 
     /// Decodes a typed body from its JSON form, turning type errors into Neutron's wording.
     static func decode<T: Decodable>(_ type: T.Type, from member: [String: JSONValue]) throws -> T {
-        do {
-            return try JSONValue.object(member).decode(T.self)
-        } catch let DecodingError.typeMismatch(expected, context) {
-            throw invalid(member, path: context.codingPath, expected: "\(expected)")
-        } catch let DecodingError.valueNotFound(expected, context) {
-            throw invalid(member, path: context.codingPath, expected: "\(expected)")
-        } catch let DecodingError.dataCorrupted(context) {
-            throw invalid(member, path: context.codingPath, expected: "")
-        } catch {
-            throw NeutronError.httpBadRequest("Malformed request body")
-        }
-    }
-
-    private static func invalid(_ member: [String: JSONValue], path: [any CodingKey], expected: String) -> NeutronError {
-        guard let attribute = path.first?.stringValue else { return .httpBadRequest("Malformed request body") }
-        let value = member[attribute].map { String(decoding: JSONWriter.bytes($0), as: UTF8.self) } ?? "None"
-        let reason: String
-        switch expected {
-        case "Bool": reason = "'\(value)' is not a valid boolean value"
-        case "Int": reason = "'\(value)' is not an integer"
-        case "String": reason = "'\(value)' is not a valid string"
-        case let e where e.hasPrefix("Array"): reason = "'\(value)' is not a list"
-        case let e where e.hasPrefix("Dictionary"): reason = "'\(value)' is not a dictionary"
-        default: reason = "'\(value)' is not a valid input"
-        }
-        return .invalidAttribute(attribute, reason: reason)
+        try NeutronError.decodeBody(type, from: member)
     }
 }
