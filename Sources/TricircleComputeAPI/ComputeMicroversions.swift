@@ -8,84 +8,33 @@ import Synchronization
 import TricircleCore
 import TricircleGateway
 
-/// The Compute microversion range the top can honour: the intersection of what every pod advertises in
-/// its version document (asked in parallel, cached, refreshed after `refreshInterval`). A pod that does not
-/// answer keeps its last known range; one never heard from is left out of the intersection.
+/// The Compute microversion range the top can honour (see `PodMicroversions`: the intersection of the
+/// pods' ranges, cached), read from each pod's version document, and Nova's way of negotiating it.
 final class ComputeMicroversions: Sendable {
     /// What the gateway itself understands (its own logic reads 2.1 ... 2.96 bodies).
     static let gatewayRange = Microversion(2, 1)...Microversion(2, 96)
 
-    private struct Cache {
-        var range: ClosedRange<Microversion>
-        var at: ContinuousClock.Instant
-    }
-
-    private let runtime: GatewayRuntime
-    private let health: PodHealth
-    private let refreshInterval: Duration
-    private let cache = Mutex<Cache?>(nil)
-    private let known = Mutex<[String: ClosedRange<Microversion>]>([:])
-    private let logger = Logger(label: "tricircle.compute.versions")
+    private let shared: PodMicroversions
 
     init(runtime: GatewayRuntime, health: PodHealth, refreshInterval: Duration = .seconds(300)) {
-        self.runtime = runtime
-        self.health = health
-        self.refreshInterval = refreshInterval
+        shared = PodMicroversions(
+            runtime: runtime, service: "compute", supported: Self.gatewayRange, keep: refreshInterval,
+            // A pod known not to answer keeps its last known range without being waited for.
+            skip: { health.isOpen(podID: $0.podID) },
+            fetch: { pod, timeout, credentials in
+                // The version document needs no token; the caller's is sent when there is one.
+                let request = RegionalRequest(method: "GET", path: "", timeout: timeout)
+                guard let response = try? await runtime.regions.send(
+                    request, region: pod.regionName, serviceType: "compute", as: credentials ?? ServiceCredentials(token: "", projectID: nil)),
+                    response.isSuccess, let json = try? JSONValue(data: response.data)
+                else { return nil }
+                return Self.advertised(in: json)
+            })
     }
 
-    /// The advertised range, refreshed when older than `refreshInterval`.
+    /// The advertised range.
     func range(credentials: ServiceCredentials? = nil) async -> ClosedRange<Microversion> {
-        let now = ContinuousClock.now
-        if let hit = cache.withLock({ $0 }), now - hit.at < refreshInterval { return hit.range }
-        let range = await refresh(credentials: credentials)
-        cache.withLock { $0 = Cache(range: range, at: now) }
-        return range
-    }
-
-    /// Asks every bottom pod's version document at once (short time box) and intersects.
-    private func refresh(credentials: ServiceCredentials?) async -> ClosedRange<Microversion> {
-        let registered = (try? await runtime.podDirectory.bottomPods()) ?? []
-        // A pod known not to answer keeps its last known range without being waited for.
-        let pods = registered.filter { !health.isOpen(podID: $0.podID) }
-        let timeout = Duration.milliseconds(Int64(min(runtime.config.podTimeout, 3) * 1000))
-        // The version document needs no token; the caller's is sent when there is one.
-        let credentials = credentials ?? ServiceCredentials(token: "", projectID: nil)
-        let answers = await withTaskGroup(of: (String, ClosedRange<Microversion>?).self) { group in
-            for pod in pods {
-                group.addTask { [runtime] in
-                    let request = RegionalRequest(method: "GET", path: "", timeout: timeout)
-                    guard let response = try? await runtime.regions.send(
-                        request, region: pod.regionName, serviceType: "compute", as: credentials),
-                        response.isSuccess, let json = try? JSONValue(data: response.data)
-                    else { return (pod.podID, nil) }
-                    return (pod.podID, Self.advertised(in: json))
-                }
-            }
-            var out: [(String, ClosedRange<Microversion>?)] = []
-            for await answer in group { out.append(answer) }
-            return out
-        }
-        let current = known.withLock { known -> [String: ClosedRange<Microversion>] in
-            for (podID, range) in answers {
-                if let range { known[podID] = range }
-            }
-            // Pods no longer registered drop out.
-            let live = Set(registered.map(\.podID))
-            known = known.filter { live.contains($0.key) }
-            return known
-        }
-        for (podID, range) in answers where range == nil {
-            logger.warning("pod did not answer its compute version document; using its last known range",
-                           metadata: ["pod_id": "\(podID)", "known": "\(current[podID].map { "\($0)" } ?? "none")"])
-        }
-        var low = Self.gatewayRange.lowerBound, high = Self.gatewayRange.upperBound
-        for range in current.values {
-            low = max(low, range.lowerBound)
-            high = min(high, range.upperBound)
-        }
-        // Disjoint pods cannot happen with Nova >= 2.1 everywhere; fall back to the base version then.
-        guard low <= high else { return Self.gatewayRange.lowerBound...Self.gatewayRange.lowerBound }
-        return low...high
+        await shared.range(credentials: credentials)
     }
 
     /// `{"version": {...}}` or `{"versions": [...]}` -> the v2.1 range.
@@ -102,37 +51,22 @@ final class ComputeMicroversions: Sendable {
         return low <= high ? low...high : nil
     }
 
-    /// The requested version text (`OpenStack-API-Version: compute X.Y` first, then the Nova header).
-    static func requested(_ request: Request) -> String? {
-        for field in request.headers[values: .openStackAPIVersion] {
-            for part in field.split(separator: ",") {
-                let words = part.split(separator: " ", omittingEmptySubsequences: true)
-                if words.count == 2, words[0].lowercased() == "compute" { return String(words[1]) }
-            }
-        }
-        return request.headers[.novaAPIVersion]
-    }
-
     /// The version this request is served at: the minimum when none is asked, the maximum for "latest";
     /// 400 when malformed and 406 (Nova's `computeFault`) when outside the range.
     func negotiate(_ request: Request, credentials: ServiceCredentials? = nil) async throws -> Microversion {
-        let range = await range(credentials: credentials)
-        guard let text = Self.requested(request)?.trimmingCharacters(in: .whitespaces), !text.isEmpty else {
-            return range.lowerBound
-        }
-        if text.lowercased() == "latest" { return range.upperBound }
-        guard let version = Microversion(text) else {
+        switch await shared.choose(request, legacy: .novaAPIVersion, credentials: credentials) {
+        case .version(let version):
+            return version
+        case .malformed(let text):
             throw Nova.badRequest("API Version String \(text) is of invalid format. Must be of format MajorNum.MinorNum.")
-        }
-        guard range.contains(version) else {
+        case .outside(let text, let range):
             var headers = HTTPFields()
-            Self.addHeaders(version, to: &headers)
+            if let version = Microversion(text) { Self.addHeaders(version, to: &headers) }
             throw NovaFault(
                 .notAcceptable, name: "computeFault",
                 "Version \(text) is not supported by the API. Minimum is \(range.lowerBound) and maximum is \(range.upperBound).",
                 headers: headers)
         }
-        return version
     }
 
     /// The headers that pin a pod call to `version`.
@@ -177,6 +111,6 @@ struct ComputeVersionMiddleware: RouterMiddleware {
 }
 
 extension HTTPField.Name {
-    static let openStackAPIVersion = HTTPField.Name("OpenStack-API-Version") ?? .via
+    static let openStackAPIVersion = HTTPField.Name.openStackAPIVersionHeader
     static let novaAPIVersion = HTTPField.Name("X-OpenStack-Nova-API-Version") ?? .via
 }
