@@ -426,6 +426,56 @@ def j_server_actions(ctx):
     return f"stop/start/reboot of {sid} in {region}; start while ACTIVE -> 409 conflictingRequest"
 
 
+def j_cross_region_networking(ctx):
+    """Each region holds one copy of the subnet and the router, the routers have routes to the other
+    region's side, and a rule added or removed at the top reaches both regions' copies of the group."""
+    if not ctx.gateway:
+        raise Skip("needs the gateway (a region alone has no copies)")
+    regions = sorted(set(ctx.region.values()))
+    addr = {}   # region -> the server addresses it holds
+    for label, sid in ctx.made["servers"].items():
+        _, pb = call(ctx.top.network, "GET", f"/ports?device_id={sid}", expect=200)
+        addr.setdefault(ctx.region[label], []).extend(ip["ip_address"] for p in pb["ports"] for ip in p["fixed_ips"])
+    notes = []
+    for region in regions:
+        n = ctx.pods[region].network
+        _, sb = call(n, "GET", f"/subnets?name={ctx.made['subnet']}", expect=200)
+        assert len(sb["subnets"]) == 1 and sb["subnets"][0]["cidr"] == "10.77.0.0/24", f"{region}: subnet copies {sb['subnets']}"
+        others = [a for r, ips in addr.items() if r != region for a in ips]
+
+        def routes():
+            _, rb = call(n, "GET", f"/routers?name={ctx.made['router']}", expect=200)
+            if len(rb["routers"]) != 1:
+                return None
+            dests = {r["destination"] for r in rb["routers"][0].get("routes") or []}
+            return dests if all(f"{a}/32" in dests for a in others) else None
+        dests = wait(f"{region}'s router with routes to {others}", routes, ctx.timeout)
+        notes.append(f"{region}: 1 subnet, 1 router, routes {sorted(dests)}")
+
+    # a rule changed at the top is changed in every region holding the group (neutron_sync job)
+    n = ctx.top.network
+    _, rb = call(n, "POST", "/security-group-rules", expect=201, json={"security_group_rule": {
+        "security_group_id": ctx.made["secgroup"], "direction": "ingress", "protocol": "tcp",
+        "port_range_min": 8080, "port_range_max": 8080, "remote_ip_prefix": "10.0.0.0/8"}})
+    rule = rb["security_group_rule"]["id"]
+
+    def has_rule(region, present):
+        _, gb = call(ctx.pods[region].network, "GET", f"/security-groups?name={ctx.made['secgroup']}", expect=200)
+        rules = [r for g in gb["security_groups"] for r in g.get("security_group_rules") or []]
+        found = any(r.get("port_range_min") == 8080 and r.get("remote_ip_prefix") == "10.0.0.0/8" for r in rules)
+        return found == present
+    t0 = time.time()
+    for region in regions:
+        wait(f"rule tcp/8080 in {region}", lambda: has_rule(region, True), ctx.timeout)
+    added = time.time() - t0
+    call(n, "DELETE", f"/security-group-rules/{rule}", expect=204)
+    t0 = time.time()
+    for region in regions:
+        wait(f"rule tcp/8080 gone from {region}", lambda: has_rule(region, False), ctx.timeout)
+    notes.append(f"rule added in both regions within {added:.1f}s, removed within {time.time() - t0:.1f}s")
+    return "; ".join(notes)
+
+
 def j_volumes(ctx):
     """Volumes per AZ at the top, same-pod attach and detach, the cross-pod attach refused clearly."""
     served(ctx.top, "block_storage", "/volumes", "volume list")
@@ -598,6 +648,7 @@ JOURNEYS = [  # name, function, journeys it needs to have passed
     ("servers-boot", j_servers_boot, ["flavors", "images", "networking", "keypair"]),
     ("volumes-attach", j_volumes, ["servers-boot"]),
     ("lists-paged", j_lists_paged, ["servers-boot"]),
+    ("cross-region-networking", j_cross_region_networking, ["servers-boot"]),
     ("server-actions", j_server_actions, ["servers-boot"]),
     ("pod-down", j_pod_down, ["servers-boot"]),
     ("deletion", j_deletion, []),
