@@ -98,6 +98,10 @@ struct NetworkStretchedL2Tests {
             for _ in 0..<2 { try await l2.runShadowJob(networkID) }
             try await l2.waitForShadows(networkID, in: "RegionTwo", of: [port1])
             let first = try #require(try await l2.shadows(networkID, in: "RegionTwo").first?.id)
+            // The real port is bound by now (the server is ACTIVE): its shadow's profile names its host.
+            let real = try #require(try await l2.realPorts(networkID, in: "RegionOne").first)
+            #expect(!real.host.isEmpty)
+            #expect(try await l2.shadows(networkID, in: "RegionTwo").first?.profile?["host"]?.stringValue == real.host)
 
             // A run that died after the pod's create and before its row: the row is gone, a second shadow is there.
             let pod = try await harness.pod("RegionTwo")
@@ -212,6 +216,7 @@ struct PodPort: Sendable {
     var name: String
     var mac: String
     var owner: String
+    var host: String
     var addresses: [String]
     var profile: JSONValue?
 
@@ -220,6 +225,7 @@ struct PodPort: Sendable {
         name = item["name"]?.stringValue ?? ""
         mac = item["mac_address"]?.stringValue ?? ""
         owner = item["device_owner"]?.stringValue ?? ""
+        host = item["binding:host_id"]?.stringValue ?? ""
         addresses = item["fixed_ips"]?.arrayValue?.compactMap { $0["ip_address"]?.stringValue } ?? []
         profile = item["binding:profile"]
     }
