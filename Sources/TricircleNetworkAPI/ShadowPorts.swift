@@ -58,6 +58,8 @@ enum ShadowPort {
 extension NetworkProvisioner {
     /// Shadows one job run creates in one pod at a time.
     static let shadowConcurrency = 16
+    /// What the job reads of a pod's ports.
+    static let listedFields = ["id", "name", "device_owner", "binding:host_id", "binding:profile"].map { "&fields=\($0)" }.joined()
 
     /// Queues the shadow job of a VXLAN network held by more than one pod. A boot never fails for it: a
     /// submit that fails is logged and the next port materialized on the network submits again.
@@ -75,8 +77,10 @@ extension NetworkProvisioner {
 
     /// Converges the shadow ports of one network in every pod holding it, pods in parallel.
     func syncShadows(networkID: String, logger: Logger) async throws {
-        let admin = NeutronCaller(projectID: "", isAdmin: true)
-        guard let (network, _) = try? await service.network(networkID, admin), network.providerNetworkType == "vxlan" else { return }
+        // A network deleted meanwhile: its delete removed the shadows with the pods' copies.
+        guard let doc = try await service.documents.get(.networks, id: networkID) else { return }
+        let network = try service.model(Network.self, doc)
+        guard network.providerNetworkType == "vxlan" else { return }
         let networkRows = try await routing.routings.lookup(topID: networkID, resourceType: .network, projectID: nil).filter(\.isComplete)
         var holders: [(pod: Pod, bottomNetwork: String)] = []
         for row in networkRows {
@@ -99,7 +103,8 @@ extension NetworkProvisioner {
         let listings = try await withThrowingTaskGroup(of: (String, [JSONValue]).self) { group in
             for holder in holders {
                 group.addTask {
-                    let answer = try await pods.call("GET", "/ports?network_id=\(holder.bottomNetwork)", in: holder.pod)
+                    let answer = try await pods.call(
+                        "GET", "/ports?network_id=\(holder.bottomNetwork)" + Self.listedFields, in: holder.pod)
                     return (holder.pod.podID, answer["ports"]?.arrayValue ?? [])
                 }
             }

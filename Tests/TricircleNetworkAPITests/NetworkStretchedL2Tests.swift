@@ -138,6 +138,33 @@ struct NetworkStretchedL2Tests {
         }
     }
 
+    @Test("a client's port booted in az1 keeps its shadow in RegionTwo after its server goes (it still holds its address) and loses it when the port is deleted at the top",
+          arguments: TestDatabases.backends)
+    func userPortShadowGoesWithThePort(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
+            let l2 = try L2Client(harness)
+            let (networkID, _) = try await l2.neutron.networkWithSubnet("10.65.0.0/24")
+            let mine = try await l2.neutron.create("ports", "port", ["network_id": .string(networkID), "name": "mine"])
+            let portID = try #require(mine["id"]?.stringValue)
+            let vm1 = try await l2.boot(port: portID, az: "az1")
+            _ = try await l2.boot(networkID, az: "az2")
+            let port = try await l2.topPort(of: vm1)
+            #expect(port.id == portID)
+            try await l2.waitForShadows(networkID, in: "RegionTwo", of: [port])
+            try await l2.expectMirrors(port, in: "RegionTwo")
+
+            try await l2.deleteServer(vm1)
+            // Unbound, the port still lives in RegionOne with its address: the shadow stays.
+            try await l2.runShadowJob(networkID)
+            try await l2.waitForShadows(networkID, in: "RegionTwo", of: [port])
+
+            #expect(try await l2.neutron.send("DELETE", "/ports/\(portID)").status == 204)
+            #expect(try await l2.neutron.direct("RegionTwo", "/ports?name=shadow_\(portID)").json["ports"] == [])
+            #expect(try await l2.neutron.direct("RegionOne", "/ports?name=\(portID)").json["ports"] == [])
+            #expect(try await harness.runtime.routing.routings.lookup(topID: portID, resourceType: .shadowPort, projectID: nil).isEmpty)
+        }
+    }
+
     @Test("vlan keeps its segmentation id and physical network in both pods, with no shadow ports", arguments: TestDatabases.backends)
     func vlanKeepsSegment(backend: StoreBackend) async throws {
         try await GatewayHarness.with(backend: backend) { harness in
@@ -272,16 +299,27 @@ struct L2Client {
     }
 
     func bootReply(_ networkID: String, az: String) async throws -> HarnessReply {
+        try await bootReply(networks: [["uuid": .string(networkID)]], az: az)
+    }
+
+    func bootReply(networks: JSONValue, az: String) async throws -> HarnessReply {
         let image = try #require(harness.cloud.store(region: "RegionOne")?.seededImageID)
         return try await compute("POST", "/servers", ["server": [
-            "name": "vm", "flavorRef": "1", "imageRef": .string(image), "availability_zone": .string(az),
-            "networks": [["uuid": .string(networkID)]],
+            "name": "vm", "flavorRef": "1", "imageRef": .string(image), "availability_zone": .string(az), "networks": networks,
         ]])
     }
 
     /// Boots on the network in `az` and waits until the server is ACTIVE; returns its id.
     func boot(_ networkID: String, az: String) async throws -> String {
-        let reply = try await bootReply(networkID, az: az)
+        try await waitActive(try await bootReply(networkID, az: az))
+    }
+
+    /// Boots on a top port in `az` and waits until the server is ACTIVE; returns its id.
+    func boot(port: String, az: String) async throws -> String {
+        try await waitActive(try await bootReply(networks: [["port": .string(port)]], az: az))
+    }
+
+    func waitActive(_ reply: HarnessReply) async throws -> String {
         guard reply.status == 202, let id = reply.json["server"]?["id"]?.stringValue else {
             throw HarnessError("boot failed: \(reply.status) \(reply.text)")
         }
