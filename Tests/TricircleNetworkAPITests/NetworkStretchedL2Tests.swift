@@ -62,7 +62,8 @@ struct NetworkStretchedL2Tests {
             try await l2.deleteServer(vm2)
             try await l2.waitForShadows(networkID, in: "RegionOne", of: [])
             try await l2.waitForShadows(networkID, in: "RegionTwo", of: [port1, port3])
-            #expect(try await harness.runtime.routing.routings.lookup(topID: port2.id, resourceType: .shadowPort, projectID: nil).isEmpty)
+            // The routing row goes right after the pod's delete answered.
+            #expect(try await l2.shadowRowsGone(port2.id))
 
             try await l2.deleteServer(vm1)
             try await l2.deleteServer(vm3)
@@ -78,7 +79,7 @@ struct NetworkStretchedL2Tests {
                 }
             }
             for port in [port1, port2, port3] {
-                #expect(try await harness.runtime.routing.routings.lookup(topID: port.id, resourceType: .shadowPort, projectID: nil).isEmpty)
+                #expect(try await l2.shadowRowsGone(port.id))
             }
         }
     }
@@ -386,6 +387,15 @@ struct L2Client {
         #expect(shadow.profile?["top_port_id"]?.stringValue == port.id)
         #expect(shadow.profile?["region"]?.stringValue != region)
         #expect(shadow.profile?["region"]?.stringValue?.hasPrefix("Region") == true)
+    }
+
+    /// Waits until no `shadow_port` row is left for a port; false if one stays.
+    func shadowRowsGone(_ portID: String) async throws -> Bool {
+        for _ in 0..<500 {
+            if try await harness.runtime.routing.routings.lookup(topID: portID, resourceType: .shadowPort, projectID: nil).isEmpty { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
     }
 
     /// Queues the network's shadow job and waits for it to succeed.
