@@ -45,6 +45,10 @@ struct FlavorMapper: FlavorMapping {
         return try await createInPod(flavor, pod: pod, context: context)
     }
 
+    func mappedFlavor(_ flavorID: String, in pod: Pod) async throws -> String? {
+        try await mappings.get(topFlavorID: flavorID, podID: pod.podID)?.bottomFlavorID
+    }
+
     /// Same id, else same name, else the smallest flavor that is at least as large; disabled ones never.
     static func match(_ flavor: CatalogFlavor, in candidates: [PodFlavor]) -> PodFlavor? {
         let usable = candidates.filter { !$0.disabled }

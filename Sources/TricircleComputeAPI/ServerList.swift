@@ -25,8 +25,8 @@ struct ServerList: Sendable {
 
     /// Nova's `max_limit`: a page never holds more.
     static let maxLimit = 1000
-    /// Query parameters the gateway sets per pod itself.
-    static let ownParameters: Set<String> = ["limit", "marker", "availability_zone"]
+    /// Query parameters the gateway sets per pod itself (image and flavor are top ids, translated per pod).
+    static let ownParameters: Set<String> = ["limit", "marker", "availability_zone", "image", "flavor"]
     /// Nova's valid `sort_key` values.
     static let sortKeys: Set<String> = [
         "created_at", "updated_at", "display_name", "uuid", "vm_state", "task_state", "power_state",
@@ -91,7 +91,7 @@ struct ServerList: Sendable {
         let root = ComputePodCalls.gatewayRoot(request)
         let source = ServerListSource(
             calls: calls, credentials: credentials, version: version, query: kept, narrowedByAZ: azFilter != nil,
-            scope: scope, gatewayRoot: root)
+            image: value("image"), flavor: value("flavor"), scope: scope, gatewayRoot: root)
 
         var items: [PodServer] = []
         var nextMarker: String?
@@ -101,7 +101,8 @@ struct ServerList: Sendable {
             do {
                 page = try await calls.runtime.lister.page(
                     source, pods: pods, limit: limit, marker: marker, sortKeys: sortKeys,
-                    signature: (scope ?? "*") + "|" + kept.sorted().joined(separator: "&"), podTimeout: calls.runtime.listTimeout)
+                    signature: (scope ?? "*") + "|" + (kept + ["availability_zone", "image", "flavor"].map { "\($0)=\(value($0) ?? "")" })
+                        .sorted().joined(separator: "&"), podTimeout: calls.runtime.listTimeout)
             } catch CrossPodListError.markerNotFound(let id) {
                 throw Nova.badRequest("marker [\(id)] not found")
             }
@@ -130,6 +131,9 @@ struct ServerList: Sendable {
             var query = kept
             var components = URLComponents()
             components.queryItems = [URLQueryItem(name: "limit", value: String(limit)), URLQueryItem(name: "marker", value: nextMarker)]
+            for key in ["availability_zone", "image", "flavor"] {
+                if let given = value(key) { components.queryItems?.append(URLQueryItem(name: key, value: given)) }
+            }
             query.append(components.percentEncodedQuery ?? "")
             body["servers_links"] = [["rel": "next", "href": .string("\(root)/v2.1/\(path)?\(query.joined(separator: "&"))")]]
         }
@@ -171,13 +175,18 @@ struct ServerListSource: CrossPodListSource {
     let query: [String]
     /// Whether the client filtered by AZ (each pod then gets its own AZ name as the filter).
     let narrowedByAZ: Bool
+    /// The `image` and `flavor` filters as top ids: each pod is asked with its own copy's / mapping's id.
+    let image: String?
+    let flavor: String?
     let scope: String?
     let gatewayRoot: String
     /// The first client-error answer of a pod (the same query is wrong everywhere).
     let refusal = RefusalBox()
 
     init(calls: ComputePodCalls, credentials: ServiceCredentials, version: Microversion, query: [String],
-         narrowedByAZ: Bool, scope: String?, gatewayRoot: String) {
+         narrowedByAZ: Bool, image: String? = nil, flavor: String? = nil, scope: String?, gatewayRoot: String) {
+        self.image = image
+        self.flavor = flavor
         self.calls = calls
         self.credentials = credentials
         self.version = version
@@ -198,6 +207,15 @@ struct ServerListSource: CrossPodListSource {
         var items = [URLQueryItem(name: "limit", value: String(limit))]
         if let marker { items.append(URLQueryItem(name: "marker", value: marker)) }
         if narrowedByAZ { items.append(URLQueryItem(name: "availability_zone", value: pod.bottomAZ)) }
+        // A copied image has its own id in the pod; a mapped flavor may too. Without a copy or mapping the
+        // pod's servers were booted with the same id, or none uses it: the top id is sent as it is.
+        if let image {
+            let copy = try await calls.runtime.routing.resolve(topID: image, type: .image, podID: pod.podID, projectID: nil)?.bottomID
+            items.append(URLQueryItem(name: "image", value: copy ?? image))
+        }
+        if let flavor {
+            items.append(URLQueryItem(name: "flavor", value: try await calls.provisioners.flavor?.mappedFlavor(flavor, in: pod) ?? flavor))
+        }
         components.queryItems = items
         let own = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
         let path = "/servers/detail?" + (query + [own]).joined(separator: "&")

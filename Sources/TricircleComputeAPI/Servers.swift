@@ -27,13 +27,15 @@ struct Servers: Sendable {
         let body = request.method == .put ? try await ComputePodCalls.body(request) : nil
         var response = try await calls.call(
             request.method.rawValue, "/servers/\(id)", pod: pod, version: version, credentials: credentials, body: body)
-        if request.method == .get, response.status == 404 {
-            // The pod no longer has it (a delete finished): the top forgets it too.
+        let server = response.isSuccess ? (try? JSONValue(data: response.data))?["server"]?.objectValue : nil
+        // The pod no longer has it (a delete finished): the top forgets it too. Real Nova answers a
+        // server whose delete has finished but whose row is not yet gone with status DELETED (what
+        // `openstack server delete --wait` stops at), so that counts as gone as well.
+        if request.method == .get, response.status == 404 || server?["status"]?.stringValue == "DELETED" {
             await forget(id, pod: pod, context: PodCallContext(caller: caller, requestID: context.requestID))
         }
         // Re-encode only when the view names a copied image or a top network; otherwise relay rewrites links in place.
-        if response.isSuccess, let json = try? JSONValue(data: response.data), let server = json["server"]?.objectValue,
-           await calls.views.needsTranslation(server, pod: pod) {
+        if let server, await calls.views.needsTranslation(server, pod: pod) {
             let root = ComputePodCalls.gatewayRoot(request)
             let from = ComputePodCalls.podRoot(of: response, sentPath: "/servers/\(id)")
             let rewritten = from.map { JSONValue.object(server).replacingPrefix($0, with: root) }?.objectValue ?? server

@@ -210,9 +210,13 @@ extension NetworkProvisioner {
     func removeEverywhere(floatingIPID: String, context: PodCallContext) async throws { try await removeEverywhere(.floatingIP, id: floatingIPID) }
 
     /// Ports a boot made (Nova's own ports) whose server is gone: the pod's copy is unbound or missing.
-    /// Nova deletes such ports with the server; the top learns of it here, before the network goes.
-    func reclaimBootPorts(networkID: String) async throws {
-        let candidates = try await service.ports(ofNetwork: networkID).filter(Self.madeForBoot)
+    /// Nova deletes such ports with the server; the top learns of it here, before the network (or, given
+    /// `subnetID`, that subnet) goes: a client that deleted its servers without waiting for them to be gone
+    /// never let the top see the end of the delete.
+    func reclaimBootPorts(networkID: String, subnetID: String? = nil) async throws {
+        let candidates = try await service.ports(ofNetwork: networkID).filter {
+            Self.madeForBoot($0) && (subnetID == nil || $0.fixedIPs.contains { $0.subnetID == subnetID })
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for port in candidates {
                 group.addTask {

@@ -4,151 +4,23 @@ import OpenStackModels
 import TricircleGateway
 import TricircleStore
 
-/// `GET` list parameters as Neutron reads them: filters on any attribute, `fields`, `sort_key`/`sort_dir`,
-/// `limit`/`marker`/`page_reverse`, and the tag filters.
-struct NeutronListQuery: Sendable {
-    var filters: [(key: String, values: [String])] = []
-    var fields: [String] = []
-    var sort: [(key: String, ascending: Bool)] = []
-    var limit: Int?
-    var marker: String?
-    var pageReverse = false
-    var tagsAll: [String] = []
-    var tagsAny: [String] = []
-    var notTagsAll: [String] = []
-    var notTagsAny: [String] = []
-
+extension NeutronListQuery {
+    /// The request's query read as Neutron does (see `NeutronListQuery` in OpenStackModels).
     init(_ request: Request, attributes: Set<String>) throws {
-        var grouped: [String: [String]] = [:]
-        var orderedKeys: [String] = []
-        for (key, value) in request.uri.queryParameters {
-            let k = String(key)
-            if grouped[k] == nil { orderedKeys.append(k) }
-            grouped[k, default: []].append(String(value))
-        }
-        func split(_ values: [String]) -> [String] { values.flatMap { $0.split(separator: ",").map(String.init) } }
-        for key in orderedKeys {
-            let values = grouped[key] ?? []
-            switch key {
-            case "fields": fields.append(contentsOf: split(values))
-            case "sort_key", "sort_dir", "limit", "marker", "page_reverse": continue
-            case "tags": tagsAll = split(values)
-            case "tags-any": tagsAny = split(values)
-            case "not-tags": notTagsAll = split(values)
-            case "not-tags-any": notTagsAny = split(values)
-            default:
-                guard attributes.contains(key) else {
-                    throw NeutronError.httpBadRequest("[\(key)] is invalid attribute for filtering")
-                }
-                filters.append((key, values))
-            }
-        }
-        let sortKeys = grouped["sort_key"] ?? []
-        let sortDirs = grouped["sort_dir"] ?? []
-        if !sortDirs.isEmpty, sortDirs.count != sortKeys.count {
-            throw NeutronError.httpBadRequest("The number of sort_keys and sort_dirs must be same")
-        }
-        for (index, key) in sortKeys.enumerated() {
-            guard attributes.contains(key) else {
-                throw NeutronError.httpBadRequest("[\(key)] is invalid attribute for sort_keys")
-            }
-            let dir = index < sortDirs.count ? sortDirs[index].lowercased() : "asc"
-            guard dir == "asc" || dir == "desc" else {
-                throw NeutronError.httpBadRequest("[\(dir)] is invalid value for sort_dirs, valid value is 'asc' and 'desc'")
-            }
-            sort.append((key, dir == "asc"))
-        }
-        if let text = grouped["limit"]?.last {
-            guard let value = Int(text), value >= 0 else {
-                throw NeutronError.httpBadRequest("Limit must be an integer 0 or greater and not '\(text)'")
-            }
-            limit = value == 0 ? nil : value
-        }
-        marker = grouped["marker"]?.last
-        if let text = grouped["page_reverse"]?.last?.lowercased() { pageReverse = text == "true" || text == "1" }
-    }
-
-    /// The values of a filter the store can apply itself, removed from the in-memory filters.
-    mutating func take(_ key: String) -> [String]? {
-        guard let index = filters.firstIndex(where: { $0.key == key }) else { return nil }
-        return filters.remove(at: index).values
+        try self.init(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) }, attributes: attributes)
     }
 
     /// True when an item passes the remaining filters and the tag filters.
     func matches(_ item: [String: JSONValue]) -> Bool {
-        let tags = item["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        if !tagsAll.isEmpty, !tagsAll.allSatisfy(tags.contains) { return false }
-        if !tagsAny.isEmpty, !tagsAny.contains(where: tags.contains) { return false }
-        if !notTagsAll.isEmpty, notTagsAll.allSatisfy(tags.contains) { return false }
-        if !notTagsAny.isEmpty, notTagsAny.contains(where: tags.contains) { return false }
+        guard matchesTags(item["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []) else { return false }
         for (key, values) in filters {
             if key == "fixed_ips" {
                 if !Self.matchesFixedIPs(item[key]?.arrayValue ?? [], values) { return false }
-            } else if !values.contains(where: { Self.matches(item[key] ?? .null, $0) }) {
+            } else if !Self.matches(item[key] ?? .null, values) {
                 return false
             }
         }
         return true
-    }
-
-    /// `fixed_ips=ip_address=..`, `subnet_id=..`, `ip_address_substr=..` as Neutron applies them: values of
-    /// one kind are alternatives, kinds combine, and one allocation must satisfy all kinds.
-    static func matchesFixedIPs(_ allocations: [JSONValue], _ values: [String]) -> Bool {
-        var wanted: [String: [String]] = [:]
-        for value in values {
-            let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { return false }
-            wanted[parts[0], default: []].append(parts[1])
-        }
-        return allocations.contains { allocation in
-            wanted.allSatisfy { kind, options in
-                if kind == "ip_address_substr" {
-                    guard let address = allocation["ip_address"]?.stringValue else { return false }
-                    return options.contains { address.contains($0) }
-                }
-                return options.contains { allocation[kind]?.stringValue == $0 }
-            }
-        }
-    }
-
-    static func matches(_ value: JSONValue, _ wanted: String) -> Bool {
-        switch value {
-        case .string(let s): return s == wanted
-        case .bool(let b):
-            switch wanted.lowercased() {
-            case "true", "1", "t", "yes", "y", "on": return b
-            case "false", "0", "f", "no", "n", "off": return !b
-            default: return false
-            }
-        case .number(let d): return Double(wanted) == d
-        case .null: return wanted.isEmpty || wanted == "None" || wanted == "null"
-        case .array(let items): return items.contains { matches($0, wanted) }
-        case .object(let object):
-            // fixed_ips=ip_address=10.0.0.5 style filters compare one member.
-            let parts = wanted.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { return false }
-            return object[parts[0]]?.stringValue == parts[1]
-        }
-    }
-
-    /// Ordering of attribute values: null first, then booleans, numbers, strings.
-    static func less(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        func rank(_ v: JSONValue) -> Int {
-            switch v {
-            case .null: 0
-            case .bool: 1
-            case .number: 2
-            case .string: 3
-            case .array: 4
-            case .object: 5
-            }
-        }
-        switch (a, b) {
-        case (.bool(let x), .bool(let y)): return !x && y
-        case (.number(let x), .number(let y)): return x < y
-        case (.string(let x), .string(let y)): return x < y
-        default: return rank(a) < rank(b)
-        }
     }
 }
 
@@ -248,18 +120,8 @@ struct NeutronLister: Sendable {
 
     /// A next/previous link: the request's own query with `marker` (and `page_reverse`) replaced.
     static func pageHref(_ request: Request, marker: String, reverse: Bool) -> String {
-        var parts: [String] = []
-        for (key, value) in request.uri.queryParameters where key != "marker" && key != "page_reverse" {
-            parts.append("\(key)=\(escape(String(value)))")
-        }
-        parts.append("marker=\(marker)")
-        if reverse { parts.append("page_reverse=True") }
-        return (PodForwarder.publicOrigin(of: request) ?? "") + request.uri.path + "?" + parts.joined(separator: "&")
-    }
-
-    static func escape(_ text: String) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+#")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        NeutronListQuery.pageHref(
+            origin: PodForwarder.publicOrigin(of: request) ?? "", path: request.uri.path,
+            parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) }, marker: marker, reverse: reverse)
     }
 }

@@ -209,6 +209,8 @@ struct SubnetRoutes: Sendable {
     func delete(id: String, _ caller: NeutronCaller, context: PodCallContext) async throws -> Response {
         let (subnet, _) = try await service.subnet(id, caller)
         guard caller.owns(subnet.projectID) else { throw NeutronError.subnetNotFound(id) }
+        // Ports Nova made for servers that are gone go first, as Nova would have deleted them.
+        try await provisioner.reclaimBootPorts(networkID: subnet.networkID, subnetID: id)
         let holders = try await service.addresses.holders(subnetID: id)
         var removable: [String] = []
         for holder in holders {

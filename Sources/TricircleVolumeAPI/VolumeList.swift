@@ -93,7 +93,9 @@ struct CinderCollectionSource: CrossPodListSource {
 extension VolumeAPI {
     func addListRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("volumes") { request, context in
-            try await mergedList(try await begin(request, context), collection: "volumes", type: .volume, detail: false)
+            // The router treats "volumes/" as "volumes"; Cinder reads it as a show of the empty id.
+            if request.uri.path.hasSuffix("/") { throw APIError(.notFound, "Volume  could not be found.", format: .fault) }
+            return try await mergedList(try await begin(request, context), collection: "volumes", type: .volume, detail: false)
         }
         group.get("volumes/detail") { request, context in
             try await mergedList(try await begin(request, context), collection: "volumes", type: .volume, detail: true)

@@ -53,6 +53,33 @@ struct ServerListTests {
         }
     }
 
+    @Test("image and flavor filters name top ids: a server booted from the image's copy in RegionTwo is found by the top image id, and a page link keeps the filters")
+    func imageAndFlavorFiltersAreTranslatedPerPod() async throws {
+        try await GatewayHarness.with { harness in
+            let client = try ComputeClient(harness)
+            let image = try await client.image(for: "az2")
+            let one = try await client.boot("one", az: "az1")
+            let two = try await client.boot("two", az: "az2")
+            try await client.waitFor(two, status: "ACTIVE")
+            // RegionTwo's server runs the copy, which has its own id there.
+            let inPod = try await client.direct("RegionTwo", "/servers/\(two)")
+            let podImage = try #require(inPod.json["server"]?["image"]?["id"]?.stringValue)
+            #expect(podImage != image)
+
+            let byImage = try await client.send("GET", "/servers?image=\(image)")
+            #expect(Set(byImage.json["servers"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []) == [one, two])
+            let paged = try await client.walk("/servers?image=\(image)&limit=1")
+            #expect(Set(paged.ids) == [one, two])
+            let first = try await client.send("GET", "/servers?image=\(image)&availability_zone=az2&limit=1")
+            let next = first.json["servers_links"]?.arrayValue?.first?["href"]?.stringValue ?? ""
+            #expect(next.contains("image=\(image)") && next.contains("availability_zone=az2"))
+            #expect(try await client.send("GET", "/servers?image=\(UUID().uuidString.lowercased())").json["servers"] == [])
+
+            #expect(Set(try await client.send("GET", "/servers?flavor=1").json["servers"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []) == [one, two])
+            #expect(try await client.send("GET", "/servers?flavor=2").json["servers"] == [])
+        }
+    }
+
     @Test("another project's servers are not listed; an admin sees them with all_tenants")
     func projectScoped() async throws {
         try await GatewayHarness.with { harness in

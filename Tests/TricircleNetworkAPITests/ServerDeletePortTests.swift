@@ -96,6 +96,34 @@ struct ServerDeletePortTests {
         }
     }
 
+    @Test("servers deleted without waiting: once the pod has them gone, the top's subnet and network can be deleted (their boot ports are reclaimed)",
+          arguments: TestDatabases.backends)
+    func subnetDeleteReclaimsPortsOfServersDeletedWithoutWaiting(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
+            let neutron = try NeutronClient(harness)
+            let (networkID, subnetID) = try await neutron.networkWithSubnet("10.42.0.0/24")
+            let servers = [try await boot(harness, neutron, networks: [["uuid": .string(networkID)]]),
+                           try await boot(harness, neutron, networks: [["uuid": .string(networkID)]])]
+            for id in servers { #expect(try await compute(harness, neutron, "DELETE", "/servers/\(id)").status == 204) }
+            // The top never shows the servers again; only the pod (asked directly) says they are gone.
+            var podDone = false
+            for _ in 0..<300 where !podDone {
+                let ports = try await neutron.direct("RegionTwo", "/ports?network_id=\(try #require(try await podNetwork(neutron, networkID)))")
+                podDone = !(ports.json["ports"]?.arrayValue ?? []).contains { servers.contains($0["device_id"]?.stringValue ?? "") }
+                if !podDone { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(podDone)
+            #expect(try await neutron.send("DELETE", "/subnets/\(subnetID)").status == 204)
+            #expect(try await neutron.send("GET", "/ports?network_id=\(networkID)&device_owner=compute:az2").json["ports"] == [])
+            #expect(try await neutron.send("DELETE", "/networks/\(networkID)").status == 204)
+        }
+    }
+
+    /// The id of the pod's copy of a top network in RegionTwo (named by the top id).
+    func podNetwork(_ neutron: NeutronClient, _ topID: String) async throws -> String? {
+        try await neutron.direct("RegionTwo", "/networks?name=\(topID)").json["networks"]?.at(0)?["id"]?.stringValue
+    }
+
     /// A call to the top's Compute API as the test's user.
     func compute(_ harness: GatewayHarness, _ neutron: NeutronClient, _ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> HarnessReply {
         try await harness.send(method, harness.url("compute") + path, token: neutron.token.id,

@@ -31,6 +31,10 @@ struct VolumeListTests {
             #expect(next.hasPrefix(harness.origin("volume")))
             #expect(next.contains("marker=\(created[3])"))
             #expect(first.json["volumes"]?.arrayValue?.first?.objectValue?.keys.sorted() == ["id", "links", "name"])
+            // `volumes/` is a show of the empty id for Cinder (Tempest's test_get_volume_without_passing_volume_id).
+            let empty = try await demo.send("GET", "/volumes/")
+            #expect(empty.status == 404)
+            #expect(empty.json["itemNotFound"] != nil)
         }
     }
 

@@ -10,7 +10,7 @@ D="$(cd "$(dirname "$0")" && pwd)"; . $D/../regions/common.sh
 export REGION=${1:-CentralRegion}
 export WS=$BASE/tempest-ws-$REGION
 # the top's images live in the home image service (RegionOne), so one image id is valid at both
-export IMAGE_ID=$(python3 $D/image.py RegionOne) FLAVOR_ID=e2e00000-0000-4000-8000-000000000001
+export IMAGE_ID=$(python3 $D/image.py RegionOne) FLAVOR_ID=e2e00000-0000-4000-8000-000000000001 FLAVOR_ALT_ID=e2e00000-0000-4000-8000-000000000002
 # workspace names are global (~/.tempest): one per path, so two BASEs never collide
 [ -d $WS ] || tempest init --name "e2e$(echo $WS | tr / -)" $WS
 python3 -c "import os,string,sys;print(string.Template(open(sys.argv[1]).read()).safe_substitute(os.environ))" \

@@ -301,8 +301,15 @@ extension ComputeAPI {
 
     func showServer(_ call: ComputeCall) async throws -> Response {
         let id = try call.param("id")
+        let linger = transition
         let (server, flavors) = try store.compute.withLock { state in
-            (try findServer(id, call: call, in: state), state.flavors)
+            // Real Nova shows a server whose delete has just finished, until its row is gone, with status
+            // DELETED (what `openstack server delete --wait` stops at): here for one more transition period.
+            if let s = state.servers[id], let due = state.deleting[id], due <= call.now, call.now < due.addingTimeInterval(linger),
+               s.projectID == call.token.projectID || call.isAdmin {
+                return (s.settled(at: call.now), state.flavors)
+            }
+            return (try findServer(id, call: call, in: state), state.flavors)
         }
         return SimHTTP.json(["server": render(server, call: call, flavors: flavors, withGroups: true)])
     }

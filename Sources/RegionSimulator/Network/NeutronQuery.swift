@@ -13,114 +13,11 @@ protocol NeutronListable: Codable, Sendable {
     static var attributeNames: Set<String> { get }
 }
 
-/// `GET` list parameters as Neutron reads them: filters on any attribute, `fields`, `sort_key`/`sort_dir`,
-/// `limit`/`marker`/`page_reverse`, and the tag filters.
-struct NeutronListQuery {
-    var filters: [(key: String, values: [String])] = []
-    var fields: [String] = []
-    var sort: [(key: String, ascending: Bool)] = []
-    var limit: Int?
-    var marker: String?
-    var pageReverse = false
-    var tagsAll: [String] = []
-    var tagsAny: [String] = []
-    var notTagsAll: [String] = []
-    var notTagsAny: [String] = []
-
-    static let reserved: Set<String> = [
-        "fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse", "tags", "tags-any", "not-tags",
-        "not-tags-any",
-    ]
-
+extension NeutronListQuery {
+    /// The request's query read as Neutron does (see `NeutronListQuery` in OpenStackModels).
     init(_ request: Request, attributes: Set<String>, extraFilters: Set<String> = []) throws {
-        let parameters = request.uri.queryParameters
-        var grouped: [String: [String]] = [:]
-        var orderedKeys: [String] = []
-        for (key, value) in parameters {
-            let k = String(key)
-            if grouped[k] == nil { orderedKeys.append(k) }
-            grouped[k, default: []].append(String(value))
-        }
-        for key in orderedKeys {
-            let values = grouped[key] ?? []
-            switch key {
-            case "fields": fields.append(contentsOf: values.flatMap { $0.split(separator: ",").map(String.init) })
-            case "sort_key", "sort_dir", "limit", "marker", "page_reverse": continue
-            case "tags": tagsAll = values.flatMap { $0.split(separator: ",").map(String.init) }
-            case "tags-any": tagsAny = values.flatMap { $0.split(separator: ",").map(String.init) }
-            case "not-tags": notTagsAll = values.flatMap { $0.split(separator: ",").map(String.init) }
-            case "not-tags-any": notTagsAny = values.flatMap { $0.split(separator: ",").map(String.init) }
-            default:
-                guard attributes.contains(key) || extraFilters.contains(key) else {
-                    throw NeutronError.httpBadRequest("[\(key)] is invalid attribute for filtering")
-                }
-                filters.append((key, values))
-            }
-        }
-        let sortKeys = grouped["sort_key"] ?? []
-        let sortDirs = grouped["sort_dir"] ?? []
-        if !sortDirs.isEmpty, sortDirs.count != sortKeys.count {
-            throw NeutronError.httpBadRequest("The number of sort_keys and sort_dirs must be same")
-        }
-        for (index, key) in sortKeys.enumerated() {
-            guard attributes.contains(key) else {
-                throw NeutronError.httpBadRequest("[\(key)] is invalid attribute for sort_keys")
-            }
-            let dir = index < sortDirs.count ? sortDirs[index].lowercased() : "asc"
-            guard dir == "asc" || dir == "desc" else {
-                throw NeutronError.httpBadRequest("[\(dir)] is invalid value for sort_dirs, valid value is 'asc' and 'desc'")
-            }
-            sort.append((key, dir == "asc"))
-        }
-        if let text = grouped["limit"]?.last {
-            guard let value = Int(text), value >= 0 else {
-                throw NeutronError.httpBadRequest("Limit must be an integer 0 or greater and not '\(text)'")
-            }
-            limit = value == 0 ? nil : value
-        }
-        marker = grouped["marker"]?.last
-        if let text = grouped["page_reverse"]?.last?.lowercased() { pageReverse = text == "true" || text == "1" }
-    }
-
-    /// True when `value` (a JSON attribute) matches one of the filter strings.
-    static func matches(_ value: JSONValue, _ wanted: [String]) -> Bool {
-        wanted.contains { matches(value, $0) }
-    }
-
-    static func matches(_ value: JSONValue, _ wanted: String) -> Bool {
-        switch value {
-        case .string(let s): return s == wanted
-        case .bool(let b):
-            switch wanted.lowercased() {
-            case "true", "1", "t", "yes", "y", "on": return b
-            case "false", "0", "f", "no", "n", "off": return !b
-            default: return false
-            }
-        case .number(let d): return Double(wanted) == d
-        case .null: return wanted.isEmpty || wanted == "None" || wanted == "null"
-        case .array(let items): return items.contains { matches($0, wanted) }
-        case .object: return false
-        }
-    }
-
-    /// Ordering of attribute values: null first, then booleans, numbers, strings.
-    static func less(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        func rank(_ v: JSONValue) -> Int {
-            switch v {
-            case .null: 0
-            case .bool: 1
-            case .number: 2
-            case .string: 3
-            case .array: 4
-            case .object: 5
-            }
-        }
-        switch (a, b) {
-        case (.bool(let x), .bool(let y)): return !x && y
-        case (.number(let x), .number(let y)): return x < y
-        case (.string(let x), .string(let y)): return x < y
-        default: return rank(a) < rank(b)
-        }
+        try self.init(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+                      attributes: attributes, extraFilters: extraFilters)
     }
 }
 
@@ -144,10 +41,7 @@ enum NeutronList {
     static func matches<T: NeutronListable>(
         _ item: T, _ query: NeutronListQuery, extraFilter: ((inout NeutronListEntry<T>, String, [String]) -> Bool?)?
     ) -> Bool {
-        if !query.tagsAll.isEmpty, !query.tagsAll.allSatisfy(item.tags.contains) { return false }
-        if !query.tagsAny.isEmpty, !query.tagsAny.contains(where: item.tags.contains) { return false }
-        if !query.notTagsAll.isEmpty, query.notTagsAll.allSatisfy(item.tags.contains) { return false }
-        if !query.notTagsAny.isEmpty, query.notTagsAny.contains(where: item.tags.contains) { return false }
+        guard query.matchesTags(item.tags) else { return false }
         guard !query.filters.isEmpty else { return true }
         var entry = NeutronListEntry(item)
         for (key, values) in query.filters {
@@ -274,19 +168,9 @@ enum NeutronList {
 
     /// A next/previous link: the request's own query with `marker` (and `page_reverse`) replaced.
     static func pageHref(_ request: Request, marker: String, reverse: Bool) -> String {
-        var parts: [String] = []
-        for (key, value) in request.uri.queryParameters where key != "marker" && key != "page_reverse" {
-            parts.append("\(key)=\(escape(String(value)))")
-        }
-        parts.append("marker=\(marker)")
-        if reverse { parts.append("page_reverse=True") }
-        return SimHTTP.baseURL(request) + request.uri.path + "?" + parts.joined(separator: "&")
-    }
-
-    static func escape(_ text: String) -> String {
-        var allowed = CharacterSet.urlQueryAllowed
-        allowed.remove(charactersIn: "&=+#")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        NeutronListQuery.pageHref(
+            origin: SimHTTP.baseURL(request), path: request.uri.path,
+            parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) }, marker: marker, reverse: reverse)
     }
 
     /// Projects a single resource onto `fields` when the request names any.

@@ -29,6 +29,8 @@ public protocol ImageProvisioning: Sendable {
 /// Maps a top flavor to the pod's flavor id (same id or name, closest match, or created there).
 public protocol FlavorMapping: Sendable {
     func bottomFlavor(_ flavorID: String, in pod: Pod, context: PodCallContext) async throws -> String
+    /// The pod flavor a top flavor is already mapped to, without asking or changing the pod (nil: none yet).
+    func mappedFlavor(_ flavorID: String, in pod: Pod) async throws -> String?
 }
 
 /// Makes the caller's top key pair present in a pod under the same name before a boot there.

@@ -1,0 +1,123 @@
+import Foundation
+
+/// A security group rule create checked as Neutron checks it (attribute rules, protocol, ports, ICMP
+/// type/code, remote prefix against the ethertype), normalized for the duplicate check. Shared by the
+/// top's Neutron and the simulated one, which only differ in where groups and rules are stored.
+public struct ValidatedSecurityGroupRule: Sendable, Hashable {
+    public var securityGroupID: String
+    public var direction: String
+    public var ethertype: String
+    /// As sent, lower-cased; nil for any ("any" reads as nil too).
+    public var `protocol`: String?
+    public var protocolNumber: Int?
+    public var portRangeMin: Int?
+    public var portRangeMax: Int?
+    /// The remote prefix normalized to its network (a bare address becomes a host prefix).
+    public var remoteIPPrefix: IPNetwork?
+    public var remoteGroupID: String?
+
+    /// Neutron's protocol names and their IP protocol numbers.
+    public static let protocolNumbers: [String: Int] = [
+        "ah": 51, "dccp": 33, "egp": 8, "esp": 50, "gre": 47, "hopopt": 0, "icmp": 1, "igmp": 2, "ipip": 4,
+        "ipv6-encap": 41, "ipv6-frag": 44, "ipv6-icmp": 58, "icmpv6": 58, "ipv6-nonxt": 59, "ipv6-opts": 60,
+        "ipv6-route": 43, "ospf": 89, "pgm": 113, "rsvp": 46, "sctp": 132, "tcp": 6, "udp": 17, "udplite": 136,
+        "vrrp": 112,
+    ]
+
+    /// Checks `body`; throws Neutron's 400 for the first rule it breaks.
+    public init(_ body: SecurityGroupRuleCreate) throws {
+        guard let groupID = body.securityGroupID else {
+            throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'security_group_id' not specified")
+        }
+        guard let direction = body.direction else {
+            throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'direction' not specified")
+        }
+        guard direction == "ingress" || direction == "egress" else {
+            throw NeutronError.invalidAttribute("direction", reason: "'\(direction)' is not in ['ingress', 'egress']")
+        }
+        let ethertype = body.ethertype ?? "IPv4"
+        guard ethertype == "IPv4" || ethertype == "IPv6" else {
+            throw NeutronError.invalidAttribute("ethertype", reason: "'\(ethertype)' is not in ['IPv4', 'IPv6']")
+        }
+        var proto = body.protocol.map { $0.lowercased() }
+        if proto == "any" { proto = nil }
+        var number: Int?
+        if let p = proto {
+            if let n = Int(p) {
+                guard (0...255).contains(n) else { throw NeutronError.securityGroupRuleInvalidProtocol(p) }
+                number = n
+            } else {
+                guard let n = Self.protocolNumbers[p] else { throw NeutronError.securityGroupRuleInvalidProtocol(p) }
+                number = n
+            }
+        }
+        try Self.checkPorts(min: body.portRangeMin, max: body.portRangeMax, protocolNumber: number)
+        if body.remoteIPPrefix != nil, body.remoteGroupID != nil { throw NeutronError.securityGroupRemoteGroupAndRemoteIPPrefix() }
+        var prefix: IPNetwork?
+        if let text = body.remoteIPPrefix {
+            if let (net, _) = IPNetwork.parse(text) {
+                prefix = net
+            } else if let address = IPAddress(text) {
+                prefix = IPNetwork(network: address, prefix: address.bitWidth)
+            } else {
+                throw NeutronError.invalidAttribute("remote_ip_prefix", reason: "'\(text)' is not a valid IP subnet")
+            }
+            if let prefix, (prefix.version == 4 ? "IPv4" : "IPv6") != ethertype {
+                throw NeutronError.securityGroupRuleParameterConflict(ethertype: ethertype, cidr: text)
+            }
+        }
+        securityGroupID = groupID
+        self.direction = direction
+        self.ethertype = ethertype
+        self.protocol = proto
+        protocolNumber = number
+        portRangeMin = body.portRangeMin
+        portRangeMax = body.portRangeMax
+        remoteIPPrefix = prefix
+        remoteGroupID = body.remoteGroupID
+    }
+
+    /// Port ranges for TCP-like protocols, type/code for ICMP, nothing for the others.
+    static func checkPorts(min portMin: Int?, max portMax: Int?, protocolNumber: Int?) throws {
+        guard portMin != nil || portMax != nil else { return }
+        switch protocolNumber {
+        case 6, 17, 33, 132, 136:
+            for port in [portMin, portMax].compactMap({ $0 }) where !(1...65535).contains(port) {
+                throw NeutronError(status: 400, type: "SecurityGroupInvalidPortValue", message: "Invalid value for port \(port).")
+            }
+            if let lo = portMin, let hi = portMax, lo > hi { throw NeutronError.securityGroupInvalidPortRange() }
+            if portMin == nil { throw NeutronError.securityGroupInvalidPortRange() }
+        case 1, 58:
+            if let type = portMin, !(0...255).contains(type) {
+                throw NeutronError(status: 400, type: "SecurityGroupInvalidIcmpValue",
+                                   message: "Invalid value for ICMP port_range_min(type): \(type). It must be 0 to 255.")
+            }
+            if let code = portMax, !(0...255).contains(code) {
+                throw NeutronError(status: 400, type: "SecurityGroupInvalidIcmpValue",
+                                   message: "Invalid value for ICMP port_range_max(code): \(code). It must be 0 to 255.")
+            }
+            if portMin == nil {
+                throw NeutronError(status: 400, type: "SecurityGroupMissingIcmpType",
+                                   message: "ICMP code (port-range-max) \(portMax ?? 0) is provided but ICMP type (port-range-min) is missing.")
+            }
+        default:
+            throw NeutronError(status: 400, type: "SecurityGroupInvalidProtocolForPort",
+                               message: "Ports can only be specified for TCP, UDP, UDP-Lite, SCTP and DCCP protocols, and ICMP/ICMPv6 type and code.")
+        }
+    }
+
+    /// Neutron's duplicate rule: the same after normalizing (6 is tcp, 0.0.0.0/0 is any); throws its 409.
+    public func checkNotDuplicate(of rules: some Sequence<SecurityGroupRule>) throws {
+        let isAny = remoteIPPrefix.map { $0.prefix == 0 } ?? true
+        for existing in rules {
+            let existingProto = existing.protocol.flatMap { Self.protocolNumbers[$0] ?? Int($0) }
+            let existingPrefix = existing.remoteIPPrefix.flatMap { IPNetwork.parse($0)?.network }
+            let existingAny = existingPrefix.map { $0.prefix == 0 } ?? true
+            if existing.direction == direction, existing.ethertype == ethertype, existingProto == protocolNumber,
+               existing.portRangeMin == portRangeMin, existing.portRangeMax == portRangeMax, existing.remoteGroupID == remoteGroupID,
+               existingAny == isAny, isAny || existingPrefix == remoteIPPrefix {
+                throw NeutronError.securityGroupRuleExists(existing.id)
+            }
+        }
+    }
+}
