@@ -59,7 +59,7 @@ extension NetworkProvisioner {
     /// Shadows one job run creates in one pod at a time.
     static let shadowConcurrency = 16
     /// What the job reads of a pod's ports.
-    static let listedFields = ["id", "name", "device_owner", "binding:host_id", "binding:profile"].map { "&fields=\($0)" }.joined()
+    static let listedFields = ["id", "name", "device_owner", "mac_address", "fixed_ips", "binding:host_id", "binding:profile"].map { "&fields=\($0)" }.joined()
 
     /// Queues the shadow job of a VXLAN network held by more than one pod. A boot never fails for it: a
     /// submit that fails is logged and the next port materialized on the network submits again.
@@ -72,6 +72,16 @@ extension NetworkProvisioner {
         } catch {
             logger.warning("could not queue the shadow ports of a stretched network",
                            metadata: ["network": "\(network.id)", "error": "\(error)"])
+        }
+    }
+
+    /// The same for a network known by id (after a port update at the top: its shadows follow its addresses).
+    func scheduleShadows(ofNetworkID networkID: String) async {
+        do {
+            guard let doc = try await service.documents.get(.networks, id: networkID) else { return }
+            await scheduleShadows(of: try service.model(Network.self, doc))
+        } catch {
+            logger.warning("could not queue the shadow ports of a stretched network", metadata: ["network": "\(networkID)", "error": "\(error)"])
         }
     }
 
@@ -172,19 +182,20 @@ extension NetworkProvisioner {
                     ]
                     if let bottom = home.bottomID, let host = hosts[home.podID + "|" + bottom] { profile["host"] = .string(host) }
                     let body = shadowBody(port, bottomNetwork: bottomNetwork, subnets: subnets, profile: profile)
-                    let existing = shadowsHere[portID] ?? []
-                    var (bottomID, fresh) = try await ensureShadow(portID, body: body, existing: existing, in: pod, context: context)
-                    if !fresh, !existing.contains(bottomID) {
+                    // Of several shadows (a run that died), the one already carrying the port's MAC is kept.
+                    let candidates = shadowsHere[portID] ?? []
+                    let carriesMAC = { (id: String) in
+                        listing.first { $0["id"]?.stringValue == id }?["mac_address"]?.stringValue == port.macAddress
+                    }
+                    let existing = candidates.filter(carriesMAC) + candidates.filter { !carriesMAC($0) }
+                    var (bottomID, posted) = try await ensureShadow(portID, body: body, existing: existing, in: pod, context: context)
+                    if !posted, !existing.contains(bottomID) {
                         // The row names a shadow the pod no longer has (deleted behind our back): forget it, adopt or make one.
                         try await forgetShadowRow(portID, in: pod)
-                        bottomID = try await ensureShadow(portID, body: body, existing: existing, in: pod, context: context).0
-                        fresh = true
+                        (bottomID, posted) = try await ensureShadow(portID, body: body, existing: existing, in: pod, context: context)
                     }
-                    // The real port's host became known after its shadow was made (Nova binds after the boot).
-                    if !fresh, profile["host"] != nil, let item = listing.first(where: { $0["id"]?.stringValue == bottomID }),
-                       item["binding:profile"]?["host"] != profile["host"] {
-                        try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": ["binding:profile": .object(profile)]], in: pod,
-                                            requestID: context.requestID)
+                    if !posted, let item = listing.first(where: { $0["id"]?.stringValue == bottomID }) {
+                        bottomID = try await refreshShadow(item, to: body, portID: portID, in: pod, context: context)
                     }
                     return (portID, bottomID)
                 }
@@ -212,23 +223,44 @@ extension NetworkProvisioner {
         }
     }
 
+    /// A shadow already in the pod follows its port: new addresses or MAC at the top, and the real port's
+    /// host once Nova has bound it (after the boot that made the shadow). A pod that refuses the change
+    /// (the address taken there) gets a new shadow instead.
+    /// Returns the shadow's id afterwards.
+    private func refreshShadow(_ item: JSONValue, to body: JSONValue, portID: String, in pod: Pod, context: PodCallContext) async throws -> String {
+        let bottomID = item["id"]?.stringValue ?? ""
+        guard let wanted = body["port"] else { return bottomID }
+        let addresses = { (value: JSONValue?) in Set(value?.arrayValue?.compactMap { $0["ip_address"]?.stringValue } ?? []) }
+        var change: [String: JSONValue] = [:]
+        if addresses(item["fixed_ips"]) != addresses(wanted["fixed_ips"]) { change["fixed_ips"] = wanted["fixed_ips"] }
+        if item["mac_address"] != wanted["mac_address"] { change["mac_address"] = wanted["mac_address"] }
+        if wanted["binding:profile"]?["host"] != nil, item["binding:profile"]?["host"] != wanted["binding:profile"]?["host"] {
+            change["binding:profile"] = wanted["binding:profile"]
+        }
+        guard !change.isEmpty else { return bottomID }
+        do {
+            try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(change)], in: pod, requestID: context.requestID)
+            return bottomID
+        } catch let error as PodNeutronError where error.status == 409 || error.status == 400 {
+            try await pods.delete("ports", id: bottomID, in: pod)
+            try await forgetShadowRow(portID, in: pod)
+            return try await ensureShadow(portID, body: body, existing: [], in: pod, context: context).0
+        }
+    }
+
     /// The pod's shadow of a port, created once under the routing table's create-lock (adopting one a pod
     /// already holds for it).
-    /// Also says whether this call made or adopted it (false: an existing row answered).
+    /// Also says whether this call created it with `body` (false: adopted, or an existing row answered).
     private func ensureShadow(_ portID: String, body: JSONValue, existing: [String], in pod: Pod,
                               context: PodCallContext) async throws -> (String, Bool) {
         let project = body["port"]?["project_id"]?.stringValue ?? ""
         let fresh = Mutex(false)
         let id = try await routing.ensure(
             topID: portID, type: .shadowPort, podID: pod.podID, projectID: project,
-            findExisting: {
-                let found = try await pods.find("ports", name: ShadowPort.name(of: portID), in: pod)
-                if found != nil { fresh.withLock { $0 = true } }
-                return found
-            },
+            findExisting: { try await pods.find("ports", name: ShadowPort.name(of: portID), in: pod) },
             create: {
-                fresh.withLock { $0 = true }
                 if let adopted = existing.first { return adopted }
+                fresh.withLock { $0 = true }
                 let answer = try await pods.call("POST", "/ports", body: body, in: pod, requestID: context.requestID)
                 guard let id = answer["port"]?["id"]?.stringValue else {
                     throw PodNeutronError(region: pod.regionName, status: nil, message: "shadow port create answered no id")

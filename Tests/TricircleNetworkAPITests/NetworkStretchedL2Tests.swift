@@ -135,7 +135,19 @@ struct NetworkStretchedL2Tests {
             #expect(try await harness.runtime.routing.routings.lookup(topID: port1.id, resourceType: .shadowPort, projectID: nil)
                 .map(\.bottomID) == [remade.first?.id])
             try await l2.expectMirrors(port1, in: "RegionTwo")
-            _ = subnetID
+
+            // A new address for the port at the top: its shadow follows.
+            let moved = try await l2.neutron.send("PUT", "/ports/\(port1.id)", ["port": [
+                "fixed_ips": [["subnet_id": .string(subnetID), "ip_address": "10.61.0.200"]],
+            ]])
+            #expect(moved.status == 200)
+            var followed = false
+            for _ in 0..<500 where !followed {
+                followed = try await l2.shadows(networkID, in: "RegionTwo").map(\.addresses) == [["10.61.0.200"]]
+                if !followed { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(followed)
+            try await l2.expectMirrors(try await l2.topPort(of: vm1), in: "RegionTwo")
         }
     }
 
