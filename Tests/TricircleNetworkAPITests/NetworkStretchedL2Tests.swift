@@ -178,7 +178,7 @@ struct NetworkStretchedL2Tests {
         }
     }
 
-    @Test("vlan keeps its segmentation id and physical network in both pods, with no shadow ports", arguments: TestDatabases.backends)
+    @Test("vlan keeps its segmentation id and physical network in both pods, flat its physical network, with no shadow ports", arguments: TestDatabases.backends)
     func vlanKeepsSegment(backend: StoreBackend) async throws {
         try await GatewayHarness.with(backend: backend) { harness in
             let l2 = try L2Client(harness)
@@ -197,6 +197,19 @@ struct NetworkStretchedL2Tests {
             #expect(try await l2.shadows(networkID, in: "RegionOne").isEmpty)
             #expect(try await l2.shadows(networkID, in: "RegionTwo").isEmpty)
             _ = (vm1, vm2)
+
+            // Flat: the same physical network in both pods, no segmentation id.
+            let flatID = try await l2.providerNetwork(["provider:network_type": "flat", "provider:physical_network": "physflat"],
+                                                      cidr: "10.66.0.0/24")
+            _ = try await l2.boot(flatID, az: "az1")
+            _ = try await l2.boot(flatID, az: "az2")
+            for region in ["RegionOne", "RegionTwo"] {
+                let copy = try await l2.neutron.direct(region, "/networks?name=\(flatID)")
+                #expect(copy.json["networks"]?.at(0)?["provider:network_type"] == "flat")
+                #expect(copy.json["networks"]?.at(0)?["provider:physical_network"] == "physflat", "physnet in \(region)")
+            }
+            #expect(try await l2.shadows(flatID, in: "RegionOne").isEmpty)
+            #expect(try await l2.shadows(flatID, in: "RegionTwo").isEmpty)
         }
     }
 
