@@ -261,6 +261,22 @@ struct NetworkStretchedL2Tests {
             #expect(twoZones.json["NeutronError"]?["type"] == "InvalidInput")
         }
     }
+
+    @Test("first boots of a new local network in az1 and az2 at once: one region gets it, the other's boot is a 400",
+          arguments: TestDatabases.backends)
+    func localRaceHasOneWinner(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
+            let l2 = try L2Client(harness)
+            let networkID = try await l2.providerNetwork(["provider:network_type": "local"], cidr: "10.67.0.0/24")
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for az in ["az1", "az2"] { group.addTask { try await l2.bootReply(networkID, az: az).status } }
+                var out: [Int] = []
+                for try await status in group { out.append(status) }
+                return out.sorted()
+            }
+            #expect(statuses == [202, 400])
+        }
+    }
 }
 
 /// A port as a pod's Neutron shows it.
