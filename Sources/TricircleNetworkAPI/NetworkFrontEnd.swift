@@ -17,6 +17,7 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
         self.provisioner = NetworkProvisioner(service: service)
         registry.register(NeutronSyncJob(provisioner: provisioner))
         registry.register(NeutronCleanupJob(provisioner: provisioner))
+        registry.register(ShadowPortJob(provisioner: provisioner))
     }
 
     /// What a boot uses to materialize networks, ports and security groups in its pod.

@@ -141,6 +141,7 @@ struct NetworkProvisioner: NetworkProvisioning {
     func preparePort(_ item: JSONValue, groups: [String], in pod: Pod, context: PodCallContext) async throws -> (JSONValue, String, String) {
         let caller = NeutronCaller(context.caller)
         var port: NeutronPort
+        var madeForThisBoot = false
         if let portID = item["port"]?.stringValue, !portID.isEmpty {
             port = try await service.port(portID, caller).0
             if !port.deviceID.isEmpty, try await !releasedByDeletedServer(port) {
@@ -153,24 +154,41 @@ struct NetworkProvisioner: NetworkProvisioning {
         } else if let networkID = item["uuid"]?.stringValue {
             let (network, _) = try await service.network(networkID, caller)
             try checkZone(network, pod)
+            try await checkLocal(network, pod)
             var fixed: [FixedIP]?
             if let address = item["fixed_ip"]?.stringValue { fixed = [FixedIP(ipAddress: address)] }
             port = try await service.createPort(
                 PortCreate(networkID: networkID, fixedIPs: fixed, deviceOwner: "compute:\(pod.bottomAZ)",
                            securityGroups: groups.isEmpty ? nil : groups), caller)
+            madeForThisBoot = true
         } else {
             throw NeutronError.httpBadRequest("Bad networks format: each item needs a uuid or a port")
         }
-        let (network, _) = try await service.network(port.networkID, NeutronCaller(projectID: port.projectID, isAdmin: true))
-        try checkZone(network, pod)
-        let bottomNetwork = try await ensureNetwork(network, in: pod, context: context)
-        let subnets = try await ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
-        var bottomGroups: [String] = []
-        for groupID in port.securityGroups {
-            let (group, _) = try await service.securityGroup(groupID, NeutronCaller(projectID: port.projectID, isAdmin: true))
-            bottomGroups.append(try await ensureSecurityGroup(group, in: pod, context: context))
+        let network: Network
+        let bottomPort: String
+        do {
+            (network, _) = try await service.network(port.networkID, NeutronCaller(projectID: port.projectID, isAdmin: true))
+            try checkZone(network, pod)
+            let bottomNetwork = try await ensureNetwork(network, in: pod, context: context)
+            let subnets = try await ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
+            var bottomGroups: [String] = []
+            for groupID in port.securityGroups {
+                let (group, _) = try await service.securityGroup(groupID, NeutronCaller(projectID: port.projectID, isAdmin: true))
+                bottomGroups.append(try await ensureSecurityGroup(group, in: pod, context: context))
+            }
+            bottomPort = try await ensurePort(port, bottomNetwork: bottomNetwork, subnets: subnets, groups: bottomGroups, in: pod, context: context)
+        } catch {
+            // The port made for this boot has no copy anywhere (its create is the last step): it goes again,
+            // so a refused boot leaves nothing at the top.
+            if madeForThisBoot {
+                do { try await service.documents.delete(.ports, id: port.id) } catch {
+                    logger.error("could not remove the port of a refused boot", metadata: ["port": "\(port.id)", "error": "\(error)"])
+                }
+            }
+            throw error
         }
-        let bottomPort = try await ensurePort(port, bottomNetwork: bottomNetwork, subnets: subnets, groups: bottomGroups, in: pod, context: context)
+        // A VXLAN network in several pods: the other pods get this port's shadow, this pod theirs (by job).
+        await scheduleShadows(of: network)
         // Routers on this network need this pod's side (and, across pods, routes to this port): by job.
         try await scheduleRouters(ofNetwork: network.id)
         var answer: [String: JSONValue] = ["port": .string(bottomPort)]
@@ -189,10 +207,17 @@ struct NetworkProvisioner: NetworkProvisioning {
     // MARK: copies in the pod
 
     func ensureNetwork(_ network: Network, in pod: Pod, context: PodCallContext) async throws -> String {
-        try await routing.ensure(
+        try await checkLocal(network, pod)
+        let fresh = Mutex(false)
+        let bottomID = try await routing.ensure(
             topID: network.id, type: .network, podID: pod.podID, projectID: network.projectID,
             findExisting: { try await pods.find("networks", name: network.id, in: pod) },
             create: {
+                fresh.withLock { $0 = true }
+                // VLAN and flat networks are joined by the fabric: a pod on another segment would be cut off.
+                let fabric = network.providerNetworkType == "vlan" || network.providerNetworkType == "flat"
+                let stretched = fabric ? try await !otherHolders(of: network.id, than: pod).isEmpty : false
+                if stretched { try await checkSegmentOfOthers(network, joining: pod) }
                 var body: [String: JSONValue] = [
                     "name": .string(network.id), "project_id": .string(network.projectID), "admin_state_up": .bool(network.adminStateUp),
                     "description": .string(network.description),
@@ -208,6 +233,9 @@ struct NetworkProvisioner: NetworkProvisioning {
                 let answer: JSONValue
                 do {
                     answer = try await pods.call("POST", "/networks", body: ["network": .object(body)], in: pod, requestID: context.requestID)
+                } catch let error as PodNeutronError where fabric && (error.status == 409 || (error.status == 403 && stretched)) {
+                    // The segment is taken in this region, or its policy keeps the top's segment from the copy.
+                    throw segmentError(network, pod, reason: "region \(pod.regionName) answered \(error.status ?? 0): \(error.message)")
                 } catch let error as PodNeutronError where error.status == 403 && body["provider:network_type"] != nil {
                     // The region's policy keeps provider attributes from the gateway's service user: the copy
                     // gets the region's own segment (fine for a network in one region; a stretched L2 segment
@@ -222,6 +250,13 @@ struct NetworkProvisioner: NetworkProvisioning {
                 }
                 return id
             })
+        if fresh.withLock({ $0 }) {
+            // Two first boots of a local network in two regions at once: the earlier create-lock holds it.
+            try await checkLocal(network, pod)
+            // A VXLAN network reaching one more pod: that pod gets shadows of every port living elsewhere.
+            await scheduleShadows(of: network)
+        }
+        return bottomID
     }
 
     /// Every top subnet of the network present in the pod: top subnet id -> bottom subnet id.

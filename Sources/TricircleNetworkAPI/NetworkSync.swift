@@ -171,12 +171,14 @@ extension NetworkProvisioner {
             }
             try await group.waitForAll()
         }
+        if kind == .port { try await removeShadows(ofPort: id) }  // a port's shadows go with its real copies
     }
 
     /// Deletes one pod's copy and its routing row.
     func cleanupRow(_ row: ResourceRouting, kind: SyncKind) async throws {
         if let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) {
             if kind == .router { try await detachAll(router: bottomID, in: pod) }
+            if kind == .network { try await removeShadows(onNetwork: bottomID, in: pod) }  // Neutron keeps a network with ports
             try await pods.delete(kind.collection, id: bottomID, in: pod)
         }
         _ = try await routing.routings.delete(row.id)

@@ -95,6 +95,10 @@ struct NetworkRoutes: Sendable {
             if physnet != nil || segment != nil {
                 throw NeutronError.invalidInput("local provider network does not accept physical_network or segmentation_id")
             }
+            // A local network lives in one region (the first that boots on it), so hints can name one zone at most.
+            if (body.availabilityZoneHints ?? []).count > 1 {
+                throw NeutronError.invalidInput("local network stays in one region: give at most one availability zone hint")
+            }
         case "flat":
             if segment != nil { throw NeutronError.invalidInput("flat provider network does not accept segmentation_id") }
             physnet = physnet ?? "extern"

@@ -20,7 +20,9 @@ struct PlacementRoutes: Sendable {
             guard let kind = SyncKind(rawValue: kindName) else {
                 throw NeutronError.httpBadRequest("Unknown kind '\(kindName)': one of network, subnet, port, security_group, router, floatingip")
             }
-            let rows = try await service.runtime.routing.routings.lookup(topID: id, resourceType: kind.resourceType, projectID: nil)
+            var rows = try await service.runtime.routing.routings.lookup(topID: id, resourceType: kind.resourceType, projectID: nil)
+            // A port's shadows (in the other pods of a stretched VXLAN network) are listed with its real copies.
+            if kind == .port { rows += try await service.runtime.routing.routings.lookup(topID: id, resourceType: .shadowPort, projectID: nil) }
             let placements = await withTaskGroup(of: JSONValue.self) { group in
                 for row in rows {
                     group.addTask { await describe(row, kind: kind) }
@@ -39,6 +41,7 @@ struct PlacementRoutes: Sendable {
         var out: [String: JSONValue] = [
             "pod_id": .string(row.podID), "bottom_id": .string(row.bottomID), "project_id": .string(row.projectID),
             "created_at": .string(row.createdAt), "updated_at": .string(row.updatedAt),
+            "shadow": .bool(row.resourceType == .shadowPort),
         ]
         guard let pod = try? await service.runtime.podDirectory.pod(id: row.podID) else {
             out["state"] = "POD_UNKNOWN"

@@ -99,6 +99,7 @@ struct PortRoutes: Sendable {
         let (updated, _) = try await allocator.write(port, requests: requests, macRequested: macRequested || body.macAddress == nil,
                                                      deviceID: port.deviceID, replacing: doc.revision)
         try await provisioner.scheduleSync(.port, id: id)
+        await provisioner.scheduleShadows(ofNetworkID: port.networkID)
         return updated
     }
 

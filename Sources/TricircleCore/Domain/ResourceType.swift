@@ -10,6 +10,8 @@ public enum ResourceType: String, Sendable, Codable, CaseIterable, Hashable {
     case network
     case subnet
     case port
+    /// A port's mirror in a pod other than its own (a stretched VXLAN network's "shadow port").
+    case shadowPort = "shadow_port"
     case router
     case securityGroup = "security_group"
     case floatingIP = "floatingip"
