@@ -227,10 +227,11 @@ extension NetworkProvisioner {
         }
     }
 
-    /// Deletes a floating IP's pod copies and bridge address now, or by a job for a pod that does not answer.
+    /// After the top's floating IP is gone: its pod copies and bridge address go by its sync job. That job
+    /// (not an inline delete) because jobs of one resource never run at once, so a sync still making copies
+    /// cannot race the removal and leave one behind.
     func removeFloatingIP(_ id: String) async throws {
-        try await removeEverywhere(.floatingIP, id: id)
-        try await releaseFloatingIPBridge(id)
+        try await scheduleFloatingIPSync(id)
     }
 
     /// The bridge address a floating IP held (and its port in the external pod), if any.

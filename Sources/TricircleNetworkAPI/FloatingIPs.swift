@@ -74,7 +74,7 @@ struct FloatingIPRoutes: Sendable {
                 try await service.documents.delete(.ports, id: port.id)
             }
             try await service.documents.delete(.floatingIPs, id: id)
-            // After the top's row is gone: a sync still running sees that at its end and removes what it made.
+            // The pods' copies go by the floating IP's own sync job, which never runs beside another one of it.
             try await provisioner.removeFloatingIP(id)
             return NeutronHTTP.noContent()
         }

@@ -115,7 +115,9 @@ struct NetworkNorthSouthTests {
             for region in ["RegionOne", "RegionTwo"] {
                 #expect(try await Self.eventually { try await Self.floatingIPs(neutron, region).isEmpty }, "\(region) holds no floating IP")
             }
-            #expect(try await admin.send("GET", "/tricircle/placements/floatingip/\(fipID)").json["placements"] == [])
+            #expect(try await Self.eventually {
+                try await admin.send("GET", "/tricircle/placements/floatingip/\(fipID)").json["placements"] == []
+            }, "no routing rows left")
         }
     }
 
@@ -168,7 +170,10 @@ struct NetworkNorthSouthTests {
             #expect(try await Self.eventually {
                 try await neutron.direct("RegionOne", "/ports?device_owner=network:tricircle_fip_bridge").json["ports"] == []
             }, "the bridge address's port is gone")
-            #expect(try await neutron.direct("RegionOne", "/ports/\(holder?["id"]?.stringValue ?? "")").status == 404)
+            #expect(try await Self.eventually {
+                try await neutron.direct("RegionOne", "/ports/\(holder?["id"]?.stringValue ?? "")").status == 404
+            })
+            #expect(try await admin.send("GET", "/tricircle/placements/floatingip/\(fipID)").json["placements"] == [])
         }
     }
 
