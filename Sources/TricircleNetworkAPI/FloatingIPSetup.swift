@@ -299,14 +299,15 @@ extension NetworkProvisioner {
             let (serverBridge, _) = try await ensureNorthSouthBridge(bridge, external: true, project: router.projectID, in: serverPod, context: context)
             let (externalBridge, externalBridgeSubnet) = try await ensureNorthSouthBridge(
                 bridge, external: false, project: router.projectID, in: externalPod, context: context)
-            // The bridge address is held in the external pod by a port, the inner end of the double NAT.
+            // The bridge address is held in the external pod by a port, the inner end of the double NAT: no
+            // device owner (Neutron's floating IPs do not go to "network:" ports), no security group.
             let holderCopy = try await routing.ensure(
                 topID: holder.id, type: .port, podID: externalPod.podID, projectID: fip.projectID,
                 findExisting: { try await pods.find("ports", name: holder.id, in: externalPod) },
                 create: {
                     let answer = try await pods.call("POST", "/ports", body: ["port": [
                         "name": .string(holder.id), "network_id": .string(externalBridge), "project_id": .string(fip.projectID),
-                        "mac_address": .string(holder.macAddress), "device_owner": .string(DeviceOwners.floatingIPBridge),
+                        "mac_address": .string(holder.macAddress), "port_security_enabled": false,
                         "fixed_ips": [["subnet_id": .string(externalBridgeSubnet), "ip_address": .string(bridgeAddress)]],
                     ]], in: externalPod, requestID: context.requestID)
                     guard let id = answer["port"]?["id"]?.stringValue else {

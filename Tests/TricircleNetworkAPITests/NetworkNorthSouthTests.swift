@@ -155,6 +155,7 @@ struct NetworkNorthSouthTests {
             #expect(outer["fixed_ip_address"]?.stringValue == bridgeAddress)
             let holder = try await neutron.direct("RegionOne", "/ports/\(outer["port_id"]?.stringValue ?? "")").json["port"]
             #expect(holder?["fixed_ips"]?.at(0)?["ip_address"]?.stringValue == bridgeAddress)
+            #expect(holder?["name"]?.stringValue?.isEmpty == false, "the holder is named by its top port")
             let externalRouter = try #require(try await Self.podRouter(neutron, "RegionOne", topo.routerID))
             #expect(externalRouter["external_gateway_info"]?["external_fixed_ips"]?.at(0)?["ip_address"]?.stringValue == topo.gatewayIP)
             let interfaces = try await neutron.direct("RegionOne", "/ports?device_id=\(externalRouter["id"]?.stringValue ?? "")&device_owner=network:router_interface")
@@ -168,7 +169,7 @@ struct NetworkNorthSouthTests {
                 #expect(try await Self.eventually { try await Self.floatingIPs(neutron, region).isEmpty }, "\(region) holds no floating IP")
             }
             #expect(try await Self.eventually {
-                try await neutron.direct("RegionOne", "/ports?device_owner=network:tricircle_fip_bridge").json["ports"] == []
+                try await neutron.direct("RegionOne", "/ports?name=\(holder?["name"]?.stringValue ?? "-")").json["ports"] == []
             }, "the bridge address's port is gone")
             #expect(try await Self.eventually {
                 try await neutron.direct("RegionOne", "/ports/\(holder?["id"]?.stringValue ?? "")").status == 404
