@@ -7,6 +7,7 @@ import TricircleGateway
 import TricircleNetworkAPI
 import TricircleStore
 import TricircleTestSupport
+import RegionSimulator
 
 /// North-south in the pods: the external network in its one region, router gateways there, floating IPs for
 /// servers in that region and (through the router's north-south bridge, double NAT) in the other, extra routes.
@@ -202,6 +203,42 @@ struct NetworkNorthSouthTests {
             #expect(try await neutron.send("PUT", "/routers/\(loneID)", ["router": ["external_gateway_info": [:]]]).status == 200)
             #expect(try await Self.eventually { try await Self.podRouter(neutron, "RegionOne", loneID) == nil })
             #expect(try await Self.podRouter(neutron, "RegionTwo", loneID) == nil)
+        }
+    }
+
+    @Test("the external region failing for a while: the router sync is retried and the gateway and floating IP arrive once it answers",
+          arguments: TestDatabases.backends)
+    func retriedWhileRegionFails(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend, overrides: ["job.backoff_max_seconds": "0.3", "job.max_attempts": "1000"]) { harness in
+            let neutron = try NeutronClient(harness)
+            let admin = try NeutronClient(harness, user: "admin")
+            let external = try await admin.create("networks", "network", ["name": "public", "router:external": true])
+            let externalID = external["id"]?.stringValue ?? ""
+            _ = try await admin.create("subnets", "subnet", ["network_id": .string(externalID), "cidr": "203.0.113.0/24", "ip_version": 4])
+            let (networkID, subnetID) = try await neutron.networkWithSubnet("10.67.0.0/24")
+            let router = try await neutron.create("routers", "router", ["name": "r"])
+            let routerID = router["id"]?.stringValue ?? ""
+            #expect(try await neutron.send("PUT", "/routers/\(routerID)/add_router_interface", ["subnet_id": .string(subnetID)]).status == 200)
+            let (topPort, bottomPort) = try await Self.serverPort(harness, neutron, network: networkID, region: "RegionOne")
+            #expect(try await Self.eventually { try await Self.podRouter(neutron, "RegionOne", routerID) != nil })
+
+            // RegionOne's Neutron (no AZ hint: the default pod, az1) answers 503 to everything now.
+            harness.cloud.setFault(FaultSettings(errorRate: 1.0, errorStatus: 503), region: "RegionOne", service: .network)
+            let gateway = try await neutron.send("PUT", "/routers/\(routerID)", ["router": ["external_gateway_info": ["network_id": .string(externalID)]]])
+            #expect(gateway.status == 200)
+            let fip = try await neutron.create("floatingips", "floatingip", ["floating_network_id": .string(externalID), "port_id": .string(topPort)])
+            #expect(try await Self.eventually {
+                try await harness.runtime.jobs.list(filter: .init(type: "neutron_sync")).contains { $0.attempts > 1 && $0.lastError?.contains("RegionOne") == true }
+            }, "the router sync failed against RegionOne and is retried")
+
+            harness.cloud.setFault(FaultSettings(), region: "RegionOne", service: .network)
+            #expect(try await Self.eventually {
+                try await Self.floatingIPs(neutron, "RegionOne").contains {
+                    $0["floating_ip_address"] == fip["floating_ip_address"] && $0["port_id"]?.stringValue == bottomPort
+                }
+            }, "the floating IP reached RegionOne once it answered")
+            let gatewayIP = gateway.json["router"]?["external_gateway_info"]?["external_fixed_ips"]?.at(0)?["ip_address"]
+            #expect(try await Self.podRouter(neutron, "RegionOne", routerID)?["external_gateway_info"]?["external_fixed_ips"]?.at(0)?["ip_address"] == gatewayIP)
         }
     }
 
