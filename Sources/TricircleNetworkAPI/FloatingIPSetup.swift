@@ -152,6 +152,24 @@ extension NetworkProvisioner {
         try await service.documents.delete(.networks, id: doc.id)
     }
 
+    /// Pods that no longer hold the router lose the bridge's copy and their gateway address on it (their
+    /// router is already gone, and its gateway port with it).
+    func pruneNorthSouthBridge(_ bridge: (Network, Subnet), keeping pods: Set<String>) async throws {
+        for port in try await service.ports(ofNetwork: bridge.0.id) where port.deviceOwner == DeviceOwners.northSouthGateway {
+            guard let pod = port.deviceID.split(separator: ":").last.map(String.init), !pods.contains(pod) else { continue }
+            try await service.documents.delete(.ports, id: port.id)
+        }
+        for row in try await routing.routings.lookup(topID: bridge.0.id, resourceType: .network, projectID: nil) where !pods.contains(row.podID) {
+            // The pod deletes the subnet with the network: its row only needs forgetting.
+            for subnetRow in try await routing.routings.lookup(topID: bridge.1.id, resourceType: .subnet, projectID: nil)
+            where subnetRow.podID == row.podID {
+                _ = try await routing.routings.delete(subnetRow.id)
+            }
+            routing.invalidate(topID: bridge.1.id, type: .subnet)
+            try await cleanupRow(row, kind: .network)
+        }
+    }
+
     // MARK: a pod router's gateway
 
     /// Makes one pod router's gateway match the plan; returns the top subnets it must keep as interfaces

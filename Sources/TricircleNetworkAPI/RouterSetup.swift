@@ -167,7 +167,11 @@ extension NetworkProvisioner {
             }
             try await group.waitForAll()
         }
-        if routerNSBridge == nil { try await releaseNorthSouthBridge(routerID: routerID, project: router.projectID) }
+        if let routerNSBridge {
+            try await pruneNorthSouthBridge(routerNSBridge, keeping: Set(targets.map(\.podID)))
+        } else {
+            try await releaseNorthSouthBridge(routerID: routerID, project: router.projectID)
+        }
         // Floating IPs through this router need its pods' side first: now they can be set up.
         if northSouth != nil { try await scheduleFloatingIPs(ofRouter: routerID, project: router.projectID) }
         logger.info("routers set up", metadata: ["router": "\(routerID)", "pods": "\(targets.map(\.regionName))"])

@@ -176,6 +176,18 @@ struct NetworkNorthSouthTests {
                 try await neutron.direct("RegionOne", "/ports/\(holder?["id"]?.stringValue ?? "")").status == 404
             })
             #expect(try await admin.send("GET", "/tricircle/placements/floatingip/\(fipID)").json["placements"] == [])
+
+            // The router's network leaves: RegionTwo's router goes, the north-south bridge with it (both copies);
+            // RegionOne keeps the router for its gateway.
+            #expect(try await neutron.send("PUT", "/routers/\(topo.routerID)/remove_router_interface", ["subnet_id": .string(topo.subnetID)]).status == 200)
+            #expect(try await Self.eventually {
+                let two = try await neutron.direct("RegionTwo", "/networks").json["networks"]?.arrayValue ?? []
+                let one = try await neutron.direct("RegionOne", "/networks").json["networks"]?.arrayValue ?? []
+                return try await Self.podRouter(neutron, "RegionTwo", topo.routerID) == nil
+                    && !two.contains { $0["router:external"] == true } && one.count == 1
+            }, "RegionTwo's router and both bridge copies are gone")
+            #expect(try await Self.podRouter(neutron, "RegionOne", topo.routerID)?["external_gateway_info"]?["external_fixed_ips"]?.at(0)?["ip_address"]?
+                .stringValue == topo.gatewayIP)
         }
     }
 
