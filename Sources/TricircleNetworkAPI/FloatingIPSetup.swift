@@ -245,10 +245,26 @@ extension NetworkProvisioner {
         }
     }
 
-    /// After the top's floating IP is gone: its pod copies and bridge address go by its sync job. That job
-    /// (not an inline delete) because jobs of one resource never run at once, so a sync still making copies
-    /// cannot race the removal and leave one behind.
+    /// After the top's floating IP is gone: its recorded pod copies and bridge address go now (a pod that
+    /// does not answer is left to the job), and its sync job runs once more. Jobs of one resource never run
+    /// at once, so that job comes after any sync still making copies and removes what it made; copies still
+    /// being created (a create-lock without a bottom id) are left to it.
     func removeFloatingIP(_ id: String) async throws {
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for row in try await routing.routings.lookup(topID: id, resourceType: .floatingIP, projectID: nil) where row.bottomID != nil {
+                    group.addTask { try await cleanupRow(row, kind: .floatingIP) }
+                }
+                try await group.waitForAll()
+            }
+            for doc in try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: ["fip:\(id)"])) {
+                let rows = try await routing.routings.lookup(topID: doc.id, resourceType: .port, projectID: nil)
+                for row in rows where row.bottomID != nil { try await cleanupRow(row, kind: .port) }
+                if rows.allSatisfy({ $0.bottomID != nil }) { try await service.documents.delete(.ports, id: doc.id) }
+            }
+        } catch {
+            logger.warning("a floating IP's pod copy could not be deleted now; its sync job will", metadata: ["floatingip": "\(id)", "error": "\(error)"])
+        }
         try await scheduleFloatingIPSync(id)
     }
 

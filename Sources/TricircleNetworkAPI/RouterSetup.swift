@@ -54,7 +54,9 @@ extension NetworkProvisioner {
     /// Converges the pods' routers of one top router (see the type comment).
     func syncRouter(_ routerID: String, logger: Logger) async throws {
         let admin = NeutronCaller(projectID: "", isAdmin: true)
-        guard let (router, _) = try? await service.router(routerID, admin) else { return }
+        guard let (router, _) = try? await service.router(routerID, admin) else {
+            return try await forgetRouter(routerID, project: nil)
+        }
         let interfaces = try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: [routerID]))
             .map { try service.model(NeutronPort.self, $0) }.filter { $0.deviceOwner == DeviceOwners.routerInterface }
         // Which attached subnets each pod holds.
@@ -172,9 +174,32 @@ extension NetworkProvisioner {
         } else {
             try await releaseNorthSouthBridge(routerID: routerID, project: router.projectID)
         }
+        // Deleted at the top meanwhile: its removal may have run before these copies were made.
+        if try await service.documents.get(.routers, id: routerID) == nil {
+            return try await forgetRouter(routerID, project: router.projectID)
+        }
         // Floating IPs through this router need its pods' side first: now they can be set up.
         if northSouth != nil { try await scheduleFloatingIPs(ofRouter: routerID, project: router.projectID) }
         logger.info("routers set up", metadata: ["router": "\(routerID)", "pods": "\(targets.map(\.regionName))"])
+    }
+
+    /// A router gone at the top: every pod copy goes (recorded ones, and any named by its id that a sync
+    /// racing the delete made after the removal looked), then its bridges once unused.
+    func forgetRouter(_ routerID: String, project: String?) async throws {
+        let rows = try await routing.routings.lookup(topID: routerID, resourceType: .router, projectID: nil)
+        for row in rows { try await cleanupRow(row, kind: .router) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for pod in try await service.runtime.podDirectory.bottomPods() {
+                group.addTask {
+                    guard let stray = try await pods.find("routers", name: routerID, in: pod) else { return }
+                    try await detachAll(router: stray, in: pod)
+                    try await pods.delete("routers", id: stray, in: pod)
+                }
+            }
+            try await group.waitForAll()
+        }
+        if let project = project ?? rows.first?.projectID { try await releaseBridge(routerID: routerID, project: project) }
+        try await releaseNorthSouthBridge(routerID: routerID, project: project ?? "")
     }
 
     /// The top router's extra routes for one pod's router. A route whose nexthop is on a subnet the pod holds

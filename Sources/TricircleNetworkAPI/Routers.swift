@@ -90,10 +90,13 @@ struct RouterRoutes: Sendable {
                 throw NeutronError.routerInUse(id, reason: "still has floating IPs")
             }
             for port in attached { try await service.documents.delete(.ports, id: port.id) }
-            try await provisioner.removeEverywhere(routerID: id, context: try podContext(context))
+            // The top's row goes first: a router sync still running sees that at its end and removes what it made.
             try await service.documents.delete(.routers, id: id)
+            try await provisioner.removeEverywhere(routerID: id, context: try podContext(context))
             try await provisioner.releaseBridge(routerID: id, project: router.projectID)
             try await provisioner.releaseNorthSouthBridge(routerID: id, project: router.projectID)
+            // Once more by the router's own job, which runs after any sync of it still under way.
+            try await provisioner.scheduleSync(.router, id: id)
             return NeutronHTTP.noContent()
         }
         group.put("/v2.0/routers/:id/add_router_interface") { request, context in
