@@ -64,17 +64,18 @@ struct FloatingIPRoutes: Sendable {
                 next.deviceID = fip.portID ?? ""
                 _ = try await service.documents.update(.floatingIPs, next, expectedRevision: doc.revision)
             }
-            try await provisioner.scheduleSync(.floatingIP, id: id)
+            try await provisioner.scheduleFloatingIPSync(id)
             return NeutronHTTP.single("floatingip", jsonObject(fip), request: request)
         }
         group.delete("/v2.0/floatingips/:id") { _, context in
             let id = try context.parameters.require("id")
             _ = try await floatingIP(id, NeutronCaller(try context.requireCaller()))
-            try await provisioner.removeEverywhere(floatingIPID: id, context: try podContext(context))
             for port in try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: [id])) {
                 try await service.documents.delete(.ports, id: port.id)
             }
             try await service.documents.delete(.floatingIPs, id: id)
+            // The pods' copies go by the floating IP's own sync job, which never runs beside another one of it.
+            try await provisioner.removeFloatingIP(id)
             return NeutronHTTP.noContent()
         }
     }
@@ -122,7 +123,7 @@ struct FloatingIPRoutes: Sendable {
             _ = try? await service.documents.delete(.ports, id: holder.id)
             throw error
         }
-        if association.port != nil { try await provisioner.scheduleSync(.floatingIP, id: id) }
+        if association.port != nil { try await provisioner.scheduleFloatingIPSync(id) }
         return fip
     }
 

@@ -92,6 +92,8 @@ extension NetworkProvisioner {
     func sync(_ kind: SyncKind, id: String, logger: Logger) async throws {
         // A router's pods follow from its networks' pods, so it is set up even before it has a copy anywhere.
         if kind == .router { return try await syncRouter(id, logger: logger) }
+        // A floating IP's pod copies follow from its port's pod and its router's gateway (FloatingIPSetup.swift).
+        if kind == .floatingIP { return try await syncFloatingIP(id, logger: logger) }
         let rows = try await routing.resolve(topID: id, type: kind.resourceType, projectID: nil)
         guard !rows.isEmpty else { return }
         let admin = NeutronCaller(projectID: "", isAdmin: true)
@@ -143,8 +145,7 @@ extension NetworkProvisioner {
                     case .router:
                         return
                     case .floatingIP:
-                        // Floating IPs in pods (north-south through the bridge) are not built yet.
-                        logger.info("no pod-side copy is kept for floating IPs yet", metadata: ["top_id": "\(id)"])
+                        return  // synced as a whole above
                     }
                 }
             }

@@ -84,6 +84,7 @@ struct NetworkRoutes: Sendable {
         for hint in body.availabilityZoneHints ?? [] where !pods.contains(where: { $0.azName == hint }) {
             throw NeutronError(status: 404, type: "AvailabilityZoneNotFound", message: "AvailabilityZone \(hint) could not be found.")
         }
+        if body.routerExternal == true { try Self.checkExternalPlacement(body.availabilityZoneHints ?? []) }
         let type = body.providerNetworkType ?? (body.routerExternal == true ? "flat" : "vxlan")
         guard Self.networkTypes.contains(type) else {
             throw NeutronError.invalidInput("network_type value '\(type)' not supported")
@@ -144,6 +145,15 @@ struct NetworkRoutes: Sendable {
         throw NeutronError.tunnelIDInUse(segment ?? 0)
     }
 
+    /// An external network lives in exactly one pod: the one its single AZ hint names (no hint: the default
+    /// pod for creates; see docs/networking-north-south.md), so two hints are refused.
+    static func checkExternalPlacement(_ hints: [String]) throws {
+        guard hints.count <= 1 else {
+            throw NeutronError.invalidInput(
+                "An external network is placed in exactly one availability zone; availability_zone_hints names \(hints.count): \(hints.joined(separator: ", "))")
+        }
+    }
+
     func update(_ request: Request, id: String, _ caller: NeutronCaller) async throws -> Response {
         let member = try await NeutronHTTP.member(request, key: "network", allowed: NetworkUpdate.attributeNames)
         let body = try NeutronHTTP.decode(NetworkUpdate.self, from: member)
@@ -153,6 +163,7 @@ struct NetworkRoutes: Sendable {
             || (body.routerExternal != nil && body.routerExternal != current.routerExternal) {
             throw NeutronError.policyNotAuthorized("rule:update_network and rule:update_network:shared")
         }
+        if body.routerExternal == true { try Self.checkExternalPlacement(current.availabilityZoneHints) }
         let (network, doc) = try await service.rewrite(.networks, id: id, notFound: .networkNotFound(id)) { (network: inout Network, doc) in
             if let v = body.name { network.name = v }
             if let v = body.description { network.description = v }

@@ -54,7 +54,9 @@ extension NetworkProvisioner {
     /// Converges the pods' routers of one top router (see the type comment).
     func syncRouter(_ routerID: String, logger: Logger) async throws {
         let admin = NeutronCaller(projectID: "", isAdmin: true)
-        guard let (router, _) = try? await service.router(routerID, admin) else { return }
+        guard let (router, _) = try? await service.router(routerID, admin) else {
+            return try await forgetRouter(routerID, project: nil)
+        }
         let interfaces = try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: [routerID]))
             .map { try service.model(NeutronPort.self, $0) }.filter { $0.deviceOwner == DeviceOwners.routerInterface }
         // Which attached subnets each pod holds.
@@ -72,17 +74,30 @@ extension NetworkProvisioner {
             holders[network.id] = Set(try await routing.resolve(topID: network.id, type: .network, projectID: nil).map(\.podID))
         }
         let podsByNetwork = holders
-        let podIDs = podsByNetwork.values.reduce(into: Set<String>()) { $0.formUnion($1) }.sorted()
+        let networkPods = podsByNetwork.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        // With a gateway, the external network's pod holds the router too (north-south, FloatingIPSetup.swift).
+        let northSouth = try await northSouthPlan(router)
+        let podIDs = networkPods.union(northSouth.map { [$0.externalPod.podID] } ?? []).sorted()
         // Pods whose router no longer serves any attached network lose it.
         for row in try await routing.routings.lookup(topID: routerID, resourceType: .router, projectID: nil) where !podIDs.contains(row.podID) {
             try await cleanupRow(row, kind: .router)
         }
-        guard !podIDs.isEmpty else { return }
+        guard !podIDs.isEmpty else {
+            try await releaseNorthSouthBridge(routerID: routerID, project: router.projectID)
+            return
+        }
         var found: [Pod] = []
         for id in podIDs { if let pod = try await service.runtime.podDirectory.pod(id: id) { found.append(pod) } }
         let targets = found
-        let joined = targets.count > 1
+        // East-west: pods holding the router's networks are joined over the project's bridge.
+        let joined = networkPods.count > 1
         let bridge = joined ? try await bridge(project: router.projectID) : nil
+        // North-south: pods other than the external one reach it over the router's own bridge.
+        var nsBridge: (Network, Subnet)?
+        if let plan = northSouth, targets.contains(where: { $0.podID != plan.externalPod.podID }) {
+            nsBridge = try await northSouthBridge(routerID: routerID)
+        }
+        let routerNSBridge = nsBridge
         let context = Self.jobContext(project: router.projectID)
 
         // Each pod's router with its local interfaces (and its bridge address), pods in parallel.
@@ -98,11 +113,13 @@ extension NetworkProvisioner {
                         keep.insert(subnet.id)
                     }
                     var address: String?
-                    if let (bridgeNetwork, bridgeSubnet) = bridge {
+                    if let (bridgeNetwork, bridgeSubnet) = bridge, networkPods.contains(pod.podID) {
                         address = try await attach(subnet: bridgeSubnet, network: bridgeNetwork, device: "bridge:\(routerID):\(pod.podID)",
                                                    router: bottomRouter, in: pod, context: context, owner: DeviceOwners.bridge)
                         keep.insert(bridgeSubnet.id)
                     }
+                    keep.formUnion(try await syncGateway(northSouth, bridge: routerNSBridge, router: router, bottomRouter: bottomRouter,
+                                                         in: pod, context: context))
                     try await detachOthers(router: bottomRouter, keeping: keep, in: pod)
                     return (pod.podID, address)
                 }
@@ -111,14 +128,19 @@ extension NetworkProvisioner {
             for try await (pod, address) in group { if let address { out[pod] = address } }
             return out
         }
-        guard joined else { return }
-
-        // Routes: each pod reaches the others' subnets through their bridge addresses.
+        // Routes: each pod reaches the others' subnets through their bridge addresses, plus the top router's
+        // extra routes as `extraRoutes` translates them for the pod.
+        var held: [String: [Subnet]] = [:]
+        for pod in targets {
+            held[pod.podID] = attached.filter { podsByNetwork[$0.network.id]?.contains(pod.podID) == true }.map(\.subnet)
+            if let plan = northSouth, plan.externalPod.podID == pod.podID { held[pod.podID, default: []] += plan.externalSubnets }
+        }
+        let heldSubnets = held
         try await withThrowingTaskGroup(of: Void.self) { group in
             for pod in targets {
                 group.addTask {
                     var routes: [HostRoute] = []
-                    for other in targets where other.podID != pod.podID {
+                    for other in targets where joined && other.podID != pod.podID {
                         guard let hop = bridgeAddresses[other.podID] else { continue }
                         for (subnet, network) in attached where podsByNetwork[network.id]?.contains(other.podID) == true {
                             if podsByNetwork[network.id]?.contains(pod.podID) == true {
@@ -134,6 +156,10 @@ extension NetworkProvisioner {
                             }
                         }
                     }
+                    for route in Self.extraRoutes(router.routes, in: pod.podID, held: heldSubnets, bridgeAddresses: bridgeAddresses)
+                    where !routes.contains(route) {
+                        routes.append(route)
+                    }
                     guard let bottomRouter = try await routing.resolve(topID: routerID, type: .router, podID: pod.podID, projectID: nil)?.bottomID
                     else { return }
                     try await pods.call("PUT", "/routers/\(bottomRouter)", body: ["router": ["routes": .array(routes.map {
@@ -143,7 +169,55 @@ extension NetworkProvisioner {
             }
             try await group.waitForAll()
         }
+        if let routerNSBridge {
+            try await pruneNorthSouthBridge(routerNSBridge, keeping: Set(targets.map(\.podID)))
+        } else {
+            try await releaseNorthSouthBridge(routerID: routerID, project: router.projectID)
+        }
+        // Deleted at the top meanwhile: its removal may have run before these copies were made.
+        if try await service.documents.get(.routers, id: routerID) == nil {
+            return try await forgetRouter(routerID, project: router.projectID)
+        }
+        // Floating IPs through this router need its pods' side first: now they can be set up.
+        if northSouth != nil { try await scheduleFloatingIPs(ofRouter: routerID, project: router.projectID) }
         logger.info("routers set up", metadata: ["router": "\(routerID)", "pods": "\(targets.map(\.regionName))"])
+    }
+
+    /// A router gone at the top: every pod copy goes (recorded ones, and any named by its id that a sync
+    /// racing the delete made after the removal looked), then its bridges once unused.
+    func forgetRouter(_ routerID: String, project: String?) async throws {
+        let rows = try await routing.routings.lookup(topID: routerID, resourceType: .router, projectID: nil)
+        for row in rows { try await cleanupRow(row, kind: .router) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for pod in try await service.runtime.podDirectory.bottomPods() {
+                group.addTask {
+                    guard let stray = try await pods.find("routers", name: routerID, in: pod) else { return }
+                    try await detachAll(router: stray, in: pod)
+                    try await pods.delete("routers", id: stray, in: pod)
+                }
+            }
+            try await group.waitForAll()
+        }
+        if let project = project ?? rows.first?.projectID { try await releaseBridge(routerID: routerID, project: project) }
+        try await releaseNorthSouthBridge(routerID: routerID, project: project ?? "")
+    }
+
+    /// The top router's extra routes for one pod's router. A route whose nexthop is on a subnet the pod holds
+    /// (its router is attached to the pod's copy) goes as is; otherwise, when the pods are joined, it goes
+    /// to the bridge address of the first pod (by id) holding the nexthop's subnet, whose router forwards it
+    /// with the route as is; a nexthop on no subnet a pod of the router holds is left out.
+    static func extraRoutes(_ routes: [HostRoute], in podID: String, held: [String: [Subnet]], bridgeAddresses: [String: String]) -> [HostRoute] {
+        func holds(_ pod: String, _ hop: IPAddress) -> Bool {
+            held[pod]?.contains { IPNetwork.parse($0.cidr).map { $0.0.contains(hop) } == true } == true
+        }
+        return routes.compactMap { route in
+            guard let hop = IPAddress(route.nexthop) else { return nil }
+            if holds(podID, hop) { return route }
+            guard bridgeAddresses[podID] != nil,
+                  let other = held.keys.sorted().first(where: { $0 != podID && holds($0, hop) && bridgeAddresses[$0] != nil }),
+                  let address = bridgeAddresses[other] else { return nil }
+            return HostRoute(destination: route.destination, nexthop: address)
+        }
     }
 
     func ensureRouter(_ router: NeutronRouter, in pod: Pod, context: PodCallContext) async throws -> String {

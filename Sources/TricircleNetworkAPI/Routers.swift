@@ -90,9 +90,13 @@ struct RouterRoutes: Sendable {
                 throw NeutronError.routerInUse(id, reason: "still has floating IPs")
             }
             for port in attached { try await service.documents.delete(.ports, id: port.id) }
-            try await provisioner.removeEverywhere(routerID: id, context: try podContext(context))
+            // The top's row goes first: a router sync still running sees that at its end and removes what it made.
             try await service.documents.delete(.routers, id: id)
+            try await provisioner.removeEverywhere(routerID: id, context: try podContext(context))
             try await provisioner.releaseBridge(routerID: id, project: router.projectID)
+            try await provisioner.releaseNorthSouthBridge(routerID: id, project: router.projectID)
+            // Once more by the router's own job, which runs after any sync of it still under way.
+            try await provisioner.scheduleSync(.router, id: id)
             return NeutronHTTP.noContent()
         }
         group.put("/v2.0/routers/:id/add_router_interface") { request, context in
@@ -175,7 +179,7 @@ struct RouterRoutes: Sendable {
         guard network.routerExternal else {
             throw NeutronError.badRequest(resource: "router", "Network \(network.id) is not an external network")
         }
-        try await clearGateway(id, caller)
+        try await clearGateway(id, caller, movingTo: network.id)
         // Neutron gives gateway ports no project, so no tenant sees or deletes them.
         let port = try await service.createPort(PortCreate(
             networkID: network.id, fixedIPs: info.externalFixedIPs, deviceID: id, deviceOwner: DeviceOwners.routerGateway),
@@ -188,7 +192,16 @@ struct RouterRoutes: Sendable {
         return updated
     }
 
-    func clearGateway(_ id: String, _ caller: NeutronCaller) async throws {
+    /// Removes the router's gateway; as Neutron, not while floating IPs use it (unless it stays on the same network).
+    func clearGateway(_ id: String, _ caller: NeutronCaller, movingTo network: String? = nil) async throws {
+        let (router, _) = try await service.router(id, caller)
+        if let current = router.externalGatewayInfo, current.networkID != network {
+            let fips = try await service.documents.list(.floatingIPs, NetworkDocumentQuery(projectIDs: [router.projectID]))
+            if try fips.contains(where: { try service.model(FloatingIP.self, $0).routerID == id }) {
+                throw NeutronError(status: 409, type: "RouterExternalGatewayInUseByFloatingIp",
+                                   message: "Gateway cannot be updated for router \(id), since a gateway to external network \(current.networkID) is required by one or more floating IPs.")
+            }
+        }
         for port in try await devicePorts(id) where port.deviceOwner == DeviceOwners.routerGateway {
             try await service.documents.delete(.ports, id: port.id)
         }

@@ -183,6 +183,43 @@ struct NetworkAPITests {
         }
     }
 
+    @Test func gatewaysOnExternalNetworksOnlyAndNeverOnAnInterfaceSubnet() async throws {
+        let networking = SimulatedNetworking()
+        let external = try networking.createExternalNetwork(cidr: "172.25.4.0/24")
+        try await withNetDBService(networking) { c in
+            let net = try await c.network()
+            let subnet = try await c.subnet(net, "10.18.0.0/24")
+            let onInternal = try await c.send(.post, "/v2.0/routers", token: c.demo,
+                                              json: #"{"router": {"name": "r", "external_gateway_info": {"network_id": "\#(net)"}}}"#)
+            #expect(onInternal.status == .badRequest)
+            #expect(onInternal.neutronError?.type == "BadRequest")
+            let router = try await c.send(.post, "/v2.0/routers", token: c.demo, json: #"{"router": {"name": "r"}}"#)
+                .decode(RouterEnvelope<NeutronRouter>.self).router
+            // A floating IP needs a router with an interface on the port's subnet and a gateway on its network.
+            let vm = try await c.send(.post, "/v2.0/ports", token: c.demo, json: #"{"port": {"network_id": "\#(net)"}}"#)
+                .decode(PortEnvelope<NeutronPort>.self).port
+            let fipJSON = #"{"floatingip": {"floating_network_id": "\#(external.networkID)", "port_id": "\#(vm.id)"}}"#
+            #expect(try await c.send(.post, "/v2.0/floatingips", token: c.demo, json: fipJSON).neutronError?.type == "ExternalGatewayForFloatingIPNotFound")
+            _ = try await c.send(.put, "/v2.0/routers/\(router.id)/add_router_interface", token: c.demo, json: #"{"subnet_id": "\#(subnet)"}"#)
+            #expect(try await c.send(.post, "/v2.0/floatingips", token: c.demo, json: fipJSON).neutronError?.type == "ExternalGatewayForFloatingIPNotFound")
+            let gateway = #"{"router": {"external_gateway_info": {"network_id": "\#(external.networkID)"}}}"#
+            #expect(try await c.send(.put, "/v2.0/routers/\(router.id)", token: c.demo, json: gateway).status == .ok)
+            #expect(try await c.send(.post, "/v2.0/floatingips", token: c.demo, json: fipJSON).status == .created)
+            // The gateway's subnet cannot also be an interface, and an interface's network cannot be the gateway.
+            let admin = c.admin
+            let onGateway = try await c.send(.put, "/v2.0/routers/\(router.id)/add_router_interface", token: admin,
+                                             json: #"{"subnet_id": "\#(external.subnetID)"}"#)
+            #expect(onGateway.status == .badRequest)
+            #expect(onGateway.neutronError?.message.contains("Router already has a port on subnet") == true)
+            let other = try await c.send(.post, "/v2.0/routers", token: admin, json: #"{"router": {"name": "o"}}"#)
+                .decode(RouterEnvelope<NeutronRouter>.self).router
+            _ = try await c.send(.put, "/v2.0/routers/\(other.id)/add_router_interface", token: admin, json: #"{"subnet_id": "\#(external.subnetID)"}"#)
+            let gatewayOnInterface = try await c.send(.put, "/v2.0/routers/\(other.id)", token: admin, json: gateway)
+            #expect(gatewayOnInterface.status == .badRequest)
+            #expect(gatewayOnInterface.neutronError?.message.contains("Router already has a port on subnet") == true)
+        }
+    }
+
     @Test func networkInUseUntilPortsAreGoneThenDeleteCleansUp() async throws {
         let networking = SimulatedNetworking()
         try await withNetDBService(networking) { c in

@@ -547,6 +547,72 @@ def j_pod_down(ctx):
             f"region usable again {time.time() - t0:.0f}s after it came back")
 
 
+def j_floating_ip(ctx):
+    """North-south: an external network at the top (admin) placed in az1, the router's gateway on it, a
+    floating IP on the server in each AZ; each region is asked directly for its part (docs/networking-north-south.md)."""
+    if not ctx.gateway:
+        raise Skip("the external network's placement and the double NAT are the gateway's; nothing to check in one region")
+    served(ctx.top, "network", "/floatingips", "floating IP list")
+    n = ctx.top.network
+    _, b = call(n, "POST", "/networks", expect=201, json={"network": {
+        "name": ctx.name("public"), "router:external": True, "availability_zone_hints": ["az1"]}})
+    ctx.made["ext_network"] = ext = b["network"]["id"]
+    _, b = call(n, "POST", "/subnets", expect=201, json={"subnet": {
+        "name": ctx.name("public-subnet"), "network_id": ext, "ip_version": 4, "cidr": "198.51.100.0/24",
+        "allocation_pools": [{"start": "198.51.100.10", "end": "198.51.100.200"}], "enable_dhcp": False}})
+    st, eb = call(n, "POST", "/networks", json={"network": {
+        "name": ctx.name("public-2az"), "router:external": True, "availability_zone_hints": ["az1", "az2"]}})
+    assert st == 400 and "NeutronError" in (eb or {}), f"external network with two AZ hints -> {st} {eb} (want 400)"
+    router = ctx.made["router"]
+    _, rb = call(n, "PUT", f"/routers/{router}", expect=200,
+                 json={"router": {"external_gateway_info": {"network_id": ext}}})
+    ctx.made["router_gateway"] = True
+    gateway_ip = rb["router"]["external_gateway_info"]["external_fixed_ips"][0]["ip_address"]
+    ext_region = ctx.region["az1"]
+    pod_net = {r: conn.network for r, conn in ctx.pods.items()}
+
+    def pod_router(region):
+        _, b = call(pod_net[region], "GET", f"/routers?name={router}", expect=200)
+        return (b["routers"] or [None])[0]
+    wait(f"router gateway {gateway_ip} in {ext_region}", lambda: (
+        ((pod_router(ext_region) or {}).get("external_gateway_info") or {}).get("external_fixed_ips") or [{}])[0]
+        .get("ip_address") == gateway_ip, ctx.timeout)
+
+    ctx.made["floatingips"] = {}
+    notes = []
+    for label, sid in ctx.made["servers"].items():
+        _, pb = call(n, "GET", f"/ports?device_id={sid}", expect=200)
+        assert pb["ports"], f"server {sid} has no port at the top"
+        _, fb = call(n, "POST", "/floatingips", expect=201, json={"floatingip": {
+            "floating_network_id": ext, "port_id": pb["ports"][0]["id"]}})
+        fip = fb["floatingip"]
+        ctx.made["floatingips"][label] = fip["id"]
+        region = ctx.region[label]
+        _, bp = call(pod_net[region], "GET", f"/ports?device_id={sid}", expect=200)
+        bottom_port = bp["ports"][0]["id"]
+
+        def pod_fips(r, **q):
+            query = "&".join(f"{k}={v}" for k, v in q.items())
+            return call(pod_net[r], "GET", f"/floatingips?{query}", expect=200)[1]["floatingips"]
+        outer = wait(f"floating IP {fip['floating_ip_address']} in {ext_region}",
+                     lambda: pod_fips(ext_region, floating_ip_address=fip["floating_ip_address"]), ctx.timeout)[0]
+        if region == ext_region:
+            wait(f"{fip['floating_ip_address']} on the server's port in {region}",
+                 lambda: pod_fips(region, floating_ip_address=fip["floating_ip_address"], port_id=bottom_port), ctx.timeout)
+            notes.append(f"{label}: {fip['floating_ip_address']} -> {region} port")
+        else:
+            inner = wait(f"bridge floating IP on the server's port in {region}",
+                         lambda: pod_fips(region, port_id=bottom_port), ctx.timeout)[0]
+            assert outer["fixed_ip_address"] == inner["floating_ip_address"], \
+                f"{ext_region} maps {fip['floating_ip_address']} to {outer['fixed_ip_address']}, " \
+                f"{region} holds {inner['floating_ip_address']}"
+            notes.append(f"{label}: {fip['floating_ip_address']} -> {ext_region} {outer['fixed_ip_address']} -> {region} port")
+        st, pl = call(n, "GET", f"/tricircle/placements/floatingip/{fip['id']}", expect=200)
+        where = sorted(p.get("region") for p in pl["placements"])
+        assert where == sorted({ext_region, region}), f"placements of {fip['id']}: {where}"
+    return "gateway " + gateway_ip + "; " + "; ".join(notes)
+
+
 def j_deletion(ctx):
     """Delete everything at the top; then ask each region directly that nothing is left."""
     if not ctx.made:
@@ -563,12 +629,17 @@ def j_deletion(ctx):
             if call(conn.block_storage, "GET", f"/volumes/{vid}")[0] != 404:
                 left.append(f"{region}: volume {vid}")
         for kind, path, key in (("network", "networks", "network"), ("subnet", "subnets", "subnet"),
-                                ("router", "routers", "router"), ("security group", "security-groups", "secgroup")):
+                                ("router", "routers", "router"), ("security group", "security-groups", "secgroup"),
+                                ("external network", "networks", "ext_network")):
             if key not in ctx.made:
                 continue
             names = {ctx.made[key], ctx.name({"network": "net", "secgroup": "sg"}.get(key, key))}
             _, lb = call(conn.network, "GET", f"/{path}", expect=200)
             left += [f"{region}: {kind} {x['id']} ({x['name']})" for x in lb[path.replace("-", "_")] if x["name"] in names]
+        if ctx.made.get("floatingips"):
+            _, fb = call(conn.network, "GET", "/floatingips", expect=200)
+            left += [f"{region}: floating IP {f['floating_ip_address']} ({f['id']})" for f in fb["floatingips"]
+                     if f.get("description") in ctx.made["floatingips"].values()]
         if "keypair" in ctx.made and call(conn.compute, "GET", f"/os-keypairs/{ctx.made['keypair']}")[0] != 404:
             left.append(f"{region}: key pair {ctx.made['keypair']}")
         if "image" in ctx.made:
@@ -588,7 +659,7 @@ def delete_all(ctx, strict=True):
         c = ctx.top.compute
     if m.get("volumes"):
         v = ctx.top.block_storage
-    if {"router", "subnet", "network", "secgroup"} & set(m):
+    if {"router", "subnet", "network", "secgroup", "floatingips", "ext_network"} & set(m):
         net = ctx.top.network
     if "image" in m:
         img = ctx.top.image
@@ -604,6 +675,8 @@ def delete_all(ctx, strict=True):
             return
         n += 1
 
+    for fid in m.get("floatingips", {}).values():   # before the servers: Neutron keeps them, disassociated
+        delete(net, f"/floatingips/{fid}")
     for sid in m.get("servers", {}).values():
         delete(c, f"/servers/{sid}", mv=COMPUTE_MV)
     for sid in m.get("servers", {}).values():
@@ -623,6 +696,8 @@ def delete_all(ctx, strict=True):
             raise AssertionError(f"remove_router_interface -> {st}: {b}")
     if "router" in m:
         delete(net, f"/routers/{m['router']}")
+    if "ext_network" in m:
+        delete(net, f"/networks/{m['ext_network']}")
     if "subnet" in m:
         delete(net, f"/subnets/{m['subnet']}")
     if "network" in m:
@@ -651,6 +726,7 @@ JOURNEYS = [  # name, function, journeys it needs to have passed
     ("cross-region-networking", j_cross_region_networking, ["servers-boot"]),
     ("server-actions", j_server_actions, ["servers-boot"]),
     ("pod-down", j_pod_down, ["servers-boot"]),
+    ("floating-ip", j_floating_ip, ["servers-boot"]),
     ("deletion", j_deletion, []),
 ]
 

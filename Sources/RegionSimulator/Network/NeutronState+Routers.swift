@@ -34,6 +34,11 @@ extension NeutronState {
         guard network.routerExternal else {
             throw NeutronError.badRequest(resource: "router", "Network \(info.networkID) is not an external network")
         }
+        // As Neutron: a gateway never shares a subnet with one of the router's interfaces.
+        for entry in routers[routerID].map(connectedSubnets(router:)) ?? [] where entry.port.deviceOwner != DeviceOwner.routerGateway
+            && subnets[entry.subnet]?.networkID == network.id {
+            throw NeutronError.badRequest(resource: "router", "Router already has a port on subnet \(entry.subnet)")
+        }
         if info.enableSnat != nil, !caller.isAdmin, info.enableSnat == false {
             throw NeutronError.policyNotAuthorized("rule:create_router:external_gateway_info:enable_snat")
         }
@@ -164,6 +169,10 @@ extension NeutronState {
         }
         let interfaces = connectedSubnets(router: router).filter { DeviceOwner.routerOwners.contains($0.port.deviceOwner) }
         func checkOverlap(_ subnet: Subnet) throws {
+            // Neutron counts the gateway port too: an interface never shares the gateway's subnet.
+            if connectedSubnets(router: router).contains(where: { $0.subnet == subnet.id }) {
+                throw NeutronError.badRequest(resource: "router", "Router already has a port on subnet \(subnet.id)")
+            }
             guard let cidr = ipam[subnet.id]?.cidr else { return }
             for entry in interfaces {
                 if entry.subnet == subnet.id {
