@@ -95,14 +95,25 @@ struct ServersCreate: Sendable {
         body["server"] = .object(server)
 
         let response: RegionalResponse
+        let sentAt = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-5))
         do {
             response = try await calls.call(
                 "POST", "/servers", pod: pod, version: version, credentials: credentials,
                 body: ByteBuffer(data: JSONValue.object(body).encoded()))
         } catch {
             // A transport failure leaves it open whether the pod made the server: its ports stay, as
-            // releasing them could break a server that exists; the error is logged with the request id.
+            // releasing them could break a server that exists, and a job settles it (adopts the server
+            // if it appears, else releases the ports).
             calls.logger.error("server create: pod did not answer", metadata: ["pod": "\(pod.regionName)", "error": "\(error)"])
+            if !multiple {
+                do {
+                    _ = try await calls.runtime.jobs.submit(ServerAdoptionJob.self, projectID: caller.projectID, payload: .init(
+                        podID: pod.podID, projectID: caller.projectID, name: server["name"]?.stringValue ?? "", sentAt: sentAt,
+                        bottomPorts: prepared?.createdPorts ?? [], topPorts: prepared?.topPorts ?? []))
+                } catch {
+                    calls.logger.error("server create: could not queue the adoption job", metadata: ["error": "\(error)"])
+                }
+            }
             throw error
         }
         guard response.isSuccess else {

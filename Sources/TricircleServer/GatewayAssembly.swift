@@ -28,6 +28,7 @@ public struct GatewayAssembly: Sendable {
             image: image.imageProvisioner, flavor: catalog.flavorMapping, keypair: catalog.keypairProvisioning,
             network: network.networkProvisioner)
         let compute = ComputeFrontEnd(runtime: runtime, catalog: catalog, provisioners: provisioners)
+        registry.register(ServerAdoptionJob(runtime: runtime, network: provisioners.network))
         return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network])
     }
 

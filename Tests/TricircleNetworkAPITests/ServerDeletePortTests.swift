@@ -1,6 +1,7 @@
 import Foundation
 import GatewayTestHarness
 import OpenStackModels
+import RegionSimulator
 import Testing
 import TricircleCore
 import TricircleGateway
@@ -116,6 +117,40 @@ struct ServerDeletePortTests {
             #expect(try await neutron.send("DELETE", "/subnets/\(subnetID)").status == 204)
             #expect(try await neutron.send("GET", "/ports?network_id=\(networkID)&device_owner=compute:az2").json["ports"] == [])
             #expect(try await neutron.send("DELETE", "/networks/\(networkID)").status == 204)
+        }
+    }
+
+    @Test("a boot whose answer comes after the gateway gave up: 503 to the client, then the server is adopted (routed, its top port bound)",
+          arguments: TestDatabases.backends)
+    func lateAnswerIsAdopted(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend, overrides: ["client.pod_timeout": "0.5"]) { harness in
+            let neutron = try NeutronClient(harness)
+            let (networkID, _) = try await neutron.networkWithSubnet("10.43.0.0/24")
+            let image = try #require(harness.cloud.store(region: "RegionOne")?.seededImageID)
+            // The image copy is made before the slow create, so only the create itself is late.
+            let first = try await boot(harness, neutron, networks: [["uuid": .string(networkID)]])
+            harness.cloud.setFault(FaultSettings(answerDelayMs: 1500), region: "RegionTwo", service: .compute)
+            let reply = try await compute(harness, neutron, "POST", "/servers", ["server": [
+                "name": "late", "flavorRef": "1", "imageRef": .string(image), "availability_zone": "az2",
+                "networks": [["uuid": .string(networkID)]],
+            ]])
+            #expect(reply.status == 503)
+            harness.cloud.resetFaults()
+            // The pod made it: the adoption job records it and binds the boot's top port to it.
+            var serverID: String?
+            for _ in 0..<500 where serverID == nil {
+                let ports = try await neutron.send("GET", "/ports?network_id=\(networkID)&device_owner=compute:az2")
+                serverID = ports.json["ports"]?.arrayValue?.compactMap { $0["device_id"]?.stringValue }.first { !$0.isEmpty && $0 != first }
+                if serverID == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            let id = try #require(serverID)
+            // Routed at the top to RegionTwo, where the server is the one named "late" (asked directly: the
+            // gateway's circuit to RegionTwo's Nova stays open for a while after the timeout).
+            let row = try await harness.runtime.routing.resolveOne(topID: id, type: .server, projectID: nil)
+            #expect(row?.podID == (try await harness.runtime.podDirectory.bottomPods().first { $0.regionName == "RegionTwo" }?.podID))
+            let admin = try harness.token(user: "admin")
+            let endpoint = try #require(harness.cloud.endpoint(region: "RegionTwo", service: .compute))
+            #expect(try await harness.send("GET", endpoint + "/servers/\(id)", token: admin.id).json["server"]?["name"] == "late")
         }
     }
 

@@ -42,7 +42,7 @@ struct FaultControl: Sendable {
             } catch {
                 throw SimulatorError(status: 400, message: "Body must be a FaultSettings JSON object: \(error)")
             }
-            guard (0...1).contains(settings.errorRate), settings.latencyMs >= 0, settings.jitterMs >= 0 else {
+            guard (0...1).contains(settings.errorRate), settings.latencyMs >= 0, settings.jitterMs >= 0, settings.answerDelayMs >= 0 else {
                 throw SimulatorError(status: 400, message: "error_rate must be within 0...1 and latencies non-negative")
             }
             injector.set(settings, for: service)

@@ -17,11 +17,15 @@ public struct FaultSettings: Codable, Sendable, Hashable {
     public var blackHole: Bool
     /// Multiplies status-transition delays (BUILD -> ACTIVE, creating -> available ...); 1 = normal.
     public var transitionFactor: Double
+    /// Added latency after the request is handled, in milliseconds: the work is done, the answer is late
+    /// (a caller that gives up first does not know whether it happened).
+    public var answerDelayMs: Double = 0
 
     public init(
         latencyMs: Double = 0, jitterMs: Double = 0, errorRate: Double = 0, errorStatus: Int = 503,
-        down: Bool = false, blackHole: Bool = false, transitionFactor: Double = 1
+        down: Bool = false, blackHole: Bool = false, transitionFactor: Double = 1, answerDelayMs: Double = 0
     ) {
+        self.answerDelayMs = answerDelayMs
         self.latencyMs = latencyMs
         self.jitterMs = jitterMs
         self.errorRate = errorRate
@@ -34,6 +38,7 @@ public struct FaultSettings: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case latencyMs = "latency_ms", jitterMs = "jitter_ms", errorRate = "error_rate"
         case errorStatus = "error_status", down, blackHole = "black_hole", transitionFactor = "transition_factor"
+        case answerDelayMs = "answer_delay_ms"
     }
 
     // Every field optional on input, so `PUT` may send only what it changes over the defaults.
@@ -47,6 +52,7 @@ public struct FaultSettings: Codable, Sendable, Hashable {
         down = try c.decodeIfPresent(Bool.self, forKey: .down) ?? d.down
         blackHole = try c.decodeIfPresent(Bool.self, forKey: .blackHole) ?? d.blackHole
         transitionFactor = try c.decodeIfPresent(Double.self, forKey: .transitionFactor) ?? d.transitionFactor
+        answerDelayMs = try c.decodeIfPresent(Double.self, forKey: .answerDelayMs) ?? d.answerDelayMs
     }
 
     /// True when nothing is injected.

@@ -45,6 +45,7 @@ struct FaultingResponder<Inner: HTTPResponder<BasicRequestContext>>: HTTPRespond
             return try error.response(from: request, context: context)
         }
         var response = try await inner.respond(to: request, context: context)
+        if settings.answerDelayMs > 0 { try await Task.sleep(for: .milliseconds(settings.answerDelayMs)) }
         if response.headers[.xOpenStackRequestID] == nil {
             response.headers[.xOpenStackRequestID] = SimHTTP.requestID()
         }
