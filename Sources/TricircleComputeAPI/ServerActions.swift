@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
@@ -57,7 +58,17 @@ struct ServerActions: Sendable {
         let payload = changed ? ByteBuffer(data: JSONValue.object(body).encoded()) : raw
         let response = try await calls.call(
             "POST", "/servers/\(id)/action", pod: pod, version: version, credentials: credentials, body: payload)
+        // A snapshot lands in the pod's Glance: it becomes a top image under the same id (imported by a job).
+        if name == "createImage", response.status == 202, let images = calls.provisioners.image, let imageID = Self.snapshotID(response) {
+            try await images.imageMadeInPod(imageID, in: pod, context: podContext)
+        }
         return ComputePodCalls.relay(response, request: request)
+    }
+
+    /// The image a createImage made: `image_id` in the body (2.45+), else the Location header's last segment.
+    static func snapshotID(_ response: RegionalResponse) -> String? {
+        if let id = (try? JSONValue(data: response.data))?["image_id"]?.stringValue { return id }
+        return response.header("Location").map(lastComponent)
     }
 
     /// An id from a reference that may be a URL (`http://.../images/<id>`).

@@ -5,11 +5,13 @@ import TricircleGateway
 import TricircleJobs
 
 /// The Image API (Glance v2) at the top: every call goes to the home image service (`image.home_region`),
-/// image data streamed through; boots in other pods get a verified copy made by an `image_copy` job.
+/// image data streamed through; boots in other pods get a verified copy made by an `image_copy` job, and
+/// images a pod makes itself (snapshots, volume uploads) are imported into the home by `image_import`.
 public struct ImageFrontEnd: GatewayFrontEnd {
     public let runtime: GatewayRuntime
     let home: HomeImageService
     let provisioner: ImageProvisioner
+    let imports: ImageImports
     let versions: ImageVersions
 
     /// Registers this module's job handlers (image copies, removal of copies) with `registry`.
@@ -18,9 +20,11 @@ public struct ImageFrontEnd: GatewayFrontEnd {
         let home = HomeImageService(runtime: runtime)
         self.home = home
         self.provisioner = ImageProvisioner(runtime: runtime, home: home)
+        self.imports = ImageImports(runtime: runtime, home: home)
         self.versions = ImageVersions(home: home)
         registry.register(ImageCopyJob(runtime: runtime, home: home))
         registry.register(ImageCopiesDeleteJob(runtime: runtime, home: home))
+        registry.register(ImageImportJob(runtime: runtime, home: home))
     }
 
     /// What a boot uses to make an image present in its pod.
@@ -41,12 +45,12 @@ public struct ImageFrontEnd: GatewayFrontEnd {
         router.get("/v2") { request, _ in await versions.document(request, status: .multipleChoices) }
 
         let relay = ImageRelay(home: home, maxBodyBytes: runtime.config.maxBodyBytes)
-        let images = Images(relay: relay, jobs: runtime.jobs, logger: Logger(label: "tricircle.image"))
+        let images = Images(relay: relay, jobs: runtime.jobs, imports: imports, logger: Logger(label: "tricircle.image"))
         let data = ImageData(home: home)
         let v2 = router.group("/v2").add(middleware: runtime.authMiddleware(format: .glance))
         v2.get("images", use: images.forward)
         v2.post("images", use: images.forward)
-        v2.get("images/:id", use: images.forward)
+        v2.get("images/:id", use: images.show)
         v2.patch("images/:id", use: images.forward)
         v2.delete("images/:id", use: images.delete)
         v2.put("images/:id/file", use: data.upload)

@@ -10,6 +10,7 @@ import TricircleStore
 /// What a boot uses to have its image in the pod: the pod's id from the routing table when a verified
 /// copy exists; otherwise an `image_copy` job is queued (concurrent boots of one image in one pod join the
 /// same queued job) and waited for, up to `maxWait`. The home region's pod uses the image itself.
+/// Images a pod made itself are recorded here and imported into the home Glance by `image_import`.
 public struct ImageProvisioner: ImageProvisioning {
     let runtime: GatewayRuntime
     let home: HomeImageService
@@ -51,6 +52,19 @@ public struct ImageProvisioner: ImageProvisioning {
                            format: .fault, headers: [.retryAfter: "5"])
         }
         return bottomID
+    }
+
+    public func imageMadeInPod(_ imageID: String, in pod: Pod, context: PodCallContext) async throws {
+        guard let homeRegion = home.region, pod.regionName != homeRegion else { return }
+        do {
+            try await ImageImports(runtime: runtime, home: home)
+                .record(imageID, in: pod, projectID: context.caller.projectID)
+        } catch {
+            // The client would get an id the top cannot show: the pod's image goes again (best effort).
+            _ = try? await home.deleteImage(imageID, credentials: context.credentials, region: pod.regionName)
+            throw APIError(.serviceUnavailable, "Image \(imageID) made in \(pod.regionName) could not be recorded at the top (\(error)); it was deleted, try again.",
+                           format: .fault, headers: [.retryAfter: "5"])
+        }
     }
 
     /// Queues (or joins) the copy. A concurrent submitter's queued job can be claimed between our insert

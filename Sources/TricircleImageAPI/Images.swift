@@ -1,14 +1,19 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import OpenStackModels
 import TricircleGateway
 import TricircleJobs
 
 /// `/v2/images` and everything under one image (tags, actions, members, import), schemas and info:
 /// relayed to the home Glance. Deleting an image also queues the removal of its copies in the pods.
+/// An image a pod made itself (snapshot, volume upload) is shown and deleted in that pod until its
+/// import into the home Glance is done (`ImageImports`).
 struct Images: Sendable {
     let relay: ImageRelay
     let jobs: JobEngine
+    let imports: ImageImports
     let logger: Logger
 
     /// Relays as is.
@@ -16,9 +21,36 @@ struct Images: Sendable {
         try await relay.relay(request, context: context)
     }
 
+    /// `GET /v2/images/{id}`: the home Glance's answer; for an image still being imported from a pod, the
+    /// pod's (not yet at home) or `importing` (at home, data still arriving).
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let answer = try await relay.send(request, context: context)
+        guard let raw = context.parameters.get("id") else {
+            return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request))
+        }
+        let id = raw.removingPercentEncoding ?? raw
+        if answer.status == 404, let shown = try await imports.show(id, request: request, context: context) {
+            return shown
+        }
+        if answer.status == 200, var image = try? answer.decode(Image.self), image.status == "queued" || image.status == "saving",
+           try await imports.heldInPod(id) != nil {
+            // The import job is writing it: not usable yet, and not the client's upload to wait for.
+            image.object["status"] = "importing"
+            var shown = answer
+            shown.body = ByteBuffer(data: JSONValue.object(image.object).encoded())
+            return PodForwarder.relay(shown, publicOrigin: PodForwarder.publicOrigin(of: request))
+        }
+        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request))
+    }
+
     /// `DELETE /v2/images/{id}`: deleted at home first (Glance decides who may), then a job removes the copies.
+    /// An image still only in the pod that made it is deleted there.
     func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let answer = try await relay.send(request, context: context)
+        if answer.status == 404, let raw = context.parameters.get("id"),
+           let deleted = try await imports.delete(raw.removingPercentEncoding ?? raw, request: request, context: context) {
+            return deleted
+        }
         if answer.isSuccess, let id = context.parameters.get("id") {
             do {
                 try await jobs.submit(

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
@@ -40,6 +41,11 @@ extension VolumeAPI {
             }
         }
         let response = try await forward(call, to: pod, path: "/volumes/\(bottomID)/action", body: raw)
+        // The image lands in the pod's Glance: it becomes a top image under the same id (imported by a job).
+        if response.status == 202, let images,
+           let imageID = (try? JSONValue(data: response.data))?["os-volume_upload_image"]?["image_id"]?.stringValue {
+            try await images.imageMadeInPod(imageID, in: pod, context: PodCallContext(caller: call.caller, requestID: call.context.requestID))
+        }
         return relay(response, call)
     }
 }

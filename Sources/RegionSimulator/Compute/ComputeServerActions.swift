@@ -175,22 +175,20 @@ extension ComputeAPI {
             let imageID = newUUID()
             let imageName = args["name"]?.stringValue
             let metadata = args["metadata"]?.objectValue ?? [:]
-            store.images.withLock { state in
-                var object = ImageState.baseObject(
-                    id: imageID, name: imageName, owner: call.token.projectID, visibility: "private", created: call.now)
-                object["image_type"] = "snapshot"
-                object["instance_uuid"] = .string(server.id)
-                object["base_image_ref"] = .string(server.imageRef)
-                object["user_id"] = .string(call.token.userID)
-                object["disk_format"] = "qcow2"
-                object["container_format"] = "bare"
-                object["min_disk"] = .int(flavors[server.flavorID]?.flavor.disk ?? 0)
-                object["size"] = 0
-                for (key, value) in metadata { object[key] = value }
-                state.images[imageID] = ImageRecord(
-                    object: object, data: [], created: call.now, activeAt: call.now.addingTimeInterval(transition))
-                state.order.append(imageID)
-            }
+            var object = ImageState.baseObject(
+                id: imageID, name: imageName, owner: call.token.projectID, visibility: "private", created: call.now)
+            object["image_type"] = "snapshot"
+            object["instance_uuid"] = .string(server.id)
+            object["base_image_ref"] = .string(server.imageRef)
+            object["user_id"] = .string(call.token.userID)
+            object["disk_format"] = "qcow2"
+            object["container_format"] = "bare"
+            object["min_disk"] = .int(flavors[server.flavorID]?.flavor.disk ?? 0)
+            for (key, value) in metadata { object[key] = value }
+            // Queued while Nova uploads the snapshot, then active with data, size and hashes.
+            store.addServiceImage(
+                id: imageID, object: object, data: RegionStore.serviceImageData(seed: "snapshot \(imageID) of server \(server.id)"),
+                created: call.now, activeAt: call.now.addingTimeInterval(transition))
             if call.atLeast(2, 45) { return SimHTTP.json(["image_id": .string(imageID)], status: 202) }
             return SimHTTP.empty(status: 202, headers: [("Location", "\(call.base)/images/\(imageID)")])
         case "rebuild":

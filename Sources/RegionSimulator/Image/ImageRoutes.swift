@@ -291,11 +291,12 @@ extension ImageAPI {
             image.object["status"] = "saving"
             state.images[id] = image
         }
+        let limit = min(maxImageSize, store.images.withLock { $0.uploadQuota } ?? Int.max)
         var hasher = StreamingImageHasher()
         var data: [UInt8] = []
         do {
             for try await chunk in call.request.body {
-                guard data.count + chunk.readableBytes <= maxImageSize else {
+                guard data.count + chunk.readableBytes <= limit else {
                     throw Self.error(413, "Image exceeds the storage quota: The size of the data \(data.count + chunk.readableBytes) will exceed the limit.")
                 }
                 hasher.update(chunk.readableBytesView)

@@ -6,7 +6,8 @@ struct ImageRecord: Sendable {
     var object: [String: JSONValue]
     var data: [UInt8]?
     var created: Date
-    /// For images made by Nova's createImage: queued until this time, then active.
+    /// For images made by a region's Nova (createImage) or Cinder (os-volume_upload_image): queued until
+    /// this time, then active with `data` and the size and hashes Glance would record for it.
     var activeAt: Date?
 
     var id: String { object["id"]?.stringValue ?? "" }
@@ -20,6 +21,13 @@ struct ImageRecord: Sendable {
         copy.object["status"] = "active"
         copy.object["updated_at"] = .string(SimTime.iso(activeAt))
         copy.activeAt = nil
+        if let data, copy.object["checksum"]?.stringValue == nil {
+            let digests = ImageDigests(data: data)
+            copy.object["size"] = .int(data.count)
+            copy.object["checksum"] = .string(digests.md5)
+            copy.object["os_hash_algo"] = "sha512"
+            copy.object["os_hash_value"] = .string(digests.sha512)
+        }
         return copy
     }
 
@@ -32,6 +40,8 @@ struct ImageState: Sendable {
     var order: [String] = []
     /// Uploads still to be stored corrupted (`RegionStore.corruptNextImageUploads`).
     var corruptUploads = 0
+    /// Largest upload accepted, as a storage quota would (`RegionStore.limitImageUploads`); nil: the service's.
+    var uploadQuota: Int?
 
     static func seeded(regionName: String) -> ImageState {
         var state = ImageState()
@@ -81,6 +91,47 @@ struct ImageState: Sendable {
 }
 
 extension RegionStore {
+    /// Test tampering: uploads larger than `bytes` are refused with Glance's 413 "exceeds the storage
+    /// quota" (nil: no quota).
+    public func limitImageUploads(toBytes bytes: Int?) {
+        images.withLock { $0.uploadQuota = bytes }
+    }
+
+    /// Test tampering: sets an image's status as Glance would after a failed upload (`killed`) or a
+    /// deletion in progress (`pending_delete`); it no longer becomes active by itself. False: no such image.
+    @discardableResult
+    public func setImageStatus(_ id: String, _ status: String) -> Bool {
+        images.withLock { state in
+            guard var image = state.images[id] else { return false }
+            image.activeAt = nil
+            image.object["status"] = .string(status)
+            state.images[id] = image
+            return true
+        }
+    }
+
+    /// Adds an image that a region service (Nova's createImage, Cinder's upload to image) is writing:
+    /// queued until `activeAt`, then active with `data`. Takes only the image lock.
+    func addServiceImage(id: String, object: [String: JSONValue], data: [UInt8], created: Date, activeAt: Date) {
+        images.withLock { state in
+            state.images[id] = ImageRecord(object: object, data: data, created: created, activeAt: activeAt)
+            state.order.append(id)
+        }
+    }
+
+    /// Deterministic image data a region service writes for `seed` (several 64 KiB chunks, so a streamed
+    /// transfer of it takes more than one read).
+    static func serviceImageData(seed: String, bytes: Int = 200_000) -> [UInt8] {
+        var data: [UInt8] = []
+        data.reserveCapacity(bytes + 64)
+        var block = 0
+        while data.count < bytes {
+            data.append(contentsOf: "\(seed) block \(block)\n".utf8)
+            block += 1
+        }
+        return Array(data.prefix(bytes))
+    }
+
     /// Test tampering: the next `count` image uploads in this region store data that differs from what
     /// was sent (first byte flipped), so its checksum and os_hash_value differ from the source's.
     public func corruptNextImageUploads(_ count: Int = 1) {

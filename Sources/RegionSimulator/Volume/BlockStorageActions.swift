@@ -92,6 +92,8 @@ extension BlockStorageAPI {
                 if v.status == "detaching" { v.status = "in-use" }
             case "os-set_bootable":
                 v.bootable = args["bootable"]?.boolValue ?? (args["bootable"]?.stringValue?.lowercased() == "true")
+            case "os-volume_upload_image":
+                return try uploadToImage(&v, args: args, call: call, transition: transition, state: &state)
             case "os-force_delete":
                 try requireAdmin(call, "volume_extension:volume_admin_actions:force_delete")
                 state.volumes[id] = nil
@@ -104,5 +106,56 @@ extension BlockStorageAPI {
             state.volumes[id] = v
             return SimHTTP.empty(status: name == "os-set_bootable" ? 200 : 202)
         }
+    }
+
+    /// `os-volume_upload_image`: as Cinder, creates an image in the region's Glance (queued, then active
+    /// with the volume's data once the upload is done) and keeps the volume `uploading` meanwhile.
+    /// Called with the volume lock held; takes the image lock after it (the store's lock order).
+    private func uploadToImage(
+        _ v: inout VolumeRecord, args: JSONValue, call: VolumeCall, transition: TimeInterval, state: inout VolumeState
+    ) throws -> Response {
+        guard let imageName = args["image_name"]?.stringValue, !imageName.isEmpty else {
+            throw SimulatorError.badRequest("No image_name was specified in request.")
+        }
+        let force = args["force"]?.boolValue ?? (args["force"]?.stringValue?.lowercased() == "true")
+        guard v.status == "available" || (force && v.status == "in-use") else {
+            throw SimulatorError.badRequest("Invalid volume: Volume \(v.id) status must be available or in-use with force, but current status is: \(v.status).")
+        }
+        let diskFormat = args["disk_format"]?.stringValue ?? "raw"
+        let containerFormat = args["container_format"]?.stringValue ?? "bare"
+        guard ImageAPI.diskFormats.contains(diskFormat), ImageAPI.containerFormats.contains(containerFormat) else {
+            throw SimulatorError.badRequest("Invalid image metadata: disk_format \(diskFormat) or container_format \(containerFormat) is not supported.")
+        }
+        let visibility = call.atLeast(3, 1) ? args["visibility"]?.stringValue ?? "private" : "private"
+        guard ImageAPI.visibilities.contains(visibility) else {
+            throw SimulatorError.badRequest("Invalid input for field/attribute visibility. Value: \(visibility).")
+        }
+        let protected = call.atLeast(3, 1) ? (args["protected"]?.boolValue ?? false) : false
+        let imageID = newUUID()
+        var object = ImageState.baseObject(id: imageID, name: imageName, owner: call.token.projectID, visibility: visibility, created: call.now)
+        object["disk_format"] = .string(diskFormat)
+        object["container_format"] = .string(containerFormat)
+        object["protected"] = .bool(protected)
+        object["min_disk"] = .int(v.size)
+        for (key, value) in v.imageMetadata ?? [:] where object[key] == nil { object[key] = .string(value) }
+        store.addServiceImage(
+            id: imageID, object: object, data: RegionStore.serviceImageData(seed: "volume \(v.id) uploaded as image \(imageID)"),
+            created: call.now, activeAt: call.now.addingTimeInterval(transition))
+        let back = v.status
+        v.status = "uploading"
+        v.pending = Pending(due: call.now.addingTimeInterval(transition), target: back)
+        v.updated = call.now
+        state.volumes[v.id] = v
+        let type: JSONValue = state.type(named: v.volumeTypeID).map { JSONValue.object(["id": .string($0.id), "name": .string($0.name)]) } ?? .null
+        return SimHTTP.json([
+            "os-volume_upload_image": [
+                "id": .string(v.id), "updated_at": .string(SimTime.iso(call.now)), "status": "uploading",
+                "display_description": .string(v.description), "size": .int(v.size),
+                "volume_type": type,
+                "image_id": .string(imageID), "container_format": .string(containerFormat),
+                "disk_format": .string(diskFormat), "image_name": .string(imageName),
+                "visibility": .string(visibility), "protected": .bool(protected),
+            ],
+        ], status: 202)
     }
 }

@@ -24,6 +24,11 @@ public struct PodCallContext: Sendable {
 /// Makes a top image present in a pod (copying it there by a job when missing) and returns the pod's id.
 public protocol ImageProvisioning: Sendable {
     func ensureImage(_ imageID: String, in pod: Pod, context: PodCallContext) async throws -> String
+    /// Makes an image a pod's own service just made (a server snapshot, a volume uploaded to an image) an
+    /// image of the top under the same id: recorded at once, imported into the home image service by a job.
+    /// Nothing to do in the home region. When it cannot be recorded, the pod's image is deleted and a 503
+    /// thrown, so the client never holds an id the top does not know.
+    func imageMadeInPod(_ imageID: String, in pod: Pod, context: PodCallContext) async throws
 }
 
 /// Maps a top flavor to the pod's flavor id (same id or name, closest match, or created there).
