@@ -10,6 +10,8 @@ D="$(cd "$(dirname "$0")" && pwd)"; . $D/../regions/common.sh
 export REGION=${1:-CentralRegion}
 export WS=$BASE/tempest-ws-$REGION
 # the top's images live in the home image service (RegionOne), so one image id is valid at both
+# an external network for the floating IP tests and the region's own extension list
+eval "$(python3 $D/network.py $REGION)"; export PUBLIC_NETWORK_ID NETWORK_EXTENSIONS
 export IMAGE_ID=$(python3 $D/image.py RegionOne) FLAVOR_ID=e2e00000-0000-4000-8000-000000000001 FLAVOR_ALT_ID=e2e00000-0000-4000-8000-000000000002
 # workspace names are global (~/.tempest): one per path, so two BASEs never collide
 [ -d $WS ] || tempest init --name "e2e$(echo $WS | tr / -)" $WS
