@@ -157,3 +157,24 @@ struct FloatingIPRoutes: Sendable {
         throw NeutronError.externalGatewayForFloatingIPNotFound(network: network, subnet: subnetID, port: portID)
     }
 }
+
+extension NetworkProvisioner {
+    /// Unbinds the floating IPs associated with a port that is going away (port, fixed address and router
+    /// cleared, status DOWN) and queues their sync, which removes their pod-side objects.
+    func disassociateFloatingIPs(ofPort portID: String) async throws {
+        for doc in try await service.documents.list(.floatingIPs, NetworkDocumentQuery(deviceIDs: [portID])) {
+            _ = try await service.rewrite(.floatingIPs, id: doc.id, notFound: .floatingIPNotFound(doc.id)) { (fip: inout FloatingIP, _) in
+                fip.portID = nil
+                fip.fixedIPAddress = nil
+                fip.routerID = nil
+                fip.status = "DOWN"
+                touch(&fip.updatedAt, &fip.revisionNumber)
+            }
+            if var current = try await service.documents.get(.floatingIPs, id: doc.id), !current.deviceID.isEmpty {
+                current.deviceID = ""
+                _ = try await service.documents.update(.floatingIPs, current, expectedRevision: current.revision)
+            }
+            try await scheduleSync(.floatingIP, id: doc.id)
+        }
+    }
+}

@@ -233,6 +233,7 @@ extension NetworkProvisioner {
                         }
                         if bound { return }
                     }
+                    try await disassociateFloatingIPs(ofPort: port.id)
                     try await cleanup(.port, id: port.id)
                     try await service.documents.delete(.ports, id: port.id)
                 }

@@ -113,6 +113,8 @@ struct PortRoutes: Sendable {
 
     /// Deletes a port at the top and its copies in the pods.
     func delete(_ port: NeutronPort, context: PodCallContext) async throws {
+        // As in Neutron, the port's floating IPs stay, disassociated (their pod copies go by their own job).
+        try await provisioner.disassociateFloatingIPs(ofPort: port.id)
         try await provisioner.removeEverywhere(portID: port.id, context: context)
         try await service.documents.delete(.ports, id: port.id)
     }

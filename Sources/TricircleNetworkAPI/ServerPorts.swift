@@ -52,6 +52,7 @@ extension NetworkProvisioner {
                         if Self.madeForBoot(port) {
                             // The copies go by job, so the client's delete waits on no pod and a pod that is
                             // down gets it later; the job reads the routing rows, which outlive the document.
+                            try await disassociateFloatingIPs(ofPort: port.id)
                             try await service.runtime.jobs.submit(NeutronCleanupJob.self, projectID: "", payload: .init(kind: .port, topID: port.id))
                             try await service.documents.delete(.ports, id: port.id)
                         } else {

@@ -71,6 +71,32 @@ struct NetworkNorthSouthTests {
         try await neutron.direct(region, "/floatingips").json["floatingips"]?.arrayValue ?? []
     }
 
+    @Test("deleting a port leaves its floating IP, disassociated (Neutron's rule), so the router can go afterwards",
+          arguments: TestDatabases.backends)
+    func portDeleteDisassociates(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
+            let neutron = try NeutronClient(harness)
+            let topo = try await Self.topology(harness, cidr: "10.64.0.0/24")
+            let port = try await neutron.create("ports", "port", ["network_id": .string(topo.networkID)])
+            let portID = try #require(port["id"]?.stringValue)
+            let fip = try await neutron.create("floatingips", "floatingip", [
+                "floating_network_id": .string(topo.externalID), "port_id": .string(portID),
+            ])
+            let fipID = try #require(fip["id"]?.stringValue)
+            #expect(fip["router_id"]?.stringValue == topo.routerID)
+            #expect(try await neutron.send("DELETE", "/ports/\(portID)").status == 204)
+            let shown = try await neutron.send("GET", "/floatingips/\(fipID)")
+            #expect(shown.status == 200)
+            #expect(shown.json["floatingip"]?["port_id"] == .null)
+            #expect(shown.json["floatingip"]?["fixed_ip_address"] == .null)
+            #expect(shown.json["floatingip"]?["router_id"] == .null)
+            #expect(shown.json["floatingip"]?["status"] == "DOWN")
+            #expect(try await neutron.send("GET", "/floatingips?port_id=\(portID)").json["floatingips"] == [])
+            #expect(try await neutron.send("PUT", "/routers/\(topo.routerID)/remove_router_interface", ["subnet_id": .string(topo.subnetID)]).status == 200)
+            #expect(try await neutron.send("DELETE", "/routers/\(topo.routerID)").status == 204)
+        }
+    }
+
     @Test("a server in the external network's region: one floating IP there with the top's address on the port's copy; disassociate and delete leave none",
           arguments: TestDatabases.backends)
     func floatingIPInExternalRegion(backend: StoreBackend) async throws {
