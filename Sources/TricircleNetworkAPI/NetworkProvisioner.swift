@@ -157,8 +157,9 @@ struct NetworkProvisioner: NetworkProvisioning {
             try await checkLocal(network, pod)
             var fixed: [FixedIP]?
             if let address = item["fixed_ip"]?.stringValue { fixed = [FixedIP(ipAddress: address)] }
+            // The top's AZ in the top's record (the pod's Nova writes its own AZ on its copy when it binds it).
             port = try await service.createPort(
-                PortCreate(networkID: networkID, fixedIPs: fixed, deviceOwner: "compute:\(pod.bottomAZ)",
+                PortCreate(networkID: networkID, fixedIPs: fixed, deviceOwner: "compute:\(pod.azName)",
                            securityGroups: groups.isEmpty ? nil : groups), caller)
             madeForThisBoot = true
         } else {
