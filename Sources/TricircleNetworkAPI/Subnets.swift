@@ -84,13 +84,9 @@ struct SubnetRoutes: Sendable {
         }
         if cidr.prefix == 0 { throw NeutronError.invalidInput("0 is not allowed as CIDR prefix length") }
         try Self.validateIPv6Modes(ipVersion: ipVersion, cidr: cidr, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
-        // Neutron refuses overlapping CIDRs on one network (other networks may overlap).
-        for other in try await service.subnets(ofNetwork: networkID) {
-            if let (otherCIDR, _) = IPNetwork.parse(other.cidr), otherCIDR.overlaps(cidr) {
-                throw NeutronError.invalidInput(
-                    "Requested subnet with cidr: \(cidr) for network: \(networkID) overlaps with another subnet")
-            }
-        }
+        // Neutron refuses overlapping CIDRs on one network (other networks may overlap). Checked early for
+        // a quick answer, and again atomically with the insert below.
+        for other in try await service.subnets(ofNetwork: networkID) { try Self.refuseOverlap(cidr, with: other, networkID: networkID) }
         let gateway = try Self.gateway(body.gatewayIP, cidr: cidr, ipVersion: ipVersion)
         let id = NetworkService.newID()
         let pools = try SubnetAddressing.validatePools(body.allocationPools, cidr: cidr, gateway: gateway, subnetID: id)
@@ -105,10 +101,27 @@ struct SubnetRoutes: Sendable {
             subnetpoolID: body.subnetpoolID, segmentID: body.segmentID, serviceTypes: body.serviceTypes ?? [],
             tags: body.tags ?? [], createdAt: now, updatedAt: now, revisionNumber: 0)
         let shared = network.shared || network.routerExternal
-        try await service.documents.insert(.subnets, NetworkDocument(
+        let document = NetworkDocument(
             id: id, projectID: project, parentID: networkID, deviceID: shared ? NetworkService.sharedMarker : "",
-            name: subnet.name, revision: 1, body: try NetworkService.body(subnet), createdAt: now, updatedAt: now))
+            name: subnet.name, revision: 1, body: try NetworkService.body(subnet), createdAt: now, updatedAt: now)
+        // The network's row is locked while its subnets are checked and this one inserted, so concurrent
+        // creates (in this process or another gateway's) cannot both pass the overlap check.
+        let inserted = try await service.documents.insert(.subnets, document, lockingParent: .networks) { siblings in
+            for sibling in siblings {
+                guard let other = try? JSONDecoder().decode(Subnet.self, from: Data(sibling.body.utf8)) else { continue }
+                try Self.refuseOverlap(cidr, with: other, networkID: networkID)
+            }
+        }
+        guard inserted else { throw NeutronError.networkNotFound(networkID) }
         return subnet
+    }
+
+    /// Neutron's 400 for a CIDR overlapping another subnet of the same network.
+    static func refuseOverlap(_ cidr: IPNetwork, with other: Subnet, networkID: String) throws {
+        if let (otherCIDR, _) = IPNetwork.parse(other.cidr), otherCIDR.overlaps(cidr) {
+            throw NeutronError.invalidInput(
+                "Requested subnet with cidr: \(cidr) for network: \(networkID) overlaps with another subnet")
+        }
     }
 
     static func gateway(_ requested: NullableField<String>, cidr: IPNetwork, ipVersion: Int) throws -> UInt128? {

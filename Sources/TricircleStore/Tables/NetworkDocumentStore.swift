@@ -140,6 +140,43 @@ public struct NetworkDocumentStore: Sendable {
         }
     }
 
+    /// How many rows a project owns (quota usage at the top).
+    public func count(_ table: NetworkTable, projectID: String) async throws -> Int {
+        try await store.read { db in
+            guard let row = try await db.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table.rawValue) WHERE project_id = \(bind: projectID)").first()
+            else { return 0 }
+            return try row.decode(column: "n", as: Int.self)
+        }
+    }
+
+    /// Inserts a child row (a subnet of a network) after `check` has accepted the parent's current
+    /// children, atomically: the parent's row is locked first (a no-op UPDATE, which PostgreSQL row-locks and
+    /// SQLite runs under its write lock), so two writers checking the same parent run one after the other,
+    /// in one process or several. `check` throws to refuse; nothing is written then. Returns false when the
+    /// parent row is gone.
+    public func insert(
+        _ table: NetworkTable, _ document: NetworkDocument, lockingParent parentTable: NetworkTable,
+        check: @escaping @Sendable ([NetworkDocument]) throws -> Void
+    ) async throws -> Bool {
+        do {
+            return try await store.transaction { db in
+                try await db.raw("""
+                    UPDATE \(unsafeRaw: parentTable.rawValue) SET revision = revision WHERE id = \(bind: document.parentID)
+                    """).run()
+                guard try await db.raw("SELECT id FROM \(unsafeRaw: parentTable.rawValue) WHERE id = \(bind: document.parentID)").first() != nil
+                else { return false }
+                let siblings = try await db.raw("""
+                    SELECT * FROM \(unsafeRaw: table.rawValue) WHERE parent_id = \(bind: document.parentID) ORDER BY id
+                    """).all().map(Self.decode)
+                try check(siblings)
+                try await Self.insert(table, document, db)
+                return true
+            }
+        } catch where StateStore.isUniqueViolation(error) {
+            throw StoreError.conflict("\(table.rawValue): \(document.uniqueKey ?? document.id) already exists")
+        }
+    }
+
     /// Inserts a row; `StoreError.conflict` when its id or unique key is taken.
     public func insert(_ table: NetworkTable, _ document: NetworkDocument) async throws {
         do {
