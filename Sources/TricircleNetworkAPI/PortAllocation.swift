@@ -7,8 +7,12 @@ import TricircleStore
 /// rows keyed by (subnet, address), a lost race is a unique violation, and the allocator picks again.
 struct PortAllocator: Sendable {
     let service: NetworkService
-    /// How many free addresses the allocator chooses among at random, so concurrent allocators rarely collide.
+    /// How many free addresses a scan of a nearly full pool chooses among at random, so concurrent
+    /// allocators rarely collide.
     static let spread = 32
+    /// How many random pool addresses one probe checks (one indexed lookup); when all are taken the pool is
+    /// nearly full and the allocator scans it instead.
+    static let probes = 8
     static let attempts = 40
 
     /// One requested address: a subnet to allocate from, a fixed address, or both.
@@ -65,7 +69,8 @@ struct PortAllocator: Sendable {
             var allocations: [IPAllocation] = []
             var explicit: Set<IPAllocation> = []
             var fixed: [FixedIP] = []
-            var taken: [String: Set<String>] = [:]
+            var named: [String: Set<String>] = [:]
+            for request in requests { if let wanted = request.address { named[request.subnet.id, default: []].insert(wanted) } }
             for request in requests {
                 let address: String
                 if let wanted = request.address {
@@ -75,23 +80,10 @@ struct PortAllocator: Sendable {
                           let eui = MACAddress.eui64(port.macAddress) {
                     address = request.plan.text(request.plan.cidr.first | eui)
                 } else {
-                    var used: Set<String>
-                    if let known = taken[request.subnet.id] {
-                        used = known
-                    } else {
-                        used = try await service.addresses.taken(subnetID: request.subnet.id)
-                    }
-                    used.formUnion(allocations.filter { $0.subnetID == request.subnet.id }.map(\.ipAddress))
-                    if revision != nil {
-                        // An update may keep what the port already holds: its own rows are replaced, not added to.
-                        used.subtract(try await service.addresses.allocations(portID: port.id).map(\.ipAddress))
-                    }
-                    taken[request.subnet.id] = used
-                    let candidates = request.plan.freeCandidates(taken: used, count: Self.spread)
-                    guard let pick = candidates.randomElement() else {
-                        throw NeutronError.ipAddressGenerationFailure(network: port.networkID)
-                    }
-                    address = pick
+                    // Addresses this write already holds or names in the subnet are not candidates.
+                    let chosen = Set(allocations.filter { $0.subnetID == request.subnet.id }.map(\.ipAddress))
+                        .union(named[request.subnet.id] ?? [])
+                    address = try await pick(request, portID: port.id, networkID: port.networkID, excluding: chosen, updating: revision != nil)
                 }
                 allocations.append(IPAllocation(subnetID: request.subnet.id, ipAddress: address, networkID: port.networkID, portID: port.id))
                 fixed.append(FixedIP(subnetID: request.subnet.id, ipAddress: address))
@@ -117,6 +109,26 @@ struct PortAllocator: Sendable {
             }
         }
         throw NeutronError.ipAddressGenerationFailure(network: port.networkID)
+    }
+
+    /// A free pool address of a subnet, without reading every taken one: a few random pool addresses are
+    /// looked up at once and a free one is taken (the (subnet, address) key still decides a race at insert).
+    /// Only when every probe is taken, i.e. the pool is nearly full or small, are the subnet's taken addresses
+    /// read and scanned, which also tells an exhausted pool (409 IpAddressGenerationFailure).
+    /// `updating`: the port's own current addresses count as free (an update replaces them).
+    func pick(_ request: Request, portID: String, networkID: String, excluding chosen: Set<String>, updating: Bool) async throws -> String {
+        let candidates = request.plan.randomCandidates(count: Self.probes).filter { !chosen.contains($0) }
+        if !candidates.isEmpty {
+            let held = try await service.addresses.holders(subnetID: request.subnet.id, among: candidates)
+            if let free = candidates.first(where: { held[$0] == nil || (updating && held[$0] == portID) }) { return free }
+        }
+        var used = try await service.addresses.taken(subnetID: request.subnet.id)
+        if updating { used.subtract(try await service.addresses.allocations(portID: portID).map(\.ipAddress)) }
+        used.formUnion(chosen)
+        guard let free = request.plan.freeCandidates(taken: used, count: Self.spread).randomElement() else {
+            throw NeutronError.ipAddressGenerationFailure(network: networkID)
+        }
+        return free
     }
 
     static func macKey(network: String, mac: String) -> String { "mac:\(network):\(mac)" }

@@ -62,6 +62,37 @@ struct SubnetAddressing: Sendable {
         return out
     }
 
+    /// How many addresses the pools hold (saturating at UInt128.max).
+    var poolSize: UInt128 {
+        pools.reduce(UInt128(0)) { total, pool in
+            let (size, over) = (pool.high - pool.low).addingReportingOverflow(1)
+            let (sum, overflow) = total.addingReportingOverflow(size)
+            return over || overflow ? UInt128.max : sum
+        }
+    }
+
+    /// Up to `count` distinct pool addresses drawn uniformly at random (never the gateway). Empty for a
+    /// pool no bigger than 4 * `count`: probing a small pool finds little, the allocator scans it instead.
+    func randomCandidates(count: Int) -> [String] {
+        let size = poolSize
+        guard count > 0, size > UInt128(count) * 4 else { return [] }
+        var seen: Set<UInt128> = []
+        var out: [String] = []
+        for _ in 0..<(count * 2) where out.count < count {
+            var offset = UInt128.random(in: 0..<size)
+            for pool in pools {
+                let span = pool.high - pool.low
+                if offset <= span {
+                    let value = pool.low + offset
+                    if value != gateway, seen.insert(value).inserted { out.append(text(value)) }
+                    break
+                }
+                offset -= span + 1
+            }
+        }
+        return out
+    }
+
     /// Neutron's default pools: the whole CIDR minus network, broadcast (IPv4) and gateway.
     static func defaultPools(cidr: IPNetwork, gateway: UInt128?) -> [Range] {
         cidr.defaultPoolBounds(gateway: gateway).map { Range(low: $0.low, high: $0.high) }

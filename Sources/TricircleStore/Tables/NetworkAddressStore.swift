@@ -41,6 +41,24 @@ public struct NetworkAddressStore: Sendable {
         }
     }
 
+    /// Which of `addresses` are held in a subnet, and by which port (address -> port id): the allocator
+    /// checks a few candidates with one indexed lookup instead of reading every taken address.
+    public func holders(subnetID: String, among addresses: [String]) async throws -> [String: String] {
+        guard !addresses.isEmpty else { return [:] }
+        return try await store.read { db in
+            var sql = SQLQueryString("SELECT ip_address, port_id FROM neutron_ip_allocations WHERE subnet_id = ")
+            sql.appendInterpolation(bind: subnetID)
+            sql.appendInterpolation(unsafeRaw: " AND ip_address IN (")
+            NetworkDocumentStore.appendList(&sql, addresses)
+            sql.appendInterpolation(unsafeRaw: ")")
+            var out: [String: String] = [:]
+            for row in try await db.raw(sql).all() {
+                out[try row.decode(column: "ip_address", as: String.self)] = try row.decode(column: "port_id", as: String.self)
+            }
+            return out
+        }
+    }
+
     /// The addresses a port holds.
     public func allocations(portID: String) async throws -> [IPAllocation] {
         try await store.read { db in
