@@ -138,6 +138,18 @@ extension NetworkProvisioner {
                             }),
                         ]
                         if port.portSecurityEnabled != false { body["security_groups"] = .array(groups) }
+                        // The top's allocator decided the addresses and MAC; the pod is told exactly, on its own
+                        // copies of the subnets (made now if the port moved to a subnet the pod lacks).
+                        if let bottomNetwork = try await routing.resolve(topID: port.networkID, type: .network, podID: pod.podID, projectID: nil)?.bottomID,
+                           let (network, _) = try? await service.network(port.networkID, admin) {
+                            let subnets = port.fixedIPs.isEmpty ? [:]
+                                : try await ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
+                            body["fixed_ips"] = .array(port.fixedIPs.compactMap { fixed in
+                                guard let top = fixed.subnetID, let bottom = subnets[top], let address = fixed.ipAddress else { return nil }
+                                return ["subnet_id": .string(bottom), "ip_address": .string(address)]
+                            })
+                            body["mac_address"] = .string(port.macAddress)
+                        }
                         try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(body)], in: pod, requestID: context.requestID)
                     case .securityGroup:
                         guard (try? await service.securityGroup(id, admin)) != nil else { return }
