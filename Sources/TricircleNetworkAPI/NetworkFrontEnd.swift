@@ -35,6 +35,7 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
         let versions = NeutronVersionRoutes()
         versions.register(on: router)
         let group = router.group().add(middleware: runtime.authMiddleware(format: .neutron))
+            .add(middleware: QuotaEnforcementMiddleware(service: service))
         versions.registerAuthenticated(on: group)
         let ports = PortRoutes(service: service, provisioner: provisioner)
         let groups = SecurityGroupRoutes(service: service, provisioner: provisioner)
@@ -46,6 +47,8 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
         SecurityGroupRuleRoutes(service: service, provisioner: provisioner).register(on: group)
         FloatingIPRoutes(service: service, provisioner: provisioner).register(on: group)
         PlacementRoutes(service: service, provisioner: provisioner).register(on: group)
+        QuotaRoutes(service: service).register(on: group)
+        AvailabilityZoneRoutes(service: service).register(on: group)
         return router
     }
 }

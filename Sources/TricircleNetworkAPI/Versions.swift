@@ -22,6 +22,8 @@ struct NeutronVersionRoutes: Sendable {
         ("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
         ("port-security", "Port Security", "Provides port security"),
         ("project-id", "project_id field enabled", "Extension that indicates that project_id field is enabled."),
+        ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project"),
+        ("quotas", "Quota management support", "Expose functions for quotas management per tenant"),
         ("provider", "Provider Network", "Expose mapping of virtual networks to physical networks"),
         ("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway."),
         ("security-group", "security-group", "The security groups extension."),

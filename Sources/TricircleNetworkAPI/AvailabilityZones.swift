@@ -1,0 +1,40 @@
+import Hummingbird
+import OpenStackModels
+import TricircleGateway
+
+/// `GET /v2.0/availability_zones`: the AZs the top can place networks and routers in, one per pod AZ
+/// (`availability_zone_hints` name these), each for resource `network` and `router`.
+struct AvailabilityZoneRoutes: Sendable {
+    let service: NetworkService
+
+    static let resources = ["network", "router"]
+    static let filters: Set<String> = ["name", "resource", "state"]
+
+    func register(on group: RouterGroup<GatewayRequestContext>) {
+        group.get("/v2.0/availability_zones") { request, context in
+            _ = try context.requireCaller()
+            let parameters = request.uri.queryParameters
+            var wanted: [String: Set<String>] = [:]
+            for (key, value) in parameters where key != "fields" {
+                let name = String(key)
+                guard Self.filters.contains(name) else {
+                    throw NeutronError.httpBadRequest("\(name) is invalid attribute for filtering")
+                }
+                wanted[name, default: []].insert(String(value))
+            }
+            let zones = Set(try await service.runtime.podDirectory.bottomPods().map(\.azName).filter { !$0.isEmpty }).sorted()
+            var out: [JSONValue] = []
+            for zone in zones {
+                for resource in Self.resources {
+                    let entry: [String: JSONValue] = ["name": .string(zone), "resource": .string(resource), "state": "available"]
+                    let matches = wanted.allSatisfy { key, values in entry[key]?.stringValue.map(values.contains) ?? false }
+                    if matches {
+                        let fields = parameters.getAll("fields").flatMap { $0.split(separator: ",").map(String.init) }
+                        out.append(.object(NeutronHTTP.project(entry, fields: fields)))
+                    }
+                }
+            }
+            return NeutronHTTP.json(["availability_zones": .array(out)])
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import Hummingbird
+import OpenStackModels
+import TricircleGateway
+import TricircleStore
+
+/// Neutron's quota resources at the top: one quota per project over all regions, counted from the top's
+/// own documents (the pods' copies are not counted again).
+enum NetworkQuota {
+    /// A quota resource: its name, Neutron's default limit, the collection a create posts to, and the
+    /// top's table its usage is counted in.
+    struct Resource: Sendable {
+        var name: String
+        var defaultLimit: Int
+        var collection: String
+        var pluralKey: String
+        var table: NetworkTable
+    }
+
+    static let resources: [Resource] = [
+        Resource(name: "network", defaultLimit: 100, collection: "networks", pluralKey: "networks", table: .networks),
+        Resource(name: "subnet", defaultLimit: 100, collection: "subnets", pluralKey: "subnets", table: .subnets),
+        Resource(name: "port", defaultLimit: 500, collection: "ports", pluralKey: "ports", table: .ports),
+        Resource(name: "router", defaultLimit: 10, collection: "routers", pluralKey: "routers", table: .routers),
+        Resource(name: "floatingip", defaultLimit: 50, collection: "floatingips", pluralKey: "floatingips", table: .floatingIPs),
+        Resource(name: "security_group", defaultLimit: 10, collection: "security-groups", pluralKey: "security_groups",
+                 table: .securityGroups),
+        Resource(name: "security_group_rule", defaultLimit: 100, collection: "security-group-rules", pluralKey: "security_group_rules",
+                 table: .securityGroupRules),
+    ]
+
+    static let names: Set<String> = Set(resources.map(\.name))
+    static var defaults: [String: Int] { Dictionary(uniqueKeysWithValues: resources.map { ($0.name, $0.defaultLimit) }) }
+
+    /// The resource a create path ("/v2.0/routers", with or without a trailing slash) makes, if any.
+    static func resource(creating path: String) -> Resource? {
+        var path = path
+        while path.hasSuffix("/") { path.removeLast() }
+        guard path.hasPrefix("/v2.0/") else { return nil }
+        let collection = path.dropFirst("/v2.0/".count)
+        return resources.first { $0.collection == collection }
+    }
+
+    static func overQuota(_ resource: String) -> NeutronError {
+        NeutronError(status: 409, type: "OverQuota", message: "Quota exceeded for resources: ['\(resource)'].")
+    }
+}
+
+extension NetworkService {
+    var quotas: NetworkQuotaStore { NetworkQuotaStore(store: runtime.store) }
+
+    /// A project's limits: the defaults with its overrides applied.
+    func quotaLimits(project: String) async throws -> [String: Int] {
+        try await quotas.overrides(projectID: project).reduce(into: NetworkQuota.defaults) { limits, override in
+            if NetworkQuota.names.contains(override.key) { limits[override.key] = override.value }
+        }
+    }
+
+    /// How many of a resource a project holds at the top.
+    func quotaUsage(_ resource: NetworkQuota.Resource, project: String) async throws -> Int {
+        try await documents.count(resource.table, projectID: project)
+    }
+
+    /// Refuses (409 OverQuota) a create of `adding` more of `resource` that would exceed the project's limit.
+    func checkQuota(_ resource: NetworkQuota.Resource, project: String, adding: Int) async throws {
+        let limit = try await quotaLimits(project: project)[resource.name] ?? resource.defaultLimit
+        guard limit >= 0 else { return }
+        if try await quotaUsage(resource, project: project) + adding > limit { throw NetworkQuota.overQuota(resource.name) }
+    }
+}
+
+/// Checks the project's quota before a create (`POST /v2.0/<collection>`, single or bulk) reaches its
+/// route, as Neutron's API layer does; resources made internally (DHCP and gateway reservations, the
+/// default security group) are not checked, only counted. The check and the insert are not one
+/// transaction: creates racing on the last free unit of one project can overshoot by the number racing.
+struct QuotaEnforcementMiddleware: RouterMiddleware {
+    typealias Context = GatewayRequestContext
+    let service: NetworkService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .post, let resource = NetworkQuota.resource(creating: request.uri.path) else {
+            return try await next(request, context)
+        }
+        let caller = NeutronCaller(try context.requireCaller())
+        var request = request
+        // A body that does not parse is the route's to refuse, with its own wording.
+        guard let buffer = try? await request.collectBody(upTo: NeutronHTTP.maxBodyBytes),
+              let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)))?.objectValue
+        else { return try await next(request, context) }
+        let members: [[String: JSONValue]]
+        if let list = object[resource.pluralKey]?.arrayValue {
+            members = list.compactMap(\.objectValue)
+        } else if let single = object[resource.name]?.objectValue {
+            members = [single]
+        } else {
+            members = []
+        }
+        var perProject: [String: Int] = [:]
+        for member in members {
+            let project = member["project_id"]?.stringValue ?? member["tenant_id"]?.stringValue ?? caller.projectID
+            perProject[project, default: 0] += 1
+        }
+        for (project, count) in perProject.sorted(by: { $0.key < $1.key }) {
+            try await service.checkQuota(resource, project: project, adding: count)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// `/v2.0/quotas`: Neutron's quotas and quota_details extensions at the top (admin-only writes).
+struct QuotaRoutes: Sendable {
+    let service: NetworkService
+
+    static func forbiddenForOtherProject() -> NeutronError {
+        NeutronError(status: 403, type: "AdminRequired",
+                     message: "User does not have admin privileges: Only admin is authorized to access quotas for another tenant.")
+    }
+
+    /// Admins see any project's quota, others their own.
+    static func authorize(_ project: String, _ caller: NeutronCaller) throws {
+        guard caller.isAdmin || project == caller.projectID else { throw forbiddenForOtherProject() }
+    }
+
+    static func render(_ limits: [String: Int]) -> JSONValue { .object(limits.mapValues { .int($0) }) }
+
+    func register(on group: RouterGroup<GatewayRequestContext>) {
+        group.get("/v2.0/quotas") { _, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:get_quota") }
+            var list: [JSONValue] = []
+            for project in try await service.quotas.allOverrides().keys.sorted() {
+                var entry = try await service.quotaLimits(project: project).mapValues { JSONValue.int($0) }
+                entry["project_id"] = .string(project)
+                entry["tenant_id"] = .string(project)
+                list.append(.object(entry))
+            }
+            return NeutronHTTP.json(["quotas": .array(list)])
+        }
+        group.get("/v2.0/quotas/:project") { _, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            let project = try context.parameters.require("project")
+            // `GET /v2.0/quotas/tenant` (and `/project`) names the caller's own project, as Neutron answers it.
+            if project == "tenant" { return NeutronHTTP.json(["tenant": ["tenant_id": .string(caller.projectID)]]) }
+            if project == "project" { return NeutronHTTP.json(["project": ["project_id": .string(caller.projectID)]]) }
+            try Self.authorize(project, caller)
+            return NeutronHTTP.json(["quota": Self.render(try await service.quotaLimits(project: project))])
+        }
+        group.get("/v2.0/quotas/:project/default") { _, context in
+            let project = try context.parameters.require("project")
+            try Self.authorize(project, NeutronCaller(try context.requireCaller()))
+            return NeutronHTTP.json(["quota": Self.render(NetworkQuota.defaults)])
+        }
+        group.get("/v2.0/quotas/:project/details") { _, context in
+            let project = try context.parameters.require("project")
+            try Self.authorize(project, NeutronCaller(try context.requireCaller()))
+            let limits = try await service.quotaLimits(project: project)
+            // The seven counts are independent reads: run them together.
+            let used = try await withThrowingTaskGroup(of: (String, Int).self) { group in
+                for resource in NetworkQuota.resources {
+                    group.addTask { (resource.name, try await service.quotaUsage(resource, project: project)) }
+                }
+                var out: [String: Int] = [:]
+                for try await (name, count) in group { out[name] = count }
+                return out
+            }
+            var body: [String: JSONValue] = [:]
+            for resource in NetworkQuota.resources {
+                body[resource.name] = ["limit": .int(limits[resource.name] ?? resource.defaultLimit),
+                                       "used": .int(used[resource.name] ?? 0), "reserved": 0]
+            }
+            return NeutronHTTP.json(["quota": .object(body)])
+        }
+        group.put("/v2.0/quotas/:project") { request, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:update_quota") }
+            let project = try context.parameters.require("project")
+            let member = try await NeutronHTTP.member(request, key: "quota", allowed: NetworkQuota.names)
+            var changes: [String: Int] = [:]
+            for (resource, value) in member {
+                guard let limit = value.intValue ?? value.stringValue.flatMap({ Int($0) }) else {
+                    throw NeutronError.invalidAttribute(resource, reason: "'\(Self.text(value))' is not an integer")
+                }
+                guard limit >= -1 else {
+                    throw NeutronError.invalidAttribute(resource, reason: "'\(limit)' is too small - must be at least '-1'")
+                }
+                changes[resource] = limit
+            }
+            try await service.quotas.set(projectID: project, limits: changes)
+            return NeutronHTTP.json(["quota": Self.render(try await service.quotaLimits(project: project))])
+        }
+        group.delete("/v2.0/quotas/:project") { _, context in
+            let caller = NeutronCaller(try context.requireCaller())
+            guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:delete_quota") }
+            try await service.quotas.reset(projectID: try context.parameters.require("project"))
+            return NeutronHTTP.noContent()
+        }
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        value.stringValue ?? String(decoding: value.encoded(), as: UTF8.self)
+    }
+}
