@@ -7,7 +7,8 @@ struct TricircleBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tricircle-bench",
         abstract: "Benchmarks for the Tricircle gateway (run with -c release).",
-        subcommands: [RoutingBenchmark.self, JobsBenchmark.self, SimulatorBenchmark.self, GatewayBenchmark.self, ImageBenchmark.self])
+        subcommands: [RoutingBenchmark.self, JobsBenchmark.self, SimulatorBenchmark.self, GatewayBenchmark.self, ImageBenchmark.self,
+                       PortAllocationBenchmark.self])
 }
 
 /// Latency samples with percentiles.
