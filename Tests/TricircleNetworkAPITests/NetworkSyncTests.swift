@@ -35,7 +35,10 @@ struct NetworkSyncTests {
             let port = try #require(listed.json["ports"]?.at(0))
             let portID = port["id"]?.stringValue ?? ""
             let oldAddress = try #require(port["fixed_ips"]?.at(0)?["ip_address"]?.stringValue)
-            let newAddress = oldAddress == "10.40.0.77" ? "10.40.0.78" : "10.40.0.77"
+            // An address no top port holds (the pod's gateway and DHCP reservations are allocated too).
+            let held = Set(try await admin.send("GET", "/ports?network_id=\(networkID)").json["ports"]?.arrayValue?
+                .flatMap { $0["fixed_ips"]?.arrayValue ?? [] }.compactMap { $0["ip_address"]?.stringValue } ?? [])
+            let newAddress = try #require((70...90).map { "10.40.0.\($0)" }.first { !held.contains($0) })
             let newMAC = "fa:16:3e:00:40:77"
 
             let updated = try await admin.send("PUT", "/ports/\(portID)", ["port": [
