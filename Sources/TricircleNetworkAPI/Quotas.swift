@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Synchronization
 import OpenStackModels
 import TricircleGateway
 import TricircleStore
@@ -69,13 +70,40 @@ extension NetworkService {
     }
 }
 
+/// Creates under way in this process, per project and resource, so that concurrent creates cannot
+/// together pass a limit: each create registers itself before it counts, and counts what is stored plus
+/// what is registered. Of any two racing creates the later registered sees the other (as a registration,
+/// or as a stored row once it has committed), so no limit is exceeded from one gateway process; a create
+/// that committed but has not yet unregistered is counted twice for that moment, which can refuse a racing
+/// create near the limit (never admit one too many).
+final class QuotaReservations: Sendable {
+    private let inFlight = Mutex<[String: Int]>([:])
+
+    /// Registers `count` for `key`; returns everything registered for it now, this one included.
+    func register(_ key: String, count: Int) -> Int {
+        inFlight.withLock { map in
+            map[key, default: 0] += count
+            return map[key] ?? count
+        }
+    }
+
+    func unregister(_ key: String, count: Int) {
+        inFlight.withLock { map in
+            let left = (map[key] ?? 0) - count
+            map[key] = left > 0 ? left : nil
+        }
+    }
+}
+
 /// Checks the project's quota before a create (`POST /v2.0/<collection>`, single or bulk) reaches its
 /// route, as Neutron's API layer does; resources made internally (DHCP and gateway reservations, the
-/// default security group) are not checked, only counted. The check and the insert are not one
-/// transaction: creates racing on the last free unit of one project can overshoot by the number racing.
+/// default security group, ports a boot makes) are not checked, only counted. Exact within one gateway
+/// process (see `QuotaReservations`); several gateway processes creating for one project at once can
+/// overshoot by what the others have under way.
 struct QuotaEnforcementMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let service: NetworkService
+    let reservations = QuotaReservations()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let resource = NetworkQuota.resource(creating: request.uri.path) else {
@@ -100,8 +128,14 @@ struct QuotaEnforcementMiddleware: RouterMiddleware {
             let project = member["project_id"]?.stringValue ?? member["tenant_id"]?.stringValue ?? caller.projectID
             perProject[project, default: 0] += 1
         }
+        var registered: [(String, Int)] = []
+        defer { for (key, count) in registered { reservations.unregister(key, count: count) } }
         for (project, count) in perProject.sorted(by: { $0.key < $1.key }) {
-            try await service.checkQuota(resource, project: project, adding: count)
+            let key = project + "\u{0}" + resource.name
+            // Registered before counting: a racing create that counts after us sees us.
+            let underWay = reservations.register(key, count: count)
+            registered.append((key, count))
+            try await service.checkQuota(resource, project: project, adding: underWay)
         }
         return try await next(request, context)
     }

@@ -81,6 +81,36 @@ struct NetworkQuotaTests {
         }
     }
 
+    @Test("20 concurrent security group creates with a limit of 5: never more than 5, the rest OverQuota", arguments: TestDatabases.backends)
+    func concurrentCreatesStayWithinLimit(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
+            let demo = try NeutronClient(harness)
+            let admin = try NeutronClient(harness, user: "admin")
+            let project = demo.token.projectID
+            // The project's default group is made on first use and counts too: make it now.
+            #expect(try await demo.send("GET", "/security-groups").status == 200)
+            #expect(try await admin.send("PUT", "/quotas/\(project)", ["quota": ["security_group": 6]]).status == 200)
+            let before = try await demo.send("GET", "/quotas/\(project)/details").json["quota"]?["security_group"]?["used"]?.intValue ?? 0
+            #expect(before == 1)
+            let replies = try await withThrowingTaskGroup(of: HarnessReply.self) { group in
+                for index in 0..<20 {
+                    group.addTask { try await demo.send("POST", "/security-groups", ["security_group": ["name": .string("g\(index)")]]) }
+                }
+                var out: [HarnessReply] = []
+                for try await reply in group { out.append(reply) }
+                return out
+            }
+            let made = replies.filter { $0.status == 201 }.count
+            #expect(made >= 1)
+            #expect(before + made <= 6)
+            #expect(replies.filter { $0.status != 201 }.allSatisfy { $0.status == 409 && $0.json["NeutronError"]?["type"] == "OverQuota" })
+            // Whatever the race refused that would have fitted can be made now; never past the limit.
+            for _ in 0..<6 { _ = try await demo.send("POST", "/security-groups", ["security_group": ["name": "late"]]) }
+            let used = try await demo.send("GET", "/quotas/\(project)/details").json["quota"]?["security_group"]?["used"]?.intValue
+            #expect(used == 6)
+        }
+    }
+
     @Test("availability zones: one per pod AZ for networks and routers; the extensions are listed")
     func availabilityZones() async throws {
         try await GatewayHarness.with { harness in
