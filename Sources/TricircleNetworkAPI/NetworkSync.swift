@@ -138,8 +138,8 @@ extension NetworkProvisioner {
                             }),
                         ]
                         if port.portSecurityEnabled != false { body["security_groups"] = .array(groups) }
-                        // The top's allocator decided the addresses and MAC; the pod is told exactly, on its own
-                        // copies of the subnets (made now if the port moved to a subnet the pod lacks).
+                        // The top's allocator decided the addresses (and the MAC, below); the pod is told exactly, on
+                        // its own copies of the subnets (made now if the port moved to a subnet the pod lacks).
                         if let bottomNetwork = try await routing.resolve(topID: port.networkID, type: .network, podID: pod.podID, projectID: nil)?.bottomID,
                            let (network, _) = try? await service.network(port.networkID, admin) {
                             let subnets = port.fixedIPs.isEmpty ? [:]
@@ -148,9 +148,14 @@ extension NetworkProvisioner {
                                 guard let top = fixed.subnetID, let bottom = subnets[top], let address = fixed.ipAddress else { return nil }
                                 return ["subnet_id": .string(bottom), "ip_address": .string(address)]
                             })
-                            body["mac_address"] = .string(port.macAddress)
                         }
-                        try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(body)], in: pod, requestID: context.requestID)
+                        let answer = try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(body)], in: pod, requestID: context.requestID)
+                        // The MAC on its own, and only when it differs: Neutron refuses a MAC change on a bound
+                        // port (PortBound), which must not keep the rest of the port from converging.
+                        if let podMAC = answer["port"]?["mac_address"]?.stringValue, podMAC.lowercased() != port.macAddress.lowercased() {
+                            try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": ["mac_address": .string(port.macAddress)]],
+                                                in: pod, requestID: context.requestID)
+                        }
                     case .securityGroup:
                         guard (try? await service.securityGroup(id, admin)) != nil else { return }
                         try await syncRules(of: id, bottomID: bottomID, in: pod, context: context)
