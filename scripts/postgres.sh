@@ -18,7 +18,7 @@ case "${1:-}" in
     fi
     if ! as_pg $BIN/pg_ctl -D "$DATA" status >/dev/null 2>&1; then
       as_pg $BIN/pg_ctl -D "$DATA" -l "$DATA/server.log" -w \
-        -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off" start >/dev/null
+        -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off" start >/dev/null
     fi
     psql_() { $BIN/psql -h 127.0.0.1 -p "$PORT" -U postgres -qtAc "$1"; }
     psql_ "SELECT 1 FROM pg_roles WHERE rolname='tricircle'" | grep -q 1 || psql_ "CREATE ROLE tricircle LOGIN SUPERUSER PASSWORD 'tricircle'"

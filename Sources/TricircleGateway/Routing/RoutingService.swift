@@ -100,6 +100,13 @@ public final class RoutingService: Sendable {
                 do {
                     bottomID = try await create()
                 } catch {
+                    // A create that timed out may still have been carried out: adopt it rather than let the
+                    // next caller make a second copy.
+                    if let found = try? await findExisting() {
+                        _ = try await routings.complete(lockID: lock.id, bottomID: found)
+                        cache.invalidate(topID: topID, type: type)
+                        return found
+                    }
                     try? await routings.release(lockID: lock.id)
                     throw error
                 }

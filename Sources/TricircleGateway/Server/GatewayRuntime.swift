@@ -41,7 +41,13 @@ public final class GatewayRuntime: Sendable {
         let store = try await StateStore.open(url: config.databaseURL, maxPoolSize: config.databaseMaxPoolSize,
                                               logger: Logger(label: "tricircle.store"))
         if config.autoMigrate || store.backend == .sqlite {
-            try await store.migrate()
+            do {
+                try await store.migrate()
+            } catch {
+                // The pool must be shut down before it is released (and the caller gets the real error).
+                try? await store.close()
+                throw error
+            }
         } else {
             let applied = try await store.currentVersions().max() ?? 0
             guard applied >= Migrations.latestVersion else {
