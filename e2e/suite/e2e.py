@@ -450,7 +450,20 @@ def j_cross_region_networking(ctx):
             dests = {r["destination"] for r in rb["routers"][0].get("routes") or []}
             return dests if all(f"{a}/32" in dests for a in others) else None
         dests = wait(f"{region}'s router with routes to {others}", routes, ctx.timeout)
-        notes.append(f"{region}: 1 subnet, 1 router, routes {sorted(dests)}")
+        # stretched L2 (vxlan): the other region's server ports are mirrored here as shadow ports
+        remote = [p for label, sid in ctx.made["servers"].items() if ctx.region[label] != region
+                  for p in call(ctx.top.network, "GET", f"/ports?device_id={sid}", expect=200)[1]["ports"]]
+
+        def shadows():
+            found = []
+            for p in remote:
+                _, sp = call(n, "GET", f"/ports?name=shadow_{p['id']}", expect=200)
+                if len(sp["ports"]) != 1 or sp["ports"][0]["mac_address"] != p["mac_address"]:
+                    return None
+                found.append(sp["ports"][0]["fixed_ips"][0]["ip_address"])
+            return found or None
+        mirrored = wait(f"{region}'s shadow ports of {[p['id'] for p in remote]}", shadows, ctx.timeout)
+        notes.append(f"{region}: 1 subnet, 1 router, routes {sorted(dests)}, shadows {mirrored}")
 
     # a rule changed at the top is changed in every region holding the group (neutron_sync job)
     n = ctx.top.network
