@@ -318,8 +318,13 @@ extension NetworkProvisioner {
 
     /// A pod's router must lose its interfaces before Neutron lets it go.
     func detachAll(router: String, in pod: Pod) async throws {
-        // Routes through an interface keep Neutron from removing it: they go first.
-        try await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
+        // Routes through an interface keep Neutron from removing it: they go first. A router gone already
+        // (another job removed it) has nothing left to detach.
+        do {
+            try await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
+        } catch let error as PodNeutronError where error.status == 404 {
+            return
+        }
         let ports = try await pods.call("GET", "/ports?device_id=\(router)&device_owner=network:router_interface", in: pod)["ports"]?.arrayValue ?? []
         for port in ports {
             guard let id = port["id"]?.stringValue else { continue }
