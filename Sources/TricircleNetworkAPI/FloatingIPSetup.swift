@@ -328,6 +328,7 @@ extension NetworkProvisioner {
             }
         }
         var wanted: [PodFloatingIP] = []
+        var holderID: String?
         do {
             let (externalNetwork, _) = try await ensureExternalNetwork(plan.external, subnets: plan.externalSubnets, in: externalPod, context: context)
             if serverPod.podID == externalPod.podID {
@@ -335,6 +336,7 @@ extension NetworkProvisioner {
             } else {
                 let bridge = try await northSouthBridge(routerID: routerID)
                 let holder = try await reserve(bridge.1, owner: DeviceOwners.floatingIPBridge, device: "fip:\(id)")
+                holderID = holder.id
                 guard let bridgeAddress = holder.fixedIPs.first?.ipAddress else {
                     throw NeutronError.ipAddressGenerationFailure(network: bridge.0.id)
                 }
@@ -388,7 +390,12 @@ extension NetworkProvisioner {
         let now = try await service.documents.get(.floatingIPs, id: id).flatMap { try? service.model(FloatingIP.self, $0) }
         if now?.portID != portID || now?.fixedIPAddress != fixedIP {
             try await cleanup(.floatingIP, id: id)
-            if now == nil || now?.portID == nil { try await releaseFloatingIPBridge(id) }
+            if now == nil || now?.portID == nil {
+                try await releaseFloatingIPBridge(id)
+                // The delete may have removed the holder's address at the top before this run made its copy in
+                // the pod: that copy is found by the id this run used, not by the address that is gone.
+                if let holderID { try await cleanup(.port, id: holderID) }
+            }
             return
         }
         logger.info("floating IP set up", metadata: ["floatingip": "\(id)", "pods": "\(wanted.map(\.pod.regionName))"])
