@@ -273,6 +273,13 @@ extension NetworkProvisioner {
         for doc in try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: ["fip:\(fipID)"])) {
             try await removeEverywhere(.port, id: doc.id)
             try await service.documents.delete(.ports, id: doc.id)
+            // A router's sync keeps its north-south bridge while a floating IP holds an address on it; one that
+            // ran meanwhile (this holder made again by a sync racing the floating IP's delete) left the bridge,
+            // so the router's sync runs once more now that the address is free.
+            if let key = try await service.documents.get(.networks, id: doc.parentID)?.uniqueKey, key.hasPrefix("ns-bridge:") {
+                try await service.runtime.jobs.submit(NeutronSyncJob.self, projectID: "", payload: .init(
+                    kind: .router, topID: String(key.dropFirst("ns-bridge:".count))))
+            }
         }
     }
 
@@ -320,61 +327,75 @@ extension NetworkProvisioner {
                 return
             }
         }
-        let (externalNetwork, _) = try await ensureExternalNetwork(plan.external, subnets: plan.externalSubnets, in: externalPod, context: context)
         var wanted: [PodFloatingIP] = []
-        if serverPod.podID == externalPod.podID {
-            wanted.append(PodFloatingIP(pod: externalPod, network: externalNetwork, address: fip.floatingIPAddress, port: serverPort, fixedIP: fixedIP))
-        } else {
-            let bridge = try await northSouthBridge(routerID: routerID)
-            let holder = try await reserve(bridge.1, owner: DeviceOwners.floatingIPBridge, device: "fip:\(id)")
-            guard let bridgeAddress = holder.fixedIPs.first?.ipAddress else {
-                throw NeutronError.ipAddressGenerationFailure(network: bridge.0.id)
+        var holderID: String?
+        do {
+            let (externalNetwork, _) = try await ensureExternalNetwork(plan.external, subnets: plan.externalSubnets, in: externalPod, context: context)
+            if serverPod.podID == externalPod.podID {
+                wanted.append(PodFloatingIP(pod: externalPod, network: externalNetwork, address: fip.floatingIPAddress, port: serverPort, fixedIP: fixedIP))
+            } else {
+                let bridge = try await northSouthBridge(routerID: routerID)
+                let holder = try await reserve(bridge.1, owner: DeviceOwners.floatingIPBridge, device: "fip:\(id)")
+                holderID = holder.id
+                guard let bridgeAddress = holder.fixedIPs.first?.ipAddress else {
+                    throw NeutronError.ipAddressGenerationFailure(network: bridge.0.id)
+                }
+                let (serverBridge, _) = try await ensureNorthSouthBridge(bridge, external: true, project: router.projectID, in: serverPod, context: context)
+                let (externalBridge, externalBridgeSubnet) = try await ensureNorthSouthBridge(
+                    bridge, external: false, project: router.projectID, in: externalPod, context: context)
+                // The bridge address is held in the external pod by a port, the inner end of the double NAT: no
+                // device owner (Neutron's floating IPs do not go to "network:" ports), no security group.
+                let holderCopy = try await routing.ensure(
+                    topID: holder.id, type: .port, podID: externalPod.podID, projectID: fip.projectID,
+                    findExisting: { try await pods.find("ports", name: holder.id, in: externalPod) },
+                    create: {
+                        let answer = try await pods.call("POST", "/ports", body: ["port": [
+                            "name": .string(holder.id), "network_id": .string(externalBridge), "project_id": .string(fip.projectID),
+                            "mac_address": .string(holder.macAddress), "port_security_enabled": false,
+                            "fixed_ips": [["subnet_id": .string(externalBridgeSubnet), "ip_address": .string(bridgeAddress)]],
+                        ]], in: externalPod, requestID: context.requestID)
+                        guard let id = answer["port"]?["id"]?.stringValue else {
+                            throw PodNeutronError(region: externalPod.regionName, status: nil, message: "port create answered no id")
+                        }
+                        return id
+                    })
+                wanted.append(PodFloatingIP(pod: serverPod, network: serverBridge, address: bridgeAddress, port: serverPort, fixedIP: fixedIP))
+                wanted.append(PodFloatingIP(pod: externalPod, network: externalNetwork, address: fip.floatingIPAddress, port: holderCopy,
+                                            fixedIP: bridgeAddress))
             }
-            let (serverBridge, _) = try await ensureNorthSouthBridge(bridge, external: true, project: router.projectID, in: serverPod, context: context)
-            let (externalBridge, externalBridgeSubnet) = try await ensureNorthSouthBridge(
-                bridge, external: false, project: router.projectID, in: externalPod, context: context)
-            // The bridge address is held in the external pod by a port, the inner end of the double NAT: no
-            // device owner (Neutron's floating IPs do not go to "network:" ports), no security group.
-            let holderCopy = try await routing.ensure(
-                topID: holder.id, type: .port, podID: externalPod.podID, projectID: fip.projectID,
-                findExisting: { try await pods.find("ports", name: holder.id, in: externalPod) },
-                create: {
-                    let answer = try await pods.call("POST", "/ports", body: ["port": [
-                        "name": .string(holder.id), "network_id": .string(externalBridge), "project_id": .string(fip.projectID),
-                        "mac_address": .string(holder.macAddress), "port_security_enabled": false,
-                        "fixed_ips": [["subnet_id": .string(externalBridgeSubnet), "ip_address": .string(bridgeAddress)]],
-                    ]], in: externalPod, requestID: context.requestID)
-                    guard let id = answer["port"]?["id"]?.stringValue else {
-                        throw PodNeutronError(region: externalPod.regionName, status: nil, message: "port create answered no id")
-                    }
-                    return id
-                })
-            wanted.append(PodFloatingIP(pod: serverPod, network: serverBridge, address: bridgeAddress, port: serverPort, fixedIP: fixedIP))
-            wanted.append(PodFloatingIP(pod: externalPod, network: externalNetwork, address: fip.floatingIPAddress, port: holderCopy,
-                                        fixedIP: bridgeAddress))
-        }
-        // Pod copies that are not exactly what is wanted go (a moved association is made afresh).
-        for row in try await routing.routings.lookup(topID: id, resourceType: .floatingIP, projectID: nil) {
-            if let want = wanted.first(where: { $0.pod.podID == row.podID }), let bottom = row.bottomID,
-               let current = try? await pods.call("GET", "/floatingips/\(bottom)", in: want.pod)["floatingip"],
-               current["floating_network_id"]?.stringValue == want.network, current["floating_ip_address"]?.stringValue == want.address,
-               current["port_id"]?.stringValue == want.port {
-                continue
+            // Pod copies that are not exactly what is wanted go (a moved association is made afresh).
+            for row in try await routing.routings.lookup(topID: id, resourceType: .floatingIP, projectID: nil) {
+                if let want = wanted.first(where: { $0.pod.podID == row.podID }), let bottom = row.bottomID,
+                   let current = try? await pods.call("GET", "/floatingips/\(bottom)", in: want.pod)["floatingip"],
+                   current["floating_network_id"]?.stringValue == want.network, current["floating_ip_address"]?.stringValue == want.address,
+                   current["port_id"]?.stringValue == want.port {
+                    continue
+                }
+                try await cleanupRow(row, kind: .floatingIP)
             }
-            try await cleanupRow(row, kind: .floatingIP)
-        }
-        if serverPod.podID == externalPod.podID { try await releaseFloatingIPBridge(id) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for want in wanted {
-                group.addTask { try await ensurePodFloatingIP(want, topID: id, project: fip.projectID, context: context) }
+            if serverPod.podID == externalPod.podID { try await releaseFloatingIPBridge(id) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for want in wanted {
+                    group.addTask { try await ensurePodFloatingIP(want, topID: id, project: fip.projectID, context: context) }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch let error as PodNeutronError where error.status == 404 {
+            // A port or copy it needs went meanwhile. If the floating IP was deleted or moved at the top, that is
+            // expected: what is left goes below instead of in a retry. Otherwise the retry makes it afresh.
+            let now = try await service.documents.get(.floatingIPs, id: id).flatMap { try? service.model(FloatingIP.self, $0) }
+            if now?.portID == portID && now?.fixedIPAddress == fixedIP { throw error }
         }
         // Deleted or moved at the top meanwhile: its cleanup may have run before these copies were made.
         let now = try await service.documents.get(.floatingIPs, id: id).flatMap { try? service.model(FloatingIP.self, $0) }
         if now?.portID != portID || now?.fixedIPAddress != fixedIP {
             try await cleanup(.floatingIP, id: id)
-            if now == nil || now?.portID == nil { try await releaseFloatingIPBridge(id) }
+            if now == nil || now?.portID == nil {
+                try await releaseFloatingIPBridge(id)
+                // The delete may have removed the holder's address at the top before this run made its copy in
+                // the pod: that copy is found by the id this run used, not by the address that is gone.
+                if let holderID { try await cleanup(.port, id: holderID) }
+            }
             return
         }
         logger.info("floating IP set up", metadata: ["floatingip": "\(id)", "pods": "\(wanted.map(\.pod.regionName))"])

@@ -102,67 +102,73 @@ extension NetworkProvisioner {
                 guard let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) else { continue }
                 let context = Self.jobContext(project: row.projectID)
                 group.addTask {
-                    switch kind {
-                    case .network:
-                        guard let (network, _) = try? await service.network(id, admin) else { return }
-                        try await pods.call("PUT", "/networks/\(bottomID)", body: ["network": [
-                            "admin_state_up": .bool(network.adminStateUp), "description": .string(network.description),
-                        ]], in: pod, requestID: context.requestID)
-                        _ = try await ensureSubnets(of: network, bottomNetwork: bottomID, in: pod, context: context)
-                    case .subnet:
-                        guard let (subnet, _) = try? await service.subnet(id, admin), var plan = SubnetAddressing(subnet) else { return }
-                        let pod = pod
-                        let gateway = try await service.documents.list(.ports, NetworkDocumentQuery(
-                            parentIDs: [subnet.networkID], deviceIDs: ["pod-gateway:\(pod.podID)"]))
-                            .compactMap { try? service.model(NeutronPort.self, $0).fixedIPs.first { $0.subnetID == id }?.ipAddress }.first
-                        if let gateway, let value = IPAddress(gateway)?.value { plan.pools = Self.carve(plan.pools, excluding: value) }
-                        try await pods.call("PUT", "/subnets/\(bottomID)", body: ["subnet": [
-                            "dns_nameservers": .array(subnet.dnsNameservers.map { .string($0) }),
-                            "host_routes": .array(subnet.hostRoutes.map { ["destination": .string($0.destination), "nexthop": .string($0.nexthop)] }),
-                            "allocation_pools": .array(plan.render().map { ["start": .string($0.start), "end": .string($0.end)] }),
-                            "description": .string(subnet.description),
-                        ]], in: pod, requestID: context.requestID)
-                    case .port:
-                        guard let (port, _) = try? await service.port(id, admin) else { return }
-                        var groups: [JSONValue] = []
-                        for groupID in port.securityGroups {
-                            let (topGroup, _) = try await service.securityGroup(groupID, admin)
-                            groups.append(.string(try await ensureSecurityGroup(topGroup, in: pod, context: context)))
+                    do {
+                        switch kind {
+                        case .network:
+                            guard let (network, _) = try? await service.network(id, admin) else { return }
+                            try await pods.call("PUT", "/networks/\(bottomID)", body: ["network": [
+                                "admin_state_up": .bool(network.adminStateUp), "description": .string(network.description),
+                            ]], in: pod, requestID: context.requestID)
+                            _ = try await ensureSubnets(of: network, bottomNetwork: bottomID, in: pod, context: context)
+                        case .subnet:
+                            guard let (subnet, _) = try? await service.subnet(id, admin), var plan = SubnetAddressing(subnet) else { return }
+                            let pod = pod
+                            let gateway = try await service.documents.list(.ports, NetworkDocumentQuery(
+                                parentIDs: [subnet.networkID], deviceIDs: ["pod-gateway:\(pod.podID)"]))
+                                .compactMap { try? service.model(NeutronPort.self, $0).fixedIPs.first { $0.subnetID == id }?.ipAddress }.first
+                            if let gateway, let value = IPAddress(gateway)?.value { plan.pools = Self.carve(plan.pools, excluding: value) }
+                            try await pods.call("PUT", "/subnets/\(bottomID)", body: ["subnet": [
+                                "dns_nameservers": .array(subnet.dnsNameservers.map { .string($0) }),
+                                "host_routes": .array(subnet.hostRoutes.map { ["destination": .string($0.destination), "nexthop": .string($0.nexthop)] }),
+                                "allocation_pools": .array(plan.render().map { ["start": .string($0.start), "end": .string($0.end)] }),
+                                "description": .string(subnet.description),
+                            ]], in: pod, requestID: context.requestID)
+                        case .port:
+                            guard let (port, _) = try? await service.port(id, admin) else { return }
+                            var groups: [JSONValue] = []
+                            for groupID in port.securityGroups {
+                                let (topGroup, _) = try await service.securityGroup(groupID, admin)
+                                groups.append(.string(try await ensureSecurityGroup(topGroup, in: pod, context: context)))
+                            }
+                            var body: [String: JSONValue] = [
+                                "admin_state_up": .bool(port.adminStateUp),
+                                "allowed_address_pairs": .array(port.allowedAddressPairs.map { pair in
+                                    var object: [String: JSONValue] = ["ip_address": .string(pair.ipAddress)]
+                                    if let mac = pair.macAddress { object["mac_address"] = .string(mac) }
+                                    return .object(object)
+                                }),
+                            ]
+                            if port.portSecurityEnabled != false { body["security_groups"] = .array(groups) }
+                            // The top's allocator decided the addresses (and the MAC, below); the pod is told exactly, on
+                            // its own copies of the subnets (made now if the port moved to a subnet the pod lacks).
+                            if let bottomNetwork = try await routing.resolve(topID: port.networkID, type: .network, podID: pod.podID, projectID: nil)?.bottomID,
+                               let (network, _) = try? await service.network(port.networkID, admin) {
+                                let subnets = port.fixedIPs.isEmpty ? [:]
+                                    : try await ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
+                                body["fixed_ips"] = .array(port.fixedIPs.compactMap { fixed in
+                                    guard let top = fixed.subnetID, let bottom = subnets[top], let address = fixed.ipAddress else { return nil }
+                                    return ["subnet_id": .string(bottom), "ip_address": .string(address)]
+                                })
+                            }
+                            let answer = try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(body)], in: pod, requestID: context.requestID)
+                            // The MAC on its own, and only when it differs: Neutron refuses a MAC change on a bound
+                            // port (PortBound), which must not keep the rest of the port from converging.
+                            if let podMAC = answer["port"]?["mac_address"]?.stringValue, podMAC.lowercased() != port.macAddress.lowercased() {
+                                try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": ["mac_address": .string(port.macAddress)]],
+                                                    in: pod, requestID: context.requestID)
+                            }
+                        case .securityGroup:
+                            guard (try? await service.securityGroup(id, admin)) != nil else { return }
+                            try await syncRules(of: id, bottomID: bottomID, in: pod, context: context)
+                        case .router:
+                            return
+                        case .floatingIP:
+                            return  // synced as a whole above
                         }
-                        var body: [String: JSONValue] = [
-                            "admin_state_up": .bool(port.adminStateUp),
-                            "allowed_address_pairs": .array(port.allowedAddressPairs.map { pair in
-                                var object: [String: JSONValue] = ["ip_address": .string(pair.ipAddress)]
-                                if let mac = pair.macAddress { object["mac_address"] = .string(mac) }
-                                return .object(object)
-                            }),
-                        ]
-                        if port.portSecurityEnabled != false { body["security_groups"] = .array(groups) }
-                        // The top's allocator decided the addresses (and the MAC, below); the pod is told exactly, on
-                        // its own copies of the subnets (made now if the port moved to a subnet the pod lacks).
-                        if let bottomNetwork = try await routing.resolve(topID: port.networkID, type: .network, podID: pod.podID, projectID: nil)?.bottomID,
-                           let (network, _) = try? await service.network(port.networkID, admin) {
-                            let subnets = port.fixedIPs.isEmpty ? [:]
-                                : try await ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
-                            body["fixed_ips"] = .array(port.fixedIPs.compactMap { fixed in
-                                guard let top = fixed.subnetID, let bottom = subnets[top], let address = fixed.ipAddress else { return nil }
-                                return ["subnet_id": .string(bottom), "ip_address": .string(address)]
-                            })
-                        }
-                        let answer = try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(body)], in: pod, requestID: context.requestID)
-                        // The MAC on its own, and only when it differs: Neutron refuses a MAC change on a bound
-                        // port (PortBound), which must not keep the rest of the port from converging.
-                        if let podMAC = answer["port"]?["mac_address"]?.stringValue, podMAC.lowercased() != port.macAddress.lowercased() {
-                            try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": ["mac_address": .string(port.macAddress)]],
-                                                in: pod, requestID: context.requestID)
-                        }
-                    case .securityGroup:
-                        guard (try? await service.securityGroup(id, admin)) != nil else { return }
-                        try await syncRules(of: id, bottomID: bottomID, in: pod, context: context)
-                    case .router:
-                        return
-                    case .floatingIP:
-                        return  // synced as a whole above
+                    } catch let error as PodNeutronError where error.status == 404 {
+                        // The copy went meanwhile (a delete's job ran first): nothing is left to converge.
+                        logger.info("a pod's copy is gone; nothing to sync", metadata: [
+                            "kind": "\(kind.rawValue)", "top_id": "\(id)", "region": "\(pod.regionName)", "error": "\(error)"])
                     }
                 }
             }
@@ -196,7 +202,7 @@ extension NetworkProvisioner {
     func cleanupRow(_ row: ResourceRouting, kind: SyncKind) async throws {
         if let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) {
             if kind == .router { try await detachAll(router: bottomID, in: pod) }
-            if kind == .network { try await removeShadows(onNetwork: bottomID, in: pod) }  // Neutron keeps a network with ports
+            if kind == .network { try await clearNetworkCopy(bottomID, in: pod) }  // Neutron keeps a network with ports
             try await pods.delete(kind.collection, id: bottomID, in: pod)
         }
         _ = try await routing.routings.delete(row.id)
@@ -259,17 +265,94 @@ extension NetworkProvisioner {
         }
     }
 
+    /// Empties a pod's network copy that is going, so its delete succeeds now rather than after retries
+    /// while other jobs catch up: the copy's floating IPs, the gateway's own ports (shadows, a floating
+    /// IP's bridge holder, copies of top ports already gone), then routers' interfaces (a floating IP
+    /// through one keeps it) and gateways on it. The top let the network go, so nothing else is on it but
+    /// DHCP ports (which go with it) and ports Nova bound to servers: those are Nova's to delete, and the
+    /// network's delete waits for them (409, retried by the job).
+    func clearNetworkCopy(_ bottomNetwork: String, in pod: Pod) async throws {
+        let fields = ["id", "name", "device_owner", "device_id"].map { "fields=\($0)" }.joined(separator: "&")
+        let ports = try await pods.call("GET", "/ports?network_id=\(bottomNetwork)&\(fields)", in: pod)["ports"]?.arrayValue ?? []
+        var floatingIPs: [String] = [], plain: [(id: String, name: String, shadow: Bool)] = []
+        var interfaces: [(router: String, port: String)] = [], gateways: Set<String> = []
+        for port in ports {
+            guard let id = port["id"]?.stringValue else { continue }
+            let owner = port["device_owner"]?.stringValue ?? "", device = port["device_id"]?.stringValue ?? ""
+            switch owner {
+            case DeviceOwners.dhcp: continue
+            case DeviceOwners.floatingIP where !device.isEmpty: floatingIPs.append(device)
+            case DeviceOwners.routerInterface where !device.isEmpty: interfaces.append((device, id))
+            case DeviceOwners.routerGateway where !device.isEmpty: gateways.insert(device)
+            case ShadowPort.deviceOwner: plain.append((id, port["name"]?.stringValue ?? "", true))
+            case let other where other.hasPrefix("compute:") || other.hasPrefix("network:"): continue
+            default: plain.append((id, port["name"]?.stringValue ?? "", false))
+            }
+        }
+        let gone = (floatingIPs, plain)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for fip in gone.0 { group.addTask { try await pods.delete("floatingips", id: fip, in: pod) } }
+            for port in gone.1 {
+                group.addTask {
+                    if port.shadow { try await removeShadow(port.id, name: port.name, in: pod) } else { try await pods.delete("ports", id: port.id, in: pod) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let attached = (interfaces, gateways)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (router, port) in attached.0 { group.addTask { try await removeInterface(port, of: router, in: pod) } }
+            for router in attached.1 {
+                group.addTask {
+                    do {
+                        try await pods.call("PUT", "/routers/\(router)", body: ["router": ["external_gateway_info": .null]], in: pod)
+                    } catch let error as PodNeutronError where error.status == 404 {
+                        return
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Removes one interface of a pod router; routes through it (which Neutron says keep it) go first when
+    /// they do, and the router's sync sets the others again. Gone already counts as done.
+    func removeInterface(_ port: String, of router: String, in pod: Pod) async throws {
+        let body: JSONValue = ["port_id": .string(port)]
+        do {
+            try await pods.call("PUT", "/routers/\(router)/remove_router_interface", body: body, in: pod)
+        } catch let error as PodNeutronError where error.status == 404 {
+            return
+        } catch let error as PodNeutronError where error.status == 409 {
+            do {
+                try await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
+                try await pods.call("PUT", "/routers/\(router)/remove_router_interface", body: body, in: pod)
+            } catch let again as PodNeutronError where again.status == 404 {
+                return
+            }
+        }
+    }
+
     /// A pod's router must lose its interfaces before Neutron lets it go.
     func detachAll(router: String, in pod: Pod) async throws {
-        // Routes through an interface keep Neutron from removing it: they go first.
-        try await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
+        // Routes through an interface keep Neutron from removing it: they go first. A router gone already
+        // (another job removed it) has nothing left to detach.
+        do {
+            try await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
+        } catch let error as PodNeutronError where error.status == 404 {
+            return
+        }
         let ports = try await pods.call("GET", "/ports?device_id=\(router)&device_owner=network:router_interface", in: pod)["ports"]?.arrayValue ?? []
         for port in ports {
             guard let id = port["id"]?.stringValue else { continue }
             do {
-                try await pods.call("PUT", "/routers/\(router)/remove_router_interface", body: ["port_id": .string(id)], in: pod)
-            } catch let error as PodNeutronError where error.status == 404 {
-                continue
+                try await removeInterface(id, of: router, in: pod)
+            } catch let error as PodNeutronError where error.status == 409 {
+                // A floating IP through the interface keeps it (Neutron's rule). The router is leaving this pod,
+                // so its floating IP copies here are stale (a floating IP still wanted is made again by its sync).
+                let fips = try await pods.call("GET", "/floatingips?router_id=\(router)&fields=id", in: pod)["floatingips"]?.arrayValue ?? []
+                for fip in fips.compactMap({ $0["id"]?.stringValue }) { try await pods.delete("floatingips", id: fip, in: pod) }
+                try await removeInterface(id, of: router, in: pod)
             }
         }
     }

@@ -279,11 +279,15 @@ extension NetworkProvisioner {
         for port in ports {
             guard let portID = port["id"]?.stringValue, let bottomSubnet = port["fixed_ips"]?.arrayValue?.first?["subnet_id"]?.stringValue
             else { continue }
-            let subnet = try await pods.call("GET", "/subnets/\(bottomSubnet)?fields=name", in: pod)
+            let subnet: JSONValue
+            do {
+                subnet = try await pods.call("GET", "/subnets/\(bottomSubnet)?fields=name", in: pod)
+            } catch let error as PodNeutronError where error.status == 404 {
+                continue  // its network went meanwhile, and the interface with it
+            }
             guard let top = subnet["subnet"]?["name"]?.stringValue, !topSubnets.contains(top) else { continue }
-            // Routes through the interface would keep it; the caller sets the routes again afterwards.
-            try await pods.call("PUT", "/routers/\(router)", body: ["router": ["routes": []]], in: pod)
-            try await pods.call("PUT", "/routers/\(router)/remove_router_interface", body: ["port_id": .string(portID)], in: pod)
+            // Routes through the interface would keep it: they go when they do; the caller sets them again afterwards.
+            try await removeInterface(portID, of: router, in: pod)
         }
     }
 

@@ -326,14 +326,17 @@ extension NetworkProvisioner {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for item in shadows {
                 guard let id = item["id"]?.stringValue else { continue }
-                group.addTask {
-                    try await pods.delete("ports", id: id, in: pod)
-                    guard let portID = ShadowPort.topPortID(fromName: item["name"]?.stringValue ?? "") else { return }
-                    if let row = try await shadowRow(portID, in: pod) { _ = try await routing.routings.delete(row.id) }
-                    routing.invalidate(topID: portID, type: .shadowPort)
-                }
+                group.addTask { try await removeShadow(id, name: item["name"]?.stringValue ?? "", in: pod) }
             }
             try await group.waitForAll()
         }
+    }
+
+    /// Deletes one shadow found in a pod (its pod id and name) and its routing row.
+    func removeShadow(_ id: String, name: String, in pod: Pod) async throws {
+        try await pods.delete("ports", id: id, in: pod)
+        guard let portID = ShadowPort.topPortID(fromName: name) else { return }
+        if let row = try await shadowRow(portID, in: pod) { _ = try await routing.routings.delete(row.id) }
+        routing.invalidate(topID: portID, type: .shadowPort)
     }
 }
