@@ -94,39 +94,7 @@ extension NetworkProvisioner {
     /// The router's north-south bridge at the top, made once (unique key `ns-bridge:<router>`), owned by
     /// no project so tenants never see it. Its gateway address is the external pod router's interface.
     func northSouthBridge(routerID: String) async throws -> (Network, Subnet) {
-        let key = "ns-bridge:\(routerID)"
-        if let doc = try await service.documents.get(.networks, uniqueKey: key) {
-            let network = try service.model(Network.self, doc)
-            if let subnet = try await service.subnets(ofNetwork: network.id).first { return (network, subnet) }
-            return (network, try await northSouthBridgeSubnet(network))
-        }
-        let now = NetworkService.now()
-        let network = Network(
-            id: NetworkService.newID(), name: "ns-bridge-\(routerID)", projectID: "", providerNetworkType: "vxlan",
-            providerSegmentationID: nil, createdAt: now, updatedAt: now)
-        do {
-            try await service.documents.insert(.networks, NetworkDocument(
-                id: network.id, projectID: "", name: network.name, uniqueKey: key, body: try NetworkService.body(network),
-                createdAt: now, updatedAt: now))
-        } catch StoreError.conflict {
-            return try await northSouthBridge(routerID: routerID)
-        }
-        return (network, try await northSouthBridgeSubnet(network))
-    }
-
-    private func northSouthBridgeSubnet(_ network: Network) async throws -> Subnet {
-        guard let (cidr, _) = IPNetwork.parse(Self.northSouthBridgeCIDR) else { throw NeutronError.invalidInput("bad bridge CIDR") }
-        let gateway = cidr.address(cidr.first + 1)
-        let plan = SubnetAddressing(cidr: cidr, pools: SubnetAddressing.defaultPools(cidr: cidr, gateway: gateway.value), gateway: gateway.value)
-        let now = NetworkService.now()
-        let subnet = Subnet(
-            id: NetworkService.newID(), name: "ns-bridge-subnet", networkID: network.id, projectID: "", ipVersion: 4, cidr: cidr.description,
-            gatewayIP: gateway.description, allocationPools: plan.render(), enableDHCP: false, createdAt: now, updatedAt: now)
-        if let existing = try await service.subnets(ofNetwork: network.id).first { return existing }
-        try await service.documents.insert(.subnets, NetworkDocument(
-            id: subnet.id, projectID: "", parentID: network.id, name: subnet.name, body: try NetworkService.body(subnet),
-            createdAt: now, updatedAt: now))
-        return subnet
+        try await bridgeNetwork(key: "ns-bridge:\(routerID)", name: "ns-bridge-\(routerID)", cidr: Self.northSouthBridgeCIDR, withGateway: true)
     }
 
     /// The bridge's copy in a pod: `router:external` outside the external pod, internal in it; owned by the
