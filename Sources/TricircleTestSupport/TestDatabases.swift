@@ -41,7 +41,7 @@ public enum TestDatabases {
     public static func makeStore(_ backend: StoreBackend, migrate: Bool = true) async throws -> StateStore {
         var logger = Logger(label: "tricircle.test.store")
         logger.logLevel = .warning
-        let store = try await StateStore.open(url: try await makeURL(backend), maxPoolSize: 4, logger: logger)
+        let store = try await StateStore.open(url: try await makeURL(backend), maxPoolSize: 8, logger: logger)
         if migrate { try await store.migrate() }
         return store
     }

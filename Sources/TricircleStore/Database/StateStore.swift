@@ -86,6 +86,8 @@ public final class StateStore: Sendable {
             let pool = PostgresPool(EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
                 maxConnectionsPerEventLoop: max(1, maxPoolSize / max(1, System.coreCount)),
+                // A burst queues for a connection rather than failing after AsyncKit's 10 s default.
+                requestTimeout: .seconds(30),
                 pruneInterval: .seconds(60),
                 logger: logger,
                 on: MultiThreadedEventLoopGroup.singleton))
