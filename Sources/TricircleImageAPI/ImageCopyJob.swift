@@ -188,37 +188,11 @@ struct ImageCopier: Sendable {
     }
 
     private func transfer(into bottomID: String) async throws {
-        let total = Int64(source.size ?? 0)
-        let (download, downloadURL) = try await home.stream(
-            method: .GET, path: "/v2/images/\(HomeImageService.escape(source.id))/file", headers: [("Accept", "application/json")],
-            credentials: credentials)
-        guard download.status == .ok else {
-            throw ImageCopyError("reading the image data from \(downloadURL) answered \(download.status.code)")
-        }
-        let tally = TransferTally()
-        let context = context
-        let region = pod.regionName
-        let counted = CountingBody(base: download.body, tally: tally) { done in
-            try await context.progress(done: done, total: total, note: "copying to \(region)")
-        }
-        let length: HTTPClientRequest.Body.Length = total > 0 ? .known(total) : .unknown
-        let (upload, uploadURL) = try await home.stream(
-            method: .PUT, path: "/v2/images/\(HomeImageService.escape(bottomID))/file",
-            headers: [("Content-Type", "application/octet-stream"), ("Accept", "application/json")], body: .stream(SingleUseBody(counted), length: length),
-            credentials: credentials, region: pod.regionName)
-        let answer = try await upload.body.collect(upTo: 1 << 20)
-        guard (200..<300).contains(Int(upload.status.code)) else {
-            throw ImageCopyError("uploading to \(uploadURL) answered \(upload.status.code): \(String(buffer: answer).prefix(300))")
-        }
-        let passed = tally.finish()
-        try await context.progress(done: passed.bytes, total: total, note: "copied to \(region), verifying")
-        // What passed through must be what the home Glance recorded, or the source itself was read wrong.
-        if let expected = source.checksum, passed.md5 != expected {
-            throw ImageCopyError("the data read from the home image service has MD5 \(passed.md5), its checksum says \(expected)")
-        }
-        if source.hashAlgorithm == "sha512", let expected = source.hashValue, passed.sha512 != expected {
-            throw ImageCopyError("the data read from the home image service has SHA-512 \(passed.sha512), its os_hash_value says \(expected)")
-        }
+        try await ImageDataTransfer(home: home, credentials: credentials, context: context).run(
+            source: source, from: ("/v2/images/\(HomeImageService.escape(source.id))/file", nil),
+            to: ("/v2/images/\(HomeImageService.escape(bottomID))/file", pod.regionName),
+            sourceName: "the home image service", progress: ("copying to \(pod.regionName)", "copied to \(pod.regionName), verifying"),
+            refusalIsPermanent: false)
     }
 
     private func verify(_ bottomID: String) async throws {
@@ -299,5 +273,49 @@ struct CountingBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
 
     func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: base.makeAsyncIterator(), tally: tally, report: report)
+    }
+}
+
+/// Streams an image's data from one Glance to another through the gateway (never whole in memory), with
+/// byte progress in the job log, then checks what passed against the source's checksum and os_hash_value.
+struct ImageDataTransfer {
+    let home: HomeImageService
+    let credentials: ServiceCredentials
+    let context: JobContext
+
+    /// `from`/`to`: file path and region (nil: the home region). `refusalIsPermanent`: a 4xx (not 409) on
+    /// the upload ends the job instead of being retried.
+    func run(source: Image, from: (path: String, region: String?), to: (path: String, region: String?), sourceName: String,
+             progress: (running: String, done: String), refusalIsPermanent: Bool) async throws {
+        let total = Int64(source.size ?? 0)
+        let (download, downloadURL) = try await home.stream(
+            method: .GET, path: from.path, headers: [("Accept", "application/json")], credentials: credentials, region: from.region)
+        guard download.status == .ok else {
+            throw ImageCopyError("reading the image data from \(downloadURL) answered \(download.status.code)")
+        }
+        let tally = TransferTally()
+        let context = context
+        let counted = CountingBody(base: download.body, tally: tally) { done in
+            try await context.progress(done: done, total: total, note: progress.running)
+        }
+        let length: HTTPClientRequest.Body.Length = total > 0 ? .known(total) : .unknown
+        let (upload, uploadURL) = try await home.stream(
+            method: .PUT, path: to.path, headers: [("Content-Type", "application/octet-stream"), ("Accept", "application/json")],
+            body: .stream(SingleUseBody(counted), length: length), credentials: credentials, region: to.region)
+        let answer = try await upload.body.collect(upTo: 1 << 20)
+        guard (200..<300).contains(Int(upload.status.code)) else {
+            let reason = "uploading to \(uploadURL) answered \(upload.status.code): \(String(buffer: answer).prefix(300))"
+            if refusalIsPermanent, (400..<500).contains(Int(upload.status.code)), upload.status.code != 409 { throw PermanentJobFailure(reason) }
+            throw ImageCopyError(reason)
+        }
+        let passed = tally.finish()
+        try await context.progress(done: passed.bytes, total: total, note: progress.done)
+        // What passed through must be what the source recorded, or the source itself was read wrong.
+        if let expected = source.checksum, passed.md5 != expected {
+            throw ImageCopyError("the data read from \(sourceName) has MD5 \(passed.md5), its checksum says \(expected)")
+        }
+        if source.hashAlgorithm == "sha512", let expected = source.hashValue, passed.sha512 != expected {
+            throw ImageCopyError("the data read from \(sourceName) has SHA-512 \(passed.sha512), its os_hash_value says \(expected)")
+        }
     }
 }

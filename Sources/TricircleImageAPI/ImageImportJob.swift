@@ -169,38 +169,10 @@ struct ImageImporter: Sendable {
     }
 
     private func transfer() async throws {
-        let total = Int64(source.size ?? 0)
         let path = "/v2/images/\(HomeImageService.escape(source.id))/file"
-        let (download, downloadURL) = try await home.stream(
-            method: .GET, path: path, headers: [("Accept", "application/json")], credentials: credentials, region: pod.regionName)
-        guard download.status == .ok else {
-            throw ImageCopyError("reading the image data from \(downloadURL) answered \(download.status.code)")
-        }
-        let tally = TransferTally()
-        let context = context
-        let region = pod.regionName
-        let counted = CountingBody(base: download.body, tally: tally) { done in
-            try await context.progress(done: done, total: total, note: "importing from \(region)")
-        }
-        let length: HTTPClientRequest.Body.Length = total > 0 ? .known(total) : .unknown
-        let (upload, uploadURL) = try await home.stream(
-            method: .PUT, path: path,
-            headers: [("Content-Type", "application/octet-stream"), ("Accept", "application/json")],
-            body: .stream(SingleUseBody(counted), length: length), credentials: credentials)
-        let answer = try await upload.body.collect(upTo: 1 << 20)
-        guard (200..<300).contains(Int(upload.status.code)) else {
-            let reason = "uploading to \(uploadURL) answered \(upload.status.code): \(String(buffer: answer).prefix(300))"
-            if (400..<500).contains(Int(upload.status.code)), upload.status.code != 409 { throw PermanentJobFailure(reason) }
-            throw ImageCopyError(reason)
-        }
-        let passed = tally.finish()
-        try await context.progress(done: passed.bytes, total: total, note: "imported from \(region), verifying")
-        if let expected = source.checksum, passed.md5 != expected {
-            throw ImageCopyError("the data read from \(region) has MD5 \(passed.md5), its checksum says \(expected)")
-        }
-        if source.hashAlgorithm == "sha512", let expected = source.hashValue, passed.sha512 != expected {
-            throw ImageCopyError("the data read from \(region) has SHA-512 \(passed.sha512), its os_hash_value says \(expected)")
-        }
+        try await ImageDataTransfer(home: home, credentials: credentials, context: context).run(
+            source: source, from: (path, pod.regionName), to: (path, nil), sourceName: pod.regionName,
+            progress: ("importing from \(pod.regionName)", "imported from \(pod.regionName), verifying"), refusalIsPermanent: true)
     }
 
     private func protect() async throws {
