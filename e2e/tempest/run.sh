@@ -4,7 +4,7 @@
 #                       real region (baseline: shows the list itself passes on real OpenStack)
 # Writes $BASE/tempest-REGION.json (per-service counts, failures with reasons) and prints the counts;
 # `summarize.py --write RESULTS.md` records them. Env: TEMPEST_TIMEOUT (seconds, default 1500),
-# TEMPEST_CONCURRENCY (2). Exit status: 0 when Tempest ran (failing tests are results, not errors).
+# TEMPEST_CONCURRENCY (2), TEMPEST_TESTS (a list file to run instead of tests.txt). Exit status: 0 when Tempest ran (failing tests are results, not errors).
 set -e
 D="$(cd "$(dirname "$0")" && pwd)"; . $D/../regions/common.sh
 export REGION=${1:-CentralRegion}
@@ -17,12 +17,18 @@ export IMAGE_ID=$(python3 $D/image.py RegionOne) FLAVOR_ID=e2e00000-0000-4000-80
 [ -d $WS ] || tempest init --name "e2e$(echo $WS | tr / -)" $WS
 python3 -c "import os,string,sys;print(string.Template(open(sys.argv[1]).read()).safe_substitute(os.environ))" \
   $D/tempest.conf.tmpl > $WS/etc/tempest.conf
-grep -v '^#' $D/tests.txt | grep . > $WS/include-list.txt
+grep -v '^#' ${TEMPEST_TESTS:-$D/tests.txt} | grep . > $WS/include-list.txt
 cd $WS
 t0=$(date +%s)
-timeout ${TEMPEST_TIMEOUT:-1500} tempest run --concurrency ${TEMPEST_CONCURRENCY:-2} --include-list $WS/include-list.txt \
-  > $BASE/tempest-$REGION.log 2>&1 || true
+# The results are read from the live subunit stream (kept in $BASE), not `stestr last`: a run stopped by the
+# timeout never reaches stestr's repository, and `stestr last` would then report an older run.
+rc_file=$(mktemp)
+{ timeout ${TEMPEST_TIMEOUT:-1500} tempest run --subunit --concurrency ${TEMPEST_CONCURRENCY:-2} \
+    --include-list $WS/include-list.txt 2> $BASE/tempest-$REGION.stderr; echo $? > $rc_file; } \
+  | tee $BASE/tempest-$REGION.subunit | python3 $D/summarize.py --trace > $BASE/tempest-$REGION.log 2>&1 || true
+rc=$(cat $rc_file); rm -f $rc_file
+timed_out=""; [ "$rc" = 124 ] && timed_out=yes && echo "tempest: stopped by TEMPEST_TIMEOUT (${TEMPEST_TIMEOUT:-1500}s)"
 echo "tempest against $REGION took $(( $(date +%s) - t0 ))s (log: $BASE/tempest-$REGION.log)"
-stestr last --subunit > $BASE/tempest-$REGION.subunit 2>/dev/null || true
-python3 $D/summarize.py $REGION $BASE/tempest-$REGION.subunit $WS/include-list.txt $(( $(date +%s) - t0 )) > $BASE/tempest-$REGION.json
+tail -1 $BASE/tempest-$REGION.log
+python3 $D/summarize.py $REGION $BASE/tempest-$REGION.subunit $WS/include-list.txt $(( $(date +%s) - t0 )) "$timed_out" > $BASE/tempest-$REGION.json
 python3 $D/summarize.py --print $BASE/tempest-$REGION.json

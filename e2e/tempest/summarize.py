@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Tempest results per service.
-  summarize.py REGION FILE.subunit INCLUDE_LIST SECONDS > result.json   (reads the subunit stream)
+  tempest run --subunit ... | summarize.py --trace > run.log            (a line per test as it ends; failures in full)
+  summarize.py REGION FILE.subunit INCLUDE_LIST SECONDS [TIMED_OUT] > result.json   (reads the subunit stream)
   summarize.py --print result.json...                                    (per-service table)
   summarize.py --write RESULTS.md result.json...                         (replace the generated part of RESULTS.md)"""
 import json, re, sys
@@ -30,11 +31,40 @@ def reason(details):
     return last[:160]
 
 
-def parse(region, path, listfile, seconds):
+def trace(stream_in, out):
+    """Follow a live subunit stream: one line per finished test, a failure's traceback and log under it. Reading
+    the stream (not `stestr last`) keeps every result of a run that the timeout stopped."""
+    import subunit, testtools
+    n = {"success": 0, "fail": 0, "skip": 0}
+
+    def on_test(t):
+        if t["status"] in ("exists", "inprogress"):   # stestr announces every test before running it
+            return
+        status = t["status"] if t["status"] in n else "fail"
+        n[status] += 1
+        stamps = [s for s in t["timestamps"] if s]
+        took = f" [{(stamps[-1] - stamps[0]).total_seconds():.1f}s]" if len(stamps) == 2 else ""
+        out.write(f"{ {'success': 'ok', 'fail': 'FAILED', 'skip': 'SKIPPED'}[status]:7} {t['id']}{took}\n")
+        if status != "success":
+            for name in ("traceback", "reason", "pythonlogging"):
+                d = t["details"].get(name)
+                if d is not None and (status == "fail" or name == "reason"):
+                    out.write("    " + b"".join(d.iter_bytes()).decode(errors="replace").replace("\n", "\n    ").rstrip() + "\n")
+        out.flush()
+
+    stream = subunit.ByteStreamToStreamResult(stream_in, non_subunit_name="stdout")
+    result = testtools.StreamToDict(on_test)
+    result.startTestRun(); stream.run(result); result.stopTestRun()
+    out.write(f"tempest: {n['success']} passed, {n['fail']} failed, {n['skip']} skipped\n")
+
+
+def parse(region, path, listfile, seconds, timed_out=""):
     import subunit, testtools
     results = {}
 
     def on_test(t):
+        if t["status"] in ("exists", "inprogress"):   # announced, not (yet) run: a run stopped by the timeout
+            return
         tid = re.sub(r"\[.*\]$", "", t["id"])
         results[tid] = {"status": t["status"], "reason": reason(t["details"]) if t["status"] == "fail" else
                         (reason(t["details"]) if t["status"] == "skip" else "")}
@@ -48,13 +78,15 @@ def parse(region, path, listfile, seconds):
         c = counts.setdefault(service(tid), {"success": 0, "fail": 0, "skip": 0})
         c[{"success": "success", "fail": "fail", "skip": "skip"}.get(r["status"], "fail")] += 1
     listed = [l.strip() for l in open(listfile) if l.strip()]
-    return {"region": region, "seconds": int(seconds), "listed_patterns": len(listed), "counts": counts,
+    return {"region": region, "seconds": int(seconds), "listed_patterns": len(listed), "timed_out": bool(timed_out),
+            "counts": counts,
             "failures": {t: r["reason"] for t, r in sorted(results.items()) if r["status"] == "fail"},
             "skips": {t: r["reason"] for t, r in sorted(results.items()) if r["status"] == "skip"}}
 
 
 def table(res):
-    out = [f"Tempest against {res['region']} ({res['seconds']} s):"]
+    out = [f"Tempest against {res['region']} ({res['seconds']} s" + (", STOPPED by TEMPEST_TIMEOUT: the tests after the last"
+           " result did not run" if res.get("timed_out") else "") + "):"]
     tot = {"success": 0, "fail": 0, "skip": 0}
     for s in SERVICES + tuple(k for k in res["counts"] if k not in SERVICES):
         c = res["counts"].get(s)
@@ -74,7 +106,8 @@ def markdown(results):
         for s, c in sorted(res["counts"].items(), key=lambda kv: (SERVICES + (kv[0],)).index(kv[0])):
             lines.append(f"| {res['region']} | {s} | {c['success']} | {c['fail']} | {c['skip']} |")
     for res in results:
-        lines += ["", f"### Failing against {res['region']} ({len(res['failures'])} tests, run took {res['seconds']} s)", ""]
+        stopped = " (stopped by TEMPEST_TIMEOUT)" if res.get("timed_out") else ""
+        lines += ["", f"### Failing against {res['region']} ({len(res['failures'])} tests, run took {res['seconds']} s{stopped})", ""]
         by_reason = {}
         for t, r in res["failures"].items():
             by_reason.setdefault(r, []).append(t)
@@ -97,5 +130,7 @@ if __name__ == "__main__":
         open(md, "w").write(head + markdown(results))
         for r in results:
             print(table(r))
+    elif a[0] == "--trace":
+        trace(sys.stdin.buffer, sys.stdout)
     else:
-        json.dump(parse(*a[:3], a[3]), sys.stdout, indent=1)
+        json.dump(parse(*a[:5]), sys.stdout, indent=1)
