@@ -43,15 +43,7 @@ struct ServerList: Sendable {
 
     /// The client's query as raw `key=value` pairs (encoding kept as sent) with decoded keys and values.
     static func pairs(_ request: Request) -> [(raw: String, key: String, value: String)] {
-        guard let query = request.uri.query, !query.isEmpty else { return [] }
-        return query.split(separator: "&").compactMap { part in
-            let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String {
-                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
-            }
-            guard let first = pieces.first else { return nil }
-            return (String(part), decode(first), pieces.count > 1 ? decode(pieces[1]) : "")
-        }
+        QueryString.pairs(request.uri.query)
     }
 
     func list(_ request: Request, _ context: GatewayRequestContext, detail: Bool) async throws -> Response {

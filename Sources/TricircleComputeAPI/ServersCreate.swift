@@ -92,6 +92,13 @@ struct ServersCreate: Sendable {
             || server["return_reservation_id"]?.stringValue?.lowercased() == "true"
         let multiple = max(minCount, maxCount) > 1 || clientWantsReservation
         if multiple { server["return_reservation_id"] = true }
+        // Nova answers a multiple create with the first server and its admin password; asking the pod for the
+        // reservation drops the password from its answer, so the top chooses it (all servers share it, as in Nova).
+        var adminPass: String?
+        if multiple, !clientWantsReservation {
+            adminPass = server["adminPass"]?.stringValue ?? Self.newAdminPass()
+            server["adminPass"] = adminPass.map(JSONValue.string)
+        }
         body["server"] = .object(server)
 
         let response: RegionalResponse
@@ -140,7 +147,7 @@ struct ServersCreate: Sendable {
         if clientWantsReservation {
             return ComputeJSON.response(["reservation_id": .string(reservation)], status: .accepted)
         }
-        return try await firstServerAnswer(ids, pod: pod, version: version, credentials: credentials, request: request)
+        return try await firstServerAnswer(ids, adminPass: adminPass, pod: pod, version: version, credentials: credentials, request: request)
     }
 
     /// For a boot of several servers: the ports `prepare` made for the client's `{"uuid": network}` items
@@ -291,9 +298,16 @@ struct ServersCreate: Sendable {
         }
     }
 
+    /// A password as Nova's `generate_password` makes them: 12 characters without look-alikes (0/O, 1/l).
+    static func newAdminPass() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<12).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
     /// Nova's create answer for the first server of a multiple create.
     func firstServerAnswer(
-        _ ids: [String], pod: Pod, version: Microversion, credentials: ServiceCredentials, request: Request
+        _ ids: [String], adminPass: String?, pod: Pod, version: Microversion, credentials: ServiceCredentials, request: Request
     ) async throws -> Response {
         let first = ids[0]
         let root = ComputePodCalls.gatewayRoot(request)
@@ -304,6 +318,7 @@ struct ServersCreate: Sendable {
                 ["rel": "bookmark", "href": .string("\(root)/servers/\(first)")],
             ],
         ]
+        if let adminPass { server["adminPass"] = .string(adminPass) }
         let shown = try? await calls.call("GET", "/servers/\(first)", pod: pod, version: version, credentials: credentials)
         if let shown, shown.isSuccess, let detail = (try? JSONValue(data: shown.data))?["server"] {
             server["OS-DCF:diskConfig"] = detail["OS-DCF:diskConfig"]

@@ -13,14 +13,14 @@ struct AvailabilityZoneRoutes: Sendable {
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("/v2.0/availability_zones") { request, context in
             _ = try context.requireCaller()
-            let parameters = request.uri.queryParameters
+            let parameters = QueryString.decoded(request.uri.query)
+            let fields = parameters.filter { $0.0 == "fields" }.flatMap { $0.1.split(separator: ",").map(String.init) }
             var wanted: [String: Set<String>] = [:]
-            for (key, value) in parameters where key != "fields" {
-                let name = String(key)
+            for (name, value) in parameters where name != "fields" {
                 guard Self.filters.contains(name) else {
                     throw NeutronError.httpBadRequest("\(name) is invalid attribute for filtering")
                 }
-                wanted[name, default: []].insert(String(value))
+                wanted[name, default: []].insert(value)
             }
             let zones = Set(try await service.runtime.podDirectory.bottomPods().map(\.azName).filter { !$0.isEmpty }).sorted()
             var out: [JSONValue] = []
@@ -29,7 +29,6 @@ struct AvailabilityZoneRoutes: Sendable {
                     let entry: [String: JSONValue] = ["name": .string(zone), "resource": .string(resource), "state": "available"]
                     let matches = wanted.allSatisfy { key, values in entry[key]?.stringValue.map(values.contains) ?? false }
                     if matches {
-                        let fields = parameters.getAll("fields").flatMap { $0.split(separator: ",").map(String.init) }
                         out.append(.object(NeutronHTTP.project(entry, fields: fields)))
                     }
                 }

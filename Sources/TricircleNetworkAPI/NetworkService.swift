@@ -123,6 +123,23 @@ struct NetworkService: Sendable {
         try await documents.list(.subnets, NetworkDocumentQuery(parentIDs: [id])).map { try model(Subnet.self, $0) }
     }
 
+    /// After a network became shared or external (or stopped being so): its subnets follow, in who may see
+    /// them (the marker) and in their `router:external`.
+    func remarkSubnets(ofNetwork id: String, shared: Bool, external: Bool) async throws {
+        for doc in try await documents.list(.subnets, NetworkDocumentQuery(parentIDs: [id])) {
+            for attempt in 0..<20 {
+                guard let current = attempt == 0 ? doc : try await documents.get(.subnets, id: doc.id) else { break }
+                var subnet = try model(Subnet.self, current)
+                subnet.routerExternal = external
+                var next = current
+                next.deviceID = shared ? Self.sharedMarker : ""
+                next.revision = current.revision + 1
+                next.body = try Self.body(subnet)
+                if try await documents.update(.subnets, next, expectedRevision: current.revision) { break }
+            }
+        }
+    }
+
     /// Ports of one network as models (optionally with one device owner).
     func ports(ofNetwork id: String) async throws -> [NeutronPort] {
         try await documents.list(.ports, NetworkDocumentQuery(parentIDs: [id])).map { try model(NeutronPort.self, $0) }

@@ -182,6 +182,9 @@ struct NetworkRoutes: Sendable {
             marked.deviceID = sharedNow ? NetworkService.sharedMarker : ""
             _ = try await service.documents.update(.networks, marked, expectedRevision: doc.revision)
         }
+        if network.shared != current.shared || network.routerExternal != current.routerExternal {
+            try await service.remarkSubnets(ofNetwork: id, shared: sharedNow, external: network.routerExternal)
+        }
         // Pods holding a copy get the change through a job (a pod that is down gets it when it returns).
         try await provisioner.scheduleSync(.network, id: id)
         return NeutronHTTP.single("network", try await render([network]).first ?? [:], request: request)

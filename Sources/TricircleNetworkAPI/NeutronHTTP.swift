@@ -110,7 +110,7 @@ enum NeutronHTTP {
 
     /// `{"<key>": {...}}`, projected onto the request's `fields` when it names any.
     static func single(_ key: String, _ object: [String: JSONValue], request: Request, status: HTTPResponse.Status = .ok) -> Response {
-        let fields = request.uri.queryParameters.getAll("fields").flatMap { $0.split(separator: ",").map(String.init) }
+        let fields = QueryString.decoded(request.uri.query).filter { $0.0 == "fields" }.flatMap { $0.1.split(separator: ",").map(String.init) }
         return json(.object([key: .object(project(object, fields: fields))]), status: status)
     }
 

@@ -7,7 +7,7 @@ import TricircleStore
 extension NeutronListQuery {
     /// The request's query read as Neutron does (see `NeutronListQuery` in OpenStackModels).
     init(_ request: Request, attributes: Set<String>) throws {
-        try self.init(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) }, attributes: attributes)
+        try self.init(parameters: QueryString.decoded(request.uri.query), attributes: attributes)
     }
 
     /// True when an item passes the remaining filters and the tag filters.
@@ -122,6 +122,6 @@ struct NeutronLister: Sendable {
     static func pageHref(_ request: Request, marker: String, reverse: Bool) -> String {
         NeutronListQuery.pageHref(
             origin: PodForwarder.publicOrigin(of: request) ?? "", path: request.uri.path,
-            parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) }, marker: marker, reverse: reverse)
+            parameters: QueryString.decoded(request.uri.query), marker: marker, reverse: reverse)
     }
 }

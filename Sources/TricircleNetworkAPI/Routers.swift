@@ -15,6 +15,18 @@ struct RouterRoutes: Sendable {
 
     static let attributes: Set<String> = Set(jsonObject(NeutronRouter(id: "", projectID: "", createdAt: "", updatedAt: "")).keys)
 
+    /// A top router is distributed (the `dvr` extension): it is realized as one router in every region of its
+    /// networks, so no single host holds its interfaces. Like Neutron, only an admin may set `distributed` or
+    /// `ha`; a centralized router (distributed=false) cannot be built across regions and is refused.
+    static func checkDistribution(distributed: Bool?, ha: Bool?, caller: NeutronCaller, action: String) throws {
+        if distributed != nil || ha != nil, !caller.isAdmin {
+            throw NeutronError.policyNotAuthorized("rule:\(action)_router and rule:\(action)_router:\(distributed != nil ? "distributed" : "ha")")
+        }
+        if distributed == false {
+            throw NeutronError.badRequest(resource: "router", "A router at the top is distributed over the regions of its networks; distributed=false (a centralized router) is not supported")
+        }
+    }
+
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("/v2.0/routers") { request, context in
             let caller = NeutronCaller(try context.requireCaller())
@@ -28,12 +40,13 @@ struct RouterRoutes: Sendable {
             let caller = NeutronCaller(try context.requireCaller())
             let member = Self.normalized(try await NeutronHTTP.member(request, key: "router", allowed: RouterCreate.attributeNames))
             let body = try NeutronHTTP.decode(RouterCreate.self, from: member)
+            try Self.checkDistribution(distributed: body.distributed, ha: body.ha, caller: caller, action: "create")
             let project = try caller.owningProject(body.projectID, body.tenantID)
             let now = NetworkService.now()
             let router = NeutronRouter(
                 id: NetworkService.newID(), name: body.name ?? "", description: body.description ?? "", projectID: project,
                 adminStateUp: body.adminStateUp ?? true, availabilityZoneHints: body.availabilityZoneHints ?? [],
-                distributed: body.distributed ?? false, ha: body.ha ?? false, flavorID: body.flavorID, tags: body.tags ?? [],
+                distributed: true, ha: body.ha ?? false, flavorID: body.flavorID, tags: body.tags ?? [],
                 createdAt: now, updatedAt: now)
             try await service.documents.insert(.routers, NetworkDocument(
                 id: router.id, projectID: project, name: router.name, body: try NetworkService.body(router), createdAt: now, updatedAt: now))
@@ -58,6 +71,7 @@ struct RouterRoutes: Sendable {
             let id = try context.parameters.require("id")
             let member = Self.normalized(try await NeutronHTTP.member(request, key: "router", allowed: RouterUpdate.attributeNames))
             let body = try NeutronHTTP.decode(RouterUpdate.self, from: member)
+            try Self.checkDistribution(distributed: body.distributed, ha: body.ha, caller: caller, action: "update")
             _ = try await service.router(id, caller)
             if body.externalGatewayInfo.isPresent {
                 if let info = body.externalGatewayInfo.value {
@@ -72,7 +86,7 @@ struct RouterRoutes: Sendable {
                 if let v = body.description { router.description = v }
                 if let v = body.adminStateUp { router.adminStateUp = v }
                 if let v = body.routes { router.routes = v }
-                if let v = body.distributed { router.distributed = v }
+                if body.distributed != nil { router.distributed = true }
                 if let v = body.ha { router.ha = v }
                 touch(&router.updatedAt, &router.revisionNumber)
             }
@@ -228,6 +242,7 @@ struct RouterRoutes: Sendable {
             guard !existing.fixedIPs.isEmpty else {
                 throw NeutronError.badRequest(resource: "router", "Router port must have at least one fixed IP")
             }
+            try await refuseOverlap(router: id, adding: existing.fixedIPs.compactMap(\.subnetID))
             existing.deviceID = id
             existing.deviceOwner = DeviceOwners.routerInterface
             touch(&existing.updatedAt, &existing.revisionNumber)
@@ -247,6 +262,7 @@ struct RouterRoutes: Sendable {
             for attached in try await devicePorts(id) where attached.fixedIPs.contains(where: { $0.subnetID == subnetID }) {
                 throw NeutronError.badRequest(resource: "router", "Router already has a port on subnet \(subnetID)")
             }
+            try await refuseOverlap(router: id, adding: [subnetID])
             port = try await service.createPort(PortCreate(
                 networkID: subnet.networkID, projectID: router.projectID, fixedIPs: [FixedIP(subnetID: subnetID, ipAddress: gateway)],
                 deviceID: id, deviceOwner: DeviceOwners.routerInterface), NeutronCaller(projectID: router.projectID, isAdmin: true))
@@ -257,6 +273,29 @@ struct RouterRoutes: Sendable {
         let subnets = port.fixedIPs.compactMap(\.subnetID)
         return RouterInterfaceInfo(id: id, projectID: router.projectID, portID: port.id, networkID: port.networkID,
                                    subnetID: subnets.first ?? "", subnetIDs: subnets)
+    }
+
+    /// Neutron's 400 when a subnet being attached overlaps one the router already routes (one router cannot
+    /// route two networks with the same addresses). Checked before anything is changed; two concurrent adds
+    /// of overlapping subnets are not serialized against each other.
+    func refuseOverlap(router id: String, adding subnetIDs: [String]) async throws {
+        let attachedIDs = Set(try await devicePorts(id).filter { $0.deviceOwner == DeviceOwners.routerInterface }
+            .flatMap { $0.fixedIPs.compactMap(\.subnetID) })
+        guard !attachedIDs.isEmpty else { return }
+        func subnet(_ subnetID: String) async throws -> (Subnet, IPNetwork)? {
+            guard let doc = try await service.documents.get(.subnets, id: subnetID) else { return nil }
+            let subnet = try service.model(Subnet.self, doc)
+            return IPNetwork.parse(subnet.cidr).map { (subnet, $0.0) }
+        }
+        var attached: [(Subnet, IPNetwork)] = []
+        for attachedID in attachedIDs.sorted() { if let found = try await subnet(attachedID) { attached.append(found) } }
+        for newID in subnetIDs where !attachedIDs.contains(newID) {
+            guard let (new, cidr) = try await subnet(newID) else { continue }
+            if let (other, _) = attached.first(where: { $0.1.overlaps(cidr) }) {
+                throw NeutronError.badRequest(resource: "router",
+                    "Cidr \(new.cidr) of subnet \(new.id) overlaps with cidr \(other.cidr) of subnet \(other.id)")
+            }
+        }
     }
 
     func removeInterface(_ id: String, _ body: RouterInterfaceRequest, _ caller: NeutronCaller, context: PodCallContext) async throws -> RouterInterfaceInfo {

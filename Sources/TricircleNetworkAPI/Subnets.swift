@@ -99,7 +99,7 @@ struct SubnetRoutes: Sendable {
             hostRoutes: try Self.validateHostRoutes(body.hostRoutes ?? [], version: ipVersion),
             enableDHCP: body.enableDHCP ?? true, ipv6RAMode: body.ipv6RAMode, ipv6AddressMode: body.ipv6AddressMode,
             subnetpoolID: body.subnetpoolID, segmentID: body.segmentID, serviceTypes: body.serviceTypes ?? [],
-            tags: body.tags ?? [], createdAt: now, updatedAt: now, revisionNumber: 0)
+            routerExternal: network.routerExternal, tags: body.tags ?? [], createdAt: now, updatedAt: now, revisionNumber: 0)
         let shared = network.shared || network.routerExternal
         let document = NetworkDocument(
             id: id, projectID: project, parentID: networkID, deviceID: shared ? NetworkService.sharedMarker : "",

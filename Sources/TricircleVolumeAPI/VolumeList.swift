@@ -141,7 +141,7 @@ extension VolumeAPI {
     /// list timeout), merged in the requested order and paged across pods with `limit` and `marker`, with
     /// a next link back to the gateway. A pod that fails is left out (and logged by the lister).
     func mergedList(_ call: VolumeCall, collection: String, type: ResourceType, detail: Bool) async throws -> Response {
-        let query = call.request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        let query = QueryString.decoded(call.request.uri.query)
         var limit = Self.maxLimit
         if let text = query.first(where: { $0.0 == "limit" })?.1 {
             guard let n = Int(text) else { throw Self.badRequest("limit param must be an integer") }

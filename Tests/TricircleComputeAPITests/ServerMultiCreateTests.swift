@@ -26,6 +26,8 @@ struct ServerMultiCreateTests {
             ]])
             #expect(reply.status == 202, "\(reply.text)")
             let first = try #require(reply.json["server"]?["id"]?.stringValue)
+            // Nova's answer carries the admin password (Tempest's schema requires it), 12 characters here
+            #expect(reply.json["server"]?["adminPass"]?.stringValue?.count == 12, "\(reply.text)")
 
             let listed = try await client.send("GET", "/servers/detail?name=twin")
             let servers = listed.json["servers"]?.arrayValue ?? []

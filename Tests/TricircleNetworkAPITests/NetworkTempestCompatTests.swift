@@ -150,4 +150,78 @@ struct NetworkTempestCompatTests {
             #expect(try await ids("fixed_ips=ip_address%3D10.65.0.21") == [twoID])
         }
     }
+
+    @Test("routers are distributed (dvr): listed as an extension, distributed true, only an admin may set it, and never to false")
+    func distributedRouters() async throws {
+        try await GatewayHarness.with { harness in
+            let demo = try NeutronClient(harness)
+            let admin = try NeutronClient(harness, user: "admin")
+            let aliases = try await demo.send("GET", "/extensions").json["extensions"]?.arrayValue?.compactMap { $0["alias"]?.stringValue } ?? []
+            #expect(aliases.contains("dvr"))
+            let router = try await demo.create("routers", "router", ["name": "r"])
+            #expect(router["distributed"] == .bool(true))
+            let forbidden = try await demo.send("POST", "/routers", ["router": ["name": "r2", "distributed": true]])
+            #expect(forbidden.status == 403)
+            #expect(forbidden.json["NeutronError"]?["message"]?.stringValue?.contains("create_router:distributed") == true)
+            #expect(try await admin.create("routers", "router", ["name": "r3", "distributed": true])["distributed"] == .bool(true))
+            let centralized = try await admin.send("POST", "/routers", ["router": ["name": "r4", "distributed": false]])
+            #expect(centralized.status == 400)
+            #expect(centralized.json["NeutronError"]?["type"]?.stringValue == "BadRequest")
+            let id = router["id"]?.stringValue ?? ""
+            #expect(try await admin.send("PUT", "/routers/\(id)", ["router": ["distributed": false]]).status == 400)
+            #expect(try await demo.send("PUT", "/routers/\(id)", ["router": ["distributed": true]]).status == 403)
+            #expect(try await demo.send("GET", "/routers/\(id)").json["router"]?["distributed"] == .bool(true))
+        }
+    }
+
+    @Test("an encoded filter key (router%3Aexternal) filters; an external network's subnets are visible to all with router:external; sharing a network later shows its subnets")
+    func externalNetworkVisibility() async throws {
+        try await GatewayHarness.with { harness in
+            let demo = try NeutronClient(harness)
+            let admin = try NeutronClient(harness, user: "admin")
+            let external = try await admin.create("networks", "network", ["name": "public", "router:external": true])
+            let externalID = external["id"]?.stringValue ?? ""
+            let subnet = try await admin.create("subnets", "subnet", ["network_id": .string(externalID), "cidr": "172.24.4.0/24", "ip_version": 4])
+            #expect(subnet["router:external"] == .bool(true))
+            _ = try await demo.networkWithSubnet("10.9.0.0/24", name: "own")
+
+            let listed = try await demo.send("GET", "/networks?router%3Aexternal=True")
+            #expect(listed.status == 200, "\(listed.text)")
+            let names = listed.json["networks"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+            #expect(names == ["public"])
+            let subnets = try await demo.send("GET", "/subnets?network_id=\(externalID)").json["subnets"]?.arrayValue ?? []
+            #expect(subnets.count == 1)
+            #expect(subnets.first?["router:external"] == .bool(true))
+            let ownSubnets = try await demo.send("GET", "/subnets?router%3Aexternal=false").json["subnets"]?.arrayValue ?? []
+            #expect(ownSubnets.compactMap { $0["cidr"]?.stringValue } == ["10.9.0.0/24"])
+            let extensions = try await demo.send("GET", "/extensions").json["extensions"]?.arrayValue?.compactMap { $0["alias"]?.stringValue } ?? []
+            #expect(extensions.contains("subnet-external-network"))
+
+            // A network the admin shares later: its existing subnet becomes visible to other projects.
+            let (privateID, _) = try await admin.networkWithSubnet("10.8.0.0/24", name: "later")
+            #expect(try await demo.send("GET", "/subnets?network_id=\(privateID)").json["subnets"]?.arrayValue?.count == 0)
+            #expect(try await admin.send("PUT", "/networks/\(privateID)", ["network": ["shared": true]]).status == 200)
+            #expect(try await demo.send("GET", "/subnets?network_id=\(privateID)").json["subnets"]?.arrayValue?.count == 1)
+        }
+    }
+
+    @Test("a router refuses an interface on a subnet overlapping one it already routes (by subnet and by port)")
+    func overlappingInterfaces() async throws {
+        try await GatewayHarness.with { harness in
+            let neutron = try NeutronClient(harness)
+            let (_, wide) = try await neutron.networkWithSubnet("10.20.0.0/16", name: "wide")
+            let (narrowNet, narrow) = try await neutron.networkWithSubnet("10.20.1.0/24", name: "narrow")
+            let routerID = try await neutron.create("routers", "router", ["name": "r"])["id"]?.stringValue ?? ""
+            #expect(try await neutron.send("PUT", "/routers/\(routerID)/add_router_interface", ["subnet_id": .string(wide)]).status == 200)
+            let refused = try await neutron.send("PUT", "/routers/\(routerID)/add_router_interface", ["subnet_id": .string(narrow)])
+            #expect(refused.status == 400)
+            #expect(refused.json["NeutronError"]?["message"]?.stringValue?.contains("overlaps with cidr 10.20.0.0/16") == true, "\(refused.text)")
+            let port = try await neutron.create("ports", "port", ["network_id": .string(narrowNet)])
+            let byPort = try await neutron.send("PUT", "/routers/\(routerID)/add_router_interface", ["port_id": port["id"] ?? .null])
+            #expect(byPort.status == 400)
+            #expect(try await neutron.send("GET", "/ports/\(port["id"]?.stringValue ?? "")").json["port"]?["device_id"] == "")
+            #expect(try await neutron.send("PUT", "/routers/\(routerID)/remove_router_interface", ["subnet_id": .string(wide)]).status == 200)
+            #expect(try await neutron.send("PUT", "/routers/\(routerID)/add_router_interface", ["subnet_id": .string(narrow)]).status == 200)
+        }
+    }
 }

@@ -30,6 +30,8 @@ public struct Subnet: Codable, Sendable, Hashable {
     @ExplicitNull public var subnetpoolID: String?
     @ExplicitNull public var segmentID: String?
     public var serviceTypes: [String]
+    /// The network's `router:external` (the `subnet-external-network` extension; read-only).
+    public var routerExternal: Bool
     public var tags: [String]
     public var createdAt: String
     public var updatedAt: String
@@ -51,6 +53,7 @@ public struct Subnet: Codable, Sendable, Hashable {
         case subnetpoolID = "subnetpool_id"
         case segmentID = "segment_id"
         case serviceTypes = "service_types"
+        case routerExternal = "router:external"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case revisionNumber = "revision_number"
@@ -61,8 +64,8 @@ public struct Subnet: Codable, Sendable, Hashable {
         ipVersion: Int, cidr: String, gatewayIP: String?, allocationPools: [AllocationPool],
         dnsNameservers: [String] = [], hostRoutes: [HostRoute] = [], enableDHCP: Bool = true,
         ipv6RAMode: String? = nil, ipv6AddressMode: String? = nil, subnetpoolID: String? = nil,
-        segmentID: String? = nil, serviceTypes: [String] = [], tags: [String] = [], createdAt: String,
-        updatedAt: String, revisionNumber: Int = 0
+        segmentID: String? = nil, serviceTypes: [String] = [], routerExternal: Bool = false, tags: [String] = [],
+        createdAt: String, updatedAt: String, revisionNumber: Int = 0
     ) {
         self.id = id
         self.name = name
@@ -82,6 +85,7 @@ public struct Subnet: Codable, Sendable, Hashable {
         self.subnetpoolID = subnetpoolID
         self.segmentID = segmentID
         self.serviceTypes = serviceTypes
+        self.routerExternal = routerExternal
         self.tags = tags
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -110,6 +114,7 @@ public struct Subnet: Codable, Sendable, Hashable {
         _subnetpoolID = try c.decode(ExplicitNull<String>.self, forKey: .subnetpoolID)
         _segmentID = try c.decode(ExplicitNull<String>.self, forKey: .segmentID)
         serviceTypes = try c.decodeIfPresent([String].self, forKey: .serviceTypes) ?? []
+        routerExternal = try c.decodeIfPresent(Bool.self, forKey: .routerExternal) ?? false
         tags = try c.decodeIfPresent([String].self, forKey: .tags) ?? []
         createdAt = try c.decodeIfPresent(String.self, forKey: .createdAt) ?? ""
         updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt) ?? ""

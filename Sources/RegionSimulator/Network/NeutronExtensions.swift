@@ -30,6 +30,7 @@ enum NeutronExtensions {
         ("router", "Neutron L3 Router", "Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway."),
         ("router_availability_zone", "Router Availability Zone", "Availability zone support for router."),
         ("security-group", "security-group", "The security groups extension."),
+        ("subnet-external-network", "Subnet External Network", "Informs if the subnet is associated with an external network."),
         ("sorting", "Sorting support", "Extension that indicates that sorting is enabled."),
         ("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
         ("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),

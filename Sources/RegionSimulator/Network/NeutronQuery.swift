@@ -16,7 +16,7 @@ protocol NeutronListable: Codable, Sendable {
 extension NeutronListQuery {
     /// The request's query read as Neutron does (see `NeutronListQuery` in OpenStackModels).
     init(_ request: Request, attributes: Set<String>, extraFilters: Set<String> = []) throws {
-        try self.init(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+        try self.init(parameters: QueryString.decoded(request.uri.query),
                       attributes: attributes, extraFilters: extraFilters)
     }
 }

@@ -147,6 +147,9 @@ extension NeutronState {
         if let v = body.isDefault { network.isDefault = v }
         touch(&network.updatedAt, &network.revisionNumber)
         networks[id] = network
+        for (subnetID, subnet) in subnets where subnet.networkID == id && subnet.routerExternal != network.routerExternal {
+            subnets[subnetID]?.routerExternal = network.routerExternal
+        }
         return network
     }
 

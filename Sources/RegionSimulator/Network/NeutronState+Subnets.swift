@@ -69,8 +69,8 @@ extension NeutronState {
             gatewayIP: gateway.map { cidr.address($0).description }, allocationPools: [],
             dnsNameservers: nameservers, hostRoutes: routes, enableDHCP: body.enableDHCP ?? true,
             ipv6RAMode: raMode, ipv6AddressMode: addressMode, subnetpoolID: body.subnetpoolID,
-            segmentID: body.segmentID, serviceTypes: body.serviceTypes ?? [], tags: body.tags ?? [],
-            createdAt: timestamp, updatedAt: timestamp, revisionNumber: 0)
+            segmentID: body.segmentID, serviceTypes: body.serviceTypes ?? [], routerExternal: network.routerExternal,
+            tags: body.tags ?? [], createdAt: timestamp, updatedAt: timestamp, revisionNumber: 0)
         subnet.allocationPools = pools.map { render(pool: $0, cidr: cidr) }
         subnets[id] = subnet
         ipam[id] = SubnetIPAM(cidr: cidr, pools: pools, gateway: gateway, autoAddress: autoAddress)
