@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TricircleCore
 import TricircleStore
@@ -20,18 +21,13 @@ enum WorkerProcesses {
 
     static var available: Bool { TestDatabases.postgresURL != nil && fixturePath != nil }
 
-    static func start(url: String, workers: Int, lease: Double) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: fixturePath ?? "/nonexistent")
-        process.arguments = [url, String(workers), String(lease)]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
+    static func start(url: String, workers: Int, lease: Double) throws -> ChildProcess {
+        try ChildProcess(path: fixturePath ?? "/nonexistent", arguments: [url, String(workers), String(lease)])
     }
 
     /// SIGTERM (graceful) and wait, for every process still running.
-    static func stop(_ processes: [Process]) {
-        for process in processes where process.isRunning { process.terminate() }
+    static func stop(_ processes: [ChildProcess]) {
+        for process in processes { process.terminate() }
         for process in processes { process.waitUntilExit() }
     }
 
@@ -111,8 +107,8 @@ struct MultiProcessTests {
 
         let job = try await engine.submit(type: "fixture.slow", projectID: "p", resource: ["resource_id": "image-1"])
         let firstPID = try await firstStart(of: job.id, in: store)
-        let victim = try #require(processes.first { Int($0.processIdentifier) == firstPID })
-        kill(victim.processIdentifier, SIGKILL)
+        let victim = try #require(processes.first { Int($0.pid) == firstPID })
+        kill(victim.pid, SIGKILL)
         victim.waitUntilExit()
 
         try await eventually("the job to complete in the surviving process", within: 30) {
@@ -143,4 +139,38 @@ struct MultiProcessTests {
         }
         throw TimedOut(what: "a worker process to start the job")
     }
+}
+
+/// A child started with posix_spawn, stdout to /dev/null. Not Foundation's Process: its run() on Swift 6.3.1
+/// for Linux crashes now and then (an over-read while scanning /proc/self/fd, swift-corelibs-foundation#5472),
+/// which took the whole test process down.
+final class ChildProcess: Sendable {
+    let pid: pid_t
+    private let reaped = Mutex(false)
+
+    init(path: String, arguments: [String]) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for arg in argv { free(arg) } }
+        var child: pid_t = 0
+        let rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+        guard rc == 0 else { throw SpawnFailed(path: path, code: rc) }
+        pid = child
+    }
+
+    /// SIGTERM unless already reaped.
+    func terminate() { if !reaped.withLock({ $0 }) { kill(pid, SIGTERM) } }
+
+    /// Waits for the child (once; later calls return at once).
+    func waitUntilExit() {
+        guard !reaped.withLock({ $0 }) else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        reaped.withLock { $0 = true }
+    }
+
+    struct SpawnFailed: Error { let path: String; let code: Int32 }
 }

@@ -41,7 +41,7 @@ struct NetworkProvisioningTests {
             #expect(subnets.json["subnets"]?.at(0)?["cidr"] == "10.20.0.0/24")
             #expect(subnets.json["subnets"]?.at(0)?["enable_dhcp"] == true)
             let groups = try await neutron.direct("RegionOne", "/security-groups?project_id=\(neutron.token.projectID)")
-            #expect(groups.json["security_groups"]?.arrayValue?.filter { $0["name"]?.stringValue != "default" }.count == 1)
+            #expect(groups.json["security_groups"]?.arrayValue?.filter { $0["name"]?.stringValue != "default" }.count == 1, "\(groups.text)")
 
             // The pod's ports carry the top's MACs and addresses, all distinct, DHCP's included.
             let bottom = try await neutron.direct("RegionOne", "/ports?network_id=\(bottomNetwork)")

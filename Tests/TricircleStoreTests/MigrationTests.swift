@@ -20,11 +20,17 @@ struct MigrationTests {
         let url = try await TestDatabases.makeURL(backend)
         let a = try await StateStore.open(url: url)
         let b = try await StateStore.open(url: url)
-        async let ra = a.migrate()
-        async let rb = b.migrate()
-        let (applied1, applied2) = try await (ra, rb)
-        #expect(applied1.count + applied2.count >= Migrations.all.count)
-        #expect(try await a.currentVersions() == Set(Migrations.all.map(\.version)))
+        do {
+            async let ra = a.migrate()
+            async let rb = b.migrate()
+            let (applied1, applied2) = try await (ra, rb)
+            #expect(applied1.count + applied2.count >= Migrations.all.count)
+            #expect(try await a.currentVersions() == Set(Migrations.all.map(\.version)))
+        } catch {
+            try await a.close()
+            try await b.close()
+            throw error
+        }
         try await a.close()
         try await b.close()
     }

@@ -31,13 +31,19 @@ extension StateStore {
     /// and from several processes at once (a concurrent runner's duplicate version row makes ours roll back).
     @discardableResult
     public func migrate() async throws -> [Migration] {
-        try await read { db in
-            try await db.raw("""
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version INTEGER PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    applied_at TEXT NOT NULL)
-                """).run()
+        do {
+            try await read { db in
+                try await db.raw("""
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        applied_at TEXT NOT NULL)
+                    """).run()
+            }
+        } catch {
+            // PostgreSQL's IF NOT EXISTS is not atomic: a process creating the table at the same moment makes
+            // ours fail on a catalog unique key. The table being there is all this step needs.
+            guard (try? await currentVersions()) != nil else { throw error }
         }
         var applied: [Migration] = []
         for migration in Migrations.all.sorted(by: { $0.version < $1.version }) {

@@ -50,6 +50,13 @@ public final class StateStore: Sendable {
         self.engine = engine
     }
 
+    deinit {
+        // A store dropped without close() (a start that failed half-way, a test that threw) still lets its
+        // pool go; AsyncKit would otherwise stop the whole process on its "not shut down" assertion.
+        // After close() this is a no-op (the pool answers "already shut down").
+        if case .postgres(let pool) = engine { pool.pool.shutdownGracefully { _ in } }
+    }
+
     /// Opens `sqlite:///abs/path`, `sqlite://relative/path`, `sqlite::memory:` or `postgresql://user:pass@host:port/db`.
     public static func open(url: String, maxPoolSize: Int = 10, logger: Logger = Logger(label: "tricircle.store")) async throws -> StateStore {
         if url.hasPrefix("sqlite:") {
