@@ -101,6 +101,11 @@ struct ServerList: Sendable {
             // The same query went to every pod: a pod's 4xx is the client's mistake, answered as the pod wrote it.
             if let refusal = source.refusal.value.withLock({ $0 }) { return ComputePodCalls.relay(refusal, request: request) }
             items = page.items
+            // A server whose delete finished shows DELETED in its pod for a moment before it is gone; the top's
+            // show already answers 404 for it, so a plain list leaves it out too (asked-for deleted ones stay).
+            let wantsDeleted = value("changes-since") != nil || value("changes-before") != nil
+                || value("deleted").map { $0 == "1" || $0.lowercased() == "true" } == true
+            if !wantsDeleted { items.removeAll { $0.object["status"]?.stringValue == "DELETED" } }
             nextMarker = page.nextMarker
             failed = page.failedPods
         }
