@@ -41,16 +41,11 @@ struct ServerList: Sendable {
         group.get("servers/detail") { request, context in try await list(request, context, detail: true) }
     }
 
-    /// The client's query as raw `key=value` pairs (encoding kept as sent) with decoded keys and values.
-    static func pairs(_ request: Request) -> [(raw: String, key: String, value: String)] {
-        QueryString.pairs(request.uri.query)
-    }
-
     func list(_ request: Request, _ context: GatewayRequestContext, detail: Bool) async throws -> Response {
         let caller = try context.requireCaller()
         let credentials = caller.credentials(requestID: context.requestID)
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
-        let pairs = Self.pairs(request)
+        let pairs = QueryString.pairs(request.uri.query)
         func value(_ key: String) -> String? { pairs.last { $0.key == key }?.value }
 
         var limit = Self.maxLimit
