@@ -46,9 +46,10 @@ extension StateStore {
             guard (try? await currentVersions()) != nil else { throw error }
         }
         var applied: [Migration] = []
-        for migration in Migrations.all.sorted(by: { $0.version < $1.version }) {
-            let already = try await currentVersions()
-            if already.contains(migration.version) { continue }
+        var busyRetries = 0
+        var pending = Migrations.all.sorted(by: { $0.version < $1.version })[...]
+        while let migration = pending.first {
+            if try await currentVersions().contains(migration.version) { pending.removeFirst(); continue }
             do {
                 try await transaction { db in
                     for statement in migration.statements {
@@ -61,10 +62,19 @@ extension StateStore {
                 }
                 logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 applied.append(migration)
+                pending.removeFirst()
             } catch {
                 // Another process may have applied the same step between our check and our commit.
-                guard (try? await currentVersions().contains(migration.version)) == true else { throw error }
-                logger.info("migration applied concurrently by another process", metadata: ["version": "\(migration.version)"])
+                if (try? await currentVersions().contains(migration.version)) == true {
+                    logger.info("migration applied concurrently by another process", metadata: ["version": "\(migration.version)"])
+                    pending.removeFirst()
+                    continue
+                }
+                // SQLite: another process's migration held the write lock past busy_timeout (a loaded machine);
+                // its step commits soon, and this one is tried again.
+                guard String(describing: error).contains("database is locked"), busyRetries < 10 else { throw error }
+                busyRetries += 1
+                try await Task.sleep(for: .milliseconds(200 * busyRetries))
             }
         }
         return applied
