@@ -185,5 +185,10 @@ let package = Package(
         .testTarget(name: "TricircleVolumeAPITests", dependencies: frontEndTestDependencies + ["TricircleVolumeAPI"]),
         .testTarget(name: "TricircleImageAPITests", dependencies: frontEndTestDependencies + ["TricircleImageAPI"]),
         .testTarget(name: "TricircleNetworkAPITests", dependencies: frontEndTestDependencies + ["TricircleNetworkAPI"]),
+        .testTarget(
+            name: "FrontEndKitTests",
+            dependencies: frontEndTestDependencies + [
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "SQLKit", package: "sql-kit"),
+            ]),
     ]
 )

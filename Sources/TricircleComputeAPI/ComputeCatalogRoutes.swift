@@ -148,13 +148,8 @@ struct CatalogCall: Sendable {
     }
 
     /// The JSON body (400 in Nova's words when it is missing or not JSON).
-    func body(limit: Int) async throws -> JSONValue {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: max(limit, 1024))
-        } catch {
-            throw APIError(.contentTooLarge, "Request is too large.", format: .fault)
-        }
+    func body() async throws -> JSONValue {
+        let buffer = try await request.bufferedBody(format: .fault)
         guard buffer.readableBytes > 0,
               let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)),
               value.objectValue != nil else {
@@ -199,9 +194,6 @@ extension ComputeCatalogRoutes {
         let raw = try context.parameters.require(name)
         return raw.removingPercentEncoding ?? raw
     }
-
-    /// Request bodies above this many bytes get a 413.
-    var maxBodyBytes: Int { max(runtime.config.maxBodyBytes, 64 * 1024) }
 
     /// Credentials of the gateway's own service user, for admin-only calls to pods.
     func serviceCredentials(requestID: String?) async throws -> ServiceCredentials {

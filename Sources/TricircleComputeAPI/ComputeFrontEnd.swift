@@ -42,11 +42,10 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         ServerSubresources(calls: calls).addRoutes(to: v)
     }
 
-    public func makeRouter() -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
+    public func makeRouter() -> GatewayRouter {
+        let router = runtime.frontEndRouter(format: .fault)
         ComputeVersions(microversions: microversions).addRoutes(to: router)
-        let protected = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+        let protected = runtime.authenticated(router, format: .fault)
             .add(middleware: ComputeVersionMiddleware(microversions: microversions))
         catalog.addRoutes(to: protected)
         let calls = ComputePodCalls(

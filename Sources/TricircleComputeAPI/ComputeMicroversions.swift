@@ -94,14 +94,9 @@ struct ComputeVersionMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
+            // Answers the gateway worded carry the version too; anything else (the state store, a bug) is
+            // the error boundary's to log and answer as a computeFault without internals.
             response = try error.response(from: request, context: context)
-        } catch {
-            // Anything else (the state store, a provisioner's own failure) is Nova's computeFault, logged.
-            context.logger.error("compute request failed", metadata: ["error": "\(error)"])
-            response = try NovaFault(
-                .internalServerError, name: "computeFault",
-                "Unexpected API Error. The gateway could not complete the request: \(error)"
-            ).response(from: request, context: context)
         }
         if response.headers[.openStackAPIVersion] == nil {
             ComputeMicroversions.addHeaders(version, to: &response.headers)

@@ -19,9 +19,6 @@ struct ComputePodCalls: Sendable {
     let views: ServerViews
     let logger: Logger
 
-    /// Largest request body read (user_data is at most 64 KiB base64; personality files add some).
-    static let maxBodyBytes = 1 << 20
-
     /// The project whose resources the caller may reach through the routing table (nil: any, for admins).
     static func scope(_ caller: AuthenticatedCaller) -> String? { caller.isAdmin ? nil : caller.projectID }
 
@@ -58,13 +55,9 @@ struct ComputePodCalls: Sendable {
         return String(path) + PodForwarder.query(of: request)
     }
 
-    /// Reads the client's body (bounded).
+    /// The client's body (read and bounded by the kit's body middleware).
     static func body(_ request: Request) async throws -> ByteBuffer {
-        do {
-            return try await request.body.collect(upTo: maxBodyBytes)
-        } catch {
-            throw APIError(.contentTooLarge, "Request body is too large.", format: .fault)
-        }
+        try await request.bufferedBody(format: .fault)
     }
 
     /// Parses a JSON object body; Nova's 400 when it is not one.

@@ -9,7 +9,7 @@ import TricircleGateway
 struct ComputeVersions: Sendable {
     let microversions: ComputeMicroversions
 
-    func addRoutes(to router: Router<GatewayRequestContext>) {
+    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
         router.get("/") { request, _ in try await versions(request) }
         router.get("/v2.1") { request, _ in try await version(request) }
     }

@@ -16,7 +16,7 @@ extension ComputeCatalogRoutes {
             return call.json(try await accessList(flavor.id))
         })
         group.post("/v2.1/flavors/:flavor/action", use: handler { call, context in
-            let body = try await call.body(limit: maxBodyBytes)
+            let body = try await call.body()
             let id = try pathParameter(context, "flavor")
             if let add = body["addTenantAccess"] {
                 try call.requireAdmin("os_compute_api:os-flavor-access:add_tenant_access")

@@ -13,7 +13,7 @@ extension ComputeCatalogRoutes {
         })
         group.post("/v2.1/flavors/:flavor/os-extra_specs", use: handler { call, context in
             try call.requireAdmin("os_compute_api:os-flavor-extra-specs:create")
-            let body = try await call.body(limit: maxBodyBytes)
+            let body = try await call.body()
             guard let raw = body["extra_specs"], let map = raw.objectValue else {
                 throw invalidInput("extra_specs", body["extra_specs"], "'extra_specs' is a required property")
             }
@@ -33,7 +33,7 @@ extension ComputeCatalogRoutes {
         group.put("/v2.1/flavors/:flavor/os-extra_specs/:key", use: handler { call, context in
             try call.requireAdmin("os_compute_api:os-flavor-extra-specs:update")
             let key = try pathParameter(context, "key")
-            let body = try await call.body(limit: maxBodyBytes)
+            let body = try await call.body()
             let specs = try Self.validatedSpecs(body.objectValue ?? [:])
             guard specs.count == 1 else {
                 throw APIError(.badRequest, specs.isEmpty ? "Malformed request body" : "Request body contains too many items", format: .fault)

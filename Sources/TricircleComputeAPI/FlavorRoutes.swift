@@ -151,7 +151,7 @@ extension ComputeCatalogRoutes {
     func createFlavor(_ call: CatalogCall) async throws -> Response {
         try call.requireAdmin("os_compute_api:os-flavor-manage:create")
         try await seeder.ensureSeeded(requestID: call.requestID)
-        let body = try await call.body(limit: maxBodyBytes)
+        let body = try await call.body()
         let flavor = try Self.validatedFlavor(body, call: call)
         let created = try await flavors.create(flavor)
         return call.json(["flavor": flavorView(created, call: call, detail: true, extraSpecs: [:])])
@@ -236,7 +236,7 @@ extension ComputeCatalogRoutes {
         // Nova only routes PUT /flavors/{id} from 2.55 on.
         guard call.atLeast(2, 55) else { throw APIError(.notFound, "The resource could not be found.", format: .fault) }
         try call.requireAdmin("os_compute_api:os-flavor-manage:update")
-        let body = try await call.body(limit: maxBodyBytes)
+        let body = try await call.body()
         guard let r = body["flavor"]?.objectValue else { throw invalidInput("flavor", body["flavor"], "'flavor' is a required property") }
         for key in r.keys.sorted() where key != "description" {
             throw APIError(.badRequest, "Invalid input for field/attribute flavor. Additional properties are not allowed ('\(key)' was unexpected)", format: .fault)

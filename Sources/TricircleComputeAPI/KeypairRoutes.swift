@@ -90,7 +90,7 @@ extension ComputeCatalogRoutes {
     }
 
     func createKeypair(_ call: CatalogCall) async throws -> Response {
-        let body = try await call.body(limit: maxBodyBytes)
+        let body = try await call.body()
         guard let r = body["keypair"]?.objectValue else {
             throw invalidInput("keypair", body["keypair"], "'keypair' is a required property")
         }

@@ -86,7 +86,7 @@ extension ComputeCatalogRoutes {
 
     func updateQuotas(_ call: CatalogCall, project: String) async throws -> Response {
         try call.requireAdmin("os_compute_api:os-quota-sets:update")
-        let body = try await call.body(limit: maxBodyBytes)
+        let body = try await call.body()
         guard let r = body["quota_set"]?.objectValue else {
             throw invalidInput("quota_set", body["quota_set"], "'quota_set' is a required property")
         }

@@ -35,27 +35,33 @@ public struct ImageFrontEnd: GatewayFrontEnd {
     public var serviceType: String { "image" }
     public var catalogPath: String { "" }
 
-    public func makeRouter() -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
+    /// What Glance reads as a JSON body: JSON, and its JSON-patch types for image updates.
+    static let mediaTypes: Set<String> = [
+        "application/json", "application/openstack-images-v2.1-json-patch", "application/openstack-images-v2.0-json-patch",
+    ]
+
+    public func makeRouter() -> GatewayRouter {
+        let router = runtime.frontEndRouter(format: .glance)
         router.add(middleware: ImageLoopGuard())
         let versions = versions
         router.get("/") { request, _ in await versions.document(request, status: .multipleChoices) }
         router.get("/versions") { request, _ in await versions.document(request, status: .ok) }
         router.get("/v2") { request, _ in await versions.document(request, status: .multipleChoices) }
 
-        let relay = ImageRelay(home: home, maxBodyBytes: runtime.config.maxBodyBytes)
+        let relay = ImageRelay(home: home)
         let images = Images(relay: relay, jobs: runtime.jobs, imports: imports, logger: Logger(label: "tricircle.image"))
         let data = ImageData(home: home)
-        let v2 = router.group("/v2").add(middleware: runtime.authMiddleware(format: .glance))
+        // Glance's JSON-patch media type for PATCH; image data routes stream and are not read whole.
+        let v2 = runtime.authenticated(router, format: .glance, mediaTypes: Self.mediaTypes).group("/v2")
+        let stream = runtime.authenticated(router, format: .glance, readsBody: false).group("/v2")
         v2.get("images", use: images.forward)
         v2.post("images", use: images.forward)
         v2.get("images/:id", use: images.show)
         v2.patch("images/:id", use: images.forward)
         v2.delete("images/:id", use: images.delete)
-        v2.put("images/:id/file", use: data.upload)
-        v2.put("images/:id/stage", use: data.upload)
-        v2.get("images/:id/file", use: data.download)
+        stream.put("images/:id/file", use: data.upload)
+        stream.put("images/:id/stage", use: data.upload)
+        stream.get("images/:id/file", use: data.download)
         v2.put("images/:id/tags/:tag", use: images.forward)
         v2.delete("images/:id/tags/:tag", use: images.forward)
         v2.post("images/:id/actions/:action", use: images.forward)

@@ -10,7 +10,6 @@ import TricircleGateway
 /// client's path and query go through unchanged.
 struct ImageRelay: Sendable {
     let home: HomeImageService
-    let maxBodyBytes: Int
 
     /// Headers a Glance call depends on besides the body's type.
     static let passedHeaders: [HTTPField.Name] = [
@@ -33,21 +32,11 @@ struct ImageRelay: Sendable {
         var outgoing = RegionalRequest(
             method: request.method.rawValue, path: request.uri.path + PodForwarder.query(of: request), headers: headers)
         if request.method == .post || request.method == .patch || request.method == .put {
-            let body = try await Self.collect(request, upTo: maxBodyBytes)
+            let body = try await request.bufferedBody(format: .glance)
             if body.readableBytes > 0 {
                 outgoing.body = .bytes(body, contentType: request.headers[.contentType] ?? "application/json")
             }
         }
         return try await home.send(outgoing, credentials: try context.podCredentials())
-    }
-
-    /// A JSON body, at most `limit` bytes (a larger one is a 413 in Glance's format).
-    static func collect(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
-        var request = request
-        do {
-            return try await request.collectBody(upTo: limit)
-        } catch {
-            throw APIError(.contentTooLarge, "The request body is larger than \(limit) bytes.", format: .glance)
-        }
     }
 }

@@ -28,13 +28,11 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
     public var serviceType: String { "network" }
     public var catalogPath: String { "" }
 
-    public func makeRouter() -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
-        router.add(middleware: NeutronErrorMiddleware())
+    public func makeRouter() -> GatewayRouter {
+        let router = runtime.frontEndRouter(format: .neutron)
         let versions = NeutronVersionRoutes()
         versions.register(on: router)
-        let group = router.group().add(middleware: runtime.authMiddleware(format: .neutron))
+        let group = runtime.authenticated(router, format: .neutron)
             .add(middleware: QuotaEnforcementMiddleware(service: service))
         versions.registerAuthenticated(on: group)
         let ports = PortRoutes(service: service, provisioner: provisioner)

@@ -12,29 +12,8 @@ extension NeutronError {
     }
 }
 
-/// Renders `NeutronError`s thrown by routes in Neutron's format (routes throw the model's factories,
-/// which carry neutron-lib's exception names and messages).
-struct NeutronErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch let error as NeutronError {
-            throw error.apiError
-        } catch let error as any HTTPResponseError {
-            throw error
-        } catch {
-            // Neutron's wording for a server fault; the cause goes to the log, not to the client.
-            context.logger.error("network request failed", metadata: ["error": "\(String(reflecting: error))"])
-            throw APIError(.internalServerError, "Request Failed: internal server error while processing your request.",
-                           format: .neutron, type: "HTTPInternalServerError")
-        }
-    }
-}
-
 /// Request bodies and responses as Neutron reads and writes them.
 enum NeutronHTTP {
-    static let maxBodyBytes = 1 << 20
-
     /// Reads the body's `key` member, refusing unknown attributes as Neutron does.
     static func member(_ request: Request, key: String, allowed: Set<String>) async throws -> [String: JSONValue] {
         try member(try await object(request), key: key, allowed: allowed)
@@ -49,7 +28,26 @@ enum NeutronHTTP {
         if !unknown.isEmpty {
             throw NeutronError.httpBadRequest("Unrecognized attribute(s) '\(unknown.joined(separator: ", "))'")
         }
+        try checkStandardStrings(member)
         return member
+    }
+
+    /// Longest `name` and `description` of any resource (neutron-lib's NAME_MAX_LEN, DESCRIPTION_MAX_LEN).
+    static let maxNameLength = 255
+
+    /// `name` and `description` as neutron-lib's validators take them: strings (or null) of at most 255
+    /// characters, refused with its wording.
+    static func checkStandardStrings(_ member: [String: JSONValue]) throws {
+        for attribute in ["name", "description"] {
+            guard let value = member[attribute] else { continue }
+            let reason: String?
+            switch value {
+            case .null: reason = nil
+            case .string(let text): reason = text.count > maxNameLength ? "'\(text)' exceeds maximum length of \(maxNameLength)" : nil
+            default: reason = "'\(String(decoding: value.encoded(), as: UTF8.self))' is not a valid string"
+            }
+            if let reason { throw NeutronError.httpBadRequest("Invalid input for \(attribute). Reason: \(reason).") }
+        }
     }
 
     /// The members of a bulk body's list (`{"ports": [...]}`), each checked like a single member.
@@ -80,8 +78,8 @@ enum NeutronHTTP {
 
     /// The whole JSON object of the body.
     static func object(_ request: Request) async throws -> [String: JSONValue] {
-        var request = request
-        guard let buffer = try? await request.body.collect(upTo: maxBodyBytes), buffer.readableBytes > 0 else {
+        let buffer = try await request.bufferedBody(format: .neutron)
+        guard buffer.readableBytes > 0 else {
             throw NeutronError.httpBadRequest("Resource body required")
         }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),

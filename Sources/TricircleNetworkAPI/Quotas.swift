@@ -110,10 +110,9 @@ struct QuotaEnforcementMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let caller = NeutronCaller(try context.requireCaller())
-        var request = request
         // A body that does not parse is the route's to refuse, with its own wording.
-        guard let buffer = try? await request.collectBody(upTo: NeutronHTTP.maxBodyBytes),
-              let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)))?.objectValue
+        let buffer = try await request.bufferedBody(format: .neutron)
+        guard let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)))?.objectValue
         else { return try await next(request, context) }
         let members: [[String: JSONValue]]
         if let list = object[resource.pluralKey]?.arrayValue {

@@ -41,7 +41,7 @@ struct NeutronVersionRoutes: Sendable {
         ("security_group", "security-groups"), ("security_group_rule", "security-group-rules"), ("floatingip", "floatingips"),
     ]
 
-    func register(on router: Router<GatewayRequestContext>) {
+    func register(on router: some RouterMethods<GatewayRequestContext>) {
         router.get("/") { request, _ in
             let origin = PodForwarder.publicOrigin(of: request) ?? ""
             return NeutronHTTP.json(["versions": [[

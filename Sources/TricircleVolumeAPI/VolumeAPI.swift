@@ -21,8 +21,6 @@ struct VolumeAPI: Sendable {
 
     /// The catalog service type of Cinder in the pods.
     static let podServiceType = "volumev3"
-    /// Largest request body accepted (Cinder bodies are small JSON documents).
-    static let maxBodyBytes = 1 << 20
 
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
@@ -83,13 +81,9 @@ struct VolumeAPI: Sendable {
         PodForwarder.relay(response, publicOrigin: call.origin.isEmpty ? nil : call.origin)
     }
 
-    /// The request body, bounded; 400 when it is larger than any Cinder body.
+    /// The request body (read and bounded by the kit's body middleware).
     func body(_ call: VolumeCall) async throws -> ByteBuffer {
-        do {
-            return try await call.request.body.collect(upTo: Self.maxBodyBytes)
-        } catch {
-            throw APIError(.contentTooLarge, "Request is too large.", format: .fault)
-        }
+        try await call.request.bufferedBody(format: .fault)
     }
 
     /// The body parsed as a JSON object holding `member` (`{"volume": {...}}`); 400 in Cinder's words otherwise.

@@ -30,14 +30,13 @@ public struct VolumeFrontEnd: GatewayFrontEnd {
     public var serviceType: String { "volumev3" }
     public var catalogPath: String { "/v3/$(project_id)s" }
 
-    public func makeRouter() -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware())
+    public func makeRouter() -> GatewayRouter {
+        let router = runtime.frontEndRouter(format: .fault)
         let api = self.api
         // Version documents need no token, as in Cinder.
         router.get("/") { request, _ in try await api.versionList(request, status: .multipleChoices) }
         router.get("/v3") { request, _ in try await api.versionList(request, status: .ok) }
-        let authed = router.group().add(middleware: runtime.authMiddleware(format: .fault))
+        let authed = runtime.authenticated(router, format: .fault)
         // "/v3/{project_id}/..." as the catalog says, and "/v3/..." (project-less URLs, microversion 3.67).
         for prefix in ["/v3/:project_id", "/v3"] {
             let v3 = authed.group(RouterPath(prefix))

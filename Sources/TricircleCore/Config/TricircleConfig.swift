@@ -47,6 +47,12 @@ public struct TricircleConfig: Sendable {
     public var databasePort: Int { values.int("gateway", "database_port") }
     public var defaultAvailabilityZone: String { values.string("gateway", "default_availability_zone") }
     public var maxBodyBytes: Int { values.int("gateway", "max_body_bytes") }
+    public var bodyTimeout: Duration { .seconds(values.double("gateway", "body_timeout")) }
+    public var clientIdleTimeout: Duration { .seconds(values.double("gateway", "client_idle_timeout")) }
+    /// `[gateway] trusted_proxies` split into entries.
+    public var trustedProxies: [String] {
+        values.string("gateway", "trusted_proxies").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
 
     public var keystoneAuthURL: String { values.string("keystone_authtoken", "auth_url") }
     public var keystoneAnnouncedURL: String {

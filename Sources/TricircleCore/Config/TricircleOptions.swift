@@ -5,7 +5,7 @@ public enum TricircleOptions {
         .init("DEFAULT", "debug", .bool, default: "false", help: "Log at debug level."),
         .init("DEFAULT", "state_path", .string, default: "./data", help: "Directory for local state (the default SQLite file)."),
         .init("DEFAULT", "bind_host", .string, default: "0.0.0.0", help: "Address every API listener binds to."),
-        .init("DEFAULT", "public_host", .string, default: "127.0.0.1", help: "Host name clients use to reach this gateway (version documents, links)."),
+        .init("DEFAULT", "public_host", .string, default: "127.0.0.1", help: "Host name clients use to reach this gateway (version documents, links): host, host:port or https://host[:port]; without a port, each API's listener port. The client's Host header is never used."),
         // [gateway]: one port per front-end
         .init("gateway", "admin_port", .integer(0...65535), default: "19999", help: "Admin API (/v1.0/pods, routings, jobs)."),
         .init("gateway", "compute_port", .integer(0...65535), default: "19998", help: "Compute API v2.1 at the top."),
@@ -16,6 +16,9 @@ public enum TricircleOptions {
         .init("gateway", "default_availability_zone", .string, default: "",
               help: "AZ for creates that name none. Empty: the bottom pod whose AZ name sorts first."),
         .init("gateway", "max_body_bytes", .integer(1024...(1 << 30)), default: "1048576", help: "Largest JSON request body accepted (image data is streamed and not limited by this)."),
+        .init("gateway", "body_timeout", .number(0.1...3600), default: "30", help: "Seconds a client has to send a JSON request body once its headers arrived (slower: 408, connection closed)."),
+        .init("gateway", "client_idle_timeout", .number(1...86400), default: "900", help: "Seconds an idle client connection is kept open (as Nova's client_socket_timeout)."),
+        .init("gateway", "trusted_proxies", .string, default: "", help: "Comma-separated addresses or CIDR ranges of load balancers whose X-Forwarded-Host/-Proto decide the links in answers. Empty: links always use public_host."),
         // [database]
         .init("database", "connection", .url(schemes: ["sqlite", "postgresql", "postgres"]), default: "",
               help: "State store URL: sqlite:///path/to/file or postgresql://user:pass@host:port/db. Empty: SQLite at <state_path>/tricircle.sqlite."),

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import OpenStackClient
 
 /// A request context that carries a request id and, once the auth middleware ran, the caller.
@@ -29,6 +30,8 @@ extension AuthenticatedRequestContext {
 public struct GatewayRequestContext: AuthenticatedRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let requestID: String
+    /// The connection the request came on (its peer decides whether forwarded headers are trusted).
+    public let channel: any Channel
     public var caller: AuthenticatedCaller? {
         didSet {
             if let caller {
@@ -41,6 +44,7 @@ public struct GatewayRequestContext: AuthenticatedRequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = Self.newRequestID()
+        self.channel = source.channel
         self.caller = nil
         self.logger[metadataKey: "request_id"] = .string(requestID)
     }

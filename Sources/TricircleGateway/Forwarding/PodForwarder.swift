@@ -113,7 +113,8 @@ public struct PodForwarder: Sendable {
         return components.port.map { "\(scheme)://\(host):\($0)" } ?? "\(scheme)://\(host)"
     }
 
-    /// How the client reached us ("http://" + Host), for links in answers.
+    /// The gateway's public origin for links in answers ("http://host:port"), as `PublicOriginMiddleware`
+    /// decided it from `[DEFAULT] public_host` (never from the client's own `Host` header).
     public static func publicOrigin(of request: Request) -> String? {
         guard let host = request.head.authority else { return nil }
         return "http://" + host

@@ -17,8 +17,9 @@ public protocol GatewayFrontEnd: Sendable {
     var serviceTypeAliases: [String] { get }
     /// The path the catalog endpoint should carry after host:port (e.g. "/v2.1", "/v3/$(project_id)s", "").
     var catalogPath: String { get }
-    /// Builds the router: version documents open, everything else behind `KeystoneAuthMiddleware`.
-    func makeRouter() -> Router<GatewayRequestContext>
+    /// Builds the router with `GatewayRuntime.frontEndRouter(format:)`: version documents open, everything
+    /// else in `GatewayRuntime.authenticated(_:format:)` (Keystone, then the body read once).
+    func makeRouter() -> GatewayRouter
 }
 
 extension GatewayFrontEnd {

@@ -8,6 +8,7 @@ extension GatewayRuntime {
     func makeAdminApplication(onListening: @escaping @Sendable (String, Int) async -> Void) -> some Service {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: PublicOriginMiddleware(origin: publicOrigin))
         let admin = AdminAPI(
             store: store, jobs: jobs, regionExists: { [self] in try await self.regionExists($0) },
             maxBodySize: config.maxBodyBytes,
@@ -18,7 +19,7 @@ extension GatewayRuntime {
             .add(middleware: RequireAdminMiddleware(errorBody: .admin))
         admin.addRoutes(to: protected)
         return Application(
-            router: router, configuration: listenerConfiguration(port: config.adminPort, name: "admin"),
+            router: router, server: serverBuilder, configuration: listenerConfiguration(port: config.adminPort, name: "admin"),
             onServerRunning: { channel in await onListening("admin", Self.boundPort(channel)) },
             logger: Logger(label: "tricircle.admin"))
     }

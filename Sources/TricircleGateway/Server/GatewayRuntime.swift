@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import OpenStackClient
@@ -33,11 +34,18 @@ public final class GatewayRuntime: Sendable {
     public let authConfiguration: KeystoneAuthConfiguration
     /// One validated-token cache shared by every front-end, so a token is checked with Keystone once.
     public let tokenCache: TokenValidationCache
+    /// The origin links in answers carry (`public_host`, or a trusted proxy's forwarded host).
+    public let publicOrigin: PublicOrigin
 
     /// Opens the store (migrating it when configured or on SQLite) and connects nothing else yet:
     /// Keystone is asked on first use, so a gateway starts even while Keystone is still coming up.
     public static func start(config: TricircleConfig, registry: JobHandlerRegistry = JobHandlerRegistry(),
                              logger: Logger = Logger(label: "tricircle")) async throws -> GatewayRuntime {
+        do {
+            _ = try PublicOrigin(publicHost: config.publicHost, trustedProxies: config.trustedProxies)
+        } catch {
+            throw ConfigError(error.message)
+        }
         let store = try await StateStore.open(url: config.databaseURL, maxPoolSize: config.databaseMaxPoolSize,
                                               logger: Logger(label: "tricircle.store"))
         if config.autoMigrate || store.backend == .sqlite {
@@ -68,6 +76,9 @@ public final class GatewayRuntime: Sendable {
         let authConfiguration = KeystoneAuthConfiguration(config)
         self.authConfiguration = authConfiguration
         self.tokenCache = TokenValidationCache(configuration: authConfiguration)
+        // `start` refused a value that does not parse; a runtime built directly (tests) falls back to the host alone.
+        self.publicOrigin = (try? PublicOrigin(publicHost: config.publicHost, trustedProxies: config.trustedProxies))
+            ?? PublicOrigin.loopback
         let keystone = KeystoneClient(configuration: authConfiguration.keystone, httpClient: httpClient)
         self.keystone = keystone
         let pods = PodStore(store: store)
@@ -121,7 +132,8 @@ public final class GatewayRuntime: Sendable {
         for frontEnd in frontEnds where components.contains(frontEnd.component) {
             let name = frontEnd.name
             services.append(Application(
-                router: frontEnd.makeRouter(), configuration: listenerConfiguration(port: frontEnd.port, name: name),
+                router: frontEnd.makeRouter(), server: serverBuilder,
+                configuration: listenerConfiguration(port: frontEnd.port, name: name),
                 onServerRunning: { channel in await onListening(name, Self.boundPort(channel)) },
                 logger: Logger(label: "tricircle.\(name)")))
         }
@@ -153,6 +165,31 @@ public final class GatewayRuntime: Sendable {
     /// answering is skipped by every Compute call in the process, while its Cinder may still be used.
     public func podHealth(serviceType: String) -> PodHealth { circuits.health(serviceType: serviceType) }
 
+    /// A front-end's router with the kit's outer middleware: request ids and errors in the API's format on
+    /// every answer (unknown paths 404, other methods of a known path 405 with `Allow`), links from the public
+    /// origin. Version documents go on it directly; everything else on `authenticated(_:format:)`.
+    public func frontEndRouter(format: APIFaultFormat) -> GatewayRouter {
+        GatewayRouter(format: format)
+            .add(middleware: ErrorBoundaryMiddleware(format: format))
+            .add(middleware: PublicOriginMiddleware(origin: publicOrigin))
+    }
+
+    /// The group for a front-end's authenticated routes: Keystone auth, then the JSON body read once,
+    /// bounded by `[gateway] max_body_bytes` and `body_timeout` (`readsBody: false` for routes that stream).
+    public func authenticated(
+        _ router: GatewayRouter, format: APIFaultFormat, readsBody: Bool = true,
+        mediaTypes: Set<String> = RequestBodyMiddleware.jsonMediaTypes
+    ) -> RouterGroup<GatewayRequestContext> {
+        let group = router.group().add(middleware: authMiddleware(format: format))
+        guard readsBody else { return group }
+        return group.add(middleware: bodyReader(format: format, mediaTypes: mediaTypes))
+    }
+
+    /// The kit's body reader with this process's limits.
+    public func bodyReader(format: APIFaultFormat, mediaTypes: Set<String> = RequestBodyMiddleware.jsonMediaTypes) -> RequestBodyMiddleware {
+        RequestBodyMiddleware(limit: config.maxBodyBytes, timeout: config.bodyTimeout, format: format, mediaTypes: mediaTypes)
+    }
+
     /// Keystone auth for a front-end, with errors worded in its API's format.
     public func authMiddleware(format: APIFaultFormat) -> KeystoneAuthMiddleware<GatewayRequestContext> {
         KeystoneAuthMiddleware(validator: keystone, configuration: authConfiguration, cache: tokenCache, errorBody: format.authErrorBody)
@@ -163,6 +200,11 @@ public final class GatewayRuntime: Sendable {
 
     func listenerConfiguration(port: Int, name: String) -> ApplicationConfiguration {
         ApplicationConfiguration(address: .hostname(config.bindHost, port: port), serverName: "tricircle-\(name)")
+    }
+
+    /// HTTP/1.1 with the configured idle timeout: a connection that sends nothing is closed.
+    var serverBuilder: HTTPServerBuilder {
+        .http1(configuration: .init(idleTimeout: TimeAmount(config.clientIdleTimeout)))
     }
 
     static func boundPort(_ channel: any Channel) -> Int { channel.localAddress?.port ?? 0 }

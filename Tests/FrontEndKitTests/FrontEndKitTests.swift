@@ -1,0 +1,197 @@
+import AsyncHTTPClient
+import Foundation
+import GatewayTestHarness
+import NIOCore
+import OpenStackModels
+import SQLKit
+import Testing
+import TricircleGateway
+
+/// What every front-end answers the same way because the kit builds its router: hostile and careless
+/// bodies, unknown paths and methods, media types, store failures, and links that ignore the Host header.
+/// Each test runs over all four OpenStack front-ends.
+@Suite struct FrontEndKitTests {
+    /// One front-end: its name in the harness, a create path (for bodies) and how its errors look.
+    struct API: Sendable, CustomTestStringConvertible {
+        let name: String
+        /// A path taking a JSON POST; `{p}` is the caller's project.
+        let createPath: String
+        /// A routed path that reads the state store (`{p}` as above).
+        let storePath: String
+        /// A path served for GET only (`{p}` as above).
+        let getOnlyPath: String
+        let format: APIFaultFormat
+        var testDescription: String { name }
+
+        func path(_ template: String, project: String) -> String {
+            template.replacingOccurrences(of: "{p}", with: project)
+        }
+    }
+
+    static let apis: [API] = [
+        API(name: "compute", createPath: "/v2.1/servers", storePath: "/v2.1/servers/6a1e3c0e-0000-4000-8000-000000000001",
+            getOnlyPath: "/v2.1/servers/detail", format: .fault),
+        API(name: "volume", createPath: "/v3/{p}/volumes", storePath: "/v3/{p}/volumes/6a1e3c0e-0000-4000-8000-000000000001",
+            getOnlyPath: "/v3/{p}/volumes/detail", format: .fault),
+        API(name: "network", createPath: "/v2.0/networks", storePath: "/v2.0/networks", getOnlyPath: "/v2.0/extensions",
+            format: .neutron),
+        API(name: "image", createPath: "/v2/images", storePath: "/v2/images/6a1e3c0e-0000-4000-8000-000000000001",
+            getOnlyPath: "/v2/schemas/image", format: .glance),
+    ]
+
+    /// The message of an error body in the API's format; nil when the body is not in that format.
+    static func message(_ reply: HarnessReply, _ format: APIFaultFormat) -> String? {
+        let json = reply.json
+        switch format {
+        case .fault:
+            guard let (_, inner) = json.objectValue?.first, json.objectValue?.count == 1 else { return nil }
+            return inner["message"]?.stringValue
+        case .neutron:
+            return json["NeutronError"]?["message"]?.stringValue
+        case .glance:
+            guard json["code"] != nil else { return nil }
+            return json["message"]?.stringValue
+        }
+    }
+
+    @Test("an oversize body is a 413 in the API's format and the gateway goes on", arguments: apis)
+    func oversizeBody(api: API) async throws {
+        try await GatewayHarness.with { h in
+            let token = try h.token().id
+            let project = try h.token().projectID
+            let big = "{\"x\": \"" + String(repeating: "a", count: 1_536 * 1024) + "\"}"
+            let reply = try await h.send("POST", h.origin(api.name) + api.path(api.createPath, project: project), token: token, body: big)
+            #expect(reply.status == 413)
+            #expect(Self.message(reply, api.format) != nil, "\(reply.text.prefix(200))")
+            #expect(reply.header("x-openstack-request-id")?.hasPrefix("req-") == true)
+            // A second read of the same body used to trap the process: it must still answer.
+            let after = try await h.send("GET", h.origin(api.name) + api.path(api.getOnlyPath, project: project), token: token)
+            #expect(after.status == 200)
+        }
+    }
+
+    @Test("a body cut off by the client does not take the gateway down", arguments: apis)
+    func truncatedBody(api: API) async throws {
+        try await GatewayHarness.with { h in
+            let token = try h.token().id
+            let project = try h.token().projectID
+            let port = h.ports[api.name] ?? 0
+            let head = "POST \(api.path(api.createPath, project: project)) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: \(token)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"network\""
+            _ = try await RawConnection.exchange(port: port, send: head, closeAfterSend: true)
+            let after = try await h.send("GET", h.origin(api.name) + api.path(api.getOnlyPath, project: project), token: token)
+            #expect(after.status == 200)
+        }
+    }
+
+    @Test("a body that does not arrive in time is a 408", arguments: apis)
+    func slowBody(api: API) async throws {
+        try await GatewayHarness.with(overrides: ["gateway.body_timeout": "0.5"]) { h in
+            let token = try h.token().id
+            let project = try h.token().projectID
+            let head = "POST \(api.path(api.createPath, project: project)) HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: \(token)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\""
+            let answer = try await RawConnection.exchange(port: h.ports[api.name] ?? 0, send: head, closeAfterSend: false)
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(120))")
+        }
+    }
+
+    @Test("a JSON body sent as text/plain is a 415", arguments: apis)
+    func unsupportedMediaType(api: API) async throws {
+        try await GatewayHarness.with { h in
+            let token = try h.token().id
+            let project = try h.token().projectID
+            let reply = try await h.send(
+                "POST", h.origin(api.name) + api.path(api.createPath, project: project), token: token, body: "{\"a\": {}}",
+                headers: [("Content-Type", "text/plain")])
+            #expect(reply.status == 415)
+            #expect(Self.message(reply, api.format) != nil, "\(reply.text.prefix(200))")
+        }
+    }
+
+    @Test("unknown paths are 404 and other methods of a known path 405 with Allow, in the API's format", arguments: apis)
+    func unknownPathAndMethod(api: API) async throws {
+        try await GatewayHarness.with { h in
+            let token = try h.token().id
+            let project = try h.token().projectID
+            let unknown = try await h.send("GET", h.origin(api.name) + "/no/such/path", token: token)
+            #expect(unknown.status == 404)
+            #expect(Self.message(unknown, api.format) != nil, "\(unknown.text.prefix(200))")
+            #expect(unknown.header("x-openstack-request-id")?.hasPrefix("req-") == true)
+            let wrong = try await h.send("PUT", h.origin(api.name) + api.path(api.getOnlyPath, project: project), token: token, body: "{}")
+            #expect(wrong.status == 405)
+            #expect(wrong.header("allow")?.contains("GET") == true)
+            #expect(Self.message(wrong, api.format) != nil, "\(wrong.text.prefix(200))")
+        }
+    }
+
+    @Test("a failing state store is a 500 in the API's format that names the request id, not the cause", arguments: apis)
+    func storeFailure(api: API) async throws {
+        try await GatewayHarness.with { h in
+            let token = try h.token().id
+            let project = try h.token().projectID
+            try await h.runtime.store.transaction { db in
+                try await db.raw("DROP TABLE resource_routings").run()
+                try await db.raw("DROP TABLE neutron_networks").run()
+            }
+            let reply = try await h.send("GET", h.origin(api.name) + api.path(api.storePath, project: project), token: token)
+            #expect(reply.status == 500)
+            let requestID = try #require(reply.header("x-openstack-request-id"))
+            let message = try #require(Self.message(reply, api.format), "\(reply.text.prefix(300))")
+            #expect(message.contains(requestID))
+            #expect(!message.lowercased().contains("sql"))
+            #expect(!message.contains("resource_routings"))
+        }
+    }
+
+    @Test("links come from public_host, never from the client's Host header", arguments: apis)
+    func hostHeaderIgnored(api: API) async throws {
+        try await GatewayHarness.with(overrides: ["DEFAULT.public_host": "cloud.example.org"]) { h in
+            let reply = try await h.send("GET", h.origin(api.name) + "/", token: nil, headers: [("Host", "evil.example.com")])
+            #expect(!reply.text.contains("evil.example.com"))
+            #expect(reply.text.contains("cloud.example.org:\(h.ports[api.name] ?? 0)"), "\(reply.text.prefix(300))")
+        }
+    }
+
+    @Test("a trusted proxy's X-Forwarded-Host and -Proto decide links; an untrusted peer's do not")
+    func forwardedHeaders() async throws {
+        try await GatewayHarness.with(overrides: ["gateway.trusted_proxies": "10.0.0.0/8, 127.0.0.1"]) { h in
+            let trusted = try await h.send(
+                "GET", h.origin("network") + "/", token: nil,
+                headers: [("X-Forwarded-Host", "api.example.org"), ("X-Forwarded-Proto", "https")])
+            #expect(trusted.text.contains("https://api.example.org/v2.0"), "\(trusted.text.prefix(300))")
+        }
+        try await GatewayHarness.with(overrides: ["gateway.trusted_proxies": "10.0.0.0/8"]) { h in
+            let untrusted = try await h.send(
+                "GET", h.origin("network") + "/", token: nil,
+                headers: [("X-Forwarded-Host", "api.example.org"), ("X-Forwarded-Proto", "https")])
+            #expect(!untrusted.text.contains("api.example.org"))
+        }
+    }
+
+    @Test("public_host forms and proxy ranges parse as documented")
+    func publicOriginParsing() throws {
+        #expect(throws: PublicOriginError.self) { try PublicOrigin(publicHost: "http://", trustedProxies: []) }
+        #expect(throws: PublicOriginError.self) { try PublicOrigin(publicHost: "host:99999", trustedProxies: []) }
+        #expect(throws: PublicOriginError.self) { try PublicOrigin(publicHost: "host", trustedProxies: ["not-an-ip"]) }
+        _ = try PublicOrigin(publicHost: "https://api.example.org:8443", trustedProxies: ["::1", "192.168.0.0/16"])
+        _ = try PublicOrigin(publicHost: "[2001:db8::1]:8774", trustedProxies: [])
+    }
+}
+
+/// A raw HTTP/1.1 exchange over a socket, for bodies no HTTP client would send (cut off, slow).
+enum RawConnection {
+    /// Sends `text`; closes at once when `closeAfterSend`, else reads the answer until the server closes
+    /// or 10 s pass. Returns what was read.
+    static func exchange(port: Int, send text: String, closeAfterSend: Bool) async throws -> String {
+        let channel = try await ClientSocket.connect(port: port)
+        try await channel.write(Array(text.utf8))
+        if closeAfterSend {
+            channel.close()
+            return ""
+        }
+        let answer = await channel.readAll(timeout: .seconds(10))
+        channel.close()
+        return answer
+    }
+}
