@@ -10,7 +10,7 @@ import TricircleStore
 /// the caller's middleware (mount these routes behind them). Usage:
 /// ```swift
 /// let admin = AdminAPI(store: store, jobs: engine, regionExists: { try await keystone.regionExists($0) })
-/// admin.addVersionRoutes(to: router)               // GET /, GET /v1.0 (no auth needed)
+/// admin.addVersionRoutes(to: router)               // GET /, GET /v1.0, GET /v1.0/openapi.json (no auth needed)
 /// admin.addRoutes(to: router.group().add(middleware: auth).add(middleware: requireAdmin))
 /// ```
 public struct AdminAPI: Sendable {
@@ -50,26 +50,71 @@ public struct AdminAPI: Sendable {
     /// Adds every `/v1.0` route (pods, routings, jobs). Put authentication and the admin check in front.
     public func addRoutes<Router: RouterMethods>(to router: Router) {
         let group = router.group().add(middleware: AdminResponseMiddleware<Router.Context>())
-        addPodRoutes(to: group)
-        addRoutingRoutes(to: group)
-        addJobRoutes(to: group)
-        addFlavorMappingRoutes(to: group)
+        addResourceRoutes(to: group)
+        Self.addMethodNotAllowedRoutes(for: recordedRoutes(addResourceRoutes), to: group)
         // Unknown paths under /v1.0 answer in the admin format too (not the router's bare 404).
-        for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] {
+        for method in Self.answeredMethods {
             group.on("/v1.0/**", method: method) { request, _ -> Response in
                 throw AdminError.notFound("No admin API resource at \(method) \(BodySchema.shown(request.uri.path))")
             }
         }
     }
 
-    /// Adds `GET /` and `GET /v1.0`: the version documents, which need no token (as in Tricircle).
+    /// Adds `GET /`, `GET /v1.0` (the version documents) and `GET /v1.0/openapi.json`, which need no token
+    /// (as in Tricircle; the OpenAPI document holds no data, only what the code's public routes are).
     public func addVersionRoutes<Router: RouterMethods>(to router: Router) {
         let group = router.group().add(middleware: AdminResponseMiddleware<Router.Context>())
-        group.get("/") { request, _ in
+        addDocumentRoutes(to: group)
+        Self.addMethodNotAllowedRoutes(for: recordedRoutes(addDocumentRoutes), to: group)
+        // Paths outside /v1.0 (before any token check, like the version documents) in the admin format too.
+        for method in Self.answeredMethods {
+            group.on("/**", method: method) { request, _ -> Response in
+                throw AdminError.notFound("No admin API resource at \(method) \(BodySchema.shown(request.uri.path))")
+            }
+        }
+    }
+
+    /// The methods a path may be asked with that get an answer in the admin format (404, 405) when not served.
+    static let answeredMethods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .head, .options]
+
+    func addResourceRoutes<Router: RouterMethods>(to router: Router) {
+        addPodRoutes(to: router)
+        addRoutingRoutes(to: router)
+        addJobRoutes(to: router)
+        addFlavorMappingRoutes(to: router)
+    }
+
+    func addDocumentRoutes<Router: RouterMethods>(to router: Router) {
+        router.get("/") { request, _ in
             AdminJSON.response(APIVersionList(versions: [Self.version(request, base: publicURL)]))
         }
-        group.get("/v1.0") { request, _ in
+        router.get("/v1.0") { request, _ in
             AdminJSON.response(APIVersionDocument(version: Self.version(request, base: publicURL)))
+        }
+        router.get(RouterPath(AdminOpenAPI.path)) { _, _ in AdminJSON.response(AdminOpenAPI.document) }
+    }
+
+    /// Every route the admin API serves (version documents included), as registered.
+    func servedRoutes() -> [AdminRoute] {
+        recordedRoutes(addDocumentRoutes) + recordedRoutes(addResourceRoutes)
+    }
+
+    func recordedRoutes(_ add: (AdminRouteRecorder<BasicRequestContext>) -> Void) -> [AdminRoute] {
+        let recorder = AdminRouteRecorder<BasicRequestContext>()
+        add(recorder)
+        return recorder.routes
+    }
+
+    /// A method a served path does not take answers 405 with `Allow` (the router alone would give a bare 404).
+    static func addMethodNotAllowedRoutes<Router: RouterMethods>(for routes: [AdminRoute], to router: Router) {
+        let byPath = Dictionary(grouping: routes, by: \.path)
+        for path in byPath.keys.sorted() {
+            let allowed = Self.answeredMethods.filter { method in byPath[path]?.contains { $0.method == method } == true }
+            for method in Self.answeredMethods where !allowed.contains(method) {
+                router.on(RouterPath(path), method: method) { request, _ -> Response in
+                    throw AdminError.methodNotAllowed(method, path: request.uri.path, allowed: allowed)
+                }
+            }
         }
     }
 

@@ -8,16 +8,28 @@ import TricircleStore
 public struct AdminError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
     public let status: HTTPResponse.Status
     public let message: String
-    public var headers: HTTPFields { [:] }
+    /// Extra response headers (`Allow` on a 405).
+    public let headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
         self.status = status
         self.message = message
+        self.headers = headers
     }
 
     static func badRequest(_ message: String) -> AdminError { AdminError(.badRequest, message) }
     static func notFound(_ message: String) -> AdminError { AdminError(.notFound, message) }
     static func conflict(_ message: String) -> AdminError { AdminError(.conflict, message) }
+    static func unsupportedMediaType(_ type: String) -> AdminError {
+        AdminError(.unsupportedMediaType, "Unsupported Content-Type \(BodySchema.shown(type)); the admin API takes application/json")
+    }
+    /// 405 naming the methods the path does take, in `Allow` as HTTP requires.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [HTTPRequest.Method]) -> AdminError {
+        let allow = allowed.map(\.rawValue).joined(separator: ", ")
+        return AdminError(
+            .methodNotAllowed, "Method \(method.rawValue) is not allowed on \(BodySchema.shown(path)); allowed: \(allow)",
+            headers: [.allow: allow])
+    }
     static func tooLarge(limit: Int) -> AdminError {
         AdminError(.contentTooLarge, "Request body is larger than the \(limit) bytes the admin API accepts")
     }
@@ -28,7 +40,9 @@ public struct AdminError: Error, HTTPResponseError, Sendable, CustomStringConver
     public var description: String { "\(status.code) \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        AdminJSON.response(fault, status: status)
+        var response = AdminJSON.response(fault, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 
     /// Converts anything a handler or the store threw into an admin error; unknown errors become a 500

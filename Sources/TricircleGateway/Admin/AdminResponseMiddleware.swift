@@ -20,6 +20,7 @@ struct AdminResponseMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.log(level: level, "admin API \(request.method) \(request.uri.path): \(String(reflecting: error))")
             }
             response = AdminJSON.response(adminError.fault, status: adminError.status)
+            response.headers.append(contentsOf: adminError.headers)
         }
         if response.headers[.adminRequestID] == nil {
             response.headers[.adminRequestID] = AdminResponseMiddleware.requestID(request, context: context)

@@ -207,6 +207,10 @@ struct QuerySchema: Sendable {
 /// Reads a request body as JSON within a size limit: 413 past the limit, 400 when it is not JSON.
 enum AdminBody {
     static func read(_ request: Request, limit: Int) async throws -> JSONValue {
+        // As Nova: no Content-Type is taken as JSON, any other declared type is a 415 (not parsed anyway).
+        if let type = request.headers[.contentType], !isJSON(type) {
+            throw AdminError.unsupportedMediaType(type)
+        }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw AdminError.tooLarge(limit: limit)
         }
@@ -224,5 +228,13 @@ enum AdminBody {
         } catch {
             throw AdminError.badRequest("Malformed request body: not valid JSON")
         }
+    }
+
+    /// `application/json` or a `+json` type such as `application/vnd.openstack.tricircle-v1.0+json`, any parameters.
+    static func isJSON(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 }
