@@ -94,6 +94,7 @@ struct VolumeAPI: Sendable {
         guard let object = value[member]?.objectValue else {
             throw APIError(.badRequest, "Missing required element '\(member)' in request body.", format: .fault)
         }
+        try VolumeValidation.check(object)
         return object
     }
 
