@@ -29,12 +29,23 @@ public struct GatewayAssembly: Sendable {
             network: network.networkProvisioner)
         let compute = ComputeFrontEnd(runtime: runtime, catalog: catalog, provisioners: provisioners)
         registry.register(ServerAdoptionJob(runtime: runtime, network: provisioners.network))
+        AuditJob.register(in: registry, runtime: runtime)
         return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network])
     }
 
     /// Runs the requested components until SIGTERM/SIGINT or cancellation.
     public func run(components: GatewayComponents, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
-        try await runtime.run(components: components, frontEnds: frontEnds, onListening: onListening)
+        let runtime = runtime
+        guard components.contains(.jobs), runtime.config.jobWorkers > 0, runtime.config.jobAuditInterval > 0 else {
+            try await runtime.run(components: components, frontEnds: frontEnds, onListening: onListening)
+            return
+        }
+        // Worker processes also queue the periodic audit; it stops with the gateway.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await AuditJob.schedule(runtime: runtime) }
+            defer { group.cancelAll() }
+            try await runtime.run(components: components, frontEnds: frontEnds, onListening: onListening)
+        }
     }
 
     /// The front-end answering for a component.

@@ -86,6 +86,7 @@ public struct TricircleConfig: Sendable {
     public var jobPollInterval: Double { values.double("job", "poll_interval") }
     public var jobShutdownGrace: Double { values.double("job", "shutdown_grace_seconds") }
     public var jobRetention: Double { values.double("job", "retention_seconds") }
+    public var jobAuditInterval: Double { values.double("job", "audit_interval") }
 
     /// The region whose Glance holds the images, or nil when none is configured. Never the top region:
     /// its image endpoint is the gateway itself, so `load` refuses that (it would call itself in a loop).

@@ -54,6 +54,7 @@ public enum TricircleOptions {
         .init("job", "poll_interval", .number(0.01...60), default: "0.5", help: "Seconds an idle worker waits before looking for due jobs."),
         .init("job", "shutdown_grace_seconds", .number(0...3600), default: "10", help: "On shutdown, how long a worker may finish its current job before handing it back."),
         .init("job", "retention_seconds", .number(0...(365 * 86400)), default: "604800", help: "How long successful jobs and run-log rows are kept before they are pruned."),
+        .init("job", "audit_interval", .number(0...(7 * 86400)), default: "0", help: "Seconds between periodic audits with repair (`tricircle audit --repair` as a job); 0: off."),
         // [image]
         .init("image", "home_region", .string, default: "",
               help: "Region whose Image service (Glance) holds every image; the top Image API and image copies use it. Must name a region with its own Glance, never client.top_region_name (whose image endpoint is this gateway). Empty: no home image service (the Image API answers 503 and boots pass image ids through)."),
