@@ -201,14 +201,6 @@ extension ComputeCatalogRoutes {
     }
 }
 
-extension GatewayRuntime {
-    /// The gateway's service token as pod call credentials (admin-only pod calls: flavors, the seed).
-    func serviceCredentials(requestID: String?) async throws -> ServiceCredentials {
-        let issued = try await keystone.serviceToken()
-        return ServiceCredentials(token: issued.id, projectID: issued.token.project?.id, requestID: requestID)
-    }
-}
-
 /// Reads Nova's integer-ish JSON values: numbers, or strings of digits (Nova's schemas accept both).
 func catalogInteger(_ value: JSONValue?) -> Int? {
     guard let value else { return nil }

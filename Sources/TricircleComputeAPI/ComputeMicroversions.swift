@@ -17,6 +17,7 @@ final class ComputeMicroversions: Sendable {
     private let shared: PodMicroversions
 
     init(runtime: GatewayRuntime, health: PodHealth, refreshInterval: Duration = .seconds(300)) {
+        let forwarder = runtime.forwarder(serviceType: "compute", format: .fault)
         shared = PodMicroversions(
             runtime: runtime, service: "compute", supported: Self.gatewayRange, keep: refreshInterval,
             // A pod known not to answer keeps its last known range without being waited for.
@@ -24,8 +25,8 @@ final class ComputeMicroversions: Sendable {
             fetch: { pod, timeout, credentials in
                 // The version document needs no token; the caller's is sent when there is one.
                 let request = RegionalRequest(method: "GET", path: "", timeout: timeout)
-                guard let response = try? await runtime.regions.send(
-                    request, region: pod.regionName, serviceType: "compute", as: credentials ?? ServiceCredentials(token: "", projectID: nil)),
+                guard let response = try? await forwarder.send(
+                    request, to: pod, credentials: credentials ?? ServiceCredentials(token: "", projectID: nil)),
                     response.isSuccess, let json = try? JSONValue(data: response.data)
                 else { return nil }
                 return Self.advertised(in: json)

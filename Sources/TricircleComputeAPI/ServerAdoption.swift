@@ -86,7 +86,7 @@ public struct ServerAdoptionJob: JobHandler {
         for port in bottomPorts {
             var request = RegionalRequest(method: "GET", path: "/v2.0/ports/\(port)")
             request.timeout = .seconds(10)
-            let response = try await runtime.regions.send(request, region: pod.regionName, serviceType: "network", as: credentials)
+            let response = try await runtime.forwarder(serviceType: "network", format: .fault).send(request, to: pod, credentials: credentials)
             if response.status == 404 { continue }
             guard response.isSuccess else { throw JobRunError("region \(pod.regionName) answered \(response.status) for port \(port)") }
             let port = (try? JSONValue(data: response.data))?["port"]
@@ -103,7 +103,7 @@ public struct ServerAdoptionJob: JobHandler {
         ]
         var request = RegionalRequest(method: "GET", path: "/servers?" + (components.percentEncodedQuery ?? ""))
         request.timeout = .seconds(10)
-        let response = try await runtime.regions.send(request, region: pod.regionName, serviceType: "compute", as: credentials)
+        let response = try await runtime.forwarder(serviceType: "compute", format: .fault).send(request, to: pod, credentials: credentials)
         guard response.isSuccess else { throw JobRunError("region \(pod.regionName) answered \(response.status) to a server list") }
         let ids = (try? JSONValue(data: response.data))?["servers"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
         var unknown: [String] = []

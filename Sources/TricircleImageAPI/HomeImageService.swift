@@ -22,8 +22,12 @@ public struct HomeImageService: Sendable {
     /// answered 508 instead of calling itself forever.
     static let hopHeader = "X-Tricircle-Image-Hop"
 
+    /// Calls to Glance through the regions' circuits (503 naming the region when one does not answer).
+    let forwarder: PodForwarder
+
     init(runtime: GatewayRuntime, transferTimeout: Duration = .seconds(6 * 3600)) {
         self.runtime = runtime
+        self.forwarder = runtime.forwarder(serviceType: "image", format: .glance)
         self.region = runtime.config.imageHomeRegion
         self.transferTimeout = transferTimeout
     }
@@ -40,8 +44,7 @@ public struct HomeImageService: Sendable {
 
     /// The gateway's own credentials (service user, admin in the pods), for jobs.
     func serviceCredentials() async throws -> ServiceCredentials {
-        let issued = try await runtime.keystone.serviceToken()
-        return ServiceCredentials(token: issued.id, projectID: issued.token.project?.id)
+        try await runtime.serviceCredentials()
     }
 
     /// Sends a JSON call to the Glance of `region` (default: home); transport failures become a 503 naming it.
@@ -49,12 +52,7 @@ public struct HomeImageService: Sendable {
         let target = try region ?? homeRegion()
         var request = request
         request.headers.append((Self.hopHeader, "1"))
-        if request.timeout == nil { request.timeout = .milliseconds(Int64(runtime.config.podTimeout * 1000)) }
-        do {
-            return try await runtime.regions.send(request, region: target, serviceType: "image", as: credentials)
-        } catch {
-            throw APIError.podUnavailable(error, region: target, format: .glance)
-        }
+        return try await forwarder.send(request, to: try await runtime.pod(region: target), credentials: credentials)
     }
 
     /// Opens a streamed call to the Glance of `region` (default: home): the answer's body is read by the

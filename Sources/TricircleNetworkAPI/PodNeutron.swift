@@ -19,6 +19,13 @@ struct PodNeutronError: Error, CustomStringConvertible, Sendable {
 /// the gateway owns: they are created in the caller's project but managed by the gateway.
 struct PodNeutron: Sendable {
     let runtime: GatewayRuntime
+    /// Through the pods' Neutron circuits: a region that stopped answering fails fast, as routed calls do.
+    let forwarder: PodForwarder
+
+    init(runtime: GatewayRuntime) {
+        self.runtime = runtime
+        self.forwarder = runtime.forwarder(serviceType: "network", format: .neutron)
+    }
 
     /// Sends a request under `/v2.0` and returns the decoded JSON answer (null for 204); non-2xx throws.
     @discardableResult
@@ -27,32 +34,18 @@ struct PodNeutron: Sendable {
         if let body {
             request.body = .bytes(ByteBuffer(data: body.encoded()), contentType: "application/json")
         }
-        request.timeout = .milliseconds(Int64(runtime.config.podTimeout * 1000))
-        var response = try await send(request, in: pod, requestID: requestID)
-        if response.status == 401 || response.status == 403 {
-            // A service token issued before its roles were granted (or revoked since) is refused by policy:
-            // once, with a fresh token.
-            await runtime.keystone.invalidateServiceToken(response.tokenUsed)
-            response = try await send(request, in: pod, requestID: requestID)
-        }
-        guard response.answer.isSuccess else {
-            let fault = NeutronError(status: response.status, body: response.answer.data)
-            throw PodNeutronError(region: pod.regionName, status: response.status, message: fault?.message ?? String(buffer: response.answer.body))
-        }
-        if response.answer.body.readableBytes == 0 { return .null }
-        return (try? JSONValue(data: response.answer.data)) ?? .null
-    }
-
-    /// One send with the current service token; the answer and the token it carried.
-    private func send(_ request: RegionalRequest, in pod: Pod, requestID: String?) async throws -> (answer: RegionalResponse, tokenUsed: String, status: Int) {
-        let token = try await runtime.keystone.serviceToken().id
+        let response: RegionalResponse
         do {
-            let answer = try await runtime.regions.send(
-                request, region: pod.regionName, serviceType: "network", as: ServiceCredentials(token: token, projectID: nil, requestID: requestID))
-            return (answer, token, answer.status)
+            response = try await forwarder.sendAsService(request, to: pod, keystone: runtime.keystone, requestID: requestID)
         } catch {
             throw PodNeutronError(region: pod.regionName, status: nil, message: "\(error)")
         }
+        guard response.isSuccess else {
+            let fault = NeutronError(status: response.status, body: response.data)
+            throw PodNeutronError(region: pod.regionName, status: response.status, message: fault?.message ?? String(buffer: response.body))
+        }
+        if response.body.readableBytes == 0 { return .null }
+        return (try? JSONValue(data: response.data)) ?? .null
     }
 
     /// The id of the pod resource named `name` (the top id), if any: how a stale create-lock's resource is adopted.
