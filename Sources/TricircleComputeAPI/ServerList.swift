@@ -19,7 +19,9 @@ struct PodServer: Sendable {
 /// (an `availability_zone` filter narrows them), the answers are merge-sorted and paged with `limit` and
 /// `marker` by `CrossPodLister`. A pod that fails or exceeds `client.list_timeout` is left out (and
 /// logged); from microversion 2.69 its servers known to the routing table are shown as Nova shows
-/// servers of a down cell: `status` UNKNOWN and only the fields the top knows.
+/// servers of a down cell: `status` UNKNOWN and only the fields the top knows. A pod that answers 401 to
+/// the caller's token is not down: the lister throws `PodRejectedToken` and the list is a 401, never a
+/// partial list nor one built from the routing table (which would show a revoked token's servers).
 struct ServerList: Sendable {
     let calls: ComputePodCalls
 

@@ -75,7 +75,7 @@ struct CinderCollectionSource: CrossPodListSource {
         } else {
             candidates = try await api.runtime.podDirectory.bottomPods()
         }
-        return await withTaskGroup(of: (pod: Pod, item: Item)?.self) { group in
+        let found = await withTaskGroup(of: (pod: Pod, item: Item)?.self) { group -> (pod: Pod, item: Item)? in
             for pod in candidates {
                 group.addTask {
                     guard let response = try? await api.send(call, .get("/\(collection)/\(marker)"), to: pod), response.isSuccess,
@@ -87,6 +87,9 @@ struct CinderCollectionSource: CrossPodListSource {
             for await found in group { if let found { group.cancelAll(); return found } }
             return nil
         }
+        // A pod that refused the caller's token did not say the marker is unknown: the answer is a 401, not a 404.
+        if found == nil, let rejection = await CallerTokenCheck.current?.rejection() { throw rejection }
+        return found
     }
 }
 
@@ -139,7 +142,9 @@ extension VolumeAPI {
 
     /// `GET /volumes[/detail]` and `GET /snapshots[/detail]`: every pod asked at once (time-boxed by the
     /// list timeout), merged in the requested order and paged across pods with `limit` and `marker`, with
-    /// a next link back to the gateway. A pod that fails is left out (and logged by the lister).
+    /// a next link back to the gateway. A pod that fails is left out (and logged by the lister); a pod
+    /// that refuses the caller's token (401) makes the whole list a 401 (`PodRejectedToken`, thrown by the
+    /// lister and rendered by itself), never a list without that pod's volumes.
     func mergedList(_ call: VolumeCall, collection: String, type: ResourceType, detail: Bool) async throws -> Response {
         let query = QueryString.decoded(call.request.uri.query)
         var limit = Self.maxLimit

@@ -49,6 +49,8 @@ public struct KeystoneAuthMiddleware<Context: AuthenticatedRequestContext>: Rout
             return unauthorized()
         case .none:
             let validated: ValidatedToken?
+            // The cache counts from when Keystone was asked, so a revocation shows within the TTL exactly.
+            let asked = Date()
             do {
                 validated = try await cache.validateOnce(token, with: validator)
             } catch {
@@ -66,15 +68,32 @@ public struct KeystoneAuthMiddleware<Context: AuthenticatedRequestContext>: Rout
                     token: token, userID: validated.userID, userName: validated.userName,
                     userDomainID: validated.userDomainID, projectID: "", projectName: "", roles: validated.roles,
                     expiresAt: validated.expiresAt)
-                cache.accept(token, caller: caller)
+                cache.accept(token, caller: caller, now: asked)
                 break
             }
             caller = scoped
-            cache.accept(token, caller: caller)
+            cache.accept(token, caller: caller, now: asked)
         }
         var context = context
         context.caller = caller
-        return try await next(request, context)
+        // The cached verdict may be stale (a token revoked after it was cached is trusted for up to the
+        // cache TTL): a pod that refuses the token says so sooner. Calls made for this request find the
+        // check through the task and re-validate the token when a pod answers 401 to it.
+        let check = CallerTokenCheck(token: token, cache: cache, validator: validator, format: format, announcedURI: announcedURI)
+        let response: Response
+        do {
+            response = try await CallerTokenCheck.$current.withValue(check) { try await next(request, context) }
+        } catch let rejection as PodRejectedToken {
+            throw rejection
+        } catch {
+            // Whatever else went wrong, a pod refusing the caller's token is the answer.
+            if let rejection = await check.rejection() { throw rejection.inMergedList() }
+            throw error
+        }
+        // A route that left out a pod that refused the token (a loop over pods that skips the ones that
+        // fail) would answer with a partial result: the 401 is the answer instead.
+        if let rejection = await check.rejection() { return rejection.inMergedList().response() }
+        return response
     }
 
     func unauthorized() -> Response {

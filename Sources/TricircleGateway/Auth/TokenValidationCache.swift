@@ -73,11 +73,17 @@ public final class TokenValidationCache: Sendable {
         return try await task.value
     }
 
-    /// Forgets a token (e.g. after the gateway itself revoked it).
+    /// Forgets a token (after the gateway itself revoked it, or a pod refused it).
     public func forget(_ token: String) {
         let key = TokenDigest(token)
         accepted.withLock { _ = $0.remove(key) }
         refused.withLock { _ = $0.remove(key) }
+    }
+
+    /// Whether a token is held as accepted now (for operators' checks and tests: a revoked token must not be).
+    public func trusts(_ token: String, now: Date = Date()) -> Bool {
+        if case .some(.some) = lookup(token, now: now) { return true }
+        return false
     }
 
     /// A cache sized and timed as configured.

@@ -51,7 +51,28 @@ public final class CrossPodLister: Sendable {
 
     /// One page. `signature` identifies the query (caller's project, filters, sort) so cursors of one
     /// query are never used for another.
+    ///
+    /// A pod that refuses the caller's token (401) fails the whole page with `PodRejectedToken`: the
+    /// caller is not authenticated, so the other pods' part is not an answer either, and the pod is not
+    /// down (it answered), so it is neither left out nor shown from the routing table.
     public func page<Source: CrossPodListSource>(
+        _ source: Source, pods: [Pod], limit: Int, marker: String?, sortKeys: [SortKey], signature: String,
+        podTimeout: Duration
+    ) async throws -> CrossPodPage<Source.Item> {
+        do {
+            let page = try await mergedPage(
+                source, pods: pods, limit: limit, marker: marker, sortKeys: sortKeys, signature: signature, podTimeout: podTimeout)
+            // A refusal whose re-validation outlasted its pod's time box came back as a timeout: still a 401.
+            if let rejection = await CallerTokenCheck.current?.rejection() {
+                throw rejection
+            }
+            return page
+        } catch let rejection as PodRejectedToken {
+            throw rejection.inMergedList()
+        }
+    }
+
+    func mergedPage<Source: CrossPodListSource>(
         _ source: Source, pods: [Pod], limit: Int, marker: String?, sortKeys: [SortKey], signature: String,
         podTimeout: Duration
     ) async throws -> CrossPodPage<Source.Item> {
@@ -72,6 +93,7 @@ public final class CrossPodLister: Sendable {
         for (pod, outcome) in outcomes {
             switch outcome {
             case .success(let items): lists.append((pod, items))
+            case .rejected(let rejection): throw rejection
             case .failure(let reason):
                 failed.append((pod, reason))
                 logger.warning("pod left out of a merged list", metadata: ["pod": "\(pod.regionName)", "reason": "\(reason)"])
@@ -117,6 +139,8 @@ public final class CrossPodLister: Sendable {
 
     enum Outcome<Item: Sendable>: Sendable {
         case success([Item])
+        /// The pod refused the caller's token: the list is answered 401.
+        case rejected(PodRejectedToken)
         case failure(String)
     }
 
@@ -143,7 +167,13 @@ public final class CrossPodLister: Sendable {
     static func timeBoxed<Item: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> [Item]) async -> Outcome<Item> {
         await withTaskGroup(of: Outcome<Item>?.self) { group in
             group.addTask {
-                do { return .success(try await body()) } catch { return .failure(String(describing: error)) }
+                do {
+                    return .success(try await body())
+                } catch let rejection as PodRejectedToken {
+                    return .rejected(rejection)
+                } catch {
+                    return .failure(String(describing: error))
+                }
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)

@@ -45,6 +45,10 @@ public struct PodForwarder: Sendable {
     /// circuit is open the call is refused at once (503 with `Retry-After`); a transport failure opens
     /// it, any answer closes it. A call cancelled by its caller (a list's time box, a client that went
     /// away) says nothing about the pod and leaves the circuit alone.
+    ///
+    /// A 401 to the caller's own token (not the gateway's service user) throws `PodRejectedToken` once
+    /// the token was dropped from the validation cache and checked with Keystone again: the caller gets a
+    /// 401, never a 503, and the pod, which answered, keeps its circuit closed.
     public func send(_ request: RegionalRequest, to pod: Pod, credentials: ServiceCredentials) async throws -> RegionalResponse {
         if let health, let reason = health.refusal(podID: pod.podID) {
             throw APIError(
@@ -53,14 +57,18 @@ public struct PodForwarder: Sendable {
         }
         var request = request
         if request.timeout == nil { request.timeout = timeout }
+        let response: RegionalResponse
         do {
-            let response = try await client.send(request, region: pod.regionName, serviceType: serviceType, as: credentials)
-            health?.succeeded(podID: pod.podID)
-            return response
+            response = try await client.send(request, region: pod.regionName, serviceType: serviceType, as: credentials)
         } catch {
             if !Task.isCancelled { health?.failed(podID: pod.podID, reason: "it did not answer") }
             throw APIError.podUnavailable(error, region: pod.regionName, format: format)
         }
+        health?.succeeded(podID: pod.podID)
+        if response.status == 401, let check = CallerTokenCheck.current, check.concerns(credentials) {
+            throw await check.podRefused(response, region: pod.regionName)
+        }
+        return response
     }
 
     /// Sends the client's request to `path` in `pod`, keeping its method, query, version headers and
