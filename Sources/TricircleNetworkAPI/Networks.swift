@@ -165,15 +165,7 @@ struct NetworkRoutes: Sendable {
         }
         if body.routerExternal == true { try Self.checkExternalPlacement(current.availabilityZoneHints) }
         let (network, doc) = try await service.rewrite(.networks, id: id, notFound: .networkNotFound(id)) { (network: inout Network, doc) in
-            if let v = body.name { network.name = v }
-            if let v = body.description { network.description = v }
-            if let v = body.adminStateUp { network.adminStateUp = v }
-            if let v = body.shared { network.shared = v }
-            if let v = body.routerExternal { network.routerExternal = v }
-            if let v = body.mtu { network.mtu = v }
-            if let v = body.portSecurityEnabled { network.portSecurityEnabled = v }
-            if body.qosPolicyID.isPresent { network.qosPolicyID = body.qosPolicyID.value }
-            if let v = body.isDefault { network.isDefault = v }
+            body.apply(to: &network)
             touch(&network.updatedAt, &network.revisionNumber)
         }
         var marked = doc

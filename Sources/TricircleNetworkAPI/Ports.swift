@@ -64,21 +64,13 @@ struct PortRoutes: Sendable {
         }
         let (current, doc) = try await service.port(id, caller)
         var port = current
-        if let v = body.name { port.name = v }
-        if let v = body.description { port.description = v }
-        if let v = body.adminStateUp { port.adminStateUp = v }
-        if let v = body.deviceID { port.deviceID = v }
-        if let v = body.deviceOwner { port.deviceOwner = v }
+        body.applyPlainAttributes(to: &port)
         if let v = body.portSecurityEnabled { port.portSecurityEnabled = v }
         if let v = body.allowedAddressPairs {
             try NetworkService.validatePairs(v)
             port.allowedAddressPairs = v
         }
-        if let v = body.extraDHCPOpts { port.extraDHCPOpts = v }
         if let v = body.bindingHostID { port.bindingHostID = v }
-        if let v = body.bindingProfile { port.bindingProfile = v }
-        if let v = body.bindingVnicType { port.bindingVnicType = v }
-        if body.qosPolicyID.isPresent { port.qosPolicyID = body.qosPolicyID.value }
         if let v = body.securityGroups {
             port.securityGroups = try await service.resolveGroups(v, owner: port.deviceOwner, portSecurity: port.portSecurityEnabled ?? true,
                                                           project: port.projectID)

@@ -30,12 +30,7 @@ struct SubnetAddressing: Sendable {
     }
 
     /// May the address be given to a port at all (inside the CIDR, not network/broadcast)?
-    func isUsable(_ value: UInt128) -> Bool {
-        guard value >= cidr.first, value <= cidr.last else { return false }
-        if cidr.version == 4, cidr.prefix < 31 { return value != cidr.first && value != cidr.last }
-        if cidr.version == 6, cidr.prefix < 127 { return value != cidr.first }
-        return true
-    }
+    func isUsable(_ value: UInt128) -> Bool { cidr.isAssignable(value) }
 
     func inPools(_ value: UInt128) -> Bool { pools.contains { value >= $0.low && value <= $0.high } }
 
@@ -100,29 +95,7 @@ struct SubnetAddressing: Sendable {
 
     /// Checks requested pools as Neutron does; nil means "derive from the CIDR and gateway".
     static func validatePools(_ requested: [AllocationPool]?, cidr: IPNetwork, gateway: UInt128?, subnetID: String) throws -> [Range] {
-        guard let requested else { return defaultPools(cidr: cidr, gateway: gateway) }
-        let plan = SubnetAddressing(cidr: cidr, pools: [], gateway: nil)
-        var ranges: [Range] = []
-        for pool in requested {
-            let text = "{'start': '\(pool.start)', 'end': '\(pool.end)'}"
-            guard let start = IPAddress(pool.start), let end = IPAddress(pool.end),
-                  start.version == cidr.version, end.version == cidr.version, start.value <= end.value
-            else { throw NeutronError.invalidAllocationPool(text) }
-            guard plan.isUsable(start.value), plan.isUsable(end.value) else {
-                throw NeutronError.outOfBoundsAllocationPool("\(pool.start)-\(pool.end)", cidr: cidr.description)
-            }
-            ranges.append(Range(low: start.value, high: end.value))
-        }
-        let sorted = ranges.sorted { $0.low < $1.low }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where b.low <= a.high {
-            throw NeutronError.overlappingAllocationPools(
-                "\(cidr.address(a.low))-\(cidr.address(a.high))", "\(cidr.address(b.low))-\(cidr.address(b.high))", subnet: subnetID)
-        }
-        if let gateway, let pool = sorted.first(where: { gateway >= $0.low && gateway <= $0.high }) {
-            throw NeutronError.gatewayConflictWithAllocationPools(
-                cidr.address(gateway).description, pool: "\(cidr.address(pool.low))-\(cidr.address(pool.high))")
-        }
-        return sorted
+        try SubnetValidation.pools(requested, cidr: cidr, gateway: gateway, subnetID: subnetID).map { Range(low: $0.low, high: $0.high) }
     }
 
     func render() -> [AllocationPool] {

@@ -10,7 +10,6 @@ struct SubnetRoutes: Sendable {
     let service: NetworkService
     let provisioner: NetworkProvisioner
 
-    static let ipv6Modes: Set<String> = ["slaac", "dhcpv6-stateful", "dhcpv6-stateless"]
     static let attributes: Set<String> = Set(jsonObject(
         Subnet(id: "", networkID: "", projectID: "", ipVersion: 4, cidr: "", gatewayIP: nil, allocationPools: [], createdAt: "", updatedAt: "")).keys)
 
@@ -66,28 +65,12 @@ struct SubnetRoutes: Sendable {
         guard caller.isAdmin || network.projectID == caller.projectID else {
             throw NeutronError.policyNotAuthorized("rule:create_subnet and rule:create_subnet:network_id")
         }
-        guard let cidrText = body.cidr else {
-            throw NeutronError.badRequest(resource: "subnets", "a subnetpool must be specified in the absence of a cidr")
-        }
-        let ipVersion = body.ipVersion ?? 4
-        guard ipVersion == 4 || ipVersion == 6 else {
-            throw NeutronError.invalidAttribute("ip_version", reason: "\(ipVersion) is not in [4, 6]")
-        }
-        guard let (cidr, hadHostBits) = IPNetwork.parse(cidrText) else {
-            throw NeutronError.invalidAttribute("cidr", reason: "'\(cidrText)' is not a valid IP subnet")
-        }
-        if hadHostBits {
-            throw NeutronError.invalidAttribute("cidr", reason: "'\(cidrText)' isn't a recommended CIDR, use '\(cidr)' instead")
-        }
-        guard cidr.version == ipVersion else {
-            throw NeutronError.invalidInput("cidr '\(cidrText)' does not match the ip_version '\(ipVersion)'")
-        }
-        if cidr.prefix == 0 { throw NeutronError.invalidInput("0 is not allowed as CIDR prefix length") }
-        try Self.validateIPv6Modes(ipVersion: ipVersion, cidr: cidr, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
+        let (cidr, ipVersion) = try SubnetValidation.checkedCIDR(
+            body.cidr, ipVersion: body.ipVersion, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
         // Neutron refuses overlapping CIDRs on one network (other networks may overlap). Checked early for
         // a quick answer, and again atomically with the insert below.
-        for other in try await service.subnets(ofNetwork: networkID) { try Self.refuseOverlap(cidr, with: other, networkID: networkID) }
-        let gateway = try Self.gateway(body.gatewayIP, cidr: cidr, ipVersion: ipVersion)
+        for other in try await service.subnets(ofNetwork: networkID) { try SubnetValidation.refuseOverlap(cidr, with: other.cidr, networkID: networkID) }
+        let gateway = try SubnetValidation.gateway(body.gatewayIP, cidr: cidr, ipVersion: ipVersion)
         let id = NetworkService.newID()
         let pools = try SubnetAddressing.validatePools(body.allocationPools, cidr: cidr, gateway: gateway, subnetID: id)
         let now = NetworkService.now()
@@ -95,8 +78,8 @@ struct SubnetRoutes: Sendable {
         let subnet = Subnet(
             id: id, name: body.name ?? "", description: body.description ?? "", networkID: networkID, projectID: project,
             ipVersion: ipVersion, cidr: cidr.description, gatewayIP: gateway.map(plan.text), allocationPools: plan.render(),
-            dnsNameservers: try Self.validateNameservers(body.dnsNameservers ?? []),
-            hostRoutes: try Self.validateHostRoutes(body.hostRoutes ?? [], version: ipVersion),
+            dnsNameservers: try SubnetValidation.nameservers(body.dnsNameservers ?? []),
+            hostRoutes: try SubnetValidation.hostRoutes(body.hostRoutes ?? [], version: ipVersion),
             enableDHCP: body.enableDHCP ?? true, ipv6RAMode: body.ipv6RAMode, ipv6AddressMode: body.ipv6AddressMode,
             subnetpoolID: body.subnetpoolID, segmentID: body.segmentID, serviceTypes: body.serviceTypes ?? [],
             routerExternal: network.routerExternal, tags: body.tags ?? [], createdAt: now, updatedAt: now, revisionNumber: 0)
@@ -109,85 +92,11 @@ struct SubnetRoutes: Sendable {
         let inserted = try await service.documents.insert(.subnets, document, lockingParent: .networks) { siblings in
             for sibling in siblings {
                 guard let other = try? JSONDecoder().decode(Subnet.self, from: Data(sibling.body.utf8)) else { continue }
-                try Self.refuseOverlap(cidr, with: other, networkID: networkID)
+                try SubnetValidation.refuseOverlap(cidr, with: other.cidr, networkID: networkID)
             }
         }
         guard inserted else { throw NeutronError.networkNotFound(networkID) }
         return subnet
-    }
-
-    /// Neutron's 400 for a CIDR overlapping another subnet of the same network.
-    static func refuseOverlap(_ cidr: IPNetwork, with other: Subnet, networkID: String) throws {
-        if let (otherCIDR, _) = IPNetwork.parse(other.cidr), otherCIDR.overlaps(cidr) {
-            throw NeutronError.invalidInput(
-                "Requested subnet with cidr: \(cidr) for network: \(networkID) overlaps with another subnet")
-        }
-    }
-
-    static func gateway(_ requested: NullableField<String>, cidr: IPNetwork, ipVersion: Int) throws -> UInt128? {
-        switch requested {
-        case .absent:
-            return cidr.prefix >= cidr.network.bitWidth - 1 ? nil : cidr.first + 1
-        case .null:
-            return nil
-        case .value(let text):
-            guard let address = IPAddress(text), address.version == ipVersion else {
-                throw NeutronError.invalidAttribute("gateway_ip", reason: "'\(text)' is not a valid IP address")
-            }
-            if ipVersion == 4, cidr.prefix < 31, address.value == cidr.first || address.value == cidr.last {
-                throw NeutronError.invalidInput("Gateway is not valid on subnet")
-            }
-            return address.value
-        }
-    }
-
-    static func validateIPv6Modes(ipVersion: Int, cidr: IPNetwork, raMode: String?, addressMode: String?) throws {
-        for (name, mode) in [("ipv6_ra_mode", raMode), ("ipv6_address_mode", addressMode)] {
-            guard let mode else { continue }
-            guard ipv6Modes.contains(mode) else {
-                throw NeutronError.invalidAttribute(name, reason: "'\(mode)' is not in ['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']")
-            }
-            if ipVersion == 4 { throw NeutronError.invalidInput("\(name) is not valid when ip_version is 4") }
-        }
-        if let raMode, let addressMode, raMode != addressMode {
-            throw NeutronError.invalidInput(
-                "ipv6_ra_mode set to '\(raMode)' with ipv6_address_mode set to '\(addressMode)' is not valid. If both attributes are set, they must be the same value")
-        }
-        let mode = addressMode ?? raMode
-        if mode == "slaac" || mode == "dhcpv6-stateless", cidr.prefix != 64 {
-            throw NeutronError.invalidInput(
-                "Invalid CIDR \(cidr) for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64")
-        }
-    }
-
-    static func validateNameservers(_ servers: [String]) throws -> [String] {
-        var seen: Set<String> = []
-        for server in servers {
-            guard IPAddress(server) != nil else {
-                throw NeutronError.invalidAttribute("dns_nameservers", reason: "'\(server)' is not a valid nameserver")
-            }
-            guard seen.insert(server).inserted else {
-                throw NeutronError.invalidAttribute("dns_nameservers", reason: "Duplicate nameserver '\(server)'")
-            }
-        }
-        return servers
-    }
-
-    static func validateHostRoutes(_ routes: [HostRoute], version: Int) throws -> [HostRoute] {
-        var seen: Set<HostRoute> = []
-        for route in routes {
-            guard let (destination, _) = IPNetwork.parse(route.destination), let hop = IPAddress(route.nexthop) else {
-                throw NeutronError.invalidAttribute(
-                    "host_routes", reason: "Invalid data format for hostroute: '\(route.destination) \(route.nexthop)'")
-            }
-            guard destination.version == version, hop.version == version else {
-                throw NeutronError.invalidInput("host_routes '\(route.destination)' does not match the ip_version '\(version)'")
-            }
-            guard seen.insert(route).inserted else {
-                throw NeutronError.invalidAttribute("host_routes", reason: "Duplicate hostroute '\(route.destination)'")
-            }
-        }
-        return routes
     }
 
     func update(_ request: Request, id: String, _ caller: NeutronCaller) async throws -> Response {
@@ -198,7 +107,7 @@ struct SubnetRoutes: Sendable {
         let (subnet, _) = try await service.rewrite(.subnets, id: id, notFound: .subnetNotFound(id)) { (subnet: inout Subnet, _) in
             guard var plan = SubnetAddressing(subnet) else { return }
             if body.gatewayIP.isPresent {
-                plan.gateway = try Self.gateway(body.gatewayIP, cidr: plan.cidr, ipVersion: subnet.ipVersion)
+                plan.gateway = try SubnetValidation.gateway(body.gatewayIP, cidr: plan.cidr, ipVersion: subnet.ipVersion)
                 subnet.gatewayIP = plan.gateway.map(plan.text)
             }
             if let pools = body.allocationPools {
@@ -209,8 +118,8 @@ struct SubnetRoutes: Sendable {
             }
             if let v = body.name { subnet.name = v }
             if let v = body.description { subnet.description = v }
-            if let v = body.dnsNameservers { subnet.dnsNameservers = try Self.validateNameservers(v) }
-            if let v = body.hostRoutes { subnet.hostRoutes = try Self.validateHostRoutes(v, version: subnet.ipVersion) }
+            if let v = body.dnsNameservers { subnet.dnsNameservers = try SubnetValidation.nameservers(v) }
+            if let v = body.hostRoutes { subnet.hostRoutes = try SubnetValidation.hostRoutes(v, version: subnet.ipVersion) }
             if let v = body.enableDHCP { subnet.enableDHCP = v }
             if let v = body.serviceTypes { subnet.serviceTypes = v }
             touch(&subnet.updatedAt, &subnet.revisionNumber)

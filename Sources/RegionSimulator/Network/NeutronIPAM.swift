@@ -39,13 +39,7 @@ struct SubnetIPAM: Sendable {
     func inPools(_ value: UInt128) -> Bool { pools.contains { value >= $0.low && value <= $0.high } }
 
     /// True when the address may be given to a port at all (inside the CIDR, not network/broadcast).
-    func isUsable(_ value: UInt128) -> Bool {
-        guard value >= cidr.first, value <= cidr.last else { return false }
-        if cidr.version == 4, cidr.prefix < 31 { return value != cidr.first && value != cidr.last }
-        // IPv6: the subnet-router anycast address (all host bits zero) is not assignable.
-        if cidr.version == 6, cidr.prefix < 127 { return value != cidr.first }
-        return true
-    }
+    func isUsable(_ value: UInt128) -> Bool { cidr.isAssignable(value) }
 
     var isExhausted: Bool { allocatedInPools >= poolCapacity }
 

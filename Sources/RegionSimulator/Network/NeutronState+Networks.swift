@@ -136,15 +136,7 @@ extension NeutronState {
             throw NeutronError(status: 409, type: "ExternalNetworkInUse",
                                message: "External network \(id) cannot be updated to be made non-external, since it has existing gateway ports.")
         }
-        if let v = body.name { network.name = v }
-        if let v = body.description { network.description = v }
-        if let v = body.adminStateUp { network.adminStateUp = v }
-        if let v = body.shared { network.shared = v }
-        if let v = body.routerExternal { network.routerExternal = v }
-        if let v = body.mtu { network.mtu = v }
-        if let v = body.portSecurityEnabled { network.portSecurityEnabled = v }
-        if body.qosPolicyID.isPresent { network.qosPolicyID = body.qosPolicyID.value }
-        if let v = body.isDefault { network.isDefault = v }
+        body.apply(to: &network)
         touch(&network.updatedAt, &network.revisionNumber)
         networks[id] = network
         for (subnetID, subnet) in subnets where subnet.networkID == id && subnet.routerExternal != network.routerExternal {

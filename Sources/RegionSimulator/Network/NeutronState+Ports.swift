@@ -95,15 +95,7 @@ extension NeutronState {
                 throw error
             }
         }
-        if let v = body.name { port.name = v }
-        if let v = body.description { port.description = v }
-        if let v = body.adminStateUp { port.adminStateUp = v }
-        if let v = body.deviceID { port.deviceID = v }
-        if let v = body.deviceOwner { port.deviceOwner = v }
-        if let v = body.extraDHCPOpts { port.extraDHCPOpts = v }
-        if let v = body.bindingProfile { port.bindingProfile = v }
-        if let v = body.bindingVnicType { port.bindingVnicType = v }
-        if body.qosPolicyID.isPresent { port.qosPolicyID = body.qosPolicyID.value }
+        body.applyPlainAttributes(to: &port)
         if let host = body.bindingHostID {
             port.bindingHostID = host
             port.bindingVifType = host.isEmpty ? "unbound" : "ovs"

@@ -2,8 +2,6 @@ import Foundation
 import OpenStackModels
 
 extension NeutronState {
-    static let ipv6Modes: Set<String> = ["slaac", "dhcpv6-stateful", "dhcpv6-stateless"]
-
     mutating func createSubnet(_ body: SubnetCreate, _ caller: NeutronCaller) throws -> Subnet {
         guard let networkID = body.networkID else {
             throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'network_id' not specified")
@@ -14,53 +12,17 @@ extension NeutronState {
         guard caller.isAdmin || network.projectID == caller.projectID else {
             throw NeutronError.policyNotAuthorized("rule:create_subnet and rule:create_subnet:network_id")
         }
-        guard let cidrText = body.cidr else {
-            throw NeutronError.badRequest(resource: "subnets", "a subnetpool must be specified in the absence of a cidr")
-        }
-        let ipVersion = body.ipVersion ?? 4
-        guard ipVersion == 4 || ipVersion == 6 else {
-            throw NeutronError.invalidAttribute("ip_version", reason: "\(ipVersion) is not in [4, 6]")
-        }
-        guard let (cidr, hadHostBits) = IPNetwork.parse(cidrText) else {
-            throw NeutronError.invalidAttribute("cidr", reason: "'\(cidrText)' is not a valid IP subnet")
-        }
-        if hadHostBits {
-            throw NeutronError.invalidAttribute(
-                "cidr", reason: "'\(cidrText)' isn't a recommended CIDR, use '\(cidr)' instead")
-        }
-        guard cidr.version == ipVersion else {
-            throw NeutronError.invalidInput("cidr '\(cidrText)' does not match the ip_version '\(ipVersion)'")
-        }
-        if cidr.prefix == 0 {
-            throw NeutronError.invalidInput("0 is not allowed as CIDR prefix length")
-        }
+        let (cidr, ipVersion) = try SubnetValidation.checkedCIDR(
+            body.cidr, ipVersion: body.ipVersion, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
         let raMode = body.ipv6RAMode, addressMode = body.ipv6AddressMode
-        try validateIPv6Modes(ipVersion: ipVersion, cidr: cidr, raMode: raMode, addressMode: addressMode)
         // Neutron refuses overlapping CIDRs on one network (allow_overlapping_ips covers other networks).
         for other in network.subnets.compactMap({ subnets[$0] }) {
-            if let (otherCIDR, _) = IPNetwork.parse(other.cidr), otherCIDR.overlaps(cidr) {
-                throw NeutronError.invalidInput(
-                    "Requested subnet with cidr: \(cidr) for network: \(networkID) overlaps with another subnet")
-            }
+            try SubnetValidation.refuseOverlap(cidr, with: other.cidr, networkID: networkID)
         }
-        let gateway: UInt128?
-        switch body.gatewayIP {
-        case .absent:
-            gateway = cidr.prefix >= cidr.network.bitWidth - 1 ? nil : cidr.first + 1
-        case .null:
-            gateway = nil
-        case .value(let text):
-            guard let address = IPAddress(text), address.version == ipVersion else {
-                throw NeutronError.invalidAttribute("gateway_ip", reason: "'\(text)' is not a valid IP address")
-            }
-            if ipVersion == 4, cidr.prefix < 31, address.value == cidr.first || address.value == cidr.last {
-                throw NeutronError.invalidInput("Gateway is not valid on subnet")
-            }
-            gateway = address.value
-        }
-        let pools = try validatePools(body.allocationPools, cidr: cidr, gateway: gateway, subnetID: nil)
-        let nameservers = try validateNameservers(body.dnsNameservers ?? [], version: ipVersion)
-        let routes = try validateHostRoutes(body.hostRoutes ?? [], version: ipVersion)
+        let gateway = try SubnetValidation.gateway(body.gatewayIP, cidr: cidr, ipVersion: ipVersion)
+        let pools = try validatePools(body.allocationPools, cidr: cidr, gateway: gateway, subnetID: "")
+        let nameservers = try SubnetValidation.nameservers(body.dnsNameservers ?? [])
+        let routes = try SubnetValidation.hostRoutes(body.hostRoutes ?? [], version: ipVersion)
         let id = Self.newID()
         let autoAddress = addressMode == "slaac" || addressMode == "dhcpv6-stateless"
         var subnet = Subnet(
@@ -84,89 +46,15 @@ extension NeutronState {
         return subnet
     }
 
-    private func validateIPv6Modes(ipVersion: Int, cidr: IPNetwork, raMode: String?, addressMode: String?) throws {
-        for (name, mode) in [("ipv6_ra_mode", raMode), ("ipv6_address_mode", addressMode)] {
-            guard let mode else { continue }
-            guard Self.ipv6Modes.contains(mode) else {
-                throw NeutronError.invalidAttribute(name, reason: "'\(mode)' is not in ['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac']")
-            }
-            if ipVersion == 4 {
-                throw NeutronError.invalidInput("\(name) is not valid when ip_version is 4")
-            }
-        }
-        if let raMode, let addressMode, raMode != addressMode {
-            throw NeutronError.invalidInput(
-                "ipv6_ra_mode set to '\(raMode)' with ipv6_address_mode set to '\(addressMode)' is not valid. If both attributes are set, they must be the same value")
-        }
-        let mode = addressMode ?? raMode
-        if mode == "slaac" || mode == "dhcpv6-stateless", cidr.prefix != 64 {
-            throw NeutronError.invalidInput(
-                "Invalid CIDR \(cidr) for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64")
-        }
-    }
-
     func render(pool: SubnetIPAM.Range, cidr: IPNetwork) -> AllocationPool {
         AllocationPool(start: cidr.address(pool.low).description, end: cidr.address(pool.high).description)
     }
 
     /// Checks requested pools as Neutron does; nil means "derive from the CIDR and gateway".
-    func validatePools(_ requested: [AllocationPool]?, cidr: IPNetwork, gateway: UInt128?, subnetID: String?) throws
+    func validatePools(_ requested: [AllocationPool]?, cidr: IPNetwork, gateway: UInt128?, subnetID: String) throws
         -> [SubnetIPAM.Range]
     {
-        guard let requested else { return SubnetIPAM.defaultPools(cidr: cidr, gateway: gateway) }
-        var ranges: [SubnetIPAM.Range] = []
-        for pool in requested {
-            let text = "{'start': '\(pool.start)', 'end': '\(pool.end)'}"
-            guard let start = IPAddress(pool.start), let end = IPAddress(pool.end),
-                start.version == cidr.version, end.version == cidr.version, start.value <= end.value
-            else { throw NeutronError.invalidAllocationPool(text) }
-            let usable = SubnetIPAM(cidr: cidr, pools: [], gateway: nil, autoAddress: false)
-            guard usable.isUsable(start.value), usable.isUsable(end.value) else {
-                throw NeutronError.outOfBoundsAllocationPool("\(pool.start)-\(pool.end)", cidr: cidr.description)
-            }
-            ranges.append(SubnetIPAM.Range(low: start.value, high: end.value))
-        }
-        let sorted = ranges.sorted { $0.low < $1.low }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where b.low <= a.high {
-            throw NeutronError.overlappingAllocationPools(
-                "\(cidr.address(a.low))-\(cidr.address(a.high))", "\(cidr.address(b.low))-\(cidr.address(b.high))",
-                subnet: subnetID ?? "")
-        }
-        if let gateway, let pool = sorted.first(where: { gateway >= $0.low && gateway <= $0.high }) {
-            throw NeutronError.gatewayConflictWithAllocationPools(
-                cidr.address(gateway).description, pool: "\(cidr.address(pool.low))-\(cidr.address(pool.high))")
-        }
-        return sorted
-    }
-
-    func validateNameservers(_ servers: [String], version: Int) throws -> [String] {
-        var seen: Set<String> = []
-        for server in servers {
-            guard IPAddress(server) != nil else {
-                throw NeutronError.invalidAttribute("dns_nameservers", reason: "'\(server)' is not a valid nameserver")
-            }
-            guard seen.insert(server).inserted else {
-                throw NeutronError.invalidAttribute("dns_nameservers", reason: "Duplicate nameserver '\(server)'")
-            }
-        }
-        return servers
-    }
-
-    func validateHostRoutes(_ routes: [HostRoute], version: Int) throws -> [HostRoute] {
-        var seen: Set<HostRoute> = []
-        for route in routes {
-            guard let (destination, _) = IPNetwork.parse(route.destination), let hop = IPAddress(route.nexthop) else {
-                throw NeutronError.invalidAttribute(
-                    "host_routes", reason: "Invalid data format for hostroute: '\(route.destination) \(route.nexthop)'")
-            }
-            guard destination.version == version, hop.version == version else {
-                throw NeutronError.invalidInput("host_routes '\(route.destination)' does not match the ip_version '\(version)'")
-            }
-            guard seen.insert(route).inserted else {
-                throw NeutronError.invalidAttribute("host_routes", reason: "Duplicate hostroute '\(route.destination)'")
-            }
-        }
-        return routes
+        try SubnetValidation.pools(requested, cidr: cidr, gateway: gateway, subnetID: subnetID).map { SubnetIPAM.Range(low: $0.low, high: $0.high) }
     }
 
     mutating func updateSubnet(_ id: String, _ body: SubnetUpdate, _ caller: NeutronCaller) throws -> Subnet {
@@ -199,8 +87,8 @@ extension NeutronState {
         } else {
             pools = book.pools
         }
-        if let servers = body.dnsNameservers { subnet.dnsNameservers = try validateNameservers(servers, version: subnet.ipVersion) }
-        if let routes = body.hostRoutes { subnet.hostRoutes = try validateHostRoutes(routes, version: subnet.ipVersion) }
+        if let servers = body.dnsNameservers { subnet.dnsNameservers = try SubnetValidation.nameservers(servers) }
+        if let routes = body.hostRoutes { subnet.hostRoutes = try SubnetValidation.hostRoutes(routes, version: subnet.ipVersion) }
         if let v = body.name { subnet.name = v }
         if let v = body.description { subnet.description = v }
         if let v = body.serviceTypes { subnet.serviceTypes = v }
