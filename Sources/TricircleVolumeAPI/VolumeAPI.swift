@@ -119,7 +119,7 @@ struct VolumeAPI: Sendable {
     /// routed-call timeout.
     func removeOrphan(_ call: VolumeCall, path: String, in pod: Pod) async {
         let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: .milliseconds(Int64(runtime.config.podTimeout * 1000)))
+        let deadline = clock.now.advanced(by: runtime.config.podTimeout)
         var wait = Duration.milliseconds(50)
         while true {
             let response = try? await send(call, .delete(path), to: pod)

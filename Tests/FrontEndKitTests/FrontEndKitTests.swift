@@ -54,6 +54,17 @@ import TricircleGateway
         }
     }
 
+    @Test("a call without a token is a 401 in the API's format naming Keystone, with a request id", arguments: apis)
+    func requiresToken(api: API) async throws {
+        try await GatewayHarness.with { h in
+            let reply = try await h.send("GET", h.origin(api.name) + api.path(api.getOnlyPath, project: "x"), token: nil)
+            #expect(reply.status == 401)
+            #expect(reply.header("WWW-Authenticate")?.contains("Keystone uri=") == true)
+            #expect(Self.message(reply, api.format) != nil, "\(reply.text.prefix(200))")
+            #expect(reply.header("x-openstack-request-id")?.hasPrefix("req-") == true)
+        }
+    }
+
     @Test("an oversize body is a 413 in the API's format and the gateway goes on", arguments: apis)
     func oversizeBody(api: API) async throws {
         try await GatewayHarness.with { h in

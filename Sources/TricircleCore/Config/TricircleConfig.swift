@@ -66,12 +66,12 @@ public struct TricircleConfig: Sendable {
     public var serviceProjectDomainName: String { values.string("keystone_authtoken", "project_domain_name") }
     public var tokenCacheTime: Int { values.int("keystone_authtoken", "token_cache_time") }
     public var tokenCacheSize: Int { values.int("keystone_authtoken", "token_cache_size") }
-    public var keystoneTimeout: Double { values.double("keystone_authtoken", "http_request_timeout") }
+    public var keystoneTimeout: Duration { .seconds(values.double("keystone_authtoken", "http_request_timeout")) }
 
     public var topRegionName: String { values.string("client", "top_region_name") }
     public var endpointInterface: String { values.string("client", "interface") }
-    public var podTimeout: Double { values.double("client", "pod_timeout") }
-    public var listTimeout: Double { values.double("client", "list_timeout") }
+    public var podTimeout: Duration { .seconds(values.double("client", "pod_timeout")) }
+    public var listTimeout: Duration { .seconds(values.double("client", "list_timeout")) }
     public var endpointCacheTime: Int { values.int("client", "endpoint_cache_time") }
 
     public var staleLockSeconds: Int { values.int("routing", "stale_lock_seconds") }

@@ -41,7 +41,7 @@ public struct KeystoneAuthConfiguration: Sendable {
                 authURL: config.keystoneAuthURL, username: config.serviceUsername, password: config.servicePassword,
                 projectName: config.serviceProjectName, userDomainName: config.serviceUserDomainName,
                 projectDomainName: config.serviceProjectDomainName,
-                timeout: .milliseconds(Int64(config.keystoneTimeout * 1000))),
+                timeout: config.keystoneTimeout),
             wwwAuthenticateURI: config.keystoneAnnouncedURL.isEmpty ? nil : config.keystoneAnnouncedURL,
             regionName: config.topRegionName,
             interface: config.endpointInterface.isEmpty ? "public" : config.endpointInterface,

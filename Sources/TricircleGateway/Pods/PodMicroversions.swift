@@ -66,7 +66,7 @@ public final class PodMicroversions: Sendable {
     private func refresh(credentials: ServiceCredentials?) async -> (ClosedRange<Microversion>, Bool) {
         let registered = (try? await runtime.podDirectory.bottomPods()) ?? []
         let asked = registered.filter { !skip($0) }
-        let timeout = min(runtime.listTimeout, .milliseconds(Int64(min(runtime.config.podTimeout, 3) * 1000)))
+        let timeout = min(runtime.listTimeout, runtime.config.podTimeout, .seconds(3))
         let answers = await withTaskGroup(of: (String, ClosedRange<Microversion>?).self) { group in
             for pod in asked {
                 group.addTask { [fetch] in (pod.podID, await fetch(pod, timeout, credentials)) }

@@ -86,7 +86,7 @@ public final class GatewayRuntime: Sendable {
         self.podDirectory = PodDirectory(store: pods, defaultAZ: config.defaultAvailabilityZone)
         self.lister = CrossPodLister()
         // Long enough to spare clients repeated timeouts, short enough to notice a pod coming back.
-        self.circuits = PodCircuits(coolDown: .seconds(max(2, min(10, Int64(config.podTimeout)))))
+        self.circuits = PodCircuits(coolDown: max(.seconds(2), min(.seconds(10), config.podTimeout)))
         let endpointStore = EndpointStore(store: store)
         self.endpoints = EndpointResolver(
             keystone: keystone, defaultInterface: config.endpointInterface,
@@ -101,7 +101,7 @@ public final class GatewayRuntime: Sendable {
                 }
             })
         self.regions = RegionalServiceClient(
-            httpClient: httpClient, resolver: endpoints, defaultTimeout: .milliseconds(Int64(config.podTimeout * 1000)))
+            httpClient: httpClient, resolver: endpoints, defaultTimeout: config.podTimeout)
         self.routing = RoutingService(
             store: store, cacheTime: .seconds(config.routingCacheTime), cacheSize: config.routingCacheSize,
             staleLockSeconds: config.staleLockSeconds)
@@ -158,7 +158,7 @@ public final class GatewayRuntime: Sendable {
     /// per-pod circuits.
     public func forwarder(serviceType: String, format: APIFaultFormat) -> PodForwarder {
         PodForwarder(client: regions, serviceType: serviceType, format: format,
-                     timeout: .milliseconds(Int64(config.podTimeout * 1000)), health: podHealth(serviceType: serviceType))
+                     timeout: config.podTimeout, health: podHealth(serviceType: serviceType))
     }
 
     /// The circuits of one pod service type ("compute", "volumev3", ...): a pod whose Nova stopped
@@ -196,7 +196,7 @@ public final class GatewayRuntime: Sendable {
     }
 
     /// How long each pod has for its part of a merged list.
-    public var listTimeout: Duration { .milliseconds(Int64(config.listTimeout * 1000)) }
+    public var listTimeout: Duration { config.listTimeout }
 
     func listenerConfiguration(port: Int, name: String) -> ApplicationConfiguration {
         ApplicationConfiguration(address: .hostname(config.bindHost, port: port), serverName: "tricircle-\(name)")
