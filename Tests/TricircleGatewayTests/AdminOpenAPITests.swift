@@ -77,7 +77,7 @@ struct AdminOpenAPITests {
     @Test("a method a path does not take is a 405 with Allow, in the admin format", arguments: TestDatabases.backends)
     func wrongMethodIs405(_ backend: StoreBackend) async throws {
         try await AdminHarness.run(backend) { client, harness in
-            let cases: [(HTTPRequest.Method, String, String)] = [
+            var cases: [(HTTPRequest.Method, String, String)] = [
                 (.patch, "/v1.0/pods", "GET, POST"),
                 (.put, "/v1.0/pods", "GET, POST"),
                 (.delete, "/v1.0/pods", "GET, POST"),
@@ -85,11 +85,16 @@ struct AdminOpenAPITests {
                 (.head, "/v1.0/routings", "GET, POST"),
                 (.options, "/v1.0/jobs/00000000-0000-0000-0000-000000000000", "GET, PUT, DELETE"),
                 (.post, "/v1.0/jobs/stats", "GET"),
+                (.trace, "/v1.0/pods", "GET, POST"),
                 (.patch, "/v1.0/flavor-mappings/x", "GET, PUT, DELETE"),
                 (.post, "/v1.0", "GET"),
                 (.delete, "/", "GET"),
                 (.post, "/v1.0/openapi.json", "GET"),
             ]
+            // Methods no route can list (the router alone would answer a bare 404).
+            let query = HTTPRequest.Method("QUERY") ?? .get
+            let custom = HTTPRequest.Method("FOO") ?? .get
+            cases += [(query, "/v1.0/pods", "GET, POST"), (custom, "/v1.0/routings/abc", "GET, PUT, DELETE"), (query, "/", "GET")]
             for (method, path, allow) in cases {
                 let reply = try await client.send(method, path, body: #"{"pod": {"region_name": "RegionOne"}}"#)
                 #expect(reply.status == .methodNotAllowed, "\(method) \(path)")
@@ -108,7 +113,8 @@ struct AdminOpenAPITests {
         try await AdminHarness.run(backend) { client, _ in
             for (method, path) in [
                 (HTTPRequest.Method.get, "/v1.0/nothing"), (.post, "/v1.0/pods/x/y"), (.options, "/v1.0/nothing"),
-                (.get, "/v2.0/networks"), (.put, "/nothing/at/all"), (.patch, "/v1.1"),
+                (.get, "/v2.0/networks"), (.put, "/nothing/at/all"), (.patch, "/v1.1"), (.trace, "/v1.0/nothing"),
+                (HTTPRequest.Method("QUERY") ?? .get, "/v1.0/nothing/here"),
             ] {
                 let reply = try await client.send(method, path)
                 #expect(reply.status == .notFound, "\(method) \(path)")

@@ -62,7 +62,9 @@ public struct AdminAPI: Sendable {
 
     /// Adds `GET /`, `GET /v1.0` (the version documents) and `GET /v1.0/openapi.json`, which need no token
     /// (as in Tricircle; the OpenAPI document holds no data, only what the code's public routes are).
+    /// Mounted on the admin router itself, it also answers methods no route knows (QUERY, FOO) in the admin format.
     public func addVersionRoutes<Router: RouterMethods>(to router: Router) {
+        _ = router.add(middleware: AdminFallbackMiddleware<Router.Context>(routes: servedRoutes()))
         let group = router.group().add(middleware: AdminResponseMiddleware<Router.Context>())
         addDocumentRoutes(to: group)
         Self.addMethodNotAllowedRoutes(for: recordedRoutes(addDocumentRoutes), to: group)
@@ -75,7 +77,7 @@ public struct AdminAPI: Sendable {
     }
 
     /// The methods a path may be asked with that get an answer in the admin format (404, 405) when not served.
-    static let answeredMethods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .head, .options]
+    static let answeredMethods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .head, .options, .trace]
 
     func addResourceRoutes<Router: RouterMethods>(to router: Router) {
         addPodRoutes(to: router)
