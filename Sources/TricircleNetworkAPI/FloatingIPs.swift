@@ -10,7 +10,14 @@ import TricircleStore
 /// network a router connects to that external network.
 struct FloatingIPRoutes: Sendable {
     let service: NetworkService
-    let provisioner: NetworkProvisioner
+    let queue: NeutronSyncQueue
+    let floatingIPs: FloatingIPSync
+
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+        self.floatingIPs = provisioner.floatingIPs
+    }
 
     static let attributes: Set<String> = Set(jsonObject(
         FloatingIP(id: "", projectID: "", floatingIPAddress: "", floatingNetworkID: "", createdAt: "", updatedAt: "")).keys)
@@ -64,7 +71,7 @@ struct FloatingIPRoutes: Sendable {
                 next.deviceID = fip.portID ?? ""
                 _ = try await service.documents.update(.floatingIPs, next, expectedRevision: doc.revision)
             }
-            try await provisioner.scheduleFloatingIPSync(id)
+            try await queue.scheduleFloatingIPSync(id)
             return NeutronHTTP.single("floatingip", jsonObject(fip), request: request)
         }
         group.delete("/v2.0/floatingips/:id") { _, context in
@@ -75,7 +82,7 @@ struct FloatingIPRoutes: Sendable {
             }
             try await service.documents.delete(.floatingIPs, id: id)
             // The pods' copies go by the floating IP's own sync job, which never runs beside another one of it.
-            try await provisioner.removeFloatingIP(id)
+            try await floatingIPs.removeFloatingIP(id)
             return NeutronHTTP.noContent()
         }
     }
@@ -123,7 +130,7 @@ struct FloatingIPRoutes: Sendable {
             _ = try? await service.documents.delete(.ports, id: holder.id)
             throw error
         }
-        if association.port != nil { try await provisioner.scheduleFloatingIPSync(id) }
+        if association.port != nil { try await queue.scheduleFloatingIPSync(id) }
         return fip
     }
 
@@ -158,7 +165,11 @@ struct FloatingIPRoutes: Sendable {
     }
 }
 
-extension NetworkProvisioner {
+/// Unbinds the floating IPs of a port that is going away (a port delete, a server's boot port released).
+struct FloatingIPDisassociator: Sendable {
+    let service: NetworkService
+    let queue: NeutronSyncQueue
+
     /// Unbinds the floating IPs associated with a port that is going away (port, fixed address and router
     /// cleared, status DOWN) and queues their sync, which removes their pod-side objects.
     func disassociateFloatingIPs(ofPort portID: String) async throws {
@@ -174,7 +185,7 @@ extension NetworkProvisioner {
                 current.deviceID = ""
                 _ = try await service.documents.update(.floatingIPs, current, expectedRevision: current.revision)
             }
-            try await scheduleSync(.floatingIP, id: doc.id)
+            try await queue.scheduleSync(.floatingIP, id: doc.id)
         }
     }
 }

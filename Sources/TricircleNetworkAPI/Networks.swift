@@ -9,7 +9,16 @@ import TricircleStore
 /// unique across the whole cloud through the table's unique key) so a network can later stretch over pods.
 struct NetworkRoutes: Sendable {
     let service: NetworkService
-    let provisioner: NetworkProvisioner
+    let queue: NeutronSyncQueue
+    let serverPorts: ServerPortBinder
+    let cleaner: PodCopyCleaner
+
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+        self.serverPorts = provisioner.serverPorts
+        self.cleaner = provisioner.cleaner
+    }
 
     static let networkTypes: Set<String> = ["local", "flat", "vlan", "vxlan"]
     static let attributes: Set<String> = Set(jsonObject(Network(id: "", projectID: "", createdAt: "", updatedAt: "")).keys)
@@ -178,7 +187,7 @@ struct NetworkRoutes: Sendable {
             try await service.remarkSubnets(ofNetwork: id, shared: sharedNow, external: network.routerExternal)
         }
         // Pods holding a copy get the change through a job (a pod that is down gets it when it returns).
-        try await provisioner.scheduleSync(.network, id: id)
+        try await queue.scheduleSync(.network, id: id)
         return NeutronHTTP.single("network", try await render([network]).first ?? [:], request: request)
     }
 
@@ -186,13 +195,13 @@ struct NetworkRoutes: Sendable {
         let (network, _) = try await service.network(id, caller)
         guard caller.owns(network.projectID) else { throw NeutronError.networkNotFound(id) }
         // Ports Nova made for servers that are gone go first, as Nova would have deleted them.
-        try await provisioner.reclaimBootPorts(networkID: id)
+        try await serverPorts.reclaimBootPorts(networkID: id)
         let ports = try await service.ports(ofNetwork: id)
         // Neutron deletes DHCP ports with the network; anything else keeps it in use.
         if ports.contains(where: { $0.deviceOwner != DeviceOwners.dhcp && $0.deviceOwner != DeviceOwners.reservedGateway }) {
             throw NeutronError.networkInUse(id)
         }
-        try await provisioner.removeEverywhere(networkID: id, context: context)
+        try await cleaner.removeEverywhere(networkID: id, context: context)
         for port in ports { try await service.documents.delete(.ports, id: port.id) }
         for subnet in try await service.subnets(ofNetwork: id) { try await service.documents.delete(.subnets, id: subnet.id) }
         try await service.documents.delete(.networks, id: id)

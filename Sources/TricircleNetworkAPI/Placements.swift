@@ -9,7 +9,16 @@ import TricircleStore
 /// state: each pod's copy as the routing table records it, with the pod's live answer (status or error).
 struct PlacementRoutes: Sendable {
     let service: NetworkService
-    let provisioner: NetworkProvisioner
+    let routing: RoutingService
+    let podDirectory: PodDirectory
+    let pods: PodNeutron
+
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.routing = service.runtime.routing
+        self.podDirectory = service.runtime.podDirectory
+        self.pods = provisioner.pods
+    }
 
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("/v2.0/tricircle/placements/:kind/:id") { _, context in
@@ -20,9 +29,9 @@ struct PlacementRoutes: Sendable {
             guard let kind = SyncKind(rawValue: kindName) else {
                 throw NeutronError.httpBadRequest("Unknown kind '\(kindName)': one of network, subnet, port, security_group, router, floatingip")
             }
-            var rows = try await service.runtime.routing.routings.lookup(topID: id, resourceType: kind.resourceType, projectID: nil)
+            var rows = try await routing.routings.lookup(topID: id, resourceType: kind.resourceType, projectID: nil)
             // A port's shadows (in the other pods of a stretched VXLAN network) are listed with its real copies.
-            if kind == .port { rows += try await service.runtime.routing.routings.lookup(topID: id, resourceType: .shadowPort, projectID: nil) }
+            if kind == .port { rows += try await routing.routings.lookup(topID: id, resourceType: .shadowPort, projectID: nil) }
             let placements = await withTaskGroup(of: JSONValue.self) { group in
                 for row in rows {
                     group.addTask { await describe(row, kind: kind) }
@@ -43,7 +52,7 @@ struct PlacementRoutes: Sendable {
             "created_at": .string(row.createdAt), "updated_at": .string(row.updatedAt),
             "shadow": .bool(row.resourceType == .shadowPort),
         ]
-        guard let pod = try? await service.runtime.podDirectory.pod(id: row.podID) else {
+        guard let pod = try? await podDirectory.pod(id: row.podID) else {
             out["state"] = "POD_UNKNOWN"
             return .object(out)
         }
@@ -53,7 +62,7 @@ struct PlacementRoutes: Sendable {
             return .object(out)
         }
         do {
-            let answer = try await provisioner.pods.call("GET", "/\(kind.collection)/\(bottomID)", in: pod)
+            let answer = try await pods.call("GET", "/\(kind.collection)/\(bottomID)", in: pod)
             let member = answer.objectValue?.values.first
             out["state"] = .string(member?["status"]?.stringValue ?? "PRESENT")
         } catch let error as PodNeutronError {

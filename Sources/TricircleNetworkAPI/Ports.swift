@@ -8,7 +8,16 @@ import TricircleStore
 /// `/v2.0/ports`: ports with centrally allocated MAC and addresses; binding attributes are kept as given.
 struct PortRoutes: Sendable {
     let service: NetworkService
-    let provisioner: NetworkProvisioner
+    let queue: NeutronSyncQueue
+    let cleaner: PodCopyCleaner
+    let floatingIPRelease: FloatingIPDisassociator
+
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+        self.cleaner = provisioner.cleaner
+        self.floatingIPRelease = provisioner.floatingIPRelease
+    }
 
     static let attributes: Set<String> = Set(jsonObject(
         NeutronPort(id: "", networkID: "", projectID: "", macAddress: "", createdAt: "", updatedAt: "")).keys)
@@ -90,8 +99,8 @@ struct PortRoutes: Sendable {
         let requests = try allocator.resolve(wanted, networkID: port.networkID, subnets: try await service.subnets(ofNetwork: port.networkID))
         let (updated, _) = try await allocator.write(port, requests: requests, macRequested: macRequested || body.macAddress == nil,
                                                      deviceID: port.deviceID, replacing: doc.revision)
-        try await provisioner.scheduleSync(.port, id: id)
-        await provisioner.scheduleShadows(ofNetworkID: port.networkID)
+        try await queue.scheduleSync(.port, id: id)
+        await queue.scheduleShadows(ofNetworkID: port.networkID)
         return updated
     }
 
@@ -106,8 +115,8 @@ struct PortRoutes: Sendable {
     /// Deletes a port at the top and its copies in the pods.
     func delete(_ port: NeutronPort, context: PodCallContext) async throws {
         // As in Neutron, the port's floating IPs stay, disassociated (their pod copies go by their own job).
-        try await provisioner.disassociateFloatingIPs(ofPort: port.id)
-        try await provisioner.removeEverywhere(portID: port.id, context: context)
+        try await floatingIPRelease.disassociateFloatingIPs(ofPort: port.id)
+        try await cleaner.removeEverywhere(portID: port.id, context: context)
         try await service.documents.delete(.ports, id: port.id)
     }
 }

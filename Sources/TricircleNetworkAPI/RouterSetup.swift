@@ -10,54 +10,16 @@ import TricircleStore
 /// networks span several pods the routers are joined over the project's bridge network, and each gets
 /// routes to what the others serve: whole CIDRs of networks it does not hold, /32s for the remote ports
 /// of networks stretched over both (the original Tricircle's scheme). Run by the `neutron_sync` job.
-extension NetworkProvisioner {
-    /// The project's bridge network and subnet at the top, made once (the networks table's unique key).
-    /// Owned by no project, so tenants never see or delete it; the CIDR may repeat across projects.
-    static let bridgeCIDR = "100.64.0.0/24"
-
-    func bridge(project: String) async throws -> (Network, Subnet) {
-        try await bridgeNetwork(key: "bridge:\(project)", name: "bridge-\(project)", cidr: Self.bridgeCIDR, withGateway: false)
-    }
-
-    /// A gateway-owned network with one subnet at the top, made once under `key` (the networks table's
-    /// unique key; concurrent callers get the same one), owned by no project. `withGateway` gives the
-    /// subnet its first address as gateway (the north-south bridge's external-pod router interface).
-    func bridgeNetwork(key: String, name: String, cidr text: String, withGateway: Bool) async throws -> (Network, Subnet) {
-        if let doc = try await service.documents.get(.networks, uniqueKey: key) {
-            let network = try service.model(Network.self, doc)
-            if let subnet = try await service.subnets(ofNetwork: network.id).first { return (network, subnet) }
-            return (network, try await bridgeSubnet(network, cidr: text, withGateway: withGateway))
-        }
-        let now = NetworkService.now()
-        let network = Network(
-            id: NetworkService.newID(), name: name, projectID: "", providerNetworkType: "vxlan",
-            providerSegmentationID: nil, createdAt: now, updatedAt: now)
-        do {
-            try await service.documents.insert(.networks, NetworkDocument(
-                id: network.id, projectID: "", name: network.name, uniqueKey: key, body: try NetworkService.body(network),
-                createdAt: now, updatedAt: now))
-        } catch StoreError.conflict {
-            return try await bridgeNetwork(key: key, name: name, cidr: text, withGateway: withGateway)
-        }
-        return (network, try await bridgeSubnet(network, cidr: text, withGateway: withGateway))
-    }
-
-    private func bridgeSubnet(_ network: Network, cidr text: String, withGateway: Bool) async throws -> Subnet {
-        guard let (cidr, _) = IPNetwork.parse(text) else { throw NeutronError.invalidInput("bad bridge CIDR \(text)") }
-        let gateway = withGateway ? cidr.address(cidr.first + 1) : nil
-        let now = NetworkService.now()
-        let plan = SubnetAddressing(cidr: cidr, pools: SubnetAddressing.defaultPools(cidr: cidr, gateway: gateway?.value), gateway: gateway?.value)
-        let subnet = Subnet(
-            id: NetworkService.newID(), name: network.name + "-subnet", networkID: network.id, projectID: "", ipVersion: 4,
-            cidr: cidr.description, gatewayIP: gateway?.description, allocationPools: plan.render(), enableDHCP: false,
-            createdAt: now, updatedAt: now)
-        // Two callers may both get here for a new bridge: the second subnet would overlap, so it is only written if none exists.
-        if let existing = try await service.subnets(ofNetwork: network.id).first { return existing }
-        try await service.documents.insert(.subnets, NetworkDocument(
-            id: subnet.id, projectID: "", parentID: network.id, name: subnet.name, body: try NetworkService.body(subnet),
-            createdAt: now, updatedAt: now))
-        return subnet
-    }
+struct RouterSync: Sendable {
+    let service: NetworkService
+    let routing: RoutingService
+    let pods: PodNeutron
+    let podDirectory: PodDirectory
+    let copies: PodCopies
+    let northSouth: NorthSouthBridge
+    let bridges: BridgeNetworks
+    let cleaner: PodCopyCleaner
+    let queue: NeutronSyncQueue
 
     /// Converges the pods' routers of one top router (see the type comment).
     func syncRouter(_ routerID: String, logger: Logger) async throws {
@@ -83,30 +45,30 @@ extension NetworkProvisioner {
         }
         let podsByNetwork = holders
         let networkPods = podsByNetwork.values.reduce(into: Set<String>()) { $0.formUnion($1) }
-        // With a gateway, the external network's pod holds the router too (north-south, FloatingIPSetup.swift).
-        let northSouth = try await northSouthPlan(router)
-        let podIDs = networkPods.union(northSouth.map { [$0.externalPod.podID] } ?? []).sorted()
+        // With a gateway, the external network's pod holds the router too (north-south, NorthSouth.swift).
+        let plan = try await northSouth.northSouthPlan(router)
+        let podIDs = networkPods.union(plan.map { [$0.externalPod.podID] } ?? []).sorted()
         // Pods whose router no longer serves any attached network lose it.
         for row in try await routing.routings.lookup(topID: routerID, resourceType: .router, projectID: nil) where !podIDs.contains(row.podID) {
-            try await cleanupRow(row, kind: .router)
+            try await cleaner.cleanupRow(row, kind: .router)
         }
         guard !podIDs.isEmpty else {
-            try await releaseNorthSouthBridge(routerID: routerID, project: router.projectID)
+            try await northSouth.releaseNorthSouthBridge(routerID: routerID, project: router.projectID)
             return
         }
         var found: [Pod] = []
-        for id in podIDs { if let pod = try await service.runtime.podDirectory.pod(id: id) { found.append(pod) } }
+        for id in podIDs { if let pod = try await podDirectory.pod(id: id) { found.append(pod) } }
         let targets = found
         // East-west: pods holding the router's networks are joined over the project's bridge.
         let joined = networkPods.count > 1
-        let bridge = joined ? try await bridge(project: router.projectID) : nil
+        let bridge = joined ? try await bridges.bridge(project: router.projectID) : nil
         // North-south: pods other than the external one reach it over the router's own bridge.
         var nsBridge: (Network, Subnet)?
-        if let plan = northSouth, targets.contains(where: { $0.podID != plan.externalPod.podID }) {
-            nsBridge = try await northSouthBridge(routerID: routerID)
+        if let plan, targets.contains(where: { $0.podID != plan.externalPod.podID }) {
+            nsBridge = try await bridges.northSouthBridge(routerID: routerID)
         }
         let routerNSBridge = nsBridge
-        let context = Self.jobContext(project: router.projectID)
+        let context = NeutronSyncQueue.jobContext(project: router.projectID)
 
         // Each pod's router with its local interfaces (and its bridge address), pods in parallel.
         let bridgeAddresses = try await withThrowingTaskGroup(of: (String, String?).self) { group in
@@ -126,7 +88,7 @@ extension NetworkProvisioner {
                                                    router: bottomRouter, in: pod, context: context, owner: DeviceOwners.bridge)
                         keep.insert(bridgeSubnet.id)
                     }
-                    keep.formUnion(try await syncGateway(northSouth, bridge: routerNSBridge, router: router, bottomRouter: bottomRouter,
+                    keep.formUnion(try await northSouth.syncGateway(plan, bridge: routerNSBridge, router: router, bottomRouter: bottomRouter,
                                                          in: pod, context: context))
                     try await detachOthers(router: bottomRouter, keeping: keep, in: pod)
                     return (pod.podID, address)
@@ -141,7 +103,7 @@ extension NetworkProvisioner {
         var held: [String: [Subnet]] = [:]
         for pod in targets {
             held[pod.podID] = attached.filter { podsByNetwork[$0.network.id]?.contains(pod.podID) == true }.map(\.subnet)
-            if let plan = northSouth, plan.externalPod.podID == pod.podID { held[pod.podID, default: []] += plan.externalSubnets }
+            if let plan, plan.externalPod.podID == pod.podID { held[pod.podID, default: []] += plan.externalSubnets }
         }
         let heldSubnets = held
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -178,16 +140,16 @@ extension NetworkProvisioner {
             try await group.waitForAll()
         }
         if let routerNSBridge {
-            try await pruneNorthSouthBridge(routerNSBridge, keeping: Set(targets.map(\.podID)))
+            try await northSouth.pruneNorthSouthBridge(routerNSBridge, keeping: Set(targets.map(\.podID)))
         } else {
-            try await releaseNorthSouthBridge(routerID: routerID, project: router.projectID)
+            try await northSouth.releaseNorthSouthBridge(routerID: routerID, project: router.projectID)
         }
         // Deleted at the top meanwhile: its removal may have run before these copies were made.
         if try await service.documents.get(.routers, id: routerID) == nil {
             return try await forgetRouter(routerID, project: router.projectID)
         }
         // Floating IPs through this router need its pods' side first: now they can be set up.
-        if northSouth != nil { try await scheduleFloatingIPs(ofRouter: routerID, project: router.projectID) }
+        if plan != nil { try await queue.scheduleFloatingIPs(ofRouter: routerID, project: router.projectID) }
         logger.info("routers set up", metadata: ["router": "\(routerID)", "pods": "\(targets.map(\.regionName))"])
     }
 
@@ -195,19 +157,19 @@ extension NetworkProvisioner {
     /// racing the delete made after the removal looked), then its bridges once unused.
     func forgetRouter(_ routerID: String, project: String?) async throws {
         let rows = try await routing.routings.lookup(topID: routerID, resourceType: .router, projectID: nil)
-        for row in rows { try await cleanupRow(row, kind: .router) }
+        for row in rows { try await cleaner.cleanupRow(row, kind: .router) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for pod in try await service.runtime.podDirectory.bottomPods() {
+            for pod in try await podDirectory.bottomPods() {
                 group.addTask {
                     guard let stray = try await pods.find("routers", name: routerID, in: pod) else { return }
-                    try await detachAll(router: stray, in: pod)
+                    try await cleaner.detachAll(router: stray, in: pod)
                     try await pods.delete("routers", id: stray, in: pod)
                 }
             }
             try await group.waitForAll()
         }
         if let project = project ?? rows.first?.projectID { try await releaseBridge(routerID: routerID, project: project) }
-        try await releaseNorthSouthBridge(routerID: routerID, project: project ?? "")
+        try await northSouth.releaseNorthSouthBridge(routerID: routerID, project: project ?? "")
     }
 
     /// The top router's extra routes for one pod's router. A route whose nexthop is on a subnet the pod holds
@@ -248,9 +210,9 @@ extension NetworkProvisioner {
     @discardableResult
     func attach(subnet: Subnet, network: Network, device: String, router: String, in pod: Pod, context: PodCallContext,
                 owner: String = DeviceOwners.reservedGateway) async throws -> String? {
-        let bottomNetwork = try await ensureNetwork(network, in: pod, context: context)
-        let bottomSubnet = try await ensureSubnet(subnet, bottomNetwork: bottomNetwork, in: pod, context: context)
-        guard let address = try await reserve(subnet, owner: owner, device: device).fixedIPs.first?.ipAddress else { return nil }
+        let bottomNetwork = try await copies.ensureNetwork(network, in: pod, context: context)
+        let bottomSubnet = try await copies.ensureSubnet(subnet, bottomNetwork: bottomNetwork, in: pod, context: context)
+        guard let address = try await copies.reserve(subnet, owner: owner, device: device).fixedIPs.first?.ipAddress else { return nil }
         let present = try await pods.call("GET", "/ports?device_id=\(router)&network_id=\(bottomNetwork)", in: pod)["ports"]?.arrayValue ?? []
         if present.contains(where: { $0["fixed_ips"]?.arrayValue?.contains { $0["ip_address"]?.stringValue == address } == true }) {
             return address
@@ -272,14 +234,6 @@ extension NetworkProvisioner {
         return address
     }
 
-    /// Queues the router setup of every router attached to a network (after the network reached a new pod).
-    func scheduleRouters(ofNetwork networkID: String) async throws {
-        let routers = Set(try await service.ports(ofNetwork: networkID).filter { $0.deviceOwner == DeviceOwners.routerInterface }.map(\.deviceID))
-        for router in routers {
-            try await service.runtime.jobs.submit(NeutronSyncJob.self, projectID: "", payload: .init(kind: .router, topID: router))
-        }
-    }
-
     /// Removes the pod router's interfaces on subnets whose top subnet is no longer attached (by the
     /// bottom subnets' names, which are the top ids).
     func detachOthers(router: String, keeping topSubnets: Set<String>, in pod: Pod) async throws {
@@ -295,7 +249,7 @@ extension NetworkProvisioner {
             }
             guard let top = subnet["subnet"]?["name"]?.stringValue, !topSubnets.contains(top) else { continue }
             // Routes through the interface would keep it: they go when they do; the caller sets them again afterwards.
-            try await removeInterface(portID, of: router, in: pod)
+            try await cleaner.removeInterface(portID, of: router, in: pod)
         }
     }
 
@@ -308,7 +262,7 @@ extension NetworkProvisioner {
             try await service.documents.delete(.ports, id: port.id)
         }
         guard !ports.contains(where: { $0.deviceOwner == DeviceOwners.bridge && !$0.deviceID.hasPrefix("bridge:\(routerID):") }) else { return }
-        try await removeEverywhere(networkID: doc.id, context: Self.jobContext(project: project))
+        try await cleaner.removeEverywhere(networkID: doc.id, context: NeutronSyncQueue.jobContext(project: project))
         for subnet in try await service.subnets(ofNetwork: doc.id) { try await service.documents.delete(.subnets, id: subnet.id) }
         try await service.documents.delete(.networks, id: doc.id)
     }

@@ -11,7 +11,19 @@ import TricircleStore
 struct RouterRoutes: Sendable {
     let service: NetworkService
     let ports: PortRoutes
-    let provisioner: NetworkProvisioner
+    let queue: NeutronSyncQueue
+    let cleaner: PodCopyCleaner
+    let routers: RouterSync
+    let northSouth: NorthSouthBridge
+
+    init(service: NetworkService, ports: PortRoutes, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.ports = ports
+        self.queue = provisioner.queue
+        self.cleaner = provisioner.cleaner
+        self.routers = provisioner.routers
+        self.northSouth = provisioner.northSouth
+    }
 
     static let attributes: Set<String> = Set(jsonObject(NeutronRouter(id: "", projectID: "", createdAt: "", updatedAt: "")).keys)
 
@@ -90,7 +102,7 @@ struct RouterRoutes: Sendable {
                 if let v = body.ha { router.ha = v }
                 touch(&router.updatedAt, &router.revisionNumber)
             }
-            try await provisioner.scheduleSync(.router, id: id)
+            try await queue.scheduleSync(.router, id: id)
             return NeutronHTTP.single("router", jsonObject(router), request: request)
         }
         group.delete("/v2.0/routers/:id") { _, context in
@@ -106,11 +118,11 @@ struct RouterRoutes: Sendable {
             for port in attached { try await service.documents.delete(.ports, id: port.id) }
             // The top's row goes first: a router sync still running sees that at its end and removes what it made.
             try await service.documents.delete(.routers, id: id)
-            try await provisioner.removeEverywhere(routerID: id, context: try podContext(context))
-            try await provisioner.releaseBridge(routerID: id, project: router.projectID)
-            try await provisioner.releaseNorthSouthBridge(routerID: id, project: router.projectID)
+            try await cleaner.removeEverywhere(routerID: id, context: try podContext(context))
+            try await routers.releaseBridge(routerID: id, project: router.projectID)
+            try await northSouth.releaseNorthSouthBridge(routerID: id, project: router.projectID)
             // Once more by the router's own job, which runs after any sync of it still under way.
-            try await provisioner.scheduleSync(.router, id: id)
+            try await queue.scheduleSync(.router, id: id)
             return NeutronHTTP.noContent()
         }
         group.put("/v2.0/routers/:id/add_router_interface") { request, context in
@@ -140,7 +152,7 @@ struct RouterRoutes: Sendable {
                     }
                     touch(&router.updatedAt, &router.revisionNumber)
                 }
-                try await provisioner.scheduleSync(.router, id: id)
+                try await queue.scheduleSync(.router, id: id)
                 return NeutronHTTP.single("router", jsonObject(router), request: request)
             }
         }
@@ -202,7 +214,7 @@ struct RouterRoutes: Sendable {
             router.externalGatewayInfo = ExternalGatewayInfo(networkID: network.id, enableSnat: info.enableSnat ?? true, externalFixedIPs: port.fixedIPs)
             touch(&router.updatedAt, &router.revisionNumber)
         }
-        try await provisioner.scheduleSync(.router, id: id)
+        try await queue.scheduleSync(.router, id: id)
         return updated
     }
 
@@ -269,7 +281,7 @@ struct RouterRoutes: Sendable {
         } else {
             throw NeutronError.badRequest(resource: "router", "Either subnet_id or port_id must be specified")
         }
-        try await provisioner.scheduleSync(.router, id: id)
+        try await queue.scheduleSync(.router, id: id)
         let subnets = port.fixedIPs.compactMap(\.subnetID)
         return RouterInterfaceInfo(id: id, projectID: router.projectID, portID: port.id, networkID: port.networkID,
                                    subnetID: subnets.first ?? "", subnetIDs: subnets)
@@ -323,7 +335,7 @@ struct RouterRoutes: Sendable {
             }
         }
         try await ports.delete(port, context: context)
-        try await provisioner.scheduleSync(.router, id: id)
+        try await queue.scheduleSync(.router, id: id)
         let subnets = port.fixedIPs.compactMap(\.subnetID)
         return RouterInterfaceInfo(id: id, projectID: router.projectID, portID: port.id, networkID: port.networkID,
                                    subnetID: subnets.first ?? "", subnetIDs: subnets)

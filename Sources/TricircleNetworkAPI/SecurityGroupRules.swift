@@ -8,7 +8,12 @@ import TricircleStore
 /// `/v2.0/security-group-rules`: rule changes at the top are re-applied in every pod holding the group.
 struct SecurityGroupRuleRoutes: Sendable {
     let service: NetworkService
-    let provisioner: NetworkProvisioner
+    let queue: NeutronSyncQueue
+
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+    }
 
     static let attributes: Set<String> = Set(jsonObject(
         SecurityGroupRule(id: "", securityGroupID: "", projectID: "", direction: "", createdAt: "", updatedAt: "")).keys)
@@ -45,7 +50,7 @@ struct SecurityGroupRuleRoutes: Sendable {
                 throw NeutronError.securityGroupRuleNotFound(id)
             }
             try await service.documents.delete(.securityGroupRules, id: id)
-            try await provisioner.scheduleSync(.securityGroup, id: doc.parentID)
+            try await queue.scheduleSync(.securityGroup, id: doc.parentID)
             return NeutronHTTP.noContent()
         }
     }
@@ -65,7 +70,7 @@ struct SecurityGroupRuleRoutes: Sendable {
             createdAt: now, updatedAt: now, revisionNumber: 0)
         try await service.documents.insert(.securityGroupRules, NetworkDocument(
             id: rule.id, projectID: project, parentID: group.id, body: try NetworkService.body(rule), createdAt: now, updatedAt: now))
-        try await provisioner.scheduleSync(.securityGroup, id: group.id)
+        try await queue.scheduleSync(.securityGroup, id: group.id)
         return rule
     }
 }

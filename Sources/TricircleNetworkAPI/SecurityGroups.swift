@@ -10,7 +10,12 @@ import TricircleStore
 /// unique key makes that one group even when many requests race to create it.
 struct SecurityGroupRoutes: Sendable {
     let service: NetworkService
-    let provisioner: NetworkProvisioner
+    let cleaner: PodCopyCleaner
+
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.cleaner = provisioner.cleaner
+    }
 
     static let attributes: Set<String> = Set(jsonObject(SecurityGroup(id: "", name: "", projectID: "", createdAt: "", updatedAt: "")).keys)
     static let updateAttributes: Set<String> = ["name", "description", "stateful"]
@@ -67,7 +72,7 @@ struct SecurityGroupRoutes: Sendable {
             if try users.contains(where: { try service.model(NeutronPort.self, $0).securityGroups.contains(id) }) {
                 throw NeutronError.securityGroupInUse(id)
             }
-            try await provisioner.removeEverywhere(securityGroupID: id, context: try podContext(context))
+            try await cleaner.removeEverywhere(securityGroupID: id, context: try podContext(context))
             try await service.documents.delete(.securityGroups, id: id)
             return NeutronHTTP.noContent()
         }

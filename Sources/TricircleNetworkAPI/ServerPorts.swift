@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
@@ -8,7 +9,22 @@ import TricircleStore
 // for the boot go with the server, the ports it was given are unbound). Boots hand the pod's Nova only
 // ports (`{"port": bottom id}`), so the pod unbinds every copy on delete and the server-to-port link
 // would be lost: it is recorded at the top, as the port's `device_id`, just before the delete is sent.
-extension NetworkProvisioner {
+
+/// A server's ports at the top follow the server's life in its pod: bound to it once the pod accepted the
+/// boot, recorded before its delete, released (or deleted, for the ports made for the boot) once it is gone.
+struct ServerPortBinder: Sendable {
+    let service: NetworkService
+    let routing: RoutingService
+    let pods: PodNeutron
+    let podDirectory: PodDirectory
+    let queue: NeutronSyncQueue
+    let cleaner: PodCopyCleaner
+    let floatingIPs: FloatingIPDisassociator
+    let logger = Logger(label: "tricircle.network.server-ports")
+
+    /// Ports `prepare` made for a boot's `{"uuid": ...}` request (Nova's own ports, deleted with the server).
+    static func madeForBoot(_ port: NeutronPort) -> Bool { port.deviceOwner.hasPrefix("compute:") && port.name.isEmpty }
+
     func serverDeleting(serverID: String, in pod: Pod, context: PodCallContext) async {
         do {
             let device = serverID.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_"))) ?? serverID
@@ -52,8 +68,8 @@ extension NetworkProvisioner {
                         if Self.madeForBoot(port) {
                             // The copies go by job, so the client's delete waits on no pod and a pod that is
                             // down gets it later; the job reads the routing rows, which outlive the document.
-                            try await disassociateFloatingIPs(ofPort: port.id)
-                            try await service.runtime.jobs.submit(NeutronCleanupJob.self, projectID: "", payload: .init(kind: .port, topID: port.id))
+                            try await floatingIPs.disassociateFloatingIPs(ofPort: port.id)
+                            try await queue.scheduleCleanup(.port, id: port.id)
                             try await service.documents.delete(.ports, id: port.id)
                         } else {
                             // The pod's Nova already unbound its copy; the top's record follows.
@@ -94,9 +110,7 @@ extension NetworkProvisioner {
         let requests = try allocator.resolve(port.fixedIPs, networkID: port.networkID, subnets: try await service.subnets(ofNetwork: port.networkID))
         _ = try await allocator.write(port, requests: requests, macRequested: true, deviceID: deviceID, replacing: doc.revision)
     }
-}
 
-extension NetworkProvisioner {
     /// Whether a top port bound (by `serverDeleting`) to a server whose delete the top has not yet seen
     /// finish is in fact free: every pod copy is unbound or gone, as the pod's Nova leaves it once the
     /// server is deleted. Then the top's record is unbound too. Only asked on the port-in-use path.
@@ -106,7 +120,7 @@ extension NetworkProvisioner {
         let rows = try await routing.resolve(topID: port.id, type: .port, projectID: nil)
         let bound = try await withThrowingTaskGroup(of: Bool.self) { group in
             for row in rows {
-                guard let bottomID = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) else { continue }
+                guard let bottomID = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { continue }
                 group.addTask {
                     do {
                         return try await pods.call("GET", "/ports/\(bottomID)", in: pod)["port"]?["device_id"]?.stringValue == port.deviceID
@@ -120,5 +134,37 @@ extension NetworkProvisioner {
         if bound { return false }
         try await setDevice(of: port.id, from: [port.deviceID], to: "", clearOwner: true)
         return true
+    }
+
+    /// Ports a boot made (Nova's own ports) whose server is gone: the pod's copy is unbound or missing.
+    /// Nova deletes such ports with the server; the top learns of it here, before the network (or, given
+    /// `subnetID`, that subnet) goes: a client that deleted its servers without waiting for them to be gone
+    /// never let the top see the end of the delete.
+    func reclaimBootPorts(networkID: String, subnetID: String? = nil) async throws {
+        let candidates = try await service.ports(ofNetwork: networkID).filter {
+            Self.madeForBoot($0) && (subnetID == nil || $0.fixedIPs.contains { $0.subnetID == subnetID })
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for port in candidates {
+                group.addTask {
+                    let rows = try await routing.resolve(topID: port.id, type: .port, projectID: nil)
+                    for row in rows {
+                        guard let bottomID = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { continue }
+                        let bound: Bool
+                        do {
+                            let answer = try await pods.call("GET", "/ports/\(bottomID)", in: pod)
+                            bound = !(answer["port"]?["device_id"]?.stringValue ?? "").isEmpty
+                        } catch let error as PodNeutronError where error.status == 404 {
+                            bound = false
+                        }
+                        if bound { return }
+                    }
+                    try await floatingIPs.disassociateFloatingIPs(ofPort: port.id)
+                    try await cleaner.cleanup(.port, id: port.id)
+                    try await service.documents.delete(.ports, id: port.id)
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 }

@@ -30,10 +30,13 @@ struct ShadowPortJob: JobHandler {
 
     static let type = "shadow_port_setup"
     static let resourceKeys = ["network_id"]
-    let provisioner: NetworkProvisioner
+    let shadows: ShadowPortKeeper
+
+    init(shadows: ShadowPortKeeper) { self.shadows = shadows }
+    init(provisioner: NetworkProvisioner) { self.shadows = provisioner.shadows }
 
     func run(_ payload: Payload, context: JobContext) async throws {
-        try await provisioner.syncShadows(networkID: payload.networkID, logger: context.logger)
+        try await shadows.syncShadows(networkID: payload.networkID, logger: context.logger)
     }
 }
 
@@ -55,35 +58,20 @@ enum ShadowPort {
     static func isMirrored(_ port: NeutronPort) -> Bool { !port.deviceOwner.hasPrefix("network:") }
 }
 
-extension NetworkProvisioner {
+/// Keeps the shadow ports of stretched VXLAN networks (see the comment at the top): converges them per
+/// network for `shadow_port_setup`, and removes a port's or a network copy's shadows when those go.
+struct ShadowPortKeeper: Sendable {
+    let service: NetworkService
+    let routing: RoutingService
+    let pods: PodNeutron
+    let podDirectory: PodDirectory
+    /// The shadows' subnets in a pod are that pod's copies of the top's.
+    let copies: PodCopies
+
     /// Shadows one job run creates in one pod at a time.
     static let shadowConcurrency = 16
     /// What the job reads of a pod's ports.
     static let listedFields = ["id", "name", "device_owner", "mac_address", "fixed_ips", "binding:host_id", "binding:profile"].map { "&fields=\($0)" }.joined()
-
-    /// Queues the shadow job of a VXLAN network held by more than one pod. A boot never fails for it: a
-    /// submit that fails is logged and the next port materialized on the network submits again.
-    func scheduleShadows(of network: Network) async {
-        guard network.providerNetworkType == "vxlan" else { return }
-        do {
-            let pods = Set(try await routing.resolve(topID: network.id, type: .network, projectID: nil).map(\.podID))
-            guard pods.count > 1 else { return }
-            try await service.runtime.jobs.submit(ShadowPortJob.self, projectID: network.projectID, payload: .init(networkID: network.id))
-        } catch {
-            logger.warning("could not queue the shadow ports of a stretched network",
-                           metadata: ["network": "\(network.id)", "error": "\(error)"])
-        }
-    }
-
-    /// The same for a network known by id (after a port update at the top: its shadows follow its addresses).
-    func scheduleShadows(ofNetworkID networkID: String) async {
-        do {
-            guard let doc = try await service.documents.get(.networks, id: networkID) else { return }
-            await scheduleShadows(of: try service.model(Network.self, doc))
-        } catch {
-            logger.warning("could not queue the shadow ports of a stretched network", metadata: ["network": "\(networkID)", "error": "\(error)"])
-        }
-    }
 
     /// Converges the shadow ports of one network in every pod holding it, pods in parallel.
     func syncShadows(networkID: String, logger: Logger) async throws {
@@ -94,7 +82,7 @@ extension NetworkProvisioner {
         let networkRows = try await routing.routings.lookup(topID: networkID, resourceType: .network, projectID: nil).filter(\.isComplete)
         var holders: [(pod: Pod, bottomNetwork: String)] = []
         for row in networkRows {
-            guard let bottom = row.bottomID, let pod = try await service.runtime.podDirectory.pod(id: row.podID) else { continue }
+            guard let bottom = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { continue }
             holders.append((pod, bottom))
         }
         // Where each mirrored port really lives (its `port` rows; the cache is bypassed: a port just
@@ -129,7 +117,7 @@ extension NetworkProvisioner {
                 hosts[podID + "|" + id] = host
             }
         }
-        let context = Self.jobContext(project: network.projectID)
+        let context = NeutronSyncQueue.jobContext(project: network.projectID)
         let (mirrored, homesNow, hostsNow, holdersNow) = (ports, homes, hosts, holders)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for holder in holdersNow {
@@ -163,7 +151,7 @@ extension NetworkProvisioner {
         }
         let wanted = homes.filter { _, rows in !rows.contains { $0.podID == pod.podID } }
         let shadowsHere = present
-        let subnets = wanted.isEmpty ? [:] : try await ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
+        let subnets = wanted.isEmpty ? [:] : try await copies.ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
         // Ports in parallel, a bounded number at a time (a network may hold hundreds of ports).
         let kept = try await withThrowingTaskGroup(of: (String, String)?.self) { group in
             var out: [String: String] = [:]
@@ -303,7 +291,7 @@ extension NetworkProvisioner {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for row in rows {
                 group.addTask {
-                    if let pod = try await service.runtime.podDirectory.pod(id: row.podID) {
+                    if let pod = try await podDirectory.pod(id: row.podID) {
                         if let bottomID = row.bottomID {
                             try await pods.delete("ports", id: bottomID, in: pod)
                         } else if let found = try await pods.find("ports", name: ShadowPort.name(of: portID), in: pod) {

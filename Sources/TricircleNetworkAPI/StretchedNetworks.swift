@@ -8,14 +8,14 @@ import TricircleStore
 // How far a network may stretch, by type: `local` stays in the first region that holds it; `vlan` and
 // `flat` must carry the top's segment in every pod (the fabric joins them, so a pod on another segment is
 // cut off); `vxlan` joins pods through shadow ports.
-extension NetworkProvisioner {
+extension PodCopies {
     /// A boot of a `local` network in a second region is refused, naming the region that holds it.
     func checkLocal(_ network: Network, _ pod: Pod) async throws {
         guard network.providerNetworkType == "local" else { return }
         let rows = try await routing.routings.lookup(topID: network.id, resourceType: .network, projectID: nil)
         // The first pod to take the network's create-lock holds it (concurrent first boots agree on it).
         guard let holder = rows.min(by: { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }), holder.podID != pod.podID else { return }
-        let region = try await service.runtime.podDirectory.pod(id: holder.podID)?.regionName ?? holder.podID
+        let region = try await podDirectory.pod(id: holder.podID)?.regionName ?? holder.podID
         logger.warning("refused to stretch a local network into a second region",
                        metadata: ["network": "\(network.id)", "holder": "\(region)", "region": "\(pod.regionName)"])
         throw NeutronError.httpBadRequest(
@@ -27,7 +27,7 @@ extension NetworkProvisioner {
         var out: [(Pod, String)] = []
         for row in try await routing.routings.lookup(topID: networkID, resourceType: .network, projectID: nil)
         where row.podID != pod.podID {
-            guard let bottom = row.bottomID, let other = try await service.runtime.podDirectory.pod(id: row.podID) else { continue }
+            guard let bottom = row.bottomID, let other = try await podDirectory.pod(id: row.podID) else { continue }
             out.append((other, bottom))
         }
         return out

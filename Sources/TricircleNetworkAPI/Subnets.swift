@@ -8,7 +8,16 @@ import TricircleStore
 /// `/v2.0/subnets`: address plans at the top (pools, gateway, DNS, host routes, IPv4 and IPv6).
 struct SubnetRoutes: Sendable {
     let service: NetworkService
-    let provisioner: NetworkProvisioner
+    let queue: NeutronSyncQueue
+    let serverPorts: ServerPortBinder
+    let cleaner: PodCopyCleaner
+
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+        self.serverPorts = provisioner.serverPorts
+        self.cleaner = provisioner.cleaner
+    }
 
     static let attributes: Set<String> = Set(jsonObject(
         Subnet(id: "", networkID: "", projectID: "", ipVersion: 4, cidr: "", gatewayIP: nil, allocationPools: [], createdAt: "", updatedAt: "")).keys)
@@ -45,12 +54,12 @@ struct SubnetRoutes: Sendable {
                 try NeutronHTTP.bulkMembers(members, key: "subnet", allowed: SubnetCreate.attributeNames),
                 create: { try await create(member: $0, caller) }, undo: { try await service.documents.delete(.subnets, id: $0.id) })
             // Pods that already hold a network get its new subnets, once all of them exist (nothing to undo in pods).
-            for networkID in Set(made.map(\.networkID)) { try await provisioner.scheduleSync(.network, id: networkID) }
+            for networkID in Set(made.map(\.networkID)) { try await queue.scheduleSync(.network, id: networkID) }
             return NeutronHTTP.json(.object(["subnets": .array(made.map { .object(jsonObject($0)) })]), status: .created)
         }
         let subnet = try await create(member: try NeutronHTTP.member(object, key: "subnet", allowed: SubnetCreate.attributeNames), caller)
         // Pods that already hold the network get the new subnet too.
-        try await provisioner.scheduleSync(.network, id: subnet.networkID)
+        try await queue.scheduleSync(.network, id: subnet.networkID)
         return NeutronHTTP.single("subnet", jsonObject(subnet), request: request, status: .created)
     }
 
@@ -124,7 +133,7 @@ struct SubnetRoutes: Sendable {
             if let v = body.serviceTypes { subnet.serviceTypes = v }
             touch(&subnet.updatedAt, &subnet.revisionNumber)
         }
-        try await provisioner.scheduleSync(.subnet, id: id)
+        try await queue.scheduleSync(.subnet, id: id)
         return NeutronHTTP.single("subnet", jsonObject(subnet), request: request)
     }
 
@@ -132,7 +141,7 @@ struct SubnetRoutes: Sendable {
         let (subnet, _) = try await service.subnet(id, caller)
         guard caller.owns(subnet.projectID) else { throw NeutronError.subnetNotFound(id) }
         // Ports Nova made for servers that are gone go first, as Nova would have deleted them.
-        try await provisioner.reclaimBootPorts(networkID: subnet.networkID, subnetID: id)
+        try await serverPorts.reclaimBootPorts(networkID: subnet.networkID, subnetID: id)
         let holders = try await service.addresses.holders(subnetID: id)
         var removable: [String] = []
         for holder in holders {
@@ -143,7 +152,7 @@ struct SubnetRoutes: Sendable {
             }
             removable.append(holder)
         }
-        try await provisioner.removeEverywhere(subnetID: id, context: context)
+        try await cleaner.removeEverywhere(subnetID: id, context: context)
         for port in removable { try await service.documents.delete(.ports, id: port) }
         try await service.documents.delete(.subnets, id: id)
         return NeutronHTTP.noContent()
