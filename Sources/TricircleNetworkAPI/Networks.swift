@@ -76,16 +76,7 @@ struct NetworkRoutes: Sendable {
     func create(member: [String: JSONValue], _ caller: NeutronCaller) async throws -> Network {
         let body = try NeutronHTTP.decode(NetworkCreate.self, from: member)
         let project = try caller.owningProject(body.projectID, body.tenantID)
-        let providerGiven = body.providerNetworkType != nil || body.providerPhysicalNetwork != nil || body.providerSegmentationID != nil
-        if providerGiven, !caller.isAdmin {
-            throw NeutronError.policyNotAuthorized("rule:create_network and rule:create_network:provider:network_type")
-        }
-        if body.routerExternal == true, !caller.isAdmin {
-            throw NeutronError.policyNotAuthorized("rule:create_network and rule:create_network:router:external")
-        }
-        if body.shared == true, !caller.isAdmin {
-            throw NeutronError.policyNotAuthorized("rule:create_network and rule:create_network:shared")
-        }
+        try body.checkAdminOnlyAttributes(isAdmin: caller.isAdmin)
         if let mtu = body.mtu, mtu < 68 {
             throw NeutronError.invalidAttribute("mtu", reason: "'\(mtu)' is too small - must be at least '68'")
         }

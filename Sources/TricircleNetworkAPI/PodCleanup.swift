@@ -72,7 +72,6 @@ struct PodCopyCleaner: Sendable {
     func removeEverywhere(portID: String, context: PodCallContext) async throws { try await removeEverywhere(.port, id: portID) }
     func removeEverywhere(securityGroupID: String, context: PodCallContext) async throws { try await removeEverywhere(.securityGroup, id: securityGroupID) }
     func removeEverywhere(routerID: String, context: PodCallContext) async throws { try await removeEverywhere(.router, id: routerID) }
-    func removeEverywhere(floatingIPID: String, context: PodCallContext) async throws { try await removeEverywhere(.floatingIP, id: floatingIPID) }
 
     /// Empties a pod's network copy that is going, so its delete succeeds now rather than after retries
     /// while other jobs catch up: the copy's floating IPs, the gateway's own ports (shadows, a floating

@@ -7,17 +7,7 @@ extension NeutronState {
     mutating func createNetwork(_ body: NetworkCreate, _ caller: NeutronCaller) throws -> Network {
         let project = try owningProject(body.projectID, body.tenantID, caller)
         try checkQuota("network", project)
-        let providerGiven = body.providerNetworkType != nil || body.providerPhysicalNetwork != nil
-            || body.providerSegmentationID != nil
-        if providerGiven, !caller.isAdmin {
-            throw NeutronError.policyNotAuthorized("rule:create_network and rule:create_network:provider:network_type")
-        }
-        if body.routerExternal == true, !caller.isAdmin {
-            throw NeutronError.policyNotAuthorized("rule:create_network and rule:create_network:router:external")
-        }
-        if body.shared == true, !caller.isAdmin {
-            throw NeutronError.policyNotAuthorized("rule:create_network and rule:create_network:shared")
-        }
+        try body.checkAdminOnlyAttributes(isAdmin: caller.isAdmin)
         try checkAvailabilityZones(body.availabilityZoneHints)
         let segment = try allocateSegment(
             type: body.providerNetworkType, physnet: body.providerPhysicalNetwork, id: body.providerSegmentationID)
