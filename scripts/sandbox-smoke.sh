@@ -22,6 +22,9 @@ cat "$LOG"
 # shellcheck disable=SC1091
 . "$WORK/openrc"
 fail() { echo "FAIL: $*"; cat "$LOG"; exit 1; }
+# Like `grep -q`, but reads all of its input first: grep -q exits at the first match, and with pipefail the
+# openstack CLI still writing into the closed pipe then fails the line now and then (seen on a loaded machine).
+contains() { local all; all=$(cat); grep -q -- "$1" <<<"$all"; }
 
 echo "--- tricircle pod list (admin API through Keystone auth)"
 "$BIN" pod list --admin-url http://127.0.0.1:29999 | tee "$WORK/pods.txt"
@@ -40,14 +43,14 @@ if command -v openstack >/dev/null 2>&1; then
   openstack endpoint list -f value -c "Service Type" | sort -u
   echo "--- openstack CLI against a simulated region directly (simulator fidelity with the real client)"
   export OS_REGION_NAME=RegionTwo
-  openstack flavor list -f value -c Name | grep -q m1.tiny || fail "flavor list"
+  openstack flavor list -f value -c Name | contains m1.tiny || fail "flavor list"
   image=$(openstack image list -f value -c Name | head -1); [ -n "$image" ] || fail "image list"
-  openstack availability zone list -f value | grep -q az2 || fail "availability zone list"
+  openstack availability zone list -f value | contains az2 || fail "availability zone list"
   openstack network create smoke-net -f value -c id >/dev/null || fail "network create"
   openstack subnet create --network smoke-net --subnet-range 10.9.0.0/24 smoke-subnet -f value -c id >/dev/null || fail "subnet create"
   openstack server create --flavor m1.tiny --image "$image" --network smoke-net --availability-zone az2 --wait smoke-vm -f value -c status | tee "$WORK/server.txt"
   grep -q ACTIVE "$WORK/server.txt" || fail "server did not become ACTIVE"
-  openstack server list -f value -c Name -c Status | grep -q "smoke-vm ACTIVE" || fail "server list"
+  openstack server list -f value -c Name -c Status | contains "smoke-vm ACTIVE" || fail "server list"
   openstack volume create --size 1 smoke-vol -f value -c id >/dev/null || fail "volume create"
   openstack server delete --wait smoke-vm || fail "server delete"
   [ -z "$(openstack server list -f value -c ID)" ] || fail "server still listed after delete"
@@ -67,10 +70,10 @@ if command -v openstack >/dev/null 2>&1; then
     have_az=1
   fi
   if serves $C/flavors "flavors"; then
-    openstack flavor list -f value -c Name | grep -q m1.tiny || fail "top: flavor list"; have_flavor=1
+    openstack flavor list -f value -c Name | contains m1.tiny || fail "top: flavor list"; have_flavor=1
   fi
   if serves $I/images "images"; then
-    openstack image list -f value -c Name | grep -q cirros-sandbox || fail "top: image list (home image service)"; have_image=1
+    openstack image list -f value -c Name | contains cirros-sandbox || fail "top: image list (home image service)"; have_image=1
   fi
   if serves $N/networks "networks"; then
     openstack network create top-net -f value -c id >/dev/null || fail "top: network create"
@@ -81,12 +84,12 @@ if command -v openstack >/dev/null 2>&1; then
      && [ -n "$have_az" ] && [ -n "$have_flavor" ] && [ -n "$have_image" ] && [ -n "$have_net" ]; then
     for az in az1 az2; do
       openstack server create --flavor m1.tiny --image cirros-sandbox --network top-net --availability-zone $az \
-        --wait top-vm-$az -f value -c status | grep -q ACTIVE || fail "top: server in $az did not become ACTIVE"
+        --wait top-vm-$az -f value -c status | contains ACTIVE || fail "top: server in $az did not become ACTIVE"
     done
     openstack server list -f value -c Name | sort | tr '\n' ' ' | tee "$WORK/top-servers.txt"; echo
     grep -q top-vm-az1 "$WORK/top-servers.txt" && grep -q top-vm-az2 "$WORK/top-servers.txt" || fail "top: merged server list"
     openstack server delete --wait top-vm-az1 top-vm-az2 || fail "top: server delete"
-  elif ! echo "$skipped" | grep -q servers; then skipped="$skipped servers(needs-AZs/flavors/images/networks)"; fi
+  elif ! echo "$skipped" | contains servers; then skipped="$skipped servers(needs-AZs/flavors/images/networks)"; fi
   if serves $V/volumes "volumes"; then
     openstack volume create --size 1 --availability-zone az1 top-vol -f value -c id >/dev/null || fail "top: volume create"
     for _ in $(seq 1 50); do [ "$(openstack volume show top-vol -f value -c status)" = available ] && break; sleep 0.2; done
