@@ -5,20 +5,19 @@ import TricircleGateway
 /// The Networking module's pod side, wired once: what a boot uses (`NetworkProvisioning`, the boundary
 /// Compute sees) and the parts the routes and job handlers use, each with only the dependencies it needs.
 ///
-/// - `boot` makes a pod ready for a boot; `serverPorts` keeps a server's top ports in step with it.
-/// - `copies` and `groupSync` make the pods' copies of networks, subnets, ports and security groups.
-/// - `routers` (east-west), `northSouth` and `floatingIPs` set up L3 in the pods; `bridges` are the
-///   top-side networks joining them.
+/// - `boot` makes a pod ready for a boot (through `PodCopies` and `SecurityGroupSync`); `serverPorts`
+///   keeps a server's top ports in step with it.
+/// - `routers` (east-west), `northSouth` and `floatingIPs` set up L3 in the pods, over `BridgeNetworks`.
 /// - `shadows` keeps stretched VXLAN networks' shadow ports; `cleaner` deletes copies; `syncer` runs
 ///   `neutron_sync`; `queue` submits the jobs after changes at the top.
+///
+/// Routes and job handlers are given the whole of it (`init(..., provisioner:)`, as `NetworkFrontEnd`
+/// builds them) and keep only the parts they call.
 struct NetworkProvisioner: NetworkProvisioning {
     let pods: PodNeutron
     let queue: NeutronSyncQueue
-    let copies: PodCopies
-    let groupSync: SecurityGroupSync
     let shadows: ShadowPortKeeper
     let cleaner: PodCopyCleaner
-    let bridges: BridgeNetworks
     let northSouth: NorthSouthBridge
     let floatingIPs: FloatingIPSync
     let routers: RouterSync
@@ -38,7 +37,7 @@ struct NetworkProvisioner: NetworkProvisioning {
         let cleaner = PodCopyCleaner(service: service, routing: routing, pods: pods, podDirectory: podDirectory, queue: queue, shadows: shadows)
         let bridges = BridgeNetworks(service: service)
         let northSouth = NorthSouthBridge(service: service, routing: routing, pods: pods, podDirectory: podDirectory, copies: copies,
-                                          bridges: bridges, cleaner: cleaner)
+                                          cleaner: cleaner)
         let floatingIPs = FloatingIPSync(service: service, routing: routing, pods: pods, podDirectory: podDirectory, copies: copies,
                                          northSouth: northSouth, bridges: bridges, cleaner: cleaner, queue: queue)
         let routers = RouterSync(service: service, routing: routing, pods: pods, podDirectory: podDirectory, copies: copies,
@@ -48,11 +47,8 @@ struct NetworkProvisioner: NetworkProvisioning {
                                            cleaner: cleaner, floatingIPs: floatingIPRelease)
         self.pods = pods
         self.queue = queue
-        self.copies = copies
-        self.groupSync = groupSync
         self.shadows = shadows
         self.cleaner = cleaner
-        self.bridges = bridges
         self.northSouth = northSouth
         self.floatingIPs = floatingIPs
         self.routers = routers

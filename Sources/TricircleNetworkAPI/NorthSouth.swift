@@ -35,7 +35,6 @@ struct NorthSouthBridge: Sendable {
     let pods: PodNeutron
     let podDirectory: PodDirectory
     let copies: PodCopies
-    let bridges: BridgeNetworks
     let cleaner: PodCopyCleaner
 
     // MARK: placement of the external network
