@@ -46,14 +46,17 @@ struct ServersCreate: Sendable {
 
         let podContext = PodCallContext(caller: caller, requestID: context.requestID)
         let provisioners = calls.provisioners
-        // Image, flavor and key pair are independent of each other: prepared at once.
+        // Everything the boot names must be the caller's to use before anything is sent to a pod (the pod
+        // would judge the gateway's copies, not the caller's rights): first what the top's records decide,
+        // then the images, which are checked with the caller's token before any copy is made.
+        let references = BootReferences(calls: calls)
+        try await references.authorize(server, caller: caller)
+        let images = try await references.images(server, in: pod, context: podContext)
+        // Flavor and key pair are independent of each other: prepared at once.
         let imageRef = server["imageRef"].flatMap(ServerActions.reference)
         let flavorRef = server["flavorRef"].flatMap(ServerActions.reference)
         let keyName = server["key_name"]?.stringValue
-        async let image: String? = Self.translate(imageRef) { id in
-            guard let provisioner = provisioners.image else { return id }
-            return try await provisioner.ensureImage(ServerActions.lastComponent(id), in: pod, context: podContext)
-        }
+        let imageID = imageRef.map { images[ServerActions.lastComponent($0)] ?? $0 }
         async let flavor: String? = Self.translate(flavorRef) { id in
             guard let mapping = provisioners.flavor else { return id }
             return try await mapping.bottomFlavor(ServerActions.lastComponent(id), in: pod, context: podContext)
@@ -63,11 +66,11 @@ struct ServersCreate: Sendable {
                 try await provisioner.ensureKeypair(name, in: pod, context: podContext)
             }
         }()
-        let (imageID, flavorID, _) = try await (image, flavor, keypair)
+        let (flavorID, _) = try await (flavor, keypair)
         if let imageID, !(server["imageRef"]?.stringValue ?? "").isEmpty { server["imageRef"] = .string(imageID) }
         if let flavorID { server["flavorRef"] = .string(flavorID) }
         if let bdms = server["block_device_mapping_v2"]?.arrayValue {
-            server["block_device_mapping_v2"] = .array(try await translate(bdms, pod: pod, caller: caller, context: podContext))
+            server["block_device_mapping_v2"] = .array(try await translate(bdms, pod: pod, caller: caller, images: images))
         }
 
         let minCount = server["min_count"]?.intValue ?? 1
@@ -175,7 +178,7 @@ struct ServersCreate: Sendable {
 
         // The pod's network of each prepared port, asked of the pod's Neutron all at once.
         let regions = calls.runtime.regions
-        let timeout = Duration.milliseconds(Int64(calls.runtime.config.podTimeout * 1000))
+        let timeout = calls.runtime.config.podTimeout
         let found = await withTaskGroup(of: (Int, String?).self) { group in
             for (index, port) in portsToSwap {
                 group.addTask {
@@ -220,8 +223,8 @@ struct ServersCreate: Sendable {
     }
 
     /// Volumes and snapshots of a boot: translated to the pod's ids; one that lives in another pod is a
-    /// 400 naming where it is. Image sources are made present like `imageRef`.
-    func translate(_ bdms: [JSONValue], pod: Pod, caller: AuthenticatedCaller, context: PodCallContext) async throws -> [JSONValue] {
+    /// 400 naming where it is. Image sources become the pod's ids `BootReferences.images` made present.
+    func translate(_ bdms: [JSONValue], pod: Pod, caller: AuthenticatedCaller, images: [String: String]) async throws -> [JSONValue] {
         var out: [JSONValue] = []
         for bdm in bdms {
             guard var entry = bdm.objectValue, let uuid = entry["uuid"]?.stringValue else {
@@ -242,9 +245,7 @@ struct ServersCreate: Sendable {
                     entry["uuid"] = .string(row.bottomID ?? uuid)
                 }
             case "image":
-                if let provisioner = calls.provisioners.image {
-                    entry["uuid"] = .string(try await provisioner.ensureImage(uuid, in: pod, context: context))
-                }
+                if let bottomID = images[uuid] { entry["uuid"] = .string(bottomID) }
             default:
                 break
             }

@@ -25,21 +25,16 @@ public struct ImageProvisioner: ImageProvisioning {
 
     public func ensureImage(_ imageID: String, in pod: Pod, context: PodCallContext) async throws -> String {
         // No home image service: ids pass through as the pods know them.
-        guard let homeRegion = home.region, pod.regionName != homeRegion else { return imageID }
+        guard let homeRegion = home.region else { return imageID }
+        // Every use is authorized first, with the caller's token, in every region and whether or not a copy
+        // exists: copies are made by the gateway's service user, so a pod holding one says nothing about
+        // who may use it, and the home region's own service may not check either.
+        let image = try await visibleImage(imageID, homeRegion: homeRegion, context: context)
+        guard pod.regionName != homeRegion else { return imageID }
         if let row = try await runtime.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
            let bottomID = row.bottomID {
             return bottomID
         }
-        // The caller must be able to see the image at the top before the gateway copies it for them.
-        let image: Image?
-        do {
-            image = try await home.image(imageID, credentials: context.credentials)
-        } catch let error as APIError {
-            throw APIError(error.status, error.message, format: .fault, headers: error.headers)
-        } catch {
-            throw APIError(.serviceUnavailable, "The home image service in \(homeRegion) failed: \(error)", format: .fault)
-        }
-        guard let image else { throw APIError(.badRequest, "Image \(imageID) could not be found.", format: .fault) }
         guard image.status == "active" else {
             throw APIError(.badRequest, "Image \(imageID) is not active.", format: .fault)
         }
@@ -52,6 +47,27 @@ public struct ImageProvisioner: ImageProvisioning {
                            format: .fault, headers: [.retryAfter: "5"])
         }
         return bottomID
+    }
+
+    /// The `type` of the 400 for an image the caller cannot see, so each API can answer it in its own words.
+    public static let notFoundType = "ImageNotFound"
+
+    /// The image as the caller sees it at the top, as the Image API's show decides: in the home Glance, or,
+    /// made in a pod and not imported yet, in the Glance of the pod holding it; both asked with the
+    /// caller's token. Neither shows it: 400 (type `notFoundType`).
+    func visibleImage(_ imageID: String, homeRegion: String, context: PodCallContext) async throws -> Image {
+        do {
+            if let image = try await home.image(imageID, credentials: context.credentials) { return image }
+            if let held = try await ImageImports(runtime: runtime, home: home).heldInPod(imageID)?.pod,
+               let image = try await home.image(imageID, credentials: context.credentials, region: held.regionName) {
+                return image
+            }
+        } catch let error as APIError {
+            throw APIError(error.status, error.message, format: .fault, headers: error.headers)
+        } catch {
+            throw APIError(.serviceUnavailable, "The home image service in \(homeRegion) failed: \(error)", format: .fault)
+        }
+        throw APIError(.badRequest, "Image \(imageID) could not be found.", format: .fault, type: Self.notFoundType)
     }
 
     public func imageMadeInPod(_ imageID: String, in pod: Pod, context: PodCallContext) async throws {

@@ -39,6 +39,8 @@ struct NeutronLister: Sendable {
         notFound: (String) -> NeutronError
     ) async throws -> Response {
         var query = original
+        // Who may see what, before the client's filters narrow it: a marker outside it is unknown.
+        let visibility = base
         var base = base
         if let ids = query.take("id") { base.ids = ids }
         if let names = query.take("name") { base.names = names }
@@ -52,7 +54,10 @@ struct NeutronLister: Sendable {
         var items: [[String: JSONValue]]
         if byID {
             let ascending = query.sort.first?.ascending ?? true
-            if let marker = query.marker, try await documents.get(table, id: marker) == nil { throw notFound(marker) }
+            // A marker the caller may not see answers as an unknown one, so a list never tells that it exists.
+            if let marker = query.marker, !Self.isVisible(try await documents.get(table, id: marker), to: visibility) {
+                throw notFound(marker)
+            }
             // page_reverse walks backwards from the marker, then the page is put back in order.
             let descending = ascending == query.pageReverse
             base.descending = descending
@@ -99,6 +104,13 @@ struct NeutronLister: Sendable {
             slice = query.pageReverse ? slice.suffix(limit) : slice.prefix(limit)
         }
         return page(Array(slice), query: query, collection: collection, request: request, hasMore: hasMore)
+    }
+
+    /// Whether a row exists and falls within a list's visibility (its projects, or its "visible to all" device ids).
+    static func isVisible(_ row: NetworkDocument?, to visibility: NetworkDocumentQuery) -> Bool {
+        guard let row else { return false }
+        guard let projects = visibility.projectIDs else { return true }
+        return projects.contains(row.projectID) || visibility.orDeviceIDs.contains(row.deviceID)
     }
 
     /// The page with `fields` applied and `<collection>_links` as Neutron writes them.

@@ -49,6 +49,13 @@ extension VolumeAPI {
             }
             sourcePod = sourcePod ?? (pod, "volume \(sourceID)")
         }
+        // Backups are not routed by the top, so none is the caller's here: Cinder's 404 for a backup the
+        // project cannot get, rather than letting a pod's service decide on the gateway's behalf.
+        if let backupID = volume["backup_id"]?.stringValue, !backupID.isEmpty {
+            throw APIError(.notFound, "Backup \(backupID) could not be found.", format: .fault)
+        }
+        // Cinder reads `image_id` as another name for `imageRef` (and prefers it).
+        if let alias = volume.removeValue(forKey: "image_id") { volume["imageRef"] = alias }
 
         let pod: Pod
         if zone == nil, let sourcePod {
@@ -67,8 +74,7 @@ extension VolumeAPI {
         }
         volume["availability_zone"] = .string(pod.bottomAZ)
         if let image = volume["imageRef"]?.stringValue, let images {
-            volume["imageRef"] = .string(try await images.ensureImage(
-                image, in: pod, context: PodCallContext(caller: call.caller, requestID: call.context.requestID)))
+            volume["imageRef"] = .string(try await ensureImage(image, in: pod, images: images, call: call))
         }
         if let type = volume["volume_type"]?.stringValue {
             volume["volume_type"] = .string(try await types.translate(type, to: pod, call: call))
@@ -90,6 +96,18 @@ extension VolumeAPI {
             throw APIError(.serviceUnavailable, "The volume could not be recorded at the top and was removed from \(pod.azName); try again.", format: .fault)
         }
         return relay(Self.topAZ(response, pod: pod), call)
+    }
+
+    /// The pod's id of the image a volume is made from. The provisioner checks with the caller's token
+    /// that the caller may see it (whatever copies the pod holds) before copying anything; one the caller
+    /// cannot see gets Cinder's 400. Like Cinder, a reference may be an image URL: its last segment is the id.
+    func ensureImage(_ reference: String, in pod: Pod, images: any ImageProvisioning, call: VolumeCall) async throws -> String {
+        let id = reference.split(separator: "/").last.map(String.init) ?? reference
+        do {
+            return try await images.ensureImage(id, in: pod, context: PodCallContext(caller: call.caller, requestID: call.context.requestID))
+        } catch let error as APIError where error.type == "ImageNotFound" {
+            throw Self.badRequest("Invalid image identifier or unable to access requested image.")
+        }
     }
 
     /// `GET /volumes/{id}`: routed. A pod that says the volume is gone makes the top forget it.
