@@ -13,12 +13,6 @@ struct FloatingIPRoutes: Sendable {
     let queue: NeutronSyncQueue
     let floatingIPs: FloatingIPSync
 
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-        self.floatingIPs = provisioner.floatingIPs
-    }
-
     static let attributes: Set<String> = Set(jsonObject(
         FloatingIP(id: "", projectID: "", floatingIPAddress: "", floatingNetworkID: "", createdAt: "", updatedAt: "")).keys)
 
@@ -162,6 +156,15 @@ struct FloatingIPRoutes: Sendable {
             }
         }
         throw NeutronError.externalGatewayForFloatingIPNotFound(network: network, subnet: subnetID, port: portID)
+    }
+}
+
+extension FloatingIPRoutes {
+    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+        self.floatingIPs = provisioner.floatingIPs
     }
 }
 

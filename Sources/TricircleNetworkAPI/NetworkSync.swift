@@ -51,9 +51,6 @@ struct NeutronSyncJob: JobHandler {
     static let resourceKeys = ["kind", "top_id"]
     let syncer: NeutronSyncer
 
-    init(syncer: NeutronSyncer) { self.syncer = syncer }
-    init(provisioner: NetworkProvisioner) { self.syncer = provisioner.syncer }
-
     func run(_ payload: Payload, context: JobContext) async throws {
         try await syncer.sync(payload.kind, id: payload.topID, logger: context.logger)
     }
@@ -67,12 +64,19 @@ struct NeutronCleanupJob: JobHandler {
     static let resourceKeys = ["kind", "top_id"]
     let cleaner: PodCopyCleaner
 
-    init(cleaner: PodCopyCleaner) { self.cleaner = cleaner }
-    init(provisioner: NetworkProvisioner) { self.cleaner = provisioner.cleaner }
-
     func run(_ payload: Payload, context: JobContext) async throws {
         try await cleaner.cleanup(payload.kind, id: payload.topID)
     }
+}
+
+extension NeutronSyncJob {
+    /// As `NetworkFrontEnd` registers it.
+    init(provisioner: NetworkProvisioner) { self.init(syncer: provisioner.syncer) }
+}
+
+extension NeutronCleanupJob {
+    /// As `NetworkFrontEnd` registers it.
+    init(provisioner: NetworkProvisioner) { self.init(cleaner: provisioner.cleaner) }
 }
 
 /// Runs `neutron_sync`: converges every pod's copy of one top resource with the top. Routers and floating

@@ -13,13 +13,6 @@ struct NetworkRoutes: Sendable {
     let serverPorts: ServerPortBinder
     let cleaner: PodCopyCleaner
 
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-        self.serverPorts = provisioner.serverPorts
-        self.cleaner = provisioner.cleaner
-    }
-
     static let networkTypes: Set<String> = ["local", "flat", "vlan", "vxlan"]
     static let attributes: Set<String> = Set(jsonObject(Network(id: "", projectID: "", createdAt: "", updatedAt: "")).keys)
 
@@ -197,6 +190,16 @@ struct NetworkRoutes: Sendable {
         for subnet in try await service.subnets(ofNetwork: id) { try await service.documents.delete(.subnets, id: subnet.id) }
         try await service.documents.delete(.networks, id: id)
         return NeutronHTTP.noContent()
+    }
+}
+
+extension NetworkRoutes {
+    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+        self.serverPorts = provisioner.serverPorts
+        self.cleaner = provisioner.cleaner
     }
 }
 

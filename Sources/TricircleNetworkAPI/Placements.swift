@@ -13,13 +13,6 @@ struct PlacementRoutes: Sendable {
     let podDirectory: PodDirectory
     let pods: PodNeutron
 
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.routing = service.runtime.routing
-        self.podDirectory = service.runtime.podDirectory
-        self.pods = provisioner.pods
-    }
-
     func register(on group: RouterGroup<GatewayRequestContext>) {
         group.get("/v2.0/tricircle/placements/:kind/:id") { _, context in
             let caller = try context.requireCaller()
@@ -73,5 +66,15 @@ struct PlacementRoutes: Sendable {
             out["error"] = .string("\(error)")
         }
         return .object(out)
+    }
+}
+
+extension PlacementRoutes {
+    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.routing = service.runtime.routing
+        self.podDirectory = service.runtime.podDirectory
+        self.pods = provisioner.pods
     }
 }

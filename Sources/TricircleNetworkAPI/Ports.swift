@@ -12,13 +12,6 @@ struct PortRoutes: Sendable {
     let cleaner: PodCopyCleaner
     let floatingIPRelease: FloatingIPDisassociator
 
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-        self.cleaner = provisioner.cleaner
-        self.floatingIPRelease = provisioner.floatingIPRelease
-    }
-
     static let attributes: Set<String> = Set(jsonObject(
         NeutronPort(id: "", networkID: "", projectID: "", macAddress: "", createdAt: "", updatedAt: "")).keys)
 
@@ -118,6 +111,16 @@ struct PortRoutes: Sendable {
         try await floatingIPRelease.disassociateFloatingIPs(ofPort: port.id)
         try await cleaner.removeEverywhere(portID: port.id, context: context)
         try await service.documents.delete(.ports, id: port.id)
+    }
+}
+
+extension PortRoutes {
+    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+        self.cleaner = provisioner.cleaner
+        self.floatingIPRelease = provisioner.floatingIPRelease
     }
 }
 

@@ -16,15 +16,6 @@ struct RouterRoutes: Sendable {
     let routers: RouterSync
     let northSouth: NorthSouthBridge
 
-    init(service: NetworkService, ports: PortRoutes, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.ports = ports
-        self.queue = provisioner.queue
-        self.cleaner = provisioner.cleaner
-        self.routers = provisioner.routers
-        self.northSouth = provisioner.northSouth
-    }
-
     static let attributes: Set<String> = Set(jsonObject(NeutronRouter(id: "", projectID: "", createdAt: "", updatedAt: "")).keys)
 
     /// A top router is distributed (the `dvr` extension): it is realized as one router in every region of its
@@ -339,5 +330,17 @@ struct RouterRoutes: Sendable {
         let subnets = port.fixedIPs.compactMap(\.subnetID)
         return RouterInterfaceInfo(id: id, projectID: router.projectID, portID: port.id, networkID: port.networkID,
                                    subnetID: subnets.first ?? "", subnetIDs: subnets)
+    }
+}
+
+extension RouterRoutes {
+    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
+    init(service: NetworkService, ports: PortRoutes, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.ports = ports
+        self.queue = provisioner.queue
+        self.cleaner = provisioner.cleaner
+        self.routers = provisioner.routers
+        self.northSouth = provisioner.northSouth
     }
 }

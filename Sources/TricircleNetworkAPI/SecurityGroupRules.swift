@@ -10,11 +10,6 @@ struct SecurityGroupRuleRoutes: Sendable {
     let service: NetworkService
     let queue: NeutronSyncQueue
 
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-    }
-
     static let attributes: Set<String> = Set(jsonObject(
         SecurityGroupRule(id: "", securityGroupID: "", projectID: "", direction: "", createdAt: "", updatedAt: "")).keys)
 
@@ -72,5 +67,13 @@ struct SecurityGroupRuleRoutes: Sendable {
             id: rule.id, projectID: project, parentID: group.id, body: try NetworkService.body(rule), createdAt: now, updatedAt: now))
         try await queue.scheduleSync(.securityGroup, id: group.id)
         return rule
+    }
+}
+
+extension SecurityGroupRuleRoutes {
+    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
     }
 }

@@ -12,11 +12,6 @@ struct SecurityGroupRoutes: Sendable {
     let service: NetworkService
     let cleaner: PodCopyCleaner
 
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.cleaner = provisioner.cleaner
-    }
-
     static let attributes: Set<String> = Set(jsonObject(SecurityGroup(id: "", name: "", projectID: "", createdAt: "", updatedAt: "")).keys)
     static let updateAttributes: Set<String> = ["name", "description", "stateful"]
 
@@ -78,6 +73,14 @@ struct SecurityGroupRoutes: Sendable {
         }
     }
 
+}
+
+extension SecurityGroupRoutes {
+    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.cleaner = provisioner.cleaner
+    }
 }
 
 extension NetworkService {

@@ -32,12 +32,14 @@ struct ShadowPortJob: JobHandler {
     static let resourceKeys = ["network_id"]
     let shadows: ShadowPortKeeper
 
-    init(shadows: ShadowPortKeeper) { self.shadows = shadows }
-    init(provisioner: NetworkProvisioner) { self.shadows = provisioner.shadows }
-
     func run(_ payload: Payload, context: JobContext) async throws {
         try await shadows.syncShadows(networkID: payload.networkID, logger: context.logger)
     }
+}
+
+extension ShadowPortJob {
+    /// As `NetworkFrontEnd` registers it.
+    init(provisioner: NetworkProvisioner) { self.init(shadows: provisioner.shadows) }
 }
 
 /// What marks and names a shadow port in a pod.

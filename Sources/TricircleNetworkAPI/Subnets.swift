@@ -12,13 +12,6 @@ struct SubnetRoutes: Sendable {
     let serverPorts: ServerPortBinder
     let cleaner: PodCopyCleaner
 
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-        self.serverPorts = provisioner.serverPorts
-        self.cleaner = provisioner.cleaner
-    }
-
     static let attributes: Set<String> = Set(jsonObject(
         Subnet(id: "", networkID: "", projectID: "", ipVersion: 4, cidr: "", gatewayIP: nil, allocationPools: [], createdAt: "", updatedAt: "")).keys)
 
@@ -156,5 +149,15 @@ struct SubnetRoutes: Sendable {
         for port in removable { try await service.documents.delete(.ports, id: port) }
         try await service.documents.delete(.subnets, id: id)
         return NeutronHTTP.noContent()
+    }
+}
+
+extension SubnetRoutes {
+    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
+    init(service: NetworkService, provisioner: NetworkProvisioner) {
+        self.service = service
+        self.queue = provisioner.queue
+        self.serverPorts = provisioner.serverPorts
+        self.cleaner = provisioner.cleaner
     }
 }
