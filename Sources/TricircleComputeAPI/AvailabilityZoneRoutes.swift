@@ -41,7 +41,7 @@ extension ComputeCatalogRoutes {
         let pods = try await runtime.podDirectory.bottomPods()
         let stale = podHealth.stale(pods)
         if !stale.isEmpty {
-            let answers = await askPods(stale, path: "/os-availability-zone", call: call)
+            let answers = try await askPods(stale, path: "/os-availability-zone", call: call)
             for pod in stale { podHealth.record(pod.podID, available: answers[pod.podID] != nil) }
         }
         let zones = Dictionary(grouping: pods, by: \.azName).map { az, members in
@@ -55,7 +55,7 @@ extension ComputeCatalogRoutes {
     func listZonesDetail(_ call: CatalogCall) async throws -> Response {
         try call.requireAdmin("os_compute_api:os-availability-zone:detail")
         let pods = try await runtime.podDirectory.bottomPods()
-        let answers = await askPods(pods, path: "/os-availability-zone/detail", call: call)
+        let answers = try await askPods(pods, path: "/os-availability-zone/detail", call: call)
         var internalHosts: [String: JSONValue] = [:]
         var zones: [String: (available: Bool, hosts: [String: JSONValue])] = [:]
         for pod in pods {
@@ -87,33 +87,29 @@ extension ComputeCatalogRoutes {
     }
 
     /// GETs `path` from every pod in parallel with the caller's token, each time-boxed; pod id -> answer
-    /// body for the pods that answered 2xx (the others are logged and left out).
-    func askPods(_ pods: [Pod], path: String, call: CatalogCall) async -> [String: JSONValue] {
+    /// body for the pods that answered 2xx (the others are logged and left out). A pod refusing the
+    /// caller's token fails the call (401) before any zone is marked unavailable for everyone.
+    func askPods(_ pods: [Pod], path: String, call: CatalogCall) async throws -> [String: JSONValue] {
         let credentials = call.caller.credentials(requestID: call.requestID)
         let forwarder = podForwarder
         let timeout = runtime.listTimeout
         let logger = runtime.logger
-        return await withTaskGroup(of: (String, JSONValue?).self) { group in
-            for pod in pods {
-                group.addTask {
-                    var request = RegionalRequest.get(path, headers: [("X-OpenStack-Nova-API-Version", "2.1")])
-                    request.timeout = timeout
-                    do {
-                        let response = try await forwarder.send(request, to: pod, credentials: credentials)
-                        guard response.isSuccess else {
-                            logger.warning("pod answered an error", metadata: ["region": "\(pod.regionName)", "path": "\(path)", "status": "\(response.status)"])
-                            return (pod.podID, nil)
-                        }
-                        return (pod.podID, try? response.decode(JSONValue.self))
-                    } catch {
-                        logger.warning("pod did not answer", metadata: ["region": "\(pod.regionName)", "path": "\(path)", "error": "\(error)"])
-                        return (pod.podID, nil)
-                    }
-                }
-            }
-            var answers: [String: JSONValue] = [:]
-            for await (podID, body) in group { if let body { answers[podID] = body } }
-            return answers
+        let results = try await Fanout.results(pods) { pod in
+            var request = RegionalRequest.get(path, headers: [("X-OpenStack-Nova-API-Version", "2.1")])
+            request.timeout = timeout
+            return try await forwarder.send(request, to: pod, credentials: credentials)
         }
+        var answers: [String: JSONValue] = [:]
+        for (pod, result) in zip(pods, results) {
+            switch result {
+            case .success(let response) where response.isSuccess:
+                answers[pod.podID] = try? response.decode(JSONValue.self)
+            case .success(let response):
+                logger.warning("pod answered an error", metadata: ["region": "\(pod.regionName)", "path": "\(path)", "status": "\(response.status)"])
+            case .failure(let error):
+                logger.warning("pod did not answer", metadata: ["region": "\(pod.regionName)", "path": "\(path)", "error": "\(error)"])
+            }
+        }
+        return answers
     }
 }

@@ -57,18 +57,12 @@ final class FlavorSeeder: Sendable {
             let pods = try await runtime.podDirectory.bottomPods()
             guard !pods.isEmpty else { return false }
             let credentials = try await runtime.serviceCredentials(requestID: requestID)
-            let answers = await withTaskGroup(of: (Int, [PodFlavor]?).self) { group in
-                for (index, pod) in pods.enumerated() {
-                    group.addTask {
-                        (index, try? await PodFlavor.list(in: pod, forwarder: self.forwarder, credentials: credentials, allVisibilities: false))
-                    }
-                }
-                var answers: [Int: [PodFlavor]] = [:]
-                for await (index, list) in group { if let list { answers[index] = list } }
-                return answers
+            let forwarder = forwarder
+            let answers = try await Fanout.results(pods) { pod in
+                try await PodFlavor.list(in: pod, forwarder: forwarder, credentials: credentials, allVisibilities: false)
             }
             // The first pod in AZ order that answered: the choice does not depend on which answered faster.
-            guard let (index, list) = answers.min(by: { $0.key < $1.key }) else {
+            guard let (index, list) = answers.enumerated().lazy.compactMap({ index, answer in (try? answer.get()).map { (index, $0) } }).first else {
                 runtime.logger.warning("flavor catalog is empty and no pod answered to seed it")
                 return false
             }

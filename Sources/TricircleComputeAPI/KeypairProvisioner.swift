@@ -72,16 +72,14 @@ struct KeypairProvisioner: KeypairProvisioning {
         let encoded = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
         let path = "/os-keypairs/\(encoded)" + (userID == context.caller.userID ? "" : "?user_id=\(userID)")
         let headers = [("X-OpenStack-Nova-API-Version", "2.10"), ("OpenStack-API-Version", "compute 2.10")]
-        await withTaskGroup(of: Void.self) { group in
-            for pod in pods {
-                group.addTask {
-                    let answer = try? await forwarder.send(
-                        RegionalRequest(method: "DELETE", path: path, headers: headers), to: pod, credentials: context.credentials)
-                    if let answer, !answer.isSuccess, answer.status != 404 {
-                        runtime.logger.warning("key pair copy not removed from a pod",
-                                               metadata: ["pod": "\(pod.regionName)", "keypair": "\(name)", "status": "\(answer.status)"])
-                    }
-                }
+        // Best effort after the top's delete: a token refused meanwhile only leaves the copies in place.
+        let answers = (try? await Fanout.results(pods) { pod in
+            try await forwarder.send(RegionalRequest(method: "DELETE", path: path, headers: headers), to: pod, credentials: context.credentials)
+        }) ?? []
+        for (pod, answer) in zip(pods, answers) {
+            if case .success(let answer) = answer, !answer.isSuccess, answer.status != 404 {
+                runtime.logger.warning("key pair copy not removed from a pod",
+                                       metadata: ["pod": "\(pod.regionName)", "keypair": "\(name)", "status": "\(answer.status)"])
             }
         }
     }

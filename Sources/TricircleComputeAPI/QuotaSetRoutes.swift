@@ -60,7 +60,7 @@ extension ComputeCatalogRoutes {
         async let keypairCount = keypairs.count(userID: userID)
         let pods = try await runtime.podDirectory.bottomPods()
         let path = project == call.caller.projectID ? "/limits" : "/limits?tenant_id=\(project)"
-        let answers = await askPods(pods, path: path, call: call)
+        let answers = try await askPods(pods, path: path, call: call)
         var cores = 0
         var ram = 0
         for body in answers.values {

@@ -31,28 +31,21 @@ public struct ImageCopiesDeleteJob: JobHandler {
         let rows = try await runtime.routing.routings.lookup(topID: payload.imageID, resourceType: .image, projectID: nil)
         let runtime = runtime
         let home = home
-        let failures = try await withThrowingTaskGroup(of: String?.self) { group in
-            for row in rows {
-                group.addTask {
-                    // A create-lock: that copy is still running and removes itself when it sees the image gone.
-                    guard let bottomID = row.bottomID, !bottomID.isEmpty else { return nil }
-                    guard let pod = try await runtime.podDirectory.pod(id: row.podID) else {
-                        _ = try await runtime.routing.routings.delete(row.id)
-                        return nil
-                    }
-                    do {
-                        try await home.deleteImage(bottomID, credentials: credentials, region: pod.regionName)
-                        _ = try await runtime.routing.routings.delete(row.id)
-                        return nil
-                    } catch {
-                        return "\(pod.regionName): \(error)"
-                    }
-                }
+        let failures = try await Fanout.all(rows) { row -> String? in
+            // A create-lock: that copy is still running and removes itself when it sees the image gone.
+            guard let bottomID = row.bottomID, !bottomID.isEmpty else { return nil }
+            guard let pod = try await runtime.podDirectory.pod(id: row.podID) else {
+                _ = try await runtime.routing.routings.delete(row.id)
+                return nil
             }
-            var failures: [String] = []
-            for try await failure in group { if let failure { failures.append(failure) } }
-            return failures
-        }
+            do {
+                try await home.deleteImage(bottomID, credentials: credentials, region: pod.regionName)
+                _ = try await runtime.routing.routings.delete(row.id)
+                return nil
+            } catch {
+                return "\(pod.regionName): \(error)"
+            }
+        }.compactMap { $0 }
         runtime.routing.invalidate(topID: payload.imageID, type: .image)
         try await context.progress(done: Int64(rows.count - failures.count), total: Int64(rows.count), note: "copies removed")
         if !failures.isEmpty {

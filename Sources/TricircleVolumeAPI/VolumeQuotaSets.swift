@@ -67,24 +67,15 @@ extension VolumeAPI {
         let raw = try await body(call)
         _ = try member(raw, "quota_set")
         let pods = try await runtime.podDirectory.bottomPods()
-        let answers = await withTaskGroup(of: (Int, RegionalResponse?, APIError?).self) { group in
-            for (index, pod) in pods.enumerated() {
-                group.addTask {
-                    do { return (index, try await send(call, .rawJSON("PUT", "/os-quota-sets/\(project)", body: raw), to: pod), nil) }
-                    catch let error as APIError { return (index, nil, error) }
-                    catch { return (index, nil, APIError.podUnavailable(error, region: pod.regionName, format: .fault)) }
-                }
-            }
-            var out = [(RegionalResponse?, APIError?)](repeating: (nil, nil), count: pods.count)
-            for await (index, response, error) in group { out[index] = (response, error) }
-            return out
+        let answers = try await Fanout.results(pods) { pod in
+            try await send(call, .rawJSON("PUT", "/os-quota-sets/\(project)", body: raw), to: pod)
         }
         // Any refusal is the answer (regions that accepted keep the new value; a retry converges).
-        for (response, error) in answers {
-            if let error { throw error }
-            if let response, !response.isSuccess { return relay(response, call) }
+        for answer in answers {
+            let response = try answer.get()
+            if !response.isSuccess { return relay(response, call) }
         }
-        guard let first = answers.first?.0 else {
+        guard case .success(let first)? = answers.first else {
             throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
         }
         return relay(first, call)

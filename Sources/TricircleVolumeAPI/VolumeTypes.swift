@@ -53,6 +53,17 @@ final class VolumeTypeCatalog: Sendable {
     /// Forgets every cached list (after a type was created or deleted through the top).
     func invalidate() { cache.withLock { $0.removeAll() } }
 
+    /// Every pod's own id of the type the client names (a top id = some pod's id, or a name), found by
+    /// the type's name in each pod at once; 404 in Cinder's words when no pod knows it.
+    func holders(of id: String, call: VolumeCall) async throws -> [(Pod, String)] {
+        let pods = try await runtime.podDirectory.bottomPods()
+        let lists = try await Fanout.results(pods) { pod in try await self.entries(in: pod, call: call) }.map { try? $0.get() }
+        guard let name = lists.lazy.compactMap({ list in list?.first(where: { $0.id == id || $0.name == id })?.name }).first else {
+            throw APIError(.notFound, "Volume type \(id) could not be found.", format: .fault)
+        }
+        return zip(pods, lists).compactMap { pod, list in list?.first(where: { $0.name == name }).map { (pod, $0.id) } }
+    }
+
     /// A type named by the client (a name, or a top id = another pod's id) as `pod` knows it.
     /// 400 when the type exists elsewhere but not in that pod; unknown values go through unchanged
     /// (the pod then answers its own 404).
@@ -60,13 +71,8 @@ final class VolumeTypeCatalog: Sendable {
         guard let here = try? await entries(in: pod, call: call) else { return value }
         if here.contains(where: { $0.name == value || $0.id == value }) { return value }
         let others = ((try? await runtime.podDirectory.bottomPods()) ?? []).filter { $0.podID != pod.podID }
-        let name = await withTaskGroup(of: String?.self) { group in
-            for other in others {
-                group.addTask { (try? await self.entries(in: other, call: call))?.first { $0.id == value }?.name }
-            }
-            var found: String?
-            for await name in group where found == nil { found = name }
-            return found
+        let name = await Fanout.first(others) { other in
+            (try? await self.entries(in: other, call: call))?.first { $0.id == value }?.name
         }
         guard let name else { return value }
         guard here.contains(where: { $0.name == name }) else {
@@ -89,24 +95,19 @@ extension VolumeAPI {
     func everyPod(_ call: VolumeCall, _ request: @escaping @Sendable (Pod) -> RegionalRequest) async throws -> [(Pod, RegionalResponse)] {
         let pods = try await runtime.podDirectory.bottomPods()
         let timeout = runtime.listTimeout
-        let answers = await withTaskGroup(of: (Int, RegionalResponse?).self) { group in
-            for (index, pod) in pods.enumerated() {
-                group.addTask {
-                    var outgoing = request(pod)
-                    outgoing.timeout = timeout
-                    do {
-                        return (index, try await send(call, outgoing, to: pod))
-                    } catch {
-                        logger.warning("pod left out of a volume type call", metadata: ["pod": "\(pod.regionName)", "error": "\(error)"])
-                        return (index, nil)
-                    }
-                }
-            }
-            var out = [RegionalResponse?](repeating: nil, count: pods.count)
-            for await (index, response) in group { out[index] = response }
-            return out
+        let answers = try await Fanout.results(pods) { pod in
+            var outgoing = request(pod)
+            outgoing.timeout = timeout
+            return try await send(call, outgoing, to: pod)
         }
-        return zip(pods, answers).compactMap { pod, answer in answer.map { (pod, $0) } }
+        return zip(pods, answers).compactMap { pod, answer in
+            switch answer {
+            case .success(let response): return (pod, response)
+            case .failure(let error):
+                logger.warning("pod left out of a volume type call", metadata: ["pod": "\(pod.regionName)", "error": "\(error)"])
+                return nil
+            }
+        }
     }
 
     /// `GET /types`: the union by name over every pod; a name's id is the first pod's (AZ order).
@@ -152,18 +153,7 @@ extension VolumeAPI {
         let raw = try await body(call)
         _ = try member(raw, "volume_type")
         let pods = try await runtime.podDirectory.bottomPods()
-        let answers = await withTaskGroup(of: (Int, Result<RegionalResponse, APIError>).self) { group in
-            for (index, pod) in pods.enumerated() {
-                group.addTask {
-                    do { return (index, .success(try await send(call, .rawJSON("POST", "/types", body: raw), to: pod))) }
-                    catch let error as APIError { return (index, .failure(error)) }
-                    catch { return (index, .failure(APIError.podUnavailable(error, region: pod.regionName, format: .fault))) }
-                }
-            }
-            var out = [Result<RegionalResponse, APIError>?](repeating: nil, count: pods.count)
-            for await (index, result) in group { out[index] = result }
-            return out.compactMap { $0 }
-        }
+        let answers = try await Fanout.results(pods) { pod in try await send(call, .rawJSON("POST", "/types", body: raw), to: pod) }
         types.invalidate()
         let failure = answers.first { if case .success(let r) = $0 { !r.isSuccess } else { true } }
         guard let failure else {
@@ -173,13 +163,12 @@ extension VolumeAPI {
             return relay(first, call)
         }
         // Undo where it was created, so a type exists in all pods or in none.
-        await withTaskGroup(of: Void.self) { group in
-            for (pod, answer) in zip(pods, answers) {
-                guard case .success(let response) = answer, response.isSuccess,
-                      let id = (try? JSONValue(data: response.data))?["volume_type"]?["id"]?.stringValue else { continue }
-                group.addTask { _ = try? await send(call, .delete("/types/\(id)"), to: pod) }
-            }
+        let made: [(Pod, String)] = zip(pods, answers).compactMap { pod, answer in
+            guard case .success(let response) = answer, response.isSuccess,
+                  let id = (try? JSONValue(data: response.data))?["volume_type"]?["id"]?.stringValue else { return nil }
+            return (pod, id)
         }
+        _ = try await Fanout.results(made) { pod, id in _ = try await send(call, .delete("/types/\(id)"), to: pod) }
         switch failure {
         case .success(let response): return relay(response, call)
         case .failure(let error): throw error
@@ -194,33 +183,15 @@ extension VolumeAPI {
         }
         let id = try call.param("id")
         types.invalidate()
-        let pods = try await runtime.podDirectory.bottomPods()
-        let lists = await withTaskGroup(of: (Int, [VolumeTypeCatalog.Entry]?).self) { group in
-            for (index, pod) in pods.enumerated() {
-                group.addTask { (index, try? await types.entries(in: pod, call: call)) }
+        let holding = try await types.holders(of: id, call: call)
+        let answers = try await Fanout.results(holding) { pod, podTypeID in
+            do { return try await send(call, .delete("/types/\(podTypeID)"), to: pod) } catch {
+                // Told to the client like any pod's refusal.
+                let message = (error as? APIError)?.message ?? "Region \(pod.regionName) is unavailable."
+                return RegionalResponse(url: "", status: 503, headers: [("Content-Type", "application/json")],
+                                        body: APIFaultFormat.fault.body(status: 503, message: message))
             }
-            var out = [[VolumeTypeCatalog.Entry]?](repeating: nil, count: pods.count)
-            for await (index, list) in group { out[index] = list }
-            return out
-        }
-        let name = lists.lazy.compactMap { list in list?.first(where: { $0.id == id || $0.name == id })?.name }.first
-        guard let name else { throw APIError(.notFound, "Volume type \(id) could not be found.", format: .fault) }
-        let answers = await withTaskGroup(of: RegionalResponse?.self) { group in
-            for (pod, list) in zip(pods, lists) {
-                guard let podType = list?.first(where: { $0.name == name }) else { continue }
-                group.addTask {
-                    do { return try await send(call, .delete("/types/\(podType.id)"), to: pod) } catch {
-                        // Told to the client like any pod's refusal.
-                        let message = (error as? APIError)?.message ?? "Region \(pod.regionName) is unavailable."
-                        return RegionalResponse(url: "", status: 503, headers: [("Content-Type", "application/json")],
-                                                body: APIFaultFormat.fault.body(status: 503, message: message))
-                    }
-                }
-            }
-            var out: [RegionalResponse] = []
-            for await answer in group { if let answer { out.append(answer) } }
-            return out
-        }
+        }.compactMap { try? $0.get() }
         types.invalidate()
         if let failure = answers.first(where: { !$0.isSuccess && $0.status != 404 }) {
             return relay(failure, call)

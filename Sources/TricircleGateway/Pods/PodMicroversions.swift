@@ -67,14 +67,10 @@ public final class PodMicroversions: Sendable {
         let registered = (try? await runtime.podDirectory.bottomPods()) ?? []
         let asked = registered.filter { !skip($0) }
         let timeout = min(runtime.listTimeout, runtime.config.podTimeout, .seconds(3))
-        let answers = await withTaskGroup(of: (String, ClosedRange<Microversion>?).self) { group in
-            for pod in asked {
-                group.addTask { [fetch] in (pod.podID, await fetch(pod, timeout, credentials)) }
-            }
-            var out: [(String, ClosedRange<Microversion>?)] = []
-            for await answer in group { out.append(answer) }
-            return out
-        }
+        let fetch = fetch
+        // `fetch` answers nil rather than throwing, so nothing here can be a token refusal.
+        let ranges = (try? await Fanout.results(asked) { pod in await fetch(pod, timeout, credentials) }) ?? []
+        let answers = zip(asked, ranges).map { pod, range in (pod.podID, (try? range.get()) ?? nil) }
         let current = known.withLock { known -> [String: ClosedRange<Microversion>] in
             for case (let podID, let range?) in answers { known[podID] = range }
             // Pods no longer registered drop out.
