@@ -99,21 +99,13 @@ struct ComputePodCalls: Sendable {
     /// The gateway's root as this client reached it.
     static func gatewayRoot(_ request: Request) -> String { PodForwarder.publicOrigin(of: request) ?? "" }
 
-    /// The pod's answer for the client: status, relayed headers, body and Location with the pod's root
-    /// replaced by the gateway's, so every link leads back through the gateway.
+    /// The pod's answer for the client (the kit's relay), with Nova's root: the pod's endpoint without its
+    /// `/v2.1` is replaced by the gateway's, so links under a path-prefixed endpoint lead back here too.
     static func relay(_ response: RegionalResponse, request: Request) -> Response {
         let sent = URLComponents(string: response.url)?.percentEncodedPath ?? ""
-        let from = podRoot(of: response, sentPath: Self.pathAfterVersion(sent))
-        let to = gatewayRoot(request)
-        var fields = HTTPFields()
-        for (name, value) in response.headers where PodForwarder.relayedResponseHeaders.contains(name.lowercased()) {
-            guard let field = HTTPField.Name(name) else { continue }
-            let rewritten = from.map { value.replacingOccurrences(of: $0, with: to) } ?? value
-            fields.append(HTTPField(name: field, value: rewritten))
-        }
-        var body = response.body
-        if let from, from != to { body = body.replacingAll(from, with: to) }
-        return Response(status: HTTPResponse.Status(code: response.status), headers: fields, body: .init(byteBuffer: body))
+        return PodForwarder.relay(
+            response, publicOrigin: gatewayRoot(request), podRoot: podRoot(of: response, sentPath: Self.pathAfterVersion(sent)),
+            format: .fault)
     }
 
     /// "/servers/x" out of "/prefix/v2.1/servers/x" (what was appended to the endpoint).

@@ -68,6 +68,6 @@ struct ImageData: Sendable {
         }
         let regional = RegionalResponse(
             url: url, status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: body)
-        return PodForwarder.relay(regional, publicOrigin: PodForwarder.publicOrigin(of: request))
+        return PodForwarder.relay(regional, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }
 }

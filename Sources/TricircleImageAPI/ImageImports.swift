@@ -82,7 +82,7 @@ struct ImageImports: Sendable {
         if image.status == "active", Self.hasData(image) { image.object["status"] = "importing" }
         var shown = answer
         shown.body = ByteBuffer(data: JSONValue.object(image.object).encoded())
-        return PodForwarder.relay(shown, publicOrigin: PodForwarder.publicOrigin(of: request))
+        return PodForwarder.relay(shown, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }
 
     /// `DELETE /v2/images/{id}` for an image the home Glance does not have (yet): deleted in its pod with
@@ -97,6 +97,6 @@ struct ImageImports: Sendable {
         if answer.isSuccess || (answer.status == 404 && caller.projectID == row.projectID) {
             try await forget(id, podID: pod.podID)
         }
-        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request))
+        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }
 }

@@ -20,7 +20,7 @@ struct ImageRelay: Sendable {
     /// Sends the request (with its JSON body, if any) and relays the answer.
     func relay(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let answer = try await send(request, context: context)
-        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request))
+        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }
 
     /// Sends the request to the home Glance and returns its answer whatever the status.

@@ -26,7 +26,7 @@ struct Images: Sendable {
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let answer = try await relay.send(request, context: context)
         guard let raw = context.parameters.get("id") else {
-            return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request))
+            return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
         }
         let id = raw.removingPercentEncoding ?? raw
         if answer.status == 404, let shown = try await imports.show(id, request: request, context: context) {
@@ -38,9 +38,9 @@ struct Images: Sendable {
             image.object["status"] = "importing"
             var shown = answer
             shown.body = ByteBuffer(data: JSONValue.object(image.object).encoded())
-            return PodForwarder.relay(shown, publicOrigin: PodForwarder.publicOrigin(of: request))
+            return PodForwarder.relay(shown, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
         }
-        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request))
+        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }
 
     /// `DELETE /v2/images/{id}`: deleted at home first (Glance decides who may), then a job removes the copies.
@@ -62,6 +62,6 @@ struct Images: Sendable {
                              metadata: ["image_id": "\(id)", "error": "\(error)"])
             }
         }
-        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request))
+        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }
 }

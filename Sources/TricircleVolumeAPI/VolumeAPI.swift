@@ -78,7 +78,7 @@ struct VolumeAPI: Sendable {
 
     /// The pod's answer to the client, links pointing back at the gateway.
     func relay(_ response: RegionalResponse, _ call: VolumeCall) -> Response {
-        PodForwarder.relay(response, publicOrigin: call.origin.isEmpty ? nil : call.origin)
+        PodForwarder.relay(response, publicOrigin: call.origin.isEmpty ? nil : call.origin, format: .fault)
     }
 
     /// The request body (read and bounded by the kit's body middleware).

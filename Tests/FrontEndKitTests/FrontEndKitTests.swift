@@ -155,6 +155,17 @@ import TricircleGateway
         }
     }
 
+    @Test("a pod's error without a body is relayed with one in the API's format")
+    func emptyPodErrorsGetABody() async throws {
+        try await GatewayHarness.with { h in
+            let token = try h.token().id
+            // The simulated Glance answers an unknown image's members with a bare 404.
+            let reply = try await h.send("GET", h.origin("image") + "/v2/images/6a1e3c0e-0000-4000-8000-000000000009/members", token: token)
+            #expect(reply.status == 404)
+            #expect(Self.message(reply, .glance) != nil, "\(reply.text.prefix(200))")
+        }
+    }
+
     @Test("links come from public_host, never from the client's Host header", arguments: apis)
     func hostHeaderIgnored(api: API) async throws {
         try await GatewayHarness.with(overrides: ["DEFAULT.public_host": "cloud.example.org"]) { h in

@@ -96,23 +96,34 @@ public struct PodForwarder: Sendable {
         return "?" + query
     }
 
-    /// The pod's answer as the client's response: status, relayed headers, body with the pod's origin
-    /// replaced by the gateway's (`publicOrigin`, e.g. "http://gateway:19998") so links lead back here.
-    public static func relay(_ response: RegionalResponse, publicOrigin: String?) -> Response {
+    /// The pod's answer as the client's response: status, relayed headers, and the body with the pod's
+    /// root (`podRoot`, by default the origin of the URL it answered on) replaced by the gateway's public
+    /// origin, so links lead back here. A pod's error with an empty body (some services answer a bare 404)
+    /// gets one in the API's `format`, as every answer of the gateway has.
+    public static func relay(
+        _ response: RegionalResponse, publicOrigin: String?, podRoot: String? = nil, format: APIFaultFormat? = nil
+    ) -> Response {
+        let from = podRoot ?? origin(of: response.url)
         var fields = HTTPFields()
         for (name, value) in response.headers where relayedResponseHeaders.contains(name.lowercased()) {
-            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: rewrite(value, response: response, to: publicOrigin))) }
+            guard let field = HTTPField.Name(name) else { continue }
+            let rewritten = from.flatMap { from in publicOrigin.map { value.replacingOccurrences(of: from, with: $0) } } ?? value
+            fields.append(HTTPField(name: field, value: rewritten))
         }
         var body = response.body
-        if let publicOrigin, let podOrigin = origin(of: response.url), podOrigin != publicOrigin {
-            body = body.replacingAll(podOrigin, with: publicOrigin)
+        if let publicOrigin, let from, from != publicOrigin {
+            body = body.replacingAll(from, with: publicOrigin)
+        }
+        if response.status >= 400, body.readableBytes == 0, let format {
+            body = format.body(status: response.status, message: ErrorBoundaryMiddleware.defaultMessage(HTTPResponse.Status(code: response.status)))
+            fields[.contentType] = "application/json"
         }
         return Response(status: HTTPResponse.Status(code: response.status), headers: fields, body: .init(byteBuffer: body))
     }
 
-    static func rewrite(_ value: String, response: RegionalResponse, to publicOrigin: String?) -> String {
-        guard let publicOrigin, let podOrigin = origin(of: response.url) else { return value }
-        return value.replacingOccurrences(of: podOrigin, with: publicOrigin)
+    /// The pod's answer for this client (see the static `relay`), errors in this forwarder's format.
+    public func relay(_ response: RegionalResponse, to request: Request, podRoot: String? = nil) -> Response {
+        Self.relay(response, publicOrigin: Self.publicOrigin(of: request), podRoot: podRoot, format: format)
     }
 
     /// "http://host:port" of a URL.
@@ -125,7 +136,7 @@ public struct PodForwarder: Sendable {
     /// decided it from `[DEFAULT] public_host` (never from the client's own `Host` header).
     public static func publicOrigin(of request: Request) -> String? {
         guard let host = request.head.authority else { return nil }
-        return "http://" + host
+        return (request.head.scheme ?? "http") + "://" + host
     }
 }
 
