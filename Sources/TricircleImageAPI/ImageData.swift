@@ -25,10 +25,16 @@ struct ImageData: Sendable {
         for name in ImageRelay.passedHeaders where name != .contentType {
             if let value = request.headers[name] { headers.append((name.rawName, value)) }
         }
-        let (response, url) = try await home.stream(
-            method: .PUT, path: request.uri.path, headers: headers,
-            body: .stream(SingleUseBody(request.body), length: length), credentials: credentials)
-        return try await Self.relaySmall(response, url: url, request: request)
+        let declared = request.headers[.contentLength].flatMap { Int64($0) }
+        let upload = SingleUseBody(request.body, declaredLength: declared)
+        do {
+            let (response, url) = try await home.stream(
+                method: .PUT, path: request.uri.path, headers: headers, body: .stream(upload, length: length), credentials: credentials)
+            return try await Self.relaySmall(response, url: url, request: request)
+        } catch where upload.clientFailed {
+            // The client cut its upload short: its fault, not the home region's (Glance answers 400 too).
+            throw APIError(.badRequest, "The image data upload ended before all of its data arrived.", format: .glance)
+        }
     }
 
     /// Streams the image's data from the home Glance to the client.

@@ -31,28 +31,3 @@ struct PodForwarderTests {
         #expect(relayed.headers[.init("Connection")!] == nil)
     }
 }
-
-/// A streamed upload read a second time (AsyncHTTPClient retrying on a new connection) fails that
-/// request instead of trapping.
-@Suite("Single-use body")
-struct SingleUseBodyTests {
-    struct Chunks: AsyncSequence, Sendable {
-        typealias Element = ByteBuffer
-        let chunks: [String]
-        struct AsyncIterator: AsyncIteratorProtocol {
-            var rest: [String]
-            mutating func next() async throws -> ByteBuffer? { rest.isEmpty ? nil : ByteBuffer(string: rest.removeFirst()) }
-        }
-        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(rest: chunks) }
-    }
-
-    @Test("the first reading gets every chunk; a second reading throws")
-    func secondReadingThrows() async throws {
-        let body = SingleUseBody(Chunks(chunks: ["a", "b"]))
-        var first = ""
-        for try await chunk in body { first += String(buffer: chunk) }
-        #expect(first == "ab")
-        var again = body.makeAsyncIterator()
-        await #expect(throws: SingleUseBody<Chunks>.AlreadyConsumed.self) { _ = try await again.next() }
-    }
-}
