@@ -134,6 +134,38 @@ struct AuditTests {
         }
     }
 
+    @Test("what the gateway made for a router across pods and servers on its network (copies, bridge, shadow ports, DHCP ports) audits clean")
+    func networkingAuditsClean() async throws {
+        try await GatewayHarness.with { harness in
+            let client = try ComputeClient(harness)
+            let neutron = harness.url("network") + "/v2.0"
+            func post(_ path: String, _ body: String) async throws -> JSONValue {
+                let reply = try await harness.send("POST", neutron + path, token: client.token.id, body: body)
+                guard reply.status == 201 else { throw HarnessError("POST \(path): \(reply.status) \(reply.text)") }
+                return reply.json
+            }
+            let network = try #require(try await post("/networks", #"{"network": {"name": "n1"}}"#)["network"]?["id"]?.stringValue)
+            let subnet = try #require(try await post("/subnets", #"{"subnet": {"network_id": "\#(network)", "cidr": "10.60.0.0/24", "ip_version": 4}}"#)["subnet"]?["id"]?.stringValue)
+            let router = try #require(try await post("/routers", #"{"router": {"name": "r"}}"#)["router"]?["id"]?.stringValue)
+            let added = try await harness.send("PUT", neutron + "/routers/\(router)/add_router_interface", token: client.token.id,
+                                               body: #"{"subnet_id": "\#(subnet)"}"#)
+            #expect(added.status == 200)
+            let one = try await client.boot("east", az: "az1", extra: ["networks": [["uuid": .string(network)]]])
+            let two = try await client.boot("west", az: "az2", extra: ["networks": [["uuid": .string(network)]]])
+            try await client.waitFor(one, status: "ACTIVE")
+            try await client.waitFor(two, status: "ACTIVE")
+            try await Self.drain(harness.runtime.jobs)
+
+            let report = try await GatewayAudit(runtime: harness.runtime, graceSeconds: 0).run(repair: false)
+            #expect(report.isClean, "\(report)")
+            #expect(report.skipped.isEmpty)
+            for region in ["RegionOne", "RegionTwo"] {
+                #expect(report.listed["\(region)/routers"] == 1, "\(report.listed)")
+                #expect(report.listed["\(region)/ports"] ?? 0 >= 3, "\(report.listed)")
+            }
+        }
+    }
+
     @Test("with [job] audit_interval the gateway queues audit jobs itself, and they repair: a stuck lock is released")
     func periodicAuditJobRepairs() async throws {
         try await GatewayHarness.with(overrides: ["job.audit_interval": "0.05"]) { harness in
