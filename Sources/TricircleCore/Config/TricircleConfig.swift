@@ -74,7 +74,11 @@ public struct TricircleConfig: Sendable {
     public var listTimeout: Duration { .seconds(values.double("client", "list_timeout")) }
     public var endpointCacheTime: Int { values.int("client", "endpoint_cache_time") }
 
-    public var staleLockSeconds: Int { values.int("routing", "stale_lock_seconds") }
+    /// Age after which a create-lock is taken over: never less than a create can take (a pod call and its
+    /// one retry, `2 * pod_timeout`, plus 5 s), or a slow create still under way would be made a second time.
+    public var staleLockSeconds: Int {
+        max(values.int("routing", "stale_lock_seconds"), Int((2 * values.double("client", "pod_timeout")).rounded(.up)) + 5)
+    }
     public var routingCacheTime: Int { values.int("routing", "cache_time") }
     public var routingCacheSize: Int { values.int("routing", "cache_size") }
 

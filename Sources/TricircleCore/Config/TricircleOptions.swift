@@ -42,7 +42,7 @@ public enum TricircleOptions {
         .init("client", "list_timeout", .number(0.1...600), default: "5", help: "Seconds each pod has to answer its part of a merged list."),
         .init("client", "endpoint_cache_time", .integer(0...86400), default: "600", help: "Seconds pod endpoints read from the catalog are reused."),
         // [routing]
-        .init("routing", "stale_lock_seconds", .integer(1...86400), default: "30", help: "Age after which a create-lock row (no bottom id) is adopted or removed."),
+        .init("routing", "stale_lock_seconds", .integer(1...86400), default: "30", help: "Age after which a create-lock row (no bottom id) is adopted or removed; never less than twice [client] pod_timeout plus 5 s, so a create still under way is not made twice."),
         .init("routing", "cache_time", .integer(0...86400), default: "30", help: "Seconds a resolved routing stays in the in-process cache (other processes' deletes are seen within this)."),
         .init("routing", "cache_size", .integer(0...10_000_000), default: "100000", help: "Most routing rows cached per process."),
         // [job]
