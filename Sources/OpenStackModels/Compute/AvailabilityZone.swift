@@ -22,9 +22,3 @@ public struct AvailabilityZoneInfo: Codable, Sendable, Hashable {
         self.hosts = hosts
     }
 }
-
-/// `{"availabilityZoneInfo": [...]}` (Nova; Cinder uses the same shape).
-public struct AvailabilityZoneList: Codable, Sendable, Hashable {
-    public var availabilityZoneInfo: [AvailabilityZoneInfo]
-    public init(availabilityZoneInfo: [AvailabilityZoneInfo]) { self.availabilityZoneInfo = availabilityZoneInfo }
-}

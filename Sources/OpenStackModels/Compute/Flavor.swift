@@ -50,66 +50,6 @@ public struct Flavor: Codable, Sendable, Hashable {
     }
 }
 
-/// `{"flavor": {...}}`.
-public struct FlavorEnvelope: Codable, Sendable, Hashable {
-    public var flavor: Flavor
-    public init(flavor: Flavor) { self.flavor = flavor }
-}
-
-/// `{"flavors": [...], "flavors_links": [...]}`.
-public struct FlavorList: Codable, Sendable, Hashable {
-    public var flavors: [Flavor]
-    public var flavorsLinks: [Link]?
-    enum CodingKeys: String, CodingKey {
-        case flavors
-        case flavorsLinks = "flavors_links"
-    }
-    public init(flavors: [Flavor], flavorsLinks: [Link]? = nil) {
-        self.flavors = flavors
-        self.flavorsLinks = flavorsLinks
-    }
-}
-
-/// `POST /flavors` body (admin).
-public struct FlavorCreateRequest: Codable, Sendable, Hashable {
-    /// The flavor to create; `id` may be omitted or "auto".
-    public struct Create: Codable, Sendable, Hashable {
-        public var name: String
-        public var ram: Int
-        public var vcpus: Int
-        public var disk: Int
-        public var id: String?
-        public var ephemeral: Int?
-        public var swap: Int?
-        public var rxtxFactor: Double?
-        public var isPublic: Bool?
-        public var description: String?
-        enum CodingKeys: String, CodingKey {
-            case name, ram, vcpus, disk, id, swap, description
-            case ephemeral = "OS-FLV-EXT-DATA:ephemeral"
-            case rxtxFactor = "rxtx_factor"
-            case isPublic = "os-flavor-access:is_public"
-        }
-        public init(name: String, ram: Int, vcpus: Int, disk: Int, id: String? = nil, isPublic: Bool? = nil) {
-            self.name = name
-            self.ram = ram
-            self.vcpus = vcpus
-            self.disk = disk
-            self.id = id
-            self.isPublic = isPublic
-        }
-    }
-    public var flavor: Create
-    public init(flavor: Create) { self.flavor = flavor }
-}
-
-/// `{"extra_specs": {...}}`.
-public struct FlavorExtraSpecs: Codable, Sendable, Hashable {
-    public var extraSpecs: [String: String]
-    enum CodingKeys: String, CodingKey { case extraSpecs = "extra_specs" }
-    public init(extraSpecs: [String: String]) { self.extraSpecs = extraSpecs }
-}
-
 /// One `os-flavor-access` entry.
 public struct FlavorAccess: Codable, Sendable, Hashable {
     public var flavorID: String
@@ -122,11 +62,4 @@ public struct FlavorAccess: Codable, Sendable, Hashable {
         self.flavorID = flavorID
         self.tenantID = tenantID
     }
-}
-
-/// `{"flavor_access": [...]}`.
-public struct FlavorAccessList: Codable, Sendable, Hashable {
-    public var flavorAccess: [FlavorAccess]
-    enum CodingKeys: String, CodingKey { case flavorAccess = "flavor_access" }
-    public init(flavorAccess: [FlavorAccess]) { self.flavorAccess = flavorAccess }
 }

@@ -1,21 +1,5 @@
 import Foundation
 
-/// `GET /limits` answer (Nova): absolute limits and usage of the project.
-public struct ComputeLimits: Codable, Sendable, Hashable {
-    /// The `limits` object.
-    public struct Body: Codable, Sendable, Hashable {
-        /// maxTotalInstances, maxTotalCores, maxTotalRAMSize, totalInstancesUsed, ... (kept as a map; keys vary by microversion).
-        public var absolute: [String: Int]
-        public var rate: [JSONValue]
-        public init(absolute: [String: Int], rate: [JSONValue] = []) {
-            self.absolute = absolute
-            self.rate = rate
-        }
-    }
-    public var limits: Body
-    public init(limits: Body) { self.limits = limits }
-}
-
 /// A Nova or Cinder quota set (`os-quota-sets/{project}`): resource name -> limit (-1 = unlimited), plus `id`.
 public struct QuotaSet: Codable, Sendable, Hashable {
     public var id: String?
@@ -40,11 +24,4 @@ public struct QuotaSet: Codable, Sendable, Hashable {
         var container = encoder.singleValueContainer()
         try container.encode(object)
     }
-}
-
-/// `{"quota_set": {...}}`.
-public struct QuotaSetEnvelope: Codable, Sendable, Hashable {
-    public var quotaSet: QuotaSet
-    enum CodingKeys: String, CodingKey { case quotaSet = "quota_set" }
-    public init(quotaSet: QuotaSet) { self.quotaSet = quotaSet }
 }

@@ -106,51 +106,6 @@ public struct ServerCreate: JSONObjectBacked {
     public var maxCount: Int? { int("max_count") }
 }
 
-/// `{"server": {...}}` for create requests.
-public struct ServerCreateRequest: Codable, Sendable, Hashable {
-    public var server: ServerCreate
-    /// `os:scheduler_hints`, a sibling of `server`.
-    public var schedulerHints: [String: JSONValue]?
-    enum CodingKeys: String, CodingKey {
-        case server
-        case schedulerHints = "os:scheduler_hints"
-    }
-    public init(server: ServerCreate, schedulerHints: [String: JSONValue]? = nil) {
-        self.server = server
-        self.schedulerHints = schedulerHints
-    }
-}
-
-/// Answer of `POST /servers` (202): id, links, adminPass, OS-DCF:diskConfig, security_groups.
-public struct ServerCreateResponse: Codable, Sendable, Hashable {
-    public var server: Server
-    public init(server: Server) { self.server = server }
-}
-
-/// `{"server": {...}}` for show and update answers.
-public struct ServerEnvelope: Codable, Sendable, Hashable {
-    public var server: Server
-    public init(server: Server) { self.server = server }
-}
-
-/// `PUT /servers/{id}` body.
-public struct ServerUpdateRequest: Codable, Sendable, Hashable {
-    /// The updatable fields.
-    public struct Update: Codable, Sendable, Hashable {
-        public var name: String?
-        public var description: String?
-        public var accessIPv4: String?
-        public var accessIPv6: String?
-        public var hostname: String?
-        public init(name: String? = nil, description: String? = nil) {
-            self.name = name
-            self.description = description
-        }
-    }
-    public var server: Update
-    public init(server: Update) { self.server = server }
-}
-
 /// `GET /servers` and `/servers/detail` answers: `servers` plus an optional `servers_links` next link.
 public struct ServerList: Codable, Sendable, Hashable {
     public var servers: [Server]

@@ -44,9 +44,3 @@ public struct ServerAction: Codable, Sendable, Hashable {
         Self(name: "createImage", arguments: ["name": .string(name), "metadata": .object(metadata.mapValues { .string($0) })])
     }
 }
-
-/// `{"output": "..."}` answer of os-getConsoleOutput.
-public struct ConsoleOutput: Codable, Sendable, Hashable {
-    public var output: String
-    public init(output: String) { self.output = output }
-}

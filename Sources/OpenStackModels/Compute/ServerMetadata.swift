@@ -6,22 +6,10 @@ public struct ServerMetadata: Codable, Sendable, Hashable {
     public init(metadata: [String: String]) { self.metadata = metadata }
 }
 
-/// `{"meta": {"key": "value"}}` of `/servers/{id}/metadata/{key}`.
-public struct ServerMetadataItem: Codable, Sendable, Hashable {
-    public var meta: [String: String]
-    public init(meta: [String: String]) { self.meta = meta }
-}
-
 /// `{"tags": [...]}` of `/servers/{id}/tags` (2.26+).
 public struct ServerTags: Codable, Sendable, Hashable {
     public var tags: [String]
     public init(tags: [String]) { self.tags = tags }
-}
-
-/// `{"addresses": {"net": [...]}}` of `/servers/{id}/ips`.
-public struct ServerAddresses: Codable, Sendable, Hashable {
-    public var addresses: [String: [ServerAddress]]
-    public init(addresses: [String: [ServerAddress]]) { self.addresses = addresses }
 }
 
 /// A port interface of a server (`/servers/{id}/os-interface`).
@@ -60,16 +48,4 @@ public struct InterfaceAttachment: Codable, Sendable, Hashable {
         self.portState = portState
         self.fixedIPs = fixedIPs
     }
-}
-
-/// `{"interfaceAttachments": [...]}`.
-public struct InterfaceAttachmentList: Codable, Sendable, Hashable {
-    public var interfaceAttachments: [InterfaceAttachment]
-    public init(interfaceAttachments: [InterfaceAttachment]) { self.interfaceAttachments = interfaceAttachments }
-}
-
-/// `{"interfaceAttachment": {...}}`.
-public struct InterfaceAttachmentEnvelope: Codable, Sendable, Hashable {
-    public var interfaceAttachment: InterfaceAttachment
-    public init(interfaceAttachment: InterfaceAttachment) { self.interfaceAttachment = interfaceAttachment }
 }

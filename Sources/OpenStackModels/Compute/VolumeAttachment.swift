@@ -31,37 +31,3 @@ public struct VolumeAttachment: Codable, Sendable, Hashable {
         self.device = device
     }
 }
-
-/// `{"volumeAttachment": {...}}` (create body and show answer).
-public struct VolumeAttachmentEnvelope: Codable, Sendable, Hashable {
-    public var volumeAttachment: VolumeAttachment
-    public init(volumeAttachment: VolumeAttachment) { self.volumeAttachment = volumeAttachment }
-}
-
-/// `POST /servers/{id}/os-volume_attachments` body.
-public struct VolumeAttachmentCreateRequest: Codable, Sendable, Hashable {
-    /// The volume to attach and an optional device name.
-    public struct Create: Codable, Sendable, Hashable {
-        public var volumeID: String
-        public var device: String?
-        public var tag: String?
-        public var deleteOnTermination: Bool?
-        enum CodingKeys: String, CodingKey {
-            case device, tag
-            case volumeID = "volumeId"
-            case deleteOnTermination = "delete_on_termination"
-        }
-        public init(volumeID: String, device: String? = nil) {
-            self.volumeID = volumeID
-            self.device = device
-        }
-    }
-    public var volumeAttachment: Create
-    public init(volumeAttachment: Create) { self.volumeAttachment = volumeAttachment }
-}
-
-/// `{"volumeAttachments": [...]}`.
-public struct VolumeAttachmentList: Codable, Sendable, Hashable {
-    public var volumeAttachments: [VolumeAttachment]
-    public init(volumeAttachments: [VolumeAttachment]) { self.volumeAttachments = volumeAttachments }
-}

@@ -39,9 +39,6 @@ public struct Image: JSONObjectBacked {
     }
 }
 
-/// `POST /v2/images` body: core attributes plus any custom properties at top level.
-public typealias ImageCreate = Image
-
 /// `GET /v2/images` answer: `images`, `first`, `schema` and `next` when there is another page.
 public struct ImageList: Codable, Sendable, Hashable {
     public var images: [Image]
@@ -57,19 +54,5 @@ public struct ImageList: Codable, Sendable, Hashable {
     /// Marker for the next page, if there is one.
     public var nextMarker: String? {
         next.flatMap { URLComponents(string: $0)?.queryItems?.first { $0.name == "marker" }?.value }
-    }
-}
-
-/// One JSON-patch operation for `PATCH /v2/images/{id}` (`application/openstack-images-v2.1-json-patch`).
-public struct ImagePatchOperation: Codable, Sendable, Hashable {
-    /// add, replace, remove.
-    public var op: String
-    /// "/name", "/tags/-", "/my_property".
-    public var path: String
-    public var value: JSONValue?
-    public init(op: String, path: String, value: JSONValue? = nil) {
-        self.op = op
-        self.path = path
-        self.value = value
     }
 }

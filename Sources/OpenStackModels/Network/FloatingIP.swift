@@ -153,17 +153,3 @@ public struct FloatingIPEnvelope<Body: Codable & Sendable & Hashable>: Codable, 
     public var floatingip: Body
     public init(floatingip: Body) { self.floatingip = floatingip }
 }
-
-/// `{"floatingips": [...], "floatingips_links": [...]}`, a page of floating IPs.
-public struct FloatingIPList: Codable, Sendable, Hashable {
-    public var floatingips: [FloatingIP]
-    public var floatingipsLinks: [Link]?
-    enum CodingKeys: String, CodingKey {
-        case floatingips
-        case floatingipsLinks = "floatingips_links"
-    }
-    public init(floatingips: [FloatingIP], floatingipsLinks: [Link]? = nil) {
-        self.floatingips = floatingips
-        self.floatingipsLinks = floatingipsLinks
-    }
-}

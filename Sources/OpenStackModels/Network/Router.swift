@@ -242,17 +242,3 @@ public struct RouterEnvelope<Body: Codable & Sendable & Hashable>: Codable, Send
     public var router: Body
     public init(router: Body) { self.router = router }
 }
-
-/// `{"routers": [...], "routers_links": [...]}`, a page of routers.
-public struct RouterList: Codable, Sendable, Hashable {
-    public var routers: [NeutronRouter]
-    public var routersLinks: [Link]?
-    enum CodingKeys: String, CodingKey {
-        case routers
-        case routersLinks = "routers_links"
-    }
-    public init(routers: [NeutronRouter], routersLinks: [Link]? = nil) {
-        self.routers = routers
-        self.routersLinks = routersLinks
-    }
-}

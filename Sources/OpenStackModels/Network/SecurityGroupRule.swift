@@ -161,17 +161,3 @@ public struct SecurityGroupRuleEnvelope<Body: Codable & Sendable & Hashable>: Co
     enum CodingKeys: String, CodingKey { case securityGroupRule = "security_group_rule" }
     public init(securityGroupRule: Body) { self.securityGroupRule = securityGroupRule }
 }
-
-/// `{"security_group_rules": [...], "security_group_rules_links": [...]}`, a page of rules.
-public struct SecurityGroupRuleList: Codable, Sendable, Hashable {
-    public var securityGroupRules: [SecurityGroupRule]
-    public var securityGroupRulesLinks: [Link]?
-    enum CodingKeys: String, CodingKey {
-        case securityGroupRules = "security_group_rules"
-        case securityGroupRulesLinks = "security_group_rules_links"
-    }
-    public init(securityGroupRules: [SecurityGroupRule], securityGroupRulesLinks: [Link]? = nil) {
-        self.securityGroupRules = securityGroupRules
-        self.securityGroupRulesLinks = securityGroupRulesLinks
-    }
-}

@@ -86,44 +86,6 @@ public struct VolumeCreate: JSONObjectBacked {
     }
 }
 
-/// `{"volume": {...}}` for create bodies.
-public struct VolumeCreateRequest: Codable, Sendable, Hashable {
-    public var volume: VolumeCreate
-    /// `OS-SCH-HNT:scheduler_hints`, a sibling of `volume`.
-    public var schedulerHints: [String: JSONValue]?
-    enum CodingKeys: String, CodingKey {
-        case volume
-        case schedulerHints = "OS-SCH-HNT:scheduler_hints"
-    }
-    public init(volume: VolumeCreate, schedulerHints: [String: JSONValue]? = nil) {
-        self.volume = volume
-        self.schedulerHints = schedulerHints
-    }
-}
-
-/// `{"volume": {...}}` for show, create and update answers.
-public struct VolumeEnvelope: Codable, Sendable, Hashable {
-    public var volume: Volume
-    public init(volume: Volume) { self.volume = volume }
-}
-
-/// `PUT /volumes/{id}` body.
-public struct VolumeUpdateRequest: Codable, Sendable, Hashable {
-    /// Updatable fields.
-    public struct Update: Codable, Sendable, Hashable {
-        public var name: String?
-        public var description: String?
-        public var metadata: [String: String]?
-        public init(name: String? = nil, description: String? = nil, metadata: [String: String]? = nil) {
-            self.name = name
-            self.description = description
-            self.metadata = metadata
-        }
-    }
-    public var volume: Update
-    public init(volume: Update) { self.volume = volume }
-}
-
 /// `GET /volumes` and `/volumes/detail` answers.
 public struct VolumeList: Codable, Sendable, Hashable {
     public var volumes: [Volume]
