@@ -6,17 +6,26 @@ import OpenStackModels
 import TricircleCore
 import TricircleGateway
 
-extension VolumeAPI {
-    func addQuotaRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("os-quota-sets/:project") { request, context in
-            let call = try await begin(request, context)
-            return try await showQuota(call, path: "/os-quota-sets/\(try call.param("project"))")
-        }
-        group.get("os-quota-sets/:project/defaults") { request, context in
-            let call = try await begin(request, context)
-            return try await showQuota(call, path: "/os-quota-sets/\(try call.param("project"))/defaults")
-        }
-        group.put("os-quota-sets/:project") { request, context in try await updateQuota(try await begin(request, context)) }
+/// `/os-quota-sets/{project}`: totals over the pods; an admin's update set in every pod.
+struct QuotaSetRoutes: APIRoutes {
+    let api: VolumeAPI
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("os-quota-sets/:project", use: show)
+        group.get("os-quota-sets/:project/defaults", use: defaults)
+        group.put("os-quota-sets/:project", use: update)
+    }
+
+    /// `GET /os-quota-sets/{project}`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await api.begin(request, context)
+        return try await showQuota(call, path: "/os-quota-sets/\(try call.param("project"))")
+    }
+
+    /// `GET /os-quota-sets/{project}/defaults`.
+    func defaults(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await api.begin(request, context)
+        return try await showQuota(call, path: "/os-quota-sets/\(try call.param("project"))/defaults")
     }
 
     /// `GET /os-quota-sets/{project}[/defaults]`: each region enforces its own quota, so the top shows
@@ -24,7 +33,7 @@ extension VolumeAPI {
     /// unlimited, -1, when any region's is), as `/limits` does.
     func showQuota(_ call: VolumeCall, path: String) async throws -> Response {
         let full = path + PodForwarder.query(of: call.request)
-        let answers = try await everyPod(call) { _ in .get(full) }
+        let answers = try await api.everyPod(call) { _ in .get(full) }
         var merged: [String: JSONValue] = [:]
         var answered = 0
         for (_, response) in answers where response.isSuccess {
@@ -35,10 +44,10 @@ extension VolumeAPI {
             }
         }
         guard answered > 0 else {
-            if let failure = answers.first?.1 { return relay(failure, call) }
+            if let failure = answers.first?.1 { return api.relay(failure, call) }
             throw APIError(.serviceUnavailable, "No region answered for the quotas.", format: .fault, headers: [.retryAfter: "30"])
         }
-        return json(["quota_set": .object(merged)], call: call)
+        return api.json(["quota_set": .object(merged)], call: call)
     }
 
     /// Adds one region's quota value to the running total: numbers add (-1 wins as unlimited), usage
@@ -59,25 +68,26 @@ extension VolumeAPI {
 
     /// `PUT /os-quota-sets/{project}` (admin): the given limits are set in every region at once, so
     /// they hold in each region; the answer is the first region's. The top's GET then shows the totals.
-    func updateQuota(_ call: VolumeCall) async throws -> Response {
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await api.begin(request, context)
         guard call.caller.isAdmin else {
             throw APIError(.forbidden, "Policy doesn't allow volume_extension:quotas:update to be performed.", format: .fault)
         }
         let project = try call.param("project")
-        let raw = try await body(call)
-        _ = try member(raw, "quota_set")
-        let pods = try await runtime.podDirectory.bottomPods()
+        let raw = try await api.body(call)
+        _ = try api.member(raw, "quota_set")
+        let pods = try await api.runtime.podDirectory.bottomPods()
         let answers = try await Fanout.results(pods) { pod in
-            try await send(call, .rawJSON("PUT", "/os-quota-sets/\(project)", body: raw), to: pod)
+            try await api.send(call, .rawJSON("PUT", "/os-quota-sets/\(project)", body: raw), to: pod)
         }
         // Any refusal is the answer (regions that accepted keep the new value; a retry converges).
         for answer in answers {
             let response = try answer.get()
-            if !response.isSuccess { return relay(response, call) }
+            if !response.isSuccess { return api.relay(response, call) }
         }
         guard case .success(let first)? = answers.first else {
             throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
         }
-        return relay(first, call)
+        return api.relay(first, call)
     }
 }

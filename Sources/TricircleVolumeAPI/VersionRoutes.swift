@@ -23,7 +23,7 @@ struct VersionRoutes: APIRoutes {
 
     /// `GET /` (300) and `GET /v3` (200): the v3 version with the range the top can promise.
     func versionList(_ request: Request, status: HTTPResponse.Status) async throws -> Response {
-        let (low, high) = await versions.current()
+        let (low, high) = await api.versions.current()
         let origin = PodForwarder.publicOrigin(of: request) ?? ""
         let version: JSONValue = [
             "id": "v3.0", "status": "CURRENT", "version": .string(high.description), "min_version": .string(low.description),
@@ -34,6 +34,6 @@ struct VersionRoutes: APIRoutes {
             ],
             "media-types": [["base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"]],
         ]
-        return json(["versions": [version]], status: status, call: nil)
+        return api.json(["versions": [version]], status: status, call: nil)
     }
 }

@@ -32,23 +32,16 @@ public struct VolumeFrontEnd: GatewayFrontEnd {
 
     public func makeRouter() -> GatewayRouter {
         let router = runtime.frontEndRouter(format: .fault)
-        let api = self.api
         // Version documents need no token, as in Cinder.
-        router.get("/") { request, _ in try await api.versionList(request, status: .multipleChoices) }
-        router.get("/v3") { request, _ in try await api.versionList(request, status: .ok) }
+        VersionRoutes(api: api).addRoutes(to: router.group())
         let authed = runtime.authenticated(router, format: .fault)
+        let resources: [any APIRoutes] = [
+            VolumeRoutes(api: api), VolumeActionRoutes(api: api), SnapshotRoutes(api: api), VolumeTypeRoutes(api: api),
+            VolumeTypeExtraSpecRoutes(api: api), AvailabilityZoneRoutes(api: api), LimitsRoutes(api: api), QuotaSetRoutes(api: api),
+        ]
         // "/v3/{project_id}/..." as the catalog says, and "/v3/..." (project-less URLs, microversion 3.67).
-        for prefix in ["/v3/:project_id", "/v3"] {
-            let v3 = authed.group(RouterPath(prefix))
-            api.addVolumeRoutes(to: v3)
-            api.addActionRoutes(to: v3)
-            api.addListRoutes(to: v3)
-            api.addSnapshotRoutes(to: v3)
-            api.addTypeRoutes(to: v3)
-            api.addExtraSpecRoutes(to: v3)
-            api.addZoneRoutes(to: v3)
-            api.addLimitRoutes(to: v3)
-            api.addQuotaRoutes(to: v3)
+        for v in [authed.group("/v3/:project_id"), authed.group("/v3")] {
+            for r in resources { r.addRoutes(to: v) }
         }
         return router
     }

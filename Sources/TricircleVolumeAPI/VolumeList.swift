@@ -93,18 +93,8 @@ struct CinderCollectionSource: CrossPodListSource {
     }
 }
 
+/// Merged, paged lists of volumes and snapshots (`VolumeRoutes`, `SnapshotRoutes`).
 extension VolumeAPI {
-    func addListRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("volumes") { request, context in
-            // The router treats "volumes/" as "volumes"; Cinder reads it as a show of the empty id.
-            if request.uri.path.hasSuffix("/") { throw APIError(.notFound, "Volume  could not be found.", format: .fault) }
-            return try await mergedList(try await begin(request, context), collection: "volumes", type: .volume, detail: false)
-        }
-        group.get("volumes/detail") { request, context in
-            try await mergedList(try await begin(request, context), collection: "volumes", type: .volume, detail: true)
-        }
-    }
-
     /// Keys Cinder sorts volumes and snapshots by.
     static let sortable: Set<String> = [
         "created_at", "updated_at", "id", "name", "display_name", "size", "status", "availability_zone", "bootable", "volume_id",

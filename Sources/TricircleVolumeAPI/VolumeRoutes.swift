@@ -7,45 +7,74 @@ import OpenStackModels
 import TricircleCore
 import TricircleGateway
 
-extension VolumeAPI {
-    func addVolumeRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.post("volumes") { request, context in try await createVolume(try await begin(request, context)) }
-        group.get("volumes/:id") { request, context in try await showVolume(try await begin(request, context)) }
-        group.put("volumes/:id") { request, context in try await routedVolumeCall(try await begin(request, context), suffix: "") }
-        group.delete("volumes/:id") { request, context in try await deleteVolume(try await begin(request, context)) }
-        // Metadata and anything else under a volume goes to the volume's pod unchanged.
+/// `/volumes` and one volume: created in the pod serving the AZ, listed across pods, routed by id.
+struct VolumeRoutes: APIRoutes {
+    let api: VolumeAPI
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("volumes", use: list)
+        group.get("volumes/detail", use: listDetail)
+        group.post("volumes", use: create)
+        group.get("volumes/:id", use: show)
+        group.put("volumes/:id", use: update)
+        group.delete("volumes/:id", use: delete)
+        // Metadata goes to the volume's pod unchanged.
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
-            group.on("volumes/:id/metadata", method: method) { request, context in
-                try await routedVolumeCall(try await begin(request, context), suffix: "/metadata")
-            }
-            group.on("volumes/:id/metadata/:key", method: method) { request, context in
-                let call = try await begin(request, context)
-                return try await routedVolumeCall(call, suffix: "/metadata/" + (try call.param("key")))
-            }
+            group.on("volumes/:id/metadata", method: method, use: metadata)
+            group.on("volumes/:id/metadata/:key", method: method, use: metadataItem)
         }
+    }
+
+    /// `GET /volumes`: merged across pods (see `VolumeAPI.mergedList`).
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        // The router treats "volumes/" as "volumes"; Cinder reads it as a show of the empty id.
+        if request.uri.path.hasSuffix("/") { throw APIError(.notFound, "Volume  could not be found.", format: .fault) }
+        return try await api.mergedList(try await api.begin(request, context), collection: "volumes", type: .volume, detail: false)
+    }
+
+    /// `GET /volumes/detail`.
+    func listDetail(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await api.mergedList(try await api.begin(request, context), collection: "volumes", type: .volume, detail: true)
+    }
+
+    /// `PUT /volumes/{id}`: routed.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await routed(try await api.begin(request, context), suffix: "")
+    }
+
+    /// `/volumes/{id}/metadata`: routed.
+    func metadata(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await routed(try await api.begin(request, context), suffix: "/metadata")
+    }
+
+    /// `/volumes/{id}/metadata/{key}`: routed.
+    func metadataItem(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await api.begin(request, context)
+        return try await routed(call, suffix: "/metadata/" + (try call.param("key")))
     }
 
     /// `POST /volumes`: the pod is the one serving the requested AZ (or the source's pod, or the default);
     /// every field is kept, the AZ and the volume type translated to the pod's, then the top records
     /// where the volume lives (top id = bottom id).
-    func createVolume(_ call: VolumeCall) async throws -> Response {
-        let raw = try await body(call)
-        let envelope = try member(raw, "volume")
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await api.begin(request, context)
+        let raw = try await api.body(call)
+        let envelope = try api.member(raw, "volume")
         var volume = envelope
         let zone = volume["availability_zone"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
 
         // A volume made from a snapshot or another volume must be made where that source is.
         var sourcePod: (pod: Pod, what: String)?
         if let snapshotID = volume["snapshot_id"]?.stringValue {
-            let (pod, bottomID) = try await locate(snapshotID, type: .snapshot, call: call)
+            let (pod, bottomID) = try await api.locate(snapshotID, type: .snapshot, call: call)
             volume["snapshot_id"] = .string(bottomID)
             sourcePod = (pod, "snapshot \(snapshotID)")
         }
         if let sourceID = volume["source_volid"]?.stringValue {
-            let (pod, bottomID) = try await locate(sourceID, type: .volume, call: call)
+            let (pod, bottomID) = try await api.locate(sourceID, type: .volume, call: call)
             volume["source_volid"] = .string(bottomID)
             if let other = sourcePod, other.pod.podID != pod.podID {
-                throw Self.badRequest("Invalid input received: the snapshot and the source volume are in different availability zones (\(other.pod.azName), \(pod.azName)).")
+                throw VolumeAPI.badRequest("Invalid input received: the snapshot and the source volume are in different availability zones (\(other.pod.azName), \(pod.azName)).")
             }
             sourcePod = sourcePod ?? (pod, "volume \(sourceID)")
         }
@@ -62,40 +91,40 @@ extension VolumeAPI {
             pod = sourcePod.pod
         } else {
             do {
-                pod = try await runtime.podDirectory.podForCreate(availabilityZone: zone)
+                pod = try await api.runtime.podDirectory.podForCreate(availabilityZone: zone)
             } catch PodSelectionError.unknownAvailabilityZone(let name) {
-                throw Self.badRequest("Invalid input received: Availability zone '\(name)' is invalid.")
+                throw VolumeAPI.badRequest("Invalid input received: Availability zone '\(name)' is invalid.")
             } catch PodSelectionError.noBottomPods {
                 throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
             }
         }
         if let sourcePod, sourcePod.pod.podID != pod.podID {
-            throw Self.badRequest("Invalid input received: \(sourcePod.what) is in availability zone \(sourcePod.pod.azName); a volume made from it must be created in the same availability zone, not \(pod.azName).")
+            throw VolumeAPI.badRequest("Invalid input received: \(sourcePod.what) is in availability zone \(sourcePod.pod.azName); a volume made from it must be created in the same availability zone, not \(pod.azName).")
         }
         volume["availability_zone"] = .string(pod.bottomAZ)
-        if let image = volume["imageRef"]?.stringValue, let images {
+        if let image = volume["imageRef"]?.stringValue, let images = api.images {
             volume["imageRef"] = .string(try await ensureImage(image, in: pod, images: images, call: call))
         }
         if let type = volume["volume_type"]?.stringValue {
-            volume["volume_type"] = .string(try await types.translate(type, to: pod, call: call))
+            volume["volume_type"] = .string(try await api.types.translate(type, to: pod, call: call))
         }
 
         var outgoing = (try? JSONValue(data: Data(buffer: raw)))?.objectValue ?? [:]
         outgoing["volume"] = .object(volume)
-        let response = try await forward(call, to: pod, path: "/volumes", body: Self.encode(.object(outgoing)))
-        guard response.isSuccess else { return relay(response, call) }
+        let response = try await api.forward(call, to: pod, path: "/volumes", body: VolumeAPI.encode(.object(outgoing)))
+        guard response.isSuccess else { return api.relay(response, call) }
         guard let created = try? JSONValue(data: response.data), let id = created["volume"]?["id"]?.stringValue else {
-            logger.error("pod accepted a volume create but its answer has no id", metadata: ["pod": "\(pod.regionName)"])
+            api.logger.error("pod accepted a volume create but its answer has no id", metadata: ["pod": "\(pod.regionName)"])
             throw APIError(.badGateway, "Region \(pod.regionName) accepted the volume but did not say its id.", format: .fault)
         }
         do {
-            try await runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: call.caller.projectID, type: .volume)
+            try await api.runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: call.caller.projectID, type: .volume)
         } catch {
-            logger.error("recording a created volume failed; removing it from its pod", metadata: ["id": "\(id)", "error": "\(error)"])
-            await removeOrphan(call, path: "/volumes/\(id)", in: pod)
+            api.logger.error("recording a created volume failed; removing it from its pod", metadata: ["id": "\(id)", "error": "\(error)"])
+            await api.removeOrphan(call, path: "/volumes/\(id)", in: pod)
             throw APIError(.serviceUnavailable, "The volume could not be recorded at the top and was removed from \(pod.azName); try again.", format: .fault)
         }
-        return relay(Self.topAZ(response, pod: pod), call)
+        return api.relay(Self.topAZ(response, pod: pod), call)
     }
 
     /// The pod's id of the image a volume is made from. The provisioner checks with the caller's token
@@ -106,42 +135,44 @@ extension VolumeAPI {
         do {
             return try await images.ensureImage(id, in: pod, context: PodCallContext(caller: call.caller, requestID: call.context.requestID))
         } catch let error as APIError where error.type == "ImageNotFound" {
-            throw Self.badRequest("Invalid image identifier or unable to access requested image.")
+            throw VolumeAPI.badRequest("Invalid image identifier or unable to access requested image.")
         }
     }
 
     /// `GET /volumes/{id}`: routed. A pod that says the volume is gone makes the top forget it.
-    func showVolume(_ call: VolumeCall) async throws -> Response {
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await api.begin(request, context)
         let id = try call.param("id")
-        let (pod, bottomID) = try await locate(id, type: .volume, call: call)
-        let response = try await forward(call, to: pod, path: "/volumes/\(bottomID)")
-        if response.status == 404 { try? await runtime.routing.forget(topID: id, type: .volume) }
-        return relay(Self.topAZ(response, pod: pod), call)
+        let (pod, bottomID) = try await api.locate(id, type: .volume, call: call)
+        let response = try await api.forward(call, to: pod, path: "/volumes/\(bottomID)")
+        if response.status == 404 { try? await api.runtime.routing.forget(topID: id, type: .volume) }
+        return api.relay(Self.topAZ(response, pod: pod), call)
     }
 
-    /// Update, metadata and other calls under one volume: routed, answered as the pod answered.
-    func routedVolumeCall(_ call: VolumeCall, suffix: String) async throws -> Response {
+    /// Update and metadata calls of one volume: routed, answered as the pod answered.
+    func routed(_ call: VolumeCall, suffix: String) async throws -> Response {
         let id = try call.param("id")
-        let (pod, bottomID) = try await locate(id, type: .volume, call: call)
+        let (pod, bottomID) = try await api.locate(id, type: .volume, call: call)
         let hasBody = call.request.method == .post || call.request.method == .put
-        let response = try await forward(call, to: pod, path: "/volumes/\(bottomID)\(suffix)", body: hasBody ? try await body(call) : nil)
-        return relay(Self.topAZ(response, pod: pod), call)
+        let response = try await api.forward(call, to: pod, path: "/volumes/\(bottomID)\(suffix)", body: hasBody ? try await api.body(call) : nil)
+        return api.relay(Self.topAZ(response, pod: pod), call)
     }
 
     /// `DELETE /volumes/{id}`: routed; the routing row goes once the pod says the volume is gone
     /// (Cinder deletes asynchronously: a later show that gets 404 forgets it too).
-    func deleteVolume(_ call: VolumeCall) async throws -> Response {
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await api.begin(request, context)
         let id = try call.param("id")
-        let (pod, bottomID) = try await locate(id, type: .volume, call: call)
-        let response = try await forward(call, to: pod, path: "/volumes/\(bottomID)")
+        let (pod, bottomID) = try await api.locate(id, type: .volume, call: call)
+        let response = try await api.forward(call, to: pod, path: "/volumes/\(bottomID)")
         if response.status == 404 {
-            try? await runtime.routing.forget(topID: id, type: .volume)
+            try? await api.runtime.routing.forget(topID: id, type: .volume)
         } else if response.isSuccess {
-            if let check = try? await send(call, .get("/volumes/\(bottomID)"), to: pod), check.status == 404 {
-                try? await runtime.routing.forget(topID: id, type: .volume)
+            if let check = try? await api.send(call, .get("/volumes/\(bottomID)"), to: pod), check.status == 404 {
+                try? await api.runtime.routing.forget(topID: id, type: .volume)
             }
         }
-        return relay(response, call)
+        return api.relay(response, call)
     }
 
     /// The pod's AZ name replaced by the top's in a volume answer, when the two differ.
@@ -153,7 +184,7 @@ extension VolumeAPI {
         volume["availability_zone"] = .string(pod.azName)
         object["volume"] = .object(volume)
         var copy = response
-        copy.body = encode(.object(object))
+        copy.body = VolumeAPI.encode(.object(object))
         return copy
     }
 }

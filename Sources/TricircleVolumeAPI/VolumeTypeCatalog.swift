@@ -83,14 +83,6 @@ final class VolumeTypeCatalog: Sendable {
 }
 
 extension VolumeAPI {
-    func addTypeRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("types") { request, context in try await listTypes(try await begin(request, context)) }
-        group.get("types/default") { request, context in try await defaultType(try await begin(request, context)) }
-        group.get("types/:id") { request, context in try await showType(try await begin(request, context)) }
-        group.post("types") { request, context in try await createType(try await begin(request, context)) }
-        group.delete("types/:id") { request, context in try await deleteType(try await begin(request, context)) }
-    }
-
     /// Asks every bottom pod at once (each time-boxed by the list timeout); pods that fail are left out.
     func everyPod(_ call: VolumeCall, _ request: @escaping @Sendable (Pod) -> RegionalRequest) async throws -> [(Pod, RegionalResponse)] {
         let pods = try await runtime.podDirectory.bottomPods()
@@ -108,94 +100,5 @@ extension VolumeAPI {
                 return nil
             }
         }
-    }
-
-    /// `GET /types`: the union by name over every pod; a name's id is the first pod's (AZ order).
-    func listTypes(_ call: VolumeCall) async throws -> Response {
-        let path = "/types" + PodForwarder.query(of: call.request)
-        let answers = try await everyPod(call) { _ in .get(path) }
-        var byName: [String: JSONValue] = [:]
-        for (_, response) in answers where response.isSuccess {
-            for item in (try? JSONValue(data: response.data))?["volume_types"]?.arrayValue ?? [] {
-                guard let name = item["name"]?.stringValue, byName[name] == nil else { continue }
-                byName[name] = item
-            }
-        }
-        if answers.allSatisfy({ !$0.1.isSuccess }), let failure = answers.first?.1 { return relay(failure, call) }
-        let merged = byName.keys.sorted().compactMap { byName[$0] }
-        return json(["volume_types": .array(merged)], call: call)
-    }
-
-    /// `GET /types/{id or name}`: the first pod (AZ order) that knows it.
-    func showType(_ call: VolumeCall) async throws -> Response {
-        let id = try call.param("id")
-        let answers = try await everyPod(call) { _ in .get("/types/\(id)") }
-        if let found = answers.first(where: { $0.1.isSuccess }) { return relay(found.1, call) }
-        if let failure = answers.first(where: { $0.1.status != 404 }) { return relay(failure.1, call) }
-        throw APIError(.notFound, "Volume type \(id) could not be found.", format: .fault)
-    }
-
-    /// `GET /types/default`: the default type of the pod creates go to when no AZ is named.
-    func defaultType(_ call: VolumeCall) async throws -> Response {
-        let pod: Pod
-        do { pod = try await runtime.podDirectory.podForCreate(availabilityZone: nil) } catch {
-            throw APIError(.notFound, "Default volume type can not be found.", format: .fault)
-        }
-        return relay(try await send(call, .get("/types/default"), to: pod), call)
-    }
-
-    /// `POST /types` (admin): created in every pod at once, so the name means the same type everywhere.
-    /// If any pod refuses, the pods that accepted are undone and the refusal is answered.
-    func createType(_ call: VolumeCall) async throws -> Response {
-        guard call.caller.isAdmin else {
-            throw APIError(.forbidden, "Policy doesn't allow volume_extension:types_manage to be performed.", format: .fault)
-        }
-        let raw = try await body(call)
-        _ = try member(raw, "volume_type")
-        let pods = try await runtime.podDirectory.bottomPods()
-        let answers = try await Fanout.results(pods) { pod in try await send(call, .rawJSON("POST", "/types", body: raw), to: pod) }
-        types.invalidate()
-        let failure = answers.first { if case .success(let r) = $0 { !r.isSuccess } else { true } }
-        guard let failure else {
-            guard case .success(let first)? = answers.first else {
-                throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
-            }
-            return relay(first, call)
-        }
-        // Undo where it was created, so a type exists in all pods or in none.
-        let made: [(Pod, String)] = zip(pods, answers).compactMap { pod, answer in
-            guard case .success(let response) = answer, response.isSuccess,
-                  let id = (try? JSONValue(data: response.data))?["volume_type"]?["id"]?.stringValue else { return nil }
-            return (pod, id)
-        }
-        _ = try await Fanout.results(made) { pod, id in _ = try await send(call, .delete("/types/\(id)"), to: pod) }
-        switch failure {
-        case .success(let response): return relay(response, call)
-        case .failure(let error): throw error
-        }
-    }
-
-    /// `DELETE /types/{id}` (admin): the type's name is found from the id, then it is deleted in every
-    /// pod that has it, at once.
-    func deleteType(_ call: VolumeCall) async throws -> Response {
-        guard call.caller.isAdmin else {
-            throw APIError(.forbidden, "Policy doesn't allow volume_extension:types_manage to be performed.", format: .fault)
-        }
-        let id = try call.param("id")
-        types.invalidate()
-        let holding = try await types.holders(of: id, call: call)
-        let answers = try await Fanout.results(holding) { pod, podTypeID in
-            do { return try await send(call, .delete("/types/\(podTypeID)"), to: pod) } catch {
-                // Told to the client like any pod's refusal.
-                let message = (error as? APIError)?.message ?? "Region \(pod.regionName) is unavailable."
-                return RegionalResponse(url: "", status: 503, headers: [("Content-Type", "application/json")],
-                                        body: APIFaultFormat.fault.body(status: 503, message: message))
-            }
-        }.compactMap { try? $0.get() }
-        types.invalidate()
-        if let failure = answers.first(where: { !$0.isSuccess && $0.status != 404 }) {
-            return relay(failure, call)
-        }
-        return Response(status: .accepted)
     }
 }

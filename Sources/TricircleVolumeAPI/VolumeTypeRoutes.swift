@@ -24,7 +24,7 @@ struct VolumeTypeRoutes: APIRoutes {
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
         let path = "/types" + PodForwarder.query(of: call.request)
-        let answers = try await everyPod(call) { _ in .get(path) }
+        let answers = try await api.everyPod(call) { _ in .get(path) }
         var byName: [String: JSONValue] = [:]
         for (_, response) in answers where response.isSuccess {
             for item in (try? JSONValue(data: response.data))?["volume_types"]?.arrayValue ?? [] {
@@ -32,18 +32,18 @@ struct VolumeTypeRoutes: APIRoutes {
                 byName[name] = item
             }
         }
-        if answers.allSatisfy({ !$0.1.isSuccess }), let failure = answers.first?.1 { return relay(failure, call) }
+        if answers.allSatisfy({ !$0.1.isSuccess }), let failure = answers.first?.1 { return api.relay(failure, call) }
         let merged = byName.keys.sorted().compactMap { byName[$0] }
-        return json(["volume_types": .array(merged)], call: call)
+        return api.json(["volume_types": .array(merged)], call: call)
     }
 
     /// `GET /types/{id or name}`: the first pod (AZ order) that knows it.
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
         let id = try call.param("id")
-        let answers = try await everyPod(call) { _ in .get("/types/\(id)") }
-        if let found = answers.first(where: { $0.1.isSuccess }) { return relay(found.1, call) }
-        if let failure = answers.first(where: { $0.1.status != 404 }) { return relay(failure.1, call) }
+        let answers = try await api.everyPod(call) { _ in .get("/types/\(id)") }
+        if let found = answers.first(where: { $0.1.isSuccess }) { return api.relay(found.1, call) }
+        if let failure = answers.first(where: { $0.1.status != 404 }) { return api.relay(failure.1, call) }
         throw APIError(.notFound, "Volume type \(id) could not be found.", format: .fault)
     }
 
@@ -51,10 +51,10 @@ struct VolumeTypeRoutes: APIRoutes {
     func showDefault(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
         let pod: Pod
-        do { pod = try await runtime.podDirectory.podForCreate(availabilityZone: nil) } catch {
+        do { pod = try await api.runtime.podDirectory.podForCreate(availabilityZone: nil) } catch {
             throw APIError(.notFound, "Default volume type can not be found.", format: .fault)
         }
-        return relay(try await send(call, .get("/types/default"), to: pod), call)
+        return api.relay(try await api.send(call, .get("/types/default"), to: pod), call)
     }
 
     /// `POST /types` (admin): created in every pod at once, so the name means the same type everywhere.
@@ -64,17 +64,17 @@ struct VolumeTypeRoutes: APIRoutes {
         guard call.caller.isAdmin else {
             throw APIError(.forbidden, "Policy doesn't allow volume_extension:types_manage to be performed.", format: .fault)
         }
-        let raw = try await body(call)
-        _ = try member(raw, "volume_type")
-        let pods = try await runtime.podDirectory.bottomPods()
-        let answers = try await Fanout.results(pods) { pod in try await send(call, .rawJSON("POST", "/types", body: raw), to: pod) }
-        types.invalidate()
+        let raw = try await api.body(call)
+        _ = try api.member(raw, "volume_type")
+        let pods = try await api.runtime.podDirectory.bottomPods()
+        let answers = try await Fanout.results(pods) { pod in try await api.send(call, .rawJSON("POST", "/types", body: raw), to: pod) }
+        api.types.invalidate()
         let failure = answers.first { if case .success(let r) = $0 { !r.isSuccess } else { true } }
         guard let failure else {
             guard case .success(let first)? = answers.first else {
                 throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
             }
-            return relay(first, call)
+            return api.relay(first, call)
         }
         // Undo where it was created, so a type exists in all pods or in none.
         let made: [(Pod, String)] = zip(pods, answers).compactMap { pod, answer in
@@ -82,9 +82,9 @@ struct VolumeTypeRoutes: APIRoutes {
                   let id = (try? JSONValue(data: response.data))?["volume_type"]?["id"]?.stringValue else { return nil }
             return (pod, id)
         }
-        _ = try await Fanout.results(made) { pod, id in _ = try await send(call, .delete("/types/\(id)"), to: pod) }
+        _ = try await Fanout.results(made) { pod, id in _ = try await api.send(call, .delete("/types/\(id)"), to: pod) }
         switch failure {
-        case .success(let response): return relay(response, call)
+        case .success(let response): return api.relay(response, call)
         case .failure(let error): throw error
         }
     }
@@ -97,19 +97,19 @@ struct VolumeTypeRoutes: APIRoutes {
             throw APIError(.forbidden, "Policy doesn't allow volume_extension:types_manage to be performed.", format: .fault)
         }
         let id = try call.param("id")
-        types.invalidate()
-        let holding = try await types.holders(of: id, call: call)
+        api.types.invalidate()
+        let holding = try await api.types.holders(of: id, call: call)
         let answers = try await Fanout.results(holding) { pod, podTypeID in
-            do { return try await send(call, .delete("/types/\(podTypeID)"), to: pod) } catch {
+            do { return try await api.send(call, .delete("/types/\(podTypeID)"), to: pod) } catch {
                 // Told to the client like any pod's refusal.
                 let message = (error as? APIError)?.message ?? "Region \(pod.regionName) is unavailable."
                 return RegionalResponse(url: "", status: 503, headers: [("Content-Type", "application/json")],
                                         body: APIFaultFormat.fault.body(status: 503, message: message))
             }
         }.compactMap { try? $0.get() }
-        types.invalidate()
+        api.types.invalidate()
         if let failure = answers.first(where: { !$0.isSuccess && $0.status != 404 }) {
-            return relay(failure, call)
+            return api.relay(failure, call)
         }
         return Response(status: .accepted)
     }

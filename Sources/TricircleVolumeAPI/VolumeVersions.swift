@@ -80,21 +80,3 @@ struct VersionNotAcceptable: Error, HTTPResponseError {
         return Response(status: .notAcceptable, headers: headers, body: .init(byteBuffer: VolumeAPI.encode(body)))
     }
 }
-
-extension VolumeAPI {
-    /// `GET /` (300) and `GET /v3` (200): the v3 version with the range the top can promise.
-    func versionList(_ request: Request, status: HTTPResponse.Status) async throws -> Response {
-        let (low, high) = await versions.current()
-        let origin = PodForwarder.publicOrigin(of: request) ?? ""
-        let version: JSONValue = [
-            "id": "v3.0", "status": "CURRENT", "version": .string(high.description), "min_version": .string(low.description),
-            "updated": "2023-08-31T00:00:00Z",
-            "links": [
-                ["rel": "describedby", "type": "text/html", "href": "https://docs.openstack.org/"],
-                ["rel": "self", "href": .string("\(origin)/v3/")],
-            ],
-            "media-types": [["base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"]],
-        ]
-        return json(["versions": [version]], status: status, call: nil)
-    }
-}
