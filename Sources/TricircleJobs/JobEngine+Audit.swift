@@ -15,7 +15,7 @@ public struct LostJob: Sendable, Codable, Equatable {
 extension JobEngine {
     /// Jobs in a state nobody will pick up again:
     /// - running, with its lease expired more than `graceSeconds` ago and no worker having taken it over
-    ///   (its worker died and no worker of this type has run since);
+    ///   (its worker died and no worker of this type has run since), or handed back and unclaimed as long;
     /// - queued or running with no due time (never claimable);
     /// - failed and given up because its workers kept dying (the last error is a lost lease, not the
     ///   handler's own failure: the work was never judged);
@@ -24,12 +24,15 @@ extension JobEngine {
     public func lostJobs(graceSeconds: Double, now: Date = Date()) async throws -> [LostJob] {
         let cutoff = Timestamp.after(-max(0, graceSeconds), from: now)
         let known = Set(registry.schemas().map(\.type))
+        // Only candidates are read (a deep queue of due jobs is not loaded); the loop below decides.
+        let knownTypes = known.isEmpty ? [""] : Array(known)
         let rows = try await store.read { db in
             try await db.raw("""
                 SELECT \(unsafeRaw: JobRows.columns) FROM jobs
-                WHERE status IN ('new', 'running')
+                WHERE (status IN ('new', 'running') AND next_run_at IS NULL)
+                   OR (status = 'running' AND next_run_at < \(bind: cutoff))
                    OR (status = 'failed' AND next_run_at IS NULL AND last_error LIKE '%lost its lease%')
-                   OR (status = 'failed' AND next_run_at IS NOT NULL)
+                   OR (status <> 'success' AND type NOT IN (\(binds: knownTypes)))
                 ORDER BY created_at, id
                 """).all().map(JobRows.job)
         }
@@ -47,9 +50,14 @@ extension JobEngine {
                     continue
                 }
                 if job.status == .running, due < cutoff {
-                    let owner = job.leaseOwner ?? "nobody"
-                    lost.append(LostJob(
-                        job: job, reason: "lease of \(owner) expired at \(due) and no worker took it over", requeueable: true))
+                    if let owner = job.leaseOwner {
+                        lost.append(LostJob(
+                            job: job, reason: "lease of \(owner) expired at \(due) and no worker took it over", requeueable: true))
+                    } else {
+                        // Handed back (or queued again by an audit) and due: only a running worker helps.
+                        lost.append(LostJob(
+                            job: job, reason: "handed back, due since \(due), and no worker has claimed it", requeueable: false))
+                    }
                 }
             case .failed:
                 if !job.willRetry {
@@ -85,7 +93,8 @@ extension JobEngine {
                         attempts = CASE WHEN status = 'running' AND attempts > 0 THEN attempts - 1 ELSE attempts END,
                         updated_at = \(bind: nowText)
                     WHERE id = \(bind: job.id) AND status = \(bind: job.status.rawValue)
-                      AND (next_run_at IS NULL OR (status = 'running' AND next_run_at < \(bind: cutoff)))
+                      AND (next_run_at IS NULL
+                           OR (status = 'running' AND lease_owner IS NOT NULL AND next_run_at < \(bind: cutoff)))
                     RETURNING id
                     """).all()
             }
