@@ -43,36 +43,15 @@ public struct ImageFrontEnd: GatewayFrontEnd {
     public func makeRouter() -> GatewayRouter {
         let router = runtime.frontEndRouter(format: .glance)
         router.add(middleware: ImageLoopGuard())
-        let versions = versions
-        router.get("/") { request, _ in await versions.document(request, status: .multipleChoices) }
-        router.get("/versions") { request, _ in await versions.document(request, status: .ok) }
-        router.get("/v2") { request, _ in await versions.document(request, status: .multipleChoices) }
-
-        let relay = ImageRelay(home: home)
-        let images = Images(relay: relay, jobs: runtime.jobs, imports: imports, logger: Logger(label: "tricircle.image"))
-        let data = ImageData(home: home)
+        VersionRoutes(versions: versions).addRoutes(to: router.group())
         // Glance's JSON-patch media type for PATCH; image data routes stream and are not read whole.
-        let v2 = runtime.authenticated(router, format: .glance, mediaTypes: Self.mediaTypes).group("/v2")
+        let v = runtime.authenticated(router, format: .glance, mediaTypes: Self.mediaTypes).group("/v2")
         let stream = runtime.authenticated(router, format: .glance, readsBody: false).group("/v2")
-        v2.get("images", use: images.forward)
-        v2.post("images", use: images.forward)
-        v2.get("images/:id", use: images.show)
-        v2.patch("images/:id", use: images.forward)
-        v2.delete("images/:id", use: images.delete)
-        stream.put("images/:id/file", use: data.upload)
-        stream.put("images/:id/stage", use: data.upload)
-        stream.get("images/:id/file", use: data.download)
-        v2.put("images/:id/tags/:tag", use: images.forward)
-        v2.delete("images/:id/tags/:tag", use: images.forward)
-        v2.post("images/:id/actions/:action", use: images.forward)
-        v2.post("images/:id/import", use: images.forward)
-        v2.get("images/:id/members", use: images.forward)
-        v2.post("images/:id/members", use: images.forward)
-        v2.get("images/:id/members/:member", use: images.forward)
-        v2.put("images/:id/members/:member", use: images.forward)
-        v2.delete("images/:id/members/:member", use: images.forward)
-        v2.get("schemas/**", use: images.forward)
-        v2.get("info/**", use: images.forward)
+        let resources: [any APIRoutes] = [
+            ImageRoutes(relay: ImageRelay(home: home), jobs: runtime.jobs, imports: imports, logger: Logger(label: "tricircle.image")),
+        ]
+        for r in resources { r.addRoutes(to: v) }
+        ImageDataRoutes(home: home).addRoutes(to: stream)
         return router
     }
 }

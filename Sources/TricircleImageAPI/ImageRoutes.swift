@@ -10,11 +10,30 @@ import TricircleJobs
 /// relayed to the home Glance. Deleting an image also queues the removal of its copies in the pods.
 /// An image a pod made itself (snapshot, volume upload) is shown and deleted in that pod until its
 /// import into the home Glance is done (`ImageImports`).
-struct Images: Sendable {
+struct ImageRoutes: APIRoutes {
     let relay: ImageRelay
     let jobs: JobEngine
     let imports: ImageImports
     let logger: Logger
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("images", use: forward)
+        group.post("images", use: forward)
+        group.get("images/:id", use: show)
+        group.patch("images/:id", use: forward)
+        group.delete("images/:id", use: delete)
+        group.put("images/:id/tags/:tag", use: forward)
+        group.delete("images/:id/tags/:tag", use: forward)
+        group.post("images/:id/actions/:action", use: forward)
+        group.post("images/:id/import", use: forward)
+        group.get("images/:id/members", use: forward)
+        group.post("images/:id/members", use: forward)
+        group.get("images/:id/members/:member", use: forward)
+        group.put("images/:id/members/:member", use: forward)
+        group.delete("images/:id/members/:member", use: forward)
+        group.get("schemas/**", use: forward)
+        group.get("info/**", use: forward)
+    }
 
     /// Relays as is.
     func forward(_ request: Request, context: GatewayRequestContext) async throws -> Response {

@@ -9,8 +9,15 @@ import TricircleGateway
 
 /// `PUT /v2/images/{id}/file` (and `/stage`) and `GET /v2/images/{id}/file`: image data streamed between
 /// the client and the home Glance chunk by chunk, with backpressure both ways, never whole in memory.
-struct ImageData: Sendable {
+/// Registered on a group without the kit's body reader: the body is streamed, not read whole.
+struct ImageDataRoutes: APIRoutes {
     let home: HomeImageService
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.put("images/:id/file", use: upload)
+        group.put("images/:id/stage", use: upload)
+        group.get("images/:id/file", use: download)
+    }
 
     /// Response headers of a download passed on to the client.
     static let downloadHeaders = ["content-type", "content-length", "content-md5", "content-range", "accept-ranges", "etag"]
