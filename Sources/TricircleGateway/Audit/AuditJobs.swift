@@ -127,8 +127,9 @@ public struct AuditJob: JobHandler {
     public init(runtime: GatewayRuntime) { self.runtime = runtime }
 
     public func run(_ payload: Payload, context: JobContext) async throws {
-        // The grace spans a stale lock's life, so nothing a live create holds is judged.
-        let grace = max(60, Double(runtime.config.staleLockSeconds) * 2)
+        // The grace spans a stale lock's life and a pod's slowest create answer, so nothing a live create
+        // holds or is about to record is judged.
+        let grace = max(60, Double(runtime.config.staleLockSeconds) * 2, Double(runtime.config.podTimeout.components.seconds) * 2)
         let report = try await GatewayAudit(runtime: runtime, graceSeconds: grace, logger: context.logger).run(repair: true)
         let counts = report.counts
         try await context.progress(
