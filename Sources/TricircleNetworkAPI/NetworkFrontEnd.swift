@@ -15,9 +15,9 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
         self.runtime = runtime
         self.service = NetworkService(runtime: runtime)
         self.provisioner = NetworkProvisioner(service: service)
-        registry.register(NeutronSyncJob(provisioner: provisioner))
-        registry.register(NeutronCleanupJob(provisioner: provisioner))
-        registry.register(ShadowPortJob(provisioner: provisioner))
+        registry.register(NeutronSyncJob(syncer: provisioner.syncer))
+        registry.register(NeutronCleanupJob(cleaner: provisioner.cleaner))
+        registry.register(ShadowPortJob(shadows: provisioner.shadows))
     }
 
     /// What a boot uses to materialize networks, ports and security groups in its pod.
@@ -30,23 +30,26 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
 
     public func makeRouter() -> GatewayRouter {
         let router = runtime.frontEndRouter(format: .neutron)
-        let versions = NeutronVersionRoutes()
-        versions.register(on: router)
-        let group = runtime.authenticated(router, format: .neutron)
+        VersionRoutes().addRoutes(to: router.group())
+        let v = runtime.authenticated(router, format: .neutron)
             .add(middleware: QuotaEnforcementMiddleware(service: service))
-        versions.registerAuthenticated(on: group)
-        let ports = PortRoutes(service: service, provisioner: provisioner)
-        let groups = SecurityGroupRoutes(service: service, provisioner: provisioner)
-        NetworkRoutes(service: service, provisioner: provisioner).register(on: group)
-        SubnetRoutes(service: service, provisioner: provisioner).register(on: group)
-        ports.register(on: group)
-        RouterRoutes(service: service, ports: ports, provisioner: provisioner).register(on: group)
-        groups.register(on: group)
-        SecurityGroupRuleRoutes(service: service, provisioner: provisioner).register(on: group)
-        FloatingIPRoutes(service: service, provisioner: provisioner).register(on: group)
-        PlacementRoutes(service: service, provisioner: provisioner).register(on: group)
-        QuotaRoutes(service: service).register(on: group)
-        AvailabilityZoneRoutes(service: service).register(on: group)
+            .group("/v2.0")
+        let p = provisioner
+        let ports = PortRoutes(service: service, queue: p.queue, cleaner: p.cleaner, floatingIPRelease: p.floatingIPRelease)
+        let resources: [any APIRoutes] = [
+            ExtensionRoutes(),
+            NetworkRoutes(service: service, queue: p.queue, serverPorts: p.serverPorts, cleaner: p.cleaner),
+            SubnetRoutes(service: service, queue: p.queue, serverPorts: p.serverPorts, cleaner: p.cleaner),
+            ports,
+            RouterRoutes(service: service, ports: ports, queue: p.queue, cleaner: p.cleaner, routers: p.routers, northSouth: p.northSouth),
+            SecurityGroupRoutes(service: service, cleaner: p.cleaner),
+            SecurityGroupRuleRoutes(service: service, queue: p.queue),
+            FloatingIPRoutes(service: service, queue: p.queue, floatingIPs: p.floatingIPs),
+            PlacementRoutes(service: service, routing: runtime.routing, podDirectory: runtime.podDirectory, pods: p.pods),
+            QuotaRoutes(service: service),
+            AvailabilityZoneRoutes(service: service),
+        ]
+        for r in resources { r.addRoutes(to: v) }
         return router
     }
 }

@@ -69,16 +69,6 @@ struct NeutronCleanupJob: JobHandler {
     }
 }
 
-extension NeutronSyncJob {
-    /// As `NetworkFrontEnd` registers it.
-    init(provisioner: NetworkProvisioner) { self.init(syncer: provisioner.syncer) }
-}
-
-extension NeutronCleanupJob {
-    /// As `NetworkFrontEnd` registers it.
-    init(provisioner: NetworkProvisioner) { self.init(cleaner: provisioner.cleaner) }
-}
-
 /// Runs `neutron_sync`: converges every pod's copy of one top resource with the top. Routers and floating
 /// IPs are set up as a whole (their pods follow from other resources); the rest is updated copy by copy.
 struct NeutronSyncer: Sendable {

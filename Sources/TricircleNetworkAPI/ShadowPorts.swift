@@ -37,11 +37,6 @@ struct ShadowPortJob: JobHandler {
     }
 }
 
-extension ShadowPortJob {
-    /// As `NetworkFrontEnd` registers it.
-    init(provisioner: NetworkProvisioner) { self.init(shadows: provisioner.shadows) }
-}
-
 /// What marks and names a shadow port in a pod.
 enum ShadowPort {
     static let deviceOwner = "compute:shadow"

@@ -7,7 +7,7 @@ import TricircleStore
 
 /// `/v2.0/networks`: the top's networks. Provider segments are allocated here (a VXLAN VNI or VLAN id is
 /// unique across the whole cloud through the table's unique key) so a network can later stretch over pods.
-struct NetworkRoutes: Sendable {
+struct NetworkRoutes: APIRoutes {
     let service: NetworkService
     let queue: NeutronSyncQueue
     let serverPorts: ServerPortBinder
@@ -16,21 +16,40 @@ struct NetworkRoutes: Sendable {
     static let networkTypes: Set<String> = ["local", "flat", "vlan", "vxlan"]
     static let attributes: Set<String> = Set(jsonObject(Network(id: "", projectID: "", createdAt: "", updatedAt: "")).keys)
 
-    func register(on group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.0/networks") { request, context in try await list(request, NeutronCaller(try context.requireCaller())) }
-        group.post("/v2.0/networks") { request, context in try await create(request, NeutronCaller(try context.requireCaller())) }
-        group.get("/v2.0/networks/:id") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let (network, _) = try await service.network(try context.parameters.require("id"), caller)
-            return NeutronHTTP.single("network", try await render([network]).first ?? [:], request: request)
-        }
-        group.put("/v2.0/networks/:id") { request, context in
-            try await update(request, id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
-        }
-        group.delete("/v2.0/networks/:id") { _, context in
-            try await delete(id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()),
-                             context: try podContext(context))
-        }
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("networks", use: list)
+        group.post("networks", use: create)
+        group.get("networks/:id", use: show)
+        group.put("networks/:id", use: update)
+        group.delete("networks/:id", use: delete)
+    }
+
+    /// `GET /v2.0/networks`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await list(request, NeutronCaller(try context.requireCaller()))
+    }
+
+    /// `POST /v2.0/networks`.
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await create(request, NeutronCaller(try context.requireCaller()))
+    }
+
+    /// `GET /v2.0/networks/:id`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let (network, _) = try await service.network(try context.parameters.require("id"), caller)
+        return NeutronHTTP.single("network", try await render([network]).first ?? [:], request: request)
+    }
+
+    /// `PUT /v2.0/networks/:id`.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await update(request, id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+    }
+
+    /// `DELETE /v2.0/networks/:id`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await delete(id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()),
+                         context: try podContext(context))
     }
 
     func list(_ request: Request, _ caller: NeutronCaller) async throws -> Response {
@@ -190,16 +209,6 @@ struct NetworkRoutes: Sendable {
         for subnet in try await service.subnets(ofNetwork: id) { try await service.documents.delete(.subnets, id: subnet.id) }
         try await service.documents.delete(.networks, id: id)
         return NeutronHTTP.noContent()
-    }
-}
-
-extension NetworkRoutes {
-    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-        self.serverPorts = provisioner.serverPorts
-        self.cleaner = provisioner.cleaner
     }
 }
 

@@ -6,7 +6,7 @@ import TricircleGateway
 import TricircleStore
 
 /// `/v2.0/ports`: ports with centrally allocated MAC and addresses; binding attributes are kept as given.
-struct PortRoutes: Sendable {
+struct PortRoutes: APIRoutes {
     let service: NetworkService
     let queue: NeutronSyncQueue
     let cleaner: PodCopyCleaner
@@ -17,47 +17,62 @@ struct PortRoutes: Sendable {
 
     var allocator: PortAllocator { PortAllocator(service: service) }
 
-    func register(on group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.0/ports") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let query = try NeutronListQuery(request, attributes: Self.attributes)
-            return try await service.lister.respond(
-                .ports, collection: "ports", request: request, query: query,
-                base: NetworkDocumentQuery(projectIDs: caller.visibleProjects), parentKey: "network_id", deviceKey: "device_id",
-                render: { rows in try rows.map { try jsonObject(service.model(NeutronPort.self, $0)) } },
-                notFound: NeutronError.portNotFound)
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("ports", use: list)
+        group.post("ports", use: create)
+        group.get("ports/:id", use: show)
+        group.put("ports/:id", use: update)
+        group.delete("ports/:id", use: delete)
+    }
+
+    /// `GET /v2.0/ports`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let query = try NeutronListQuery(request, attributes: Self.attributes)
+        return try await service.lister.respond(
+            .ports, collection: "ports", request: request, query: query,
+            base: NetworkDocumentQuery(projectIDs: caller.visibleProjects), parentKey: "network_id", deviceKey: "device_id",
+            render: { rows in try rows.map { try jsonObject(service.model(NeutronPort.self, $0)) } },
+            notFound: NeutronError.portNotFound)
+    }
+
+    /// `POST /v2.0/ports`.
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let object = try await NeutronHTTP.object(request)
+        if let members = object["ports"] {
+            let ports = try await createBulk(try NeutronHTTP.bulkMembers(members, key: "port", allowed: PortCreate.attributeNames), caller)
+            return NeutronHTTP.json(.object(["ports": .array(ports.map { .object(jsonObject($0)) })]), status: .created)
         }
-        group.post("/v2.0/ports") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let object = try await NeutronHTTP.object(request)
-            if let members = object["ports"] {
-                let ports = try await createBulk(try NeutronHTTP.bulkMembers(members, key: "port", allowed: PortCreate.attributeNames), caller)
-                return NeutronHTTP.json(.object(["ports": .array(ports.map { .object(jsonObject($0)) })]), status: .created)
-            }
-            let member = try NeutronHTTP.member(object, key: "port", allowed: PortCreate.attributeNames)
-            let body = try NeutronHTTP.decode(PortCreate.self, from: member)
-            let port = try await service.createPort(body, caller)
-            return NeutronHTTP.single("port", jsonObject(port), request: request, status: .created)
+        let member = try NeutronHTTP.member(object, key: "port", allowed: PortCreate.attributeNames)
+        let body = try NeutronHTTP.decode(PortCreate.self, from: member)
+        let port = try await service.createPort(body, caller)
+        return NeutronHTTP.single("port", jsonObject(port), request: request, status: .created)
+    }
+
+    /// `GET /v2.0/ports/:id`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (port, _) = try await service.port(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+        return NeutronHTTP.single("port", jsonObject(port), request: request)
+    }
+
+    /// `PUT /v2.0/ports/:id`.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let member = try await NeutronHTTP.member(request, key: "port", allowed: PortUpdate.attributeNames)
+        let body = try NeutronHTTP.decode(PortUpdate.self, from: member)
+        let port = try await update(try context.parameters.require("id"), body, NeutronCaller(try context.requireCaller()))
+        return NeutronHTTP.single("port", jsonObject(port), request: request)
+    }
+
+    /// `DELETE /v2.0/ports/:id`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let (port, _) = try await service.port(id, NeutronCaller(try context.requireCaller()))
+        if port.deviceOwner == DeviceOwners.routerInterface || port.deviceOwner == DeviceOwners.routerGateway {
+            throw NeutronError.servicePortInUse(port: id, reason: "has device owner \(port.deviceOwner)")
         }
-        group.get("/v2.0/ports/:id") { request, context in
-            let (port, _) = try await service.port(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
-            return NeutronHTTP.single("port", jsonObject(port), request: request)
-        }
-        group.put("/v2.0/ports/:id") { request, context in
-            let member = try await NeutronHTTP.member(request, key: "port", allowed: PortUpdate.attributeNames)
-            let body = try NeutronHTTP.decode(PortUpdate.self, from: member)
-            let port = try await update(try context.parameters.require("id"), body, NeutronCaller(try context.requireCaller()))
-            return NeutronHTTP.single("port", jsonObject(port), request: request)
-        }
-        group.delete("/v2.0/ports/:id") { _, context in
-            let id = try context.parameters.require("id")
-            let (port, _) = try await service.port(id, NeutronCaller(try context.requireCaller()))
-            if port.deviceOwner == DeviceOwners.routerInterface || port.deviceOwner == DeviceOwners.routerGateway {
-                throw NeutronError.servicePortInUse(port: id, reason: "has device owner \(port.deviceOwner)")
-            }
-            try await delete(port, context: try podContext(context))
-            return NeutronHTTP.noContent()
-        }
+        try await delete(port, context: try podContext(context))
+        return NeutronHTTP.noContent()
     }
 
     func update(_ id: String, _ body: PortUpdate, _ caller: NeutronCaller) async throws -> NeutronPort {
@@ -111,16 +126,6 @@ struct PortRoutes: Sendable {
         try await floatingIPRelease.disassociateFloatingIPs(ofPort: port.id)
         try await cleaner.removeEverywhere(portID: port.id, context: context)
         try await service.documents.delete(.ports, id: port.id)
-    }
-}
-
-extension PortRoutes {
-    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-        self.cleaner = provisioner.cleaner
-        self.floatingIPRelease = provisioner.floatingIPRelease
     }
 }
 

@@ -8,7 +8,7 @@ import TricircleStore
 /// `/v2.0/floatingips`: addresses on an external network, held by a port of device owner
 /// `network:floatingip` so the central allocator hands each out once; associated with a port whose
 /// network a router connects to that external network.
-struct FloatingIPRoutes: Sendable {
+struct FloatingIPRoutes: APIRoutes {
     let service: NetworkService
     let queue: NeutronSyncQueue
     let floatingIPs: FloatingIPSync
@@ -16,69 +16,84 @@ struct FloatingIPRoutes: Sendable {
     static let attributes: Set<String> = Set(jsonObject(
         FloatingIP(id: "", projectID: "", floatingIPAddress: "", floatingNetworkID: "", createdAt: "", updatedAt: "")).keys)
 
-    func register(on group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.0/floatingips") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let query = try NeutronListQuery(request, attributes: Self.attributes)
-            return try await service.lister.respond(
-                .floatingIPs, collection: "floatingips", request: request, query: query,
-                base: NetworkDocumentQuery(projectIDs: caller.visibleProjects), parentKey: "floating_network_id", deviceKey: "port_id",
-                render: { rows in try rows.map { try jsonObject(service.model(FloatingIP.self, $0)) } },
-                notFound: NeutronError.floatingIPNotFound)
-        }
-        group.post("/v2.0/floatingips") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let member = try await NeutronHTTP.member(request, key: "floatingip", allowed: FloatingIPCreate.attributeNames)
-            let body = try NeutronHTTP.decode(FloatingIPCreate.self, from: member)
-            let fip = try await create(body, caller)
-            return NeutronHTTP.single("floatingip", jsonObject(fip), request: request, status: .created)
-        }
-        group.get("/v2.0/floatingips/:id") { request, context in
-            let (fip, _) = try await floatingIP(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
-            return NeutronHTTP.single("floatingip", jsonObject(fip), request: request)
-        }
-        group.put("/v2.0/floatingips/:id") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let id = try context.parameters.require("id")
-            let member = try await NeutronHTTP.member(request, key: "floatingip", allowed: FloatingIPUpdate.attributeNames)
-            let body = try NeutronHTTP.decode(FloatingIPUpdate.self, from: member)
-            let (current, _) = try await floatingIP(id, caller)
-            var association: (port: String?, fixed: String?, router: String?) = (current.portID, current.fixedIPAddress, current.routerID)
-            if body.portID.isPresent {
-                if let portID = body.portID.value {
-                    association = try await associate(portID: portID, fixedIP: body.fixedIPAddress, network: current.floatingNetworkID,
-                                                      caller: caller, excluding: id)
-                } else {
-                    association = (nil, nil, nil)
-                }
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("floatingips", use: list)
+        group.post("floatingips", use: create)
+        group.get("floatingips/:id", use: show)
+        group.put("floatingips/:id", use: update)
+        group.delete("floatingips/:id", use: delete)
+    }
+
+    /// `GET /v2.0/floatingips`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let query = try NeutronListQuery(request, attributes: Self.attributes)
+        return try await service.lister.respond(
+            .floatingIPs, collection: "floatingips", request: request, query: query,
+            base: NetworkDocumentQuery(projectIDs: caller.visibleProjects), parentKey: "floating_network_id", deviceKey: "port_id",
+            render: { rows in try rows.map { try jsonObject(service.model(FloatingIP.self, $0)) } },
+            notFound: NeutronError.floatingIPNotFound)
+    }
+
+    /// `POST /v2.0/floatingips`.
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let member = try await NeutronHTTP.member(request, key: "floatingip", allowed: FloatingIPCreate.attributeNames)
+        let body = try NeutronHTTP.decode(FloatingIPCreate.self, from: member)
+        let fip = try await create(body, caller)
+        return NeutronHTTP.single("floatingip", jsonObject(fip), request: request, status: .created)
+    }
+
+    /// `GET /v2.0/floatingips/:id`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (fip, _) = try await floatingIP(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+        return NeutronHTTP.single("floatingip", jsonObject(fip), request: request)
+    }
+
+    /// `PUT /v2.0/floatingips/:id`.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let id = try context.parameters.require("id")
+        let member = try await NeutronHTTP.member(request, key: "floatingip", allowed: FloatingIPUpdate.attributeNames)
+        let body = try NeutronHTTP.decode(FloatingIPUpdate.self, from: member)
+        let (current, _) = try await floatingIP(id, caller)
+        var association: (port: String?, fixed: String?, router: String?) = (current.portID, current.fixedIPAddress, current.routerID)
+        if body.portID.isPresent {
+            if let portID = body.portID.value {
+                association = try await associate(portID: portID, fixedIP: body.fixedIPAddress, network: current.floatingNetworkID,
+                                                  caller: caller, excluding: id)
+            } else {
+                association = (nil, nil, nil)
             }
-            let (fip, _) = try await service.rewrite(.floatingIPs, id: id, notFound: .floatingIPNotFound(id)) { (fip: inout FloatingIP, _) in
-                fip.portID = association.port
-                fip.fixedIPAddress = association.fixed
-                fip.routerID = association.router
-                fip.status = association.port == nil ? "DOWN" : "ACTIVE"
-                if let v = body.description { fip.description = v }
-                touch(&fip.updatedAt, &fip.revisionNumber)
-            }
-            if let doc = try await service.documents.get(.floatingIPs, id: id), doc.deviceID != (fip.portID ?? "") {
-                var next = doc
-                next.deviceID = fip.portID ?? ""
-                _ = try await service.documents.update(.floatingIPs, next, expectedRevision: doc.revision)
-            }
-            try await queue.scheduleFloatingIPSync(id)
-            return NeutronHTTP.single("floatingip", jsonObject(fip), request: request)
         }
-        group.delete("/v2.0/floatingips/:id") { _, context in
-            let id = try context.parameters.require("id")
-            _ = try await floatingIP(id, NeutronCaller(try context.requireCaller()))
-            for port in try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: [id])) {
-                try await service.documents.delete(.ports, id: port.id)
-            }
-            try await service.documents.delete(.floatingIPs, id: id)
-            // The pods' copies go by the floating IP's own sync job, which never runs beside another one of it.
-            try await floatingIPs.removeFloatingIP(id)
-            return NeutronHTTP.noContent()
+        let (fip, _) = try await service.rewrite(.floatingIPs, id: id, notFound: .floatingIPNotFound(id)) { (fip: inout FloatingIP, _) in
+            fip.portID = association.port
+            fip.fixedIPAddress = association.fixed
+            fip.routerID = association.router
+            fip.status = association.port == nil ? "DOWN" : "ACTIVE"
+            if let v = body.description { fip.description = v }
+            touch(&fip.updatedAt, &fip.revisionNumber)
         }
+        if let doc = try await service.documents.get(.floatingIPs, id: id), doc.deviceID != (fip.portID ?? "") {
+            var next = doc
+            next.deviceID = fip.portID ?? ""
+            _ = try await service.documents.update(.floatingIPs, next, expectedRevision: doc.revision)
+        }
+        try await queue.scheduleFloatingIPSync(id)
+        return NeutronHTTP.single("floatingip", jsonObject(fip), request: request)
+    }
+
+    /// `DELETE /v2.0/floatingips/:id`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        _ = try await floatingIP(id, NeutronCaller(try context.requireCaller()))
+        for port in try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: [id])) {
+            try await service.documents.delete(.ports, id: port.id)
+        }
+        try await service.documents.delete(.floatingIPs, id: id)
+        // The pods' copies go by the floating IP's own sync job, which never runs beside another one of it.
+        try await floatingIPs.removeFloatingIP(id)
+        return NeutronHTTP.noContent()
     }
 
     func floatingIP(_ id: String, _ caller: NeutronCaller) async throws -> (FloatingIP, NetworkDocument) {
@@ -156,15 +171,6 @@ struct FloatingIPRoutes: Sendable {
             }
         }
         throw NeutronError.externalGatewayForFloatingIPNotFound(network: network, subnet: subnetID, port: portID)
-    }
-}
-
-extension FloatingIPRoutes {
-    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-        self.floatingIPs = provisioner.floatingIPs
     }
 }
 

@@ -2,8 +2,14 @@ import Hummingbird
 import OpenStackModels
 import TricircleGateway
 
-/// `/` and `/v2.0`: the version documents, and `/v2.0/extensions` (what this API implements).
-struct NeutronVersionRoutes: Sendable {
+/// `/v2.0` (the resources document) and `/v2.0/extensions` (what this API implements), behind the token.
+struct ExtensionRoutes: APIRoutes {
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get(use: resources)
+        group.get("extensions", use: list)
+        group.get("extensions/:alias", use: show)
+    }
+
     static let updated = "2016-01-01T10:00:00-00:00"
 
     /// The extensions implemented here, as clients probe for them.
@@ -41,32 +47,24 @@ struct NeutronVersionRoutes: Sendable {
         ("security_group", "security-groups"), ("security_group_rule", "security-group-rules"), ("floatingip", "floatingips"),
     ]
 
-    func register(on router: some RouterMethods<GatewayRequestContext>) {
-        router.get("/") { request, _ in
-            let origin = PodForwarder.publicOrigin(of: request) ?? ""
-            return NeutronHTTP.json(["versions": [[
-                "id": "v2.0", "status": "CURRENT",
-                "links": [["href": .string(origin + "/v2.0/"), "rel": "self"]],
-            ]]])
-        }
+    /// `GET /v2.0`: the collections served.
+    func resources(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let origin = PodForwarder.publicOrigin(of: request) ?? ""
+        return NeutronHTTP.json(["resources": .array(Self.collections.map { name, collection in
+            ["name": .string(name), "collection": .string(collection),
+             "links": [["href": .string("\(origin)/v2.0/\(collection)"), "rel": "self"]]]
+        })])
     }
 
-    func registerAuthenticated(on group: RouterGroup<GatewayRequestContext>) {
-        let resources: @Sendable (Request, GatewayRequestContext) async throws -> Response = { request, _ in
-            let origin = PodForwarder.publicOrigin(of: request) ?? ""
-            return NeutronHTTP.json(["resources": .array(Self.collections.map { name, collection in
-                ["name": .string(name), "collection": .string(collection),
-                 "links": [["href": .string("\(origin)/v2.0/\(collection)"), "rel": "self"]]]
-            })])
-        }
-        group.get("/v2.0", use: resources)
-        group.get("/v2.0/extensions") { _, _ in
-            NeutronHTTP.json(.object(jsonObject(NeutronExtensionList(extensions: Self.extensions))))
-        }
-        group.get("/v2.0/extensions/:alias") { _, context in
-            let alias = try context.parameters.require("alias")
-            guard let found = Self.extensions.first(where: { $0.alias == alias }) else { throw NeutronError.extensionNotFound(alias) }
-            return NeutronHTTP.json(.object(jsonObject(NeutronExtensionEnvelope(extension: found))))
-        }
+    /// `GET /v2.0/extensions`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        NeutronHTTP.json(.object(jsonObject(NeutronExtensionList(extensions: Self.extensions))))
+    }
+
+    /// `GET /v2.0/extensions/{alias}`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let alias = try context.parameters.require("alias")
+        guard let found = Self.extensions.first(where: { $0.alias == alias }) else { throw NeutronError.extensionNotFound(alias) }
+        return NeutronHTTP.json(.object(jsonObject(NeutronExtensionEnvelope(extension: found))))
     }
 }

@@ -6,7 +6,7 @@ import TricircleGateway
 import TricircleStore
 
 /// `/v2.0/subnets`: address plans at the top (pools, gateway, DNS, host routes, IPv4 and IPv6).
-struct SubnetRoutes: Sendable {
+struct SubnetRoutes: APIRoutes {
     let service: NetworkService
     let queue: NeutronSyncQueue
     let serverPorts: ServerPortBinder
@@ -15,28 +15,45 @@ struct SubnetRoutes: Sendable {
     static let attributes: Set<String> = Set(jsonObject(
         Subnet(id: "", networkID: "", projectID: "", ipVersion: 4, cidr: "", gatewayIP: nil, allocationPools: [], createdAt: "", updatedAt: "")).keys)
 
-    func register(on group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.0/subnets") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let query = try NeutronListQuery(request, attributes: Self.attributes)
-            let base = NetworkDocumentQuery(projectIDs: caller.visibleProjects, orDeviceIDs: [NetworkService.sharedMarker])
-            return try await service.lister.respond(
-                .subnets, collection: "subnets", request: request, query: query, base: base, parentKey: "network_id",
-                render: { rows in try rows.map { try jsonObject(service.model(Subnet.self, $0)) } },
-                notFound: NeutronError.subnetNotFound)
-        }
-        group.post("/v2.0/subnets") { request, context in try await create(request, NeutronCaller(try context.requireCaller())) }
-        group.get("/v2.0/subnets/:id") { request, context in
-            let (subnet, _) = try await service.subnet(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
-            return NeutronHTTP.single("subnet", jsonObject(subnet), request: request)
-        }
-        group.put("/v2.0/subnets/:id") { request, context in
-            try await update(request, id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
-        }
-        group.delete("/v2.0/subnets/:id") { _, context in
-            try await delete(id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()),
-                             context: try podContext(context))
-        }
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("subnets", use: list)
+        group.post("subnets", use: create)
+        group.get("subnets/:id", use: show)
+        group.put("subnets/:id", use: update)
+        group.delete("subnets/:id", use: delete)
+    }
+
+    /// `GET /v2.0/subnets`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let query = try NeutronListQuery(request, attributes: Self.attributes)
+        let base = NetworkDocumentQuery(projectIDs: caller.visibleProjects, orDeviceIDs: [NetworkService.sharedMarker])
+        return try await service.lister.respond(
+            .subnets, collection: "subnets", request: request, query: query, base: base, parentKey: "network_id",
+            render: { rows in try rows.map { try jsonObject(service.model(Subnet.self, $0)) } },
+            notFound: NeutronError.subnetNotFound)
+    }
+
+    /// `POST /v2.0/subnets`.
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await create(request, NeutronCaller(try context.requireCaller()))
+    }
+
+    /// `GET /v2.0/subnets/:id`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (subnet, _) = try await service.subnet(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+        return NeutronHTTP.single("subnet", jsonObject(subnet), request: request)
+    }
+
+    /// `PUT /v2.0/subnets/:id`.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await update(request, id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+    }
+
+    /// `DELETE /v2.0/subnets/:id`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await delete(id: try context.parameters.require("id"), NeutronCaller(try context.requireCaller()),
+                         context: try podContext(context))
     }
 
     /// One subnet (`{"subnet": {...}}`) or several at once (`{"subnets": [...]}`, all or nothing).
@@ -149,15 +166,5 @@ struct SubnetRoutes: Sendable {
         for port in removable { try await service.documents.delete(.ports, id: port) }
         try await service.documents.delete(.subnets, id: id)
         return NeutronHTTP.noContent()
-    }
-}
-
-extension SubnetRoutes {
-    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
-    init(service: NetworkService, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.queue = provisioner.queue
-        self.serverPorts = provisioner.serverPorts
-        self.cleaner = provisioner.cleaner
     }
 }

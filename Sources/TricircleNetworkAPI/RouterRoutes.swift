@@ -8,7 +8,7 @@ import TricircleStore
 /// `/v2.0/routers`: routers at the top with interfaces (ports owned by the router), an external gateway
 /// (a port on the external network) and extra routes. Interfaces and gateway are ports with the router
 /// as device, so the addresses come from the central allocator like any other port's.
-struct RouterRoutes: Sendable {
+struct RouterRoutes: APIRoutes {
     let service: NetworkService
     let ports: PortRoutes
     let queue: NeutronSyncQueue
@@ -30,123 +30,156 @@ struct RouterRoutes: Sendable {
         }
     }
 
-    func register(on group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.0/routers") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let query = try NeutronListQuery(request, attributes: Self.attributes)
-            return try await service.lister.respond(
-                .routers, collection: "routers", request: request, query: query, base: NetworkDocumentQuery(projectIDs: caller.visibleProjects),
-                render: { rows in try rows.map { try jsonObject(service.model(NeutronRouter.self, $0)) } },
-                notFound: NeutronError.routerNotFound)
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("routers", use: list)
+        group.post("routers", use: create)
+        group.get("routers/:id", use: show)
+        group.put("routers/:id", use: update)
+        group.delete("routers/:id", use: delete)
+        group.put("routers/:id/add_router_interface", use: addInterface)
+        group.put("routers/:id/remove_router_interface", use: removeInterface)
+        group.put("routers/:id/add_extraroutes", use: addExtraRoutes)
+        group.put("routers/:id/remove_extraroutes", use: removeExtraRoutes)
+    }
+
+    /// `GET /v2.0/routers`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let query = try NeutronListQuery(request, attributes: Self.attributes)
+        return try await service.lister.respond(
+            .routers, collection: "routers", request: request, query: query, base: NetworkDocumentQuery(projectIDs: caller.visibleProjects),
+            render: { rows in try rows.map { try jsonObject(service.model(NeutronRouter.self, $0)) } },
+            notFound: NeutronError.routerNotFound)
+    }
+
+    /// `POST /v2.0/routers`.
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let member = Self.normalized(try await NeutronHTTP.member(request, key: "router", allowed: RouterCreate.attributeNames))
+        let body = try NeutronHTTP.decode(RouterCreate.self, from: member)
+        try Self.checkDistribution(distributed: body.distributed, ha: body.ha, caller: caller, action: "create")
+        let project = try caller.owningProject(body.projectID, body.tenantID)
+        let now = NetworkService.now()
+        let router = NeutronRouter(
+            id: NetworkService.newID(), name: body.name ?? "", description: body.description ?? "", projectID: project,
+            adminStateUp: body.adminStateUp ?? true, availabilityZoneHints: body.availabilityZoneHints ?? [],
+            distributed: true, ha: body.ha ?? false, flavorID: body.flavorID, tags: body.tags ?? [],
+            createdAt: now, updatedAt: now)
+        try await service.documents.insert(.routers, NetworkDocument(
+            id: router.id, projectID: project, name: router.name, body: try NetworkService.body(router), createdAt: now, updatedAt: now))
+        guard let gateway = body.externalGatewayInfo.value else {
+            return NeutronHTTP.single("router", jsonObject(router), request: request, status: .created)
         }
-        group.post("/v2.0/routers") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let member = Self.normalized(try await NeutronHTTP.member(request, key: "router", allowed: RouterCreate.attributeNames))
-            let body = try NeutronHTTP.decode(RouterCreate.self, from: member)
-            try Self.checkDistribution(distributed: body.distributed, ha: body.ha, caller: caller, action: "create")
-            let project = try caller.owningProject(body.projectID, body.tenantID)
-            let now = NetworkService.now()
-            let router = NeutronRouter(
-                id: NetworkService.newID(), name: body.name ?? "", description: body.description ?? "", projectID: project,
-                adminStateUp: body.adminStateUp ?? true, availabilityZoneHints: body.availabilityZoneHints ?? [],
-                distributed: true, ha: body.ha ?? false, flavorID: body.flavorID, tags: body.tags ?? [],
-                createdAt: now, updatedAt: now)
-            try await service.documents.insert(.routers, NetworkDocument(
-                id: router.id, projectID: project, name: router.name, body: try NetworkService.body(router), createdAt: now, updatedAt: now))
-            guard let gateway = body.externalGatewayInfo.value else {
-                return NeutronHTTP.single("router", jsonObject(router), request: request, status: .created)
-            }
-            do {
-                let updated = try await setGateway(router.id, gateway, caller)
-                return NeutronHTTP.single("router", jsonObject(updated), request: request, status: .created)
-            } catch {
-                // Nothing half-created: a router whose gateway failed is removed again.
-                try await service.documents.delete(.routers, id: router.id)
-                throw error
-            }
+        do {
+            let updated = try await setGateway(router.id, gateway, caller)
+            return NeutronHTTP.single("router", jsonObject(updated), request: request, status: .created)
+        } catch {
+            // Nothing half-created: a router whose gateway failed is removed again.
+            try await service.documents.delete(.routers, id: router.id)
+            throw error
         }
-        group.get("/v2.0/routers/:id") { request, context in
-            let (router, _) = try await service.router(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
-            return NeutronHTTP.single("router", jsonObject(router), request: request)
-        }
-        group.put("/v2.0/routers/:id") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let id = try context.parameters.require("id")
-            let member = Self.normalized(try await NeutronHTTP.member(request, key: "router", allowed: RouterUpdate.attributeNames))
-            let body = try NeutronHTTP.decode(RouterUpdate.self, from: member)
-            try Self.checkDistribution(distributed: body.distributed, ha: body.ha, caller: caller, action: "update")
-            _ = try await service.router(id, caller)
-            if body.externalGatewayInfo.isPresent {
-                if let info = body.externalGatewayInfo.value {
-                    _ = try await setGateway(id, info, caller)
-                } else {
-                    try await clearGateway(id, caller)
-                }
-            }
-            if let routes = body.routes { try await validateRoutes(routes, router: id) }
-            let (router, _) = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
-                if let v = body.name { router.name = v }
-                if let v = body.description { router.description = v }
-                if let v = body.adminStateUp { router.adminStateUp = v }
-                if let v = body.routes { router.routes = v }
-                if body.distributed != nil { router.distributed = true }
-                if let v = body.ha { router.ha = v }
-                touch(&router.updatedAt, &router.revisionNumber)
-            }
-            try await queue.scheduleSync(.router, id: id)
-            return NeutronHTTP.single("router", jsonObject(router), request: request)
-        }
-        group.delete("/v2.0/routers/:id") { _, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let id = try context.parameters.require("id")
-            let (router, _) = try await service.router(id, caller)
-            let attached = try await devicePorts(id)
-            if attached.contains(where: { $0.deviceOwner == DeviceOwners.routerInterface }) { throw NeutronError.routerInUse(id) }
-            let fips = try await service.documents.list(.floatingIPs, NetworkDocumentQuery(projectIDs: [router.projectID]))
-            if try fips.contains(where: { try service.model(FloatingIP.self, $0).routerID == id }) {
-                throw NeutronError.routerInUse(id, reason: "still has floating IPs")
-            }
-            for port in attached { try await service.documents.delete(.ports, id: port.id) }
-            // The top's row goes first: a router sync still running sees that at its end and removes what it made.
-            try await service.documents.delete(.routers, id: id)
-            try await cleaner.removeEverywhere(routerID: id, context: try podContext(context))
-            try await routers.releaseBridge(routerID: id, project: router.projectID)
-            try await northSouth.releaseNorthSouthBridge(routerID: id, project: router.projectID)
-            // Once more by the router's own job, which runs after any sync of it still under way.
-            try await queue.scheduleSync(.router, id: id)
-            return NeutronHTTP.noContent()
-        }
-        group.put("/v2.0/routers/:id/add_router_interface") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let body = try NeutronHTTP.decode(RouterInterfaceRequest.self, from: try await NeutronHTTP.object(request))
-            let info = try await addInterface(try context.parameters.require("id"), body, caller)
-            return NeutronHTTP.json(.object(jsonObject(info)))
-        }
-        group.put("/v2.0/routers/:id/remove_router_interface") { request, context in
-            let caller = NeutronCaller(try context.requireCaller())
-            let body = try NeutronHTTP.decode(RouterInterfaceRequest.self, from: try await NeutronHTTP.object(request))
-            let info = try await removeInterface(try context.parameters.require("id"), body, caller, context: try podContext(context))
-            return NeutronHTTP.json(.object(jsonObject(info)))
-        }
-        for (action, adding) in [("add_extraroutes", true), ("remove_extraroutes", false)] {
-            group.put(RouterPath("/v2.0/routers/:id/\(action)")) { request, context in
-                let caller = NeutronCaller(try context.requireCaller())
-                let id = try context.parameters.require("id")
-                let body = try NeutronHTTP.decode(ExtraRoutesRequest.self, from: try await NeutronHTTP.object(request))
-                _ = try await service.router(id, caller)
-                if adding { try await validateRoutes(body.router.routes, router: id) }
-                let (router, _) = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
-                    if adding {
-                        for route in body.router.routes where !router.routes.contains(route) { router.routes.append(route) }
-                    } else {
-                        router.routes.removeAll { body.router.routes.contains($0) }
-                    }
-                    touch(&router.updatedAt, &router.revisionNumber)
-                }
-                try await queue.scheduleSync(.router, id: id)
-                return NeutronHTTP.single("router", jsonObject(router), request: request)
+    }
+
+    /// `GET /v2.0/routers/:id`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (router, _) = try await service.router(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
+        return NeutronHTTP.single("router", jsonObject(router), request: request)
+    }
+
+    /// `PUT /v2.0/routers/:id`.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let id = try context.parameters.require("id")
+        let member = Self.normalized(try await NeutronHTTP.member(request, key: "router", allowed: RouterUpdate.attributeNames))
+        let body = try NeutronHTTP.decode(RouterUpdate.self, from: member)
+        try Self.checkDistribution(distributed: body.distributed, ha: body.ha, caller: caller, action: "update")
+        _ = try await service.router(id, caller)
+        if body.externalGatewayInfo.isPresent {
+            if let info = body.externalGatewayInfo.value {
+                _ = try await setGateway(id, info, caller)
+            } else {
+                try await clearGateway(id, caller)
             }
         }
+        if let routes = body.routes { try await validateRoutes(routes, router: id) }
+        let (router, _) = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
+            if let v = body.name { router.name = v }
+            if let v = body.description { router.description = v }
+            if let v = body.adminStateUp { router.adminStateUp = v }
+            if let v = body.routes { router.routes = v }
+            if body.distributed != nil { router.distributed = true }
+            if let v = body.ha { router.ha = v }
+            touch(&router.updatedAt, &router.revisionNumber)
+        }
+        try await queue.scheduleSync(.router, id: id)
+        return NeutronHTTP.single("router", jsonObject(router), request: request)
+    }
+
+    /// `DELETE /v2.0/routers/:id`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let id = try context.parameters.require("id")
+        let (router, _) = try await service.router(id, caller)
+        let attached = try await devicePorts(id)
+        if attached.contains(where: { $0.deviceOwner == DeviceOwners.routerInterface }) { throw NeutronError.routerInUse(id) }
+        let fips = try await service.documents.list(.floatingIPs, NetworkDocumentQuery(projectIDs: [router.projectID]))
+        if try fips.contains(where: { try service.model(FloatingIP.self, $0).routerID == id }) {
+            throw NeutronError.routerInUse(id, reason: "still has floating IPs")
+        }
+        for port in attached { try await service.documents.delete(.ports, id: port.id) }
+        // The top's row goes first: a router sync still running sees that at its end and removes what it made.
+        try await service.documents.delete(.routers, id: id)
+        try await cleaner.removeEverywhere(routerID: id, context: try podContext(context))
+        try await routers.releaseBridge(routerID: id, project: router.projectID)
+        try await northSouth.releaseNorthSouthBridge(routerID: id, project: router.projectID)
+        // Once more by the router's own job, which runs after any sync of it still under way.
+        try await queue.scheduleSync(.router, id: id)
+        return NeutronHTTP.noContent()
+    }
+
+    /// `PUT /v2.0/routers/:id/add_router_interface`.
+    func addInterface(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let body = try NeutronHTTP.decode(RouterInterfaceRequest.self, from: try await NeutronHTTP.object(request))
+        let info = try await addInterface(try context.parameters.require("id"), body, caller)
+        return NeutronHTTP.json(.object(jsonObject(info)))
+    }
+
+    /// `PUT /v2.0/routers/:id/remove_router_interface`.
+    func removeInterface(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let body = try NeutronHTTP.decode(RouterInterfaceRequest.self, from: try await NeutronHTTP.object(request))
+        let info = try await removeInterface(try context.parameters.require("id"), body, caller, context: try podContext(context))
+        return NeutronHTTP.json(.object(jsonObject(info)))
+    }
+
+    /// `PUT /v2.0/routers/:id/add_extraroutes`.
+    func addExtraRoutes(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await extraRoutes(request, context, adding: true)
+    }
+
+    /// `PUT /v2.0/routers/:id/remove_extraroutes`.
+    func removeExtraRoutes(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await extraRoutes(request, context, adding: false)
+    }
+
+    /// `PUT /v2.0/routers/{id}/add_extraroutes` and `remove_extraroutes`.
+    func extraRoutes(_ request: Request, _ context: GatewayRequestContext, adding: Bool) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let id = try context.parameters.require("id")
+        let body = try NeutronHTTP.decode(ExtraRoutesRequest.self, from: try await NeutronHTTP.object(request))
+        _ = try await service.router(id, caller)
+        if adding { try await validateRoutes(body.router.routes, router: id) }
+        let (router, _) = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
+            if adding {
+                for route in body.router.routes where !router.routes.contains(route) { router.routes.append(route) }
+            } else {
+                router.routes.removeAll { body.router.routes.contains($0) }
+            }
+            touch(&router.updatedAt, &router.revisionNumber)
+        }
+        try await queue.scheduleSync(.router, id: id)
+        return NeutronHTTP.single("router", jsonObject(router), request: request)
     }
 
     /// Neutron's readings of two shorthands clients send: `external_gateway_info: {}` (tempest's
@@ -330,17 +363,5 @@ struct RouterRoutes: Sendable {
         let subnets = port.fixedIPs.compactMap(\.subnetID)
         return RouterInterfaceInfo(id: id, projectID: router.projectID, portID: port.id, networkID: port.networkID,
                                    subnetID: subnets.first ?? "", subnetIDs: subnets)
-    }
-}
-
-extension RouterRoutes {
-    /// Takes the parts it calls from the provisioner (as `NetworkFrontEnd` builds it).
-    init(service: NetworkService, ports: PortRoutes, provisioner: NetworkProvisioner) {
-        self.service = service
-        self.ports = ports
-        self.queue = provisioner.queue
-        self.cleaner = provisioner.cleaner
-        self.routers = provisioner.routers
-        self.northSouth = provisioner.northSouth
     }
 }

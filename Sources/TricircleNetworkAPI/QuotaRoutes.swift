@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import Synchronization
+import OpenStackModels
+import TricircleGateway
+import TricircleStore
+
+/// `/v2.0/quotas`: Neutron's quotas and quota_details extensions at the top (admin-only writes).
+struct QuotaRoutes: APIRoutes {
+    let service: NetworkService
+
+    static func forbiddenForOtherProject() -> NeutronError {
+        NeutronError(status: 403, type: "AdminRequired",
+                     message: "User does not have admin privileges: Only admin is authorized to access quotas for another tenant.")
+    }
+
+    /// Admins see any project's quota, others their own.
+    static func authorize(_ project: String, _ caller: NeutronCaller) throws {
+        guard caller.isAdmin || project == caller.projectID else { throw forbiddenForOtherProject() }
+    }
+
+    static func render(_ limits: [String: Int]) -> JSONValue { .object(limits.mapValues { .int($0) }) }
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("quotas", use: list)
+        group.get("quotas/:project", use: show)
+        group.get("quotas/:project/default", use: showDefault)
+        group.get("quotas/:project/details", use: showDetails)
+        group.put("quotas/:project", use: update)
+        group.delete("quotas/:project", use: delete)
+    }
+
+    /// `GET /v2.0/quotas`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:get_quota") }
+        var list: [JSONValue] = []
+        for project in try await service.quotas.allOverrides().keys.sorted() {
+            var entry = try await service.quotaLimits(project: project).mapValues { JSONValue.int($0) }
+            entry["project_id"] = .string(project)
+            entry["tenant_id"] = .string(project)
+            list.append(.object(entry))
+        }
+        return NeutronHTTP.json(["quotas": .array(list)])
+    }
+
+    /// `GET /v2.0/quotas/:project`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        let project = try context.parameters.require("project")
+        // `GET /v2.0/quotas/tenant` (and `/project`) names the caller's own project, as Neutron answers it.
+        if project == "tenant" { return NeutronHTTP.json(["tenant": ["tenant_id": .string(caller.projectID)]]) }
+        if project == "project" { return NeutronHTTP.json(["project": ["project_id": .string(caller.projectID)]]) }
+        try Self.authorize(project, caller)
+        return NeutronHTTP.json(["quota": Self.render(try await service.quotaLimits(project: project))])
+    }
+
+    /// `GET /v2.0/quotas/:project/default`.
+    func showDefault(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let project = try context.parameters.require("project")
+        try Self.authorize(project, NeutronCaller(try context.requireCaller()))
+        return NeutronHTTP.json(["quota": Self.render(NetworkQuota.defaults)])
+    }
+
+    /// `GET /v2.0/quotas/:project/details`.
+    func showDetails(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let project = try context.parameters.require("project")
+        try Self.authorize(project, NeutronCaller(try context.requireCaller()))
+        let limits = try await service.quotaLimits(project: project)
+        // The seven counts are independent reads: run them together.
+        let used = try await withThrowingTaskGroup(of: (String, Int).self) { group in
+            for resource in NetworkQuota.resources {
+                group.addTask { (resource.name, try await service.quotaUsage(resource, project: project)) }
+            }
+            var out: [String: Int] = [:]
+            for try await (name, count) in group { out[name] = count }
+            return out
+        }
+        var body: [String: JSONValue] = [:]
+        for resource in NetworkQuota.resources {
+            body[resource.name] = ["limit": .int(limits[resource.name] ?? resource.defaultLimit),
+                                   "used": .int(used[resource.name] ?? 0), "reserved": 0]
+        }
+        return NeutronHTTP.json(["quota": .object(body)])
+    }
+
+    /// `PUT /v2.0/quotas/:project`.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:update_quota") }
+        let project = try context.parameters.require("project")
+        let member = try await NeutronHTTP.member(request, key: "quota", allowed: NetworkQuota.names)
+        var changes: [String: Int] = [:]
+        for (resource, value) in member {
+            guard let limit = value.intValue ?? value.stringValue.flatMap({ Int($0) }) else {
+                throw NeutronError.invalidAttribute(resource, reason: "'\(Self.text(value))' is not an integer")
+            }
+            guard limit >= -1 else {
+                throw NeutronError.invalidAttribute(resource, reason: "'\(limit)' is too small - must be at least '-1'")
+            }
+            changes[resource] = limit
+        }
+        try await service.quotas.set(projectID: project, limits: changes)
+        return NeutronHTTP.json(["quota": Self.render(try await service.quotaLimits(project: project))])
+    }
+
+    /// `DELETE /v2.0/quotas/:project`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let caller = NeutronCaller(try context.requireCaller())
+        guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:delete_quota") }
+        try await service.quotas.reset(projectID: try context.parameters.require("project"))
+        return NeutronHTTP.noContent()
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        value.stringValue ?? String(decoding: value.encoded(), as: UTF8.self)
+    }
+}
