@@ -157,8 +157,10 @@ struct ChaosBenchmark: AsyncParsableCommand {
                       + (split ? " (API process \(gateway.kills), job worker process \(worker?.kills ?? 0))" : ""))
 
                 let drained = try await drain(databaseURL: databaseURL, until: deadline)
-                // A lock whose holder was killed looks held until it is [routing] stale_lock_seconds old.
-                try await Task.sleep(for: .seconds(6))
+                // A lock whose holder was killed looks held until it is stale (`[routing] stale_lock_seconds`, at
+                // least 2 x pod_timeout + 5 s): wait that long after the last kill, as the audit must.
+                let staleAfter = try TricircleConfig.load(files: [config], environment: [:]).staleLockSeconds
+                try await Task.sleep(for: .seconds(staleAfter + 1))
                 let unboundPorts = try await unboundBootPorts(databaseURL: databaseURL)
                 let auditArgs = ["audit", "--config-file", config, "--json", "--grace-seconds", "0"]
                 let first = try await runAudit(executable, auditArgs, log: dir + "/audit-1.json")
@@ -214,6 +216,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
             auth_url = \(identityURL)
             [client]
             top_region_name = CentralRegion
+            pod_timeout = 5
             [image]
             home_region = RegionOne
             [job]
