@@ -27,7 +27,8 @@ final class VolumeVersionRange: Sendable {
                 let root = endpoint.range(of: "/v3").map { String(endpoint[..<$0.lowerBound]) } ?? (PodForwarder.origin(of: endpoint) ?? endpoint)
                 var request = RegionalRequest.get("/")
                 request.timeout = timeout
-                let response = try await runtime.regions.send(request, baseURL: root, as: ServiceCredentials(token: "", projectID: nil))
+                let response = try await forwarder.sendToRoot(
+                    request, of: pod, versionPrefix: "/v3", credentials: ServiceCredentials(token: "", projectID: nil))
                 let list = try response.decode(APIVersionList.self)
                 guard let v3 = list.versions.first(where: { $0.id.hasPrefix("v3") }),
                       let low = Microversion(v3.minVersion), let high = Microversion(v3.version), low <= high else { return nil }

@@ -89,17 +89,8 @@ public struct OrphanCleanupJob: JobHandler {
     }
 
     func delete(_ collection: PodInventory.Collection, id: String, in pod: Pod, context: JobContext) async throws {
-        let issued = try await runtime.keystone.serviceToken()
-        let inventory = PodInventory(
-            runtime: runtime, credentials: ServiceCredentials(token: issued.id, projectID: issued.token.project?.id, requestID: nil))
-        let path: String
-        switch collection {
-        case .servers: path = "/servers/\(id)"
-        case .volumes: path = "/volumes/\(id)"
-        case .snapshots: path = "/snapshots/\(id)"
-        case .images: path = "/v2/images/\(id)"
-        default: path = "/v2.0/\(collection.rawValue)/\(id)"
-        }
+        let inventory = PodInventory(runtime: runtime, credentials: try await runtime.serviceCredentials())
+        let path = collection.path(of: id)
         let response = try await inventory.send(RegionalRequest(method: "DELETE", path: path), pod: pod, collection: collection)
         // 404: already gone. Anything else not 2xx (a network with ports, a volume in use) is retried later,
         // after the orphans it depends on have gone.

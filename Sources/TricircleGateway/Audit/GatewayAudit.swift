@@ -165,8 +165,7 @@ public struct GatewayAudit: Sendable {
     }
 
     func serviceCredentials() async throws -> ServiceCredentials {
-        let issued = try await runtime.keystone.serviceToken()
-        return ServiceCredentials(token: issued.id, projectID: issued.token.project?.id, requestID: nil)
+        try await runtime.serviceCredentials()
     }
 
     // MARK: Repair

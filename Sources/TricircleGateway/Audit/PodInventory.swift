@@ -48,6 +48,17 @@ struct PodInventory: Sendable {
         }
 
         static func of(_ type: ResourceType) -> Collection? { allCases.first { $0.routingTypes.contains(type) } }
+
+        /// The path of one resource of this collection in its service.
+        func path(of id: String) -> String {
+            switch self {
+            case .servers: "/servers/\(id)"
+            case .volumes: "/volumes/\(id)"
+            case .snapshots: "/snapshots/\(id)"
+            case .images: "/v2/images/\(id)"
+            default: "/v2.0/\(rawValue)/\(id)"
+            }
+        }
     }
 
     func list(_ collection: Collection, in pod: Pod) async throws -> [PodResource] {
@@ -99,15 +110,7 @@ struct PodInventory: Sendable {
 
     /// Whether the pod answers 404 for one resource now (a repair re-checks a row before dropping it).
     func isGone(_ collection: Collection, id: String, in pod: Pod) async throws -> Bool {
-        let path: String
-        switch collection {
-        case .servers: path = "/servers/\(id)"
-        case .volumes: path = "/volumes/\(id)"
-        case .snapshots: path = "/snapshots/\(id)"
-        case .images: path = "/v2/images/\(id)"
-        default: path = "/v2.0/\(collection.rawValue)/\(id)"
-        }
-        let response = try await send(RegionalRequest(method: "GET", path: path), pod: pod, collection: collection)
+        let response = try await send(RegionalRequest(method: "GET", path: collection.path(of: id)), pod: pod, collection: collection)
         if response.status == 404 { return true }
         guard response.isSuccess else {
             throw AuditError("\(pod.regionName) answered \(response.status) for \(collection.rawValue) \(id)")
@@ -122,7 +125,7 @@ struct PodInventory: Sendable {
     func send(_ request: RegionalRequest, pod: Pod, collection: Collection) async throws -> RegionalResponse {
         var request = request
         request.timeout = request.timeout ?? .seconds(30)
-        return try await runtime.regions.send(request, region: pod.regionName, serviceType: collection.serviceType, as: credentials)
+        return try await runtime.forwarder(serviceType: collection.serviceType, format: .fault).send(request, to: pod, credentials: credentials)
     }
 
     private func get(_ pod: Pod, _ collection: Collection, path: String) async throws -> JSONValue {

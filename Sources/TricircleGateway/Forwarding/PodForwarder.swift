@@ -50,6 +50,29 @@ public struct PodForwarder: Sendable {
     /// the token was dropped from the validation cache and checked with Keystone again: the caller gets a
     /// 401, never a 503, and the pod, which answered, keeps its circuit closed.
     public func send(_ request: RegionalRequest, to pod: Pod, credentials: ServiceCredentials) async throws -> RegionalResponse {
+        try await throughCircuit(request, of: pod, credentials: credentials) { request in
+            try await client.send(request, region: pod.regionName, serviceType: serviceType, as: credentials)
+        }
+    }
+
+    /// Sends to the unversioned root of the pod's service (what precedes `versionPrefix`, e.g. "/v3", in its
+    /// catalog endpoint, which may sit under a path): version documents, through the same circuit.
+    public func sendToRoot(
+        _ request: RegionalRequest, of pod: Pod, versionPrefix: String, credentials: ServiceCredentials
+    ) async throws -> RegionalResponse {
+        try await throughCircuit(request, of: pod, credentials: credentials) { request in
+            let endpoint = try await client.resolver.url(region: pod.regionName, serviceType: serviceType)
+            let root = endpoint.range(of: versionPrefix).map { String(endpoint[..<$0.lowerBound]) } ?? (Self.origin(of: endpoint) ?? endpoint)
+            return try await client.send(request, baseURL: root, as: credentials)
+        }
+    }
+
+    /// One call under the pod's circuit: refused at once while open, a transport failure opens it (a 503
+    /// naming the region), any answer closes it; a 401 to the caller's own token is `PodRejectedToken`.
+    private func throughCircuit(
+        _ request: RegionalRequest, of pod: Pod, credentials: ServiceCredentials,
+        _ call: (RegionalRequest) async throws -> RegionalResponse
+    ) async throws -> RegionalResponse {
         if let health, let reason = health.refusal(podID: pod.podID) {
             throw APIError(
                 .serviceUnavailable, "Region \(pod.regionName) is unavailable: \(reason) (not retried for a while).",
@@ -59,7 +82,7 @@ public struct PodForwarder: Sendable {
         if request.timeout == nil { request.timeout = timeout }
         let response: RegionalResponse
         do {
-            response = try await client.send(request, region: pod.regionName, serviceType: serviceType, as: credentials)
+            response = try await call(request)
         } catch {
             if !Task.isCancelled { health?.failed(podID: pod.podID, reason: "it did not answer") }
             throw APIError.podUnavailable(error, region: pod.regionName, format: format)
