@@ -7,45 +7,34 @@ import Synchronization
 import TricircleCore
 import TricircleGateway
 
-/// Whether each pod answered its last availability-zone probe, and when: a zone is "available" while
-/// one of its pods answered within `freshness`; older answers are refreshed by the next listing.
-final class AvailabilityZoneHealth: Sendable {
-    let freshness: Duration = .seconds(10)
-    private let probes = Mutex<[String: (available: Bool, at: ContinuousClock.Instant)]>([:])
-
-    /// The pods whose last answer is missing or too old.
-    func stale(_ pods: [Pod]) -> [Pod] {
-        let now = ContinuousClock.now
-        return probes.withLock { known in
-            pods.filter { pod in known[pod.podID].map { now - $0.at >= freshness } ?? true }
-        }
-    }
-
-    func record(_ podID: String, available: Bool) {
-        probes.withLock { $0[podID] = (available, ContinuousClock.now) }
-    }
-
-    func isAvailable(_ podID: String) -> Bool {
-        probes.withLock { $0[podID]?.available ?? false }
-    }
-}
-
 /// `/os-availability-zone` (and `/detail` for admins): the top's zones are the pods' AZs.
-extension ComputeCatalogRoutes {
-    func addAvailabilityZoneRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.1/os-availability-zone", use: handler { call, _ in try await listZones(call) })
-        group.get("/v2.1/os-availability-zone/detail", use: handler { call, _ in try await listZonesDetail(call) })
+struct AvailabilityZoneRoutes: APIRoutes {
+    let catalog: ComputeCatalogRoutes
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("os-availability-zone", use: list)
+        group.get("os-availability-zone/detail", use: listDetail)
+    }
+
+    /// `GET /v2.1/os-availability-zone`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in try await listZones(call) }
+    }
+
+    /// `GET /v2.1/os-availability-zone/detail`.
+    func listDetail(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in try await listZonesDetail(call) }
     }
 
     func listZones(_ call: CatalogCall) async throws -> Response {
-        let pods = try await runtime.podDirectory.bottomPods()
-        let stale = podHealth.stale(pods)
+        let pods = try await catalog.runtime.podDirectory.bottomPods()
+        let stale = catalog.podHealth.stale(pods)
         if !stale.isEmpty {
-            let answers = try await askPods(stale, path: "/os-availability-zone", call: call)
-            for pod in stale { podHealth.record(pod.podID, available: answers[pod.podID] != nil) }
+            let answers = try await catalog.askPods(stale, path: "/os-availability-zone", call: call)
+            for pod in stale { catalog.podHealth.record(pod.podID, available: answers[pod.podID] != nil) }
         }
         let zones = Dictionary(grouping: pods, by: \.azName).map { az, members in
-            (az, members.contains { podHealth.isAvailable($0.podID) })
+            (az, members.contains { catalog.podHealth.isAvailable($0.podID) })
         }.sorted { $0.0 < $1.0 }
         return call.json(["availabilityZoneInfo": .array(zones.map { az, available in
             ["zoneName": .string(az), "zoneState": ["available": .bool(available)], "hosts": .null]
@@ -54,12 +43,12 @@ extension ComputeCatalogRoutes {
 
     func listZonesDetail(_ call: CatalogCall) async throws -> Response {
         try call.requireAdmin("os_compute_api:os-availability-zone:detail")
-        let pods = try await runtime.podDirectory.bottomPods()
-        let answers = try await askPods(pods, path: "/os-availability-zone/detail", call: call)
+        let pods = try await catalog.runtime.podDirectory.bottomPods()
+        let answers = try await catalog.askPods(pods, path: "/os-availability-zone/detail", call: call)
         var internalHosts: [String: JSONValue] = [:]
         var zones: [String: (available: Bool, hosts: [String: JSONValue])] = [:]
         for pod in pods {
-            podHealth.record(pod.podID, available: answers[pod.podID] != nil)
+            catalog.podHealth.record(pod.podID, available: answers[pod.podID] != nil)
             var entry = zones[pod.azName] ?? (false, [:])
             if let info = answers[pod.podID]?["availabilityZoneInfo"]?.arrayValue {
                 entry.available = true
@@ -85,7 +74,9 @@ extension ComputeCatalogRoutes {
         }
         return call.json(["availabilityZoneInfo": .array(info)])
     }
+}
 
+extension ComputeCatalogRoutes {
     /// GETs `path` from every pod in parallel with the caller's token, each time-boxed; pod id -> answer
     /// body for the pods that answered 2xx (the others are logged and left out). A pod refusing the
     /// caller's token fails the call (401) before any zone is marked unavailable for everyone.
@@ -111,5 +102,28 @@ extension ComputeCatalogRoutes {
             }
         }
         return answers
+    }
+}
+
+/// Whether each pod answered its last availability-zone probe, and when: a zone is "available" while
+/// one of its pods answered within `freshness`; older answers are refreshed by the next listing.
+final class AvailabilityZoneHealth: Sendable {
+    let freshness: Duration = .seconds(10)
+    private let probes = Mutex<[String: (available: Bool, at: ContinuousClock.Instant)]>([:])
+
+    /// The pods whose last answer is missing or too old.
+    func stale(_ pods: [Pod]) -> [Pod] {
+        let now = ContinuousClock.now
+        return probes.withLock { known in
+            pods.filter { pod in known[pod.podID].map { now - $0.at >= freshness } ?? true }
+        }
+    }
+
+    func record(_ podID: String, available: Bool) {
+        probes.withLock { $0[podID] = (available, ContinuousClock.now) }
+    }
+
+    func isAvailable(_ podID: String) -> Bool {
+        probes.withLock { $0[podID]?.available ?? false }
     }
 }

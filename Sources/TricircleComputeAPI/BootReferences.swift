@@ -74,8 +74,8 @@ struct BootReferences: Sendable {
     func images(_ server: [String: JSONValue], in pod: Pod, context: PodCallContext) async throws -> [String: String] {
         guard let provisioner = calls.provisioners.image else { return [:] }
         var out: [String: String] = [:]
-        if let reference = server["imageRef"].flatMap(ServerActions.reference), !reference.isEmpty {
-            let id = ServerActions.lastComponent(reference)
+        if let reference = server["imageRef"].flatMap(ServerActionRoutes.reference), !reference.isEmpty {
+            let id = ServerActionRoutes.lastComponent(reference)
             do {
                 out[id] = try await provisioner.ensureImage(id, in: pod, context: context)
             } catch let error as APIError where error.type == Self.imageNotFound {

@@ -11,7 +11,8 @@ import TricircleJobs
 import TricircleStore
 
 /// Flavors, key pairs, availability zones, limits and quota sets: what Compute serves from the top's
-/// own catalog rather than from one server's pod.
+/// own catalog rather than from one server's pod. The stores and helpers those resources' routes share
+/// (`FlavorRoutes`, `KeypairRoutes`, ... each hold it as `catalog`); `GatewayAssembly` builds it once.
 public struct ComputeCatalogRoutes: Sendable {
     public let runtime: GatewayRuntime
     let flavors: FlavorStore
@@ -48,17 +49,6 @@ public struct ComputeCatalogRoutes: Sendable {
 
     /// Makes key pairs present in pods for boots.
     public var keypairProvisioning: (any KeypairProvisioning)? { keypairProvisioner }
-
-    /// Adds the routes under /v2.1 to an authenticated group.
-    public func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        addFlavorRoutes(to: group)
-        addFlavorExtraSpecRoutes(to: group)
-        addFlavorAccessRoutes(to: group)
-        addKeypairRoutes(to: group)
-        addAvailabilityZoneRoutes(to: group)
-        addLimitsRoutes(to: group)
-        addQuotaSetRoutes(to: group)
-    }
 }
 
 // MARK: Shared request handling
@@ -160,32 +150,29 @@ struct CatalogCall: Sendable {
 }
 
 extension ComputeCatalogRoutes {
-    /// Wraps a handler: the call is built (auth, microversion), and anything that is not already an API
-    /// error becomes one in Nova's format, so the client never sees a bare 500 page.
-    func handler(
-        _ body: @escaping @Sendable (CatalogCall, GatewayRequestContext) async throws -> Response
-    ) -> @Sendable (Request, GatewayRequestContext) async throws -> Response {
-        let logger = runtime.logger
-        return { request, context in
-            do {
-                let call = try CatalogCall(request, context)
-                return try await body(call, context)
-            } catch let error as APIError {
-                throw error
-            } catch let error as StoreError {
-                switch error {
-                case .conflict(let message): throw APIError(.conflict, message, format: .fault)
-                case .notFound(let message): throw APIError(.notFound, message, format: .fault)
-                case .badURL: throw APIError(.internalServerError, "The state database is misconfigured.", format: .fault)
-                }
-            } catch let error as any HTTPResponseError {
-                throw APIError(error.status, error.status.reasonPhrase, format: .fault)
-            } catch {
-                logger.error("compute catalog request failed", metadata: [
-                    "request_id": "\(context.requestID)", "path": "\(request.uri.path)", "error": "\(error)",
-                ])
-                throw APIError(.internalServerError, "Unexpected API Error. Please report this at the gateway's operators and attach the request id \(context.requestID).", format: .fault)
+    /// Runs one catalog handler: the call is built (auth, microversion), and anything that is not already
+    /// an API error becomes one in Nova's format, so the client never sees a bare 500 page.
+    func run(
+        _ request: Request, _ context: GatewayRequestContext, _ body: (CatalogCall) async throws -> Response
+    ) async throws -> Response {
+        do {
+            let call = try CatalogCall(request, context)
+            return try await body(call)
+        } catch let error as APIError {
+            throw error
+        } catch let error as StoreError {
+            switch error {
+            case .conflict(let message): throw APIError(.conflict, message, format: .fault)
+            case .notFound(let message): throw APIError(.notFound, message, format: .fault)
+            case .badURL: throw APIError(.internalServerError, "The state database is misconfigured.", format: .fault)
             }
+        } catch let error as any HTTPResponseError {
+            throw APIError(error.status, error.status.reasonPhrase, format: .fault)
+        } catch {
+            runtime.logger.error("compute catalog request failed", metadata: [
+                "request_id": "\(context.requestID)", "path": "\(request.uri.path)", "error": "\(error)",
+            ])
+            throw APIError(.internalServerError, "Unexpected API Error. Please report this at the gateway's operators and attach the request id \(context.requestID).", format: .fault)
         }
     }
 

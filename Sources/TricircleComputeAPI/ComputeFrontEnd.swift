@@ -28,34 +28,33 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
     public var serviceType: String { "compute" }
     public var catalogPath: String { "/v2.1" }
 
-    static func addServerRoutes(to v: RouterGroup<GatewayRequestContext>, calls: ComputePodCalls) {
-        ServerList(calls: calls).addRoutes(to: v)
-        ServersCreate(calls: calls).addRoutes(to: v)
-        Servers(calls: calls).addRoutes(to: v)
-        ServerActions(calls: calls).addRoutes(to: v)
-        ServerMetadata(calls: calls).addRoutes(to: v)
-        ServerTags(calls: calls).addRoutes(to: v)
-        ServerIPs(calls: calls).addRoutes(to: v)
-        ServerInterfaces(calls: calls).addRoutes(to: v)
-        ServerVolumeAttachments(calls: calls).addRoutes(to: v)
-        InstanceActions(calls: calls).addRoutes(to: v)
-        ServerSubresources(calls: calls).addRoutes(to: v)
-    }
-
     public func makeRouter() -> GatewayRouter {
         let router = runtime.frontEndRouter(format: .fault)
-        ComputeVersions(microversions: microversions).addRoutes(to: router)
-        let protected = runtime.authenticated(router, format: .fault)
+        VersionRoutes(microversions: microversions).addRoutes(to: router.group())
+        let authed = runtime.authenticated(router, format: .fault)
             .add(middleware: ComputeVersionMiddleware(microversions: microversions))
-        catalog.addRoutes(to: protected)
+        let v = authed.group("/v2.1")
+        // Nova also serves the server paths with the project id after the version (older catalogs carry it).
+        let withProject = authed.group("/v2.1/:project_id").add(middleware: ProjectPathMiddleware())
         let calls = ComputePodCalls(
             runtime: runtime, forwarder: runtime.forwarder(serviceType: "compute", format: .fault),
             microversions: microversions, health: health, provisioners: provisioners,
             views: ServerViews(routings: runtime.routing.routings, networks: NetworkDocumentStore(store: runtime.store)),
             logger: Logger(label: "tricircle.compute"))
-        // Nova also serves every path with the project id after the version (older catalogs carry it).
-        Self.addServerRoutes(to: protected.group("/v2.1"), calls: calls)
-        Self.addServerRoutes(to: protected.group("/v2.1/:project_id").add(middleware: ProjectPathMiddleware()), calls: calls)
+        let servers: [any APIRoutes] = [
+            ServerListRoutes(calls: calls), ServerCreateRoutes(calls: calls), ServerRoutes(calls: calls),
+            ServerActionRoutes(calls: calls), ServerMetadataRoutes(calls: calls), ServerTagRoutes(calls: calls),
+            ServerIPRoutes(calls: calls), ServerInterfaceRoutes(calls: calls), ServerVolumeAttachmentRoutes(calls: calls),
+            InstanceActionRoutes(calls: calls), ServerSubresourceRoutes(calls: calls),
+        ]
+        // The catalog part is served at /v2.1 only.
+        let catalogResources: [any APIRoutes] = [
+            FlavorRoutes(catalog: catalog), FlavorExtraSpecRoutes(catalog: catalog), FlavorAccessRoutes(catalog: catalog),
+            KeypairRoutes(catalog: catalog), AvailabilityZoneRoutes(catalog: catalog), LimitsRoutes(catalog: catalog),
+            QuotaSetRoutes(catalog: catalog),
+        ]
+        for r in catalogResources + servers { r.addRoutes(to: v) }
+        for r in servers { r.addRoutes(to: withProject) }
         return router
     }
 }

@@ -68,6 +68,11 @@ struct ComputePodCalls: Sendable {
         return object
     }
 
+    /// A route under `/servers/{id}/...` the top does not interpret: sent to the server's pod unchanged.
+    func forwardToServer(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await passThrough(request, context: context, serverID: try context.parameters.require("id"))
+    }
+
     /// Forwards the client's request as is (method, path, query, body) to the server's pod and relays.
     func passThrough(_ request: Request, context: GatewayRequestContext, serverID: String) async throws -> Response {
         let caller = try context.requireCaller()

@@ -6,23 +6,55 @@ import TricircleGateway
 import TricircleStore
 
 /// `/flavors`: the top flavor catalog (list, detail, show, admin create/update/delete).
-extension ComputeCatalogRoutes {
+struct FlavorRoutes: APIRoutes {
+    let catalog: ComputeCatalogRoutes
+
     /// Nova's `osapi_max_limit`: the largest page a list answers.
     static let maxFlavorPage = 1000
 
-    func addFlavorRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.1/flavors", use: handler { call, _ in try await listFlavors(call, detail: false) })
-        group.get("/v2.1/flavors/detail", use: handler { call, _ in try await listFlavors(call, detail: true) })
-        group.get("/v2.1/flavors/:flavor", use: handler { call, context in
-            try await showFlavor(call, id: pathParameter(context, "flavor"))
-        })
-        group.post("/v2.1/flavors", use: handler { call, _ in try await createFlavor(call) })
-        group.put("/v2.1/flavors/:flavor", use: handler { call, context in
-            try await updateFlavor(call, id: pathParameter(context, "flavor"))
-        })
-        group.delete("/v2.1/flavors/:flavor", use: handler { call, context in
-            try await deleteFlavor(call, id: pathParameter(context, "flavor"))
-        })
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("flavors", use: list)
+        group.get("flavors/detail", use: listDetail)
+        group.get("flavors/:flavor", use: show)
+        group.post("flavors", use: create)
+        group.put("flavors/:flavor", use: update)
+        group.delete("flavors/:flavor", use: delete)
+    }
+
+    /// `GET /v2.1/flavors`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in try await listFlavors(call, detail: false) }
+    }
+
+    /// `GET /v2.1/flavors/detail`.
+    func listDetail(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in try await listFlavors(call, detail: true) }
+    }
+
+    /// `GET /v2.1/flavors/:flavor`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try await showFlavor(call, id: catalog.pathParameter(context, "flavor"))
+        }
+    }
+
+    /// `POST /v2.1/flavors`.
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in try await createFlavor(call) }
+    }
+
+    /// `PUT /v2.1/flavors/:flavor`.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try await updateFlavor(call, id: catalog.pathParameter(context, "flavor"))
+        }
+    }
+
+    /// `DELETE /v2.1/flavors/:flavor`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try await deleteFlavor(call, id: catalog.pathParameter(context, "flavor"))
+        }
     }
 
     // MARK: Views
@@ -48,16 +80,6 @@ extension ComputeCatalogRoutes {
         return .object(o)
     }
 
-    /// The flavor if the caller may see it, else Nova's 404.
-    func visibleFlavor(_ id: String, call: CatalogCall) async throws -> CatalogFlavor {
-        try await seeder.ensureSeeded(requestID: call.requestID)
-        let found = try await flavors.get(id)
-        let visible = if let found { call.caller.isAdmin ? true : try await flavors.isVisible(found, to: call.caller.projectID) } else { false }
-        guard let flavor = found, visible else {
-            throw APIError(.notFound, "Flavor \(id) could not be found.", format: .fault)
-        }
-        return flavor
-    }
 
     // MARK: Handlers
 
@@ -69,7 +91,7 @@ extension ComputeCatalogRoutes {
                 throw APIError(.badRequest, "Invalid input for query parameters \(key). Additional properties are not allowed ('\(key)' was unexpected)", format: .fault)
             }
         }
-        try await seeder.ensureSeeded(requestID: call.requestID)
+        try await catalog.seeder.ensureSeeded(requestID: call.requestID)
         var query = FlavorQuery(visibility: .publicOrAccessible(projectID: call.caller.projectID))
         if call.caller.isAdmin {
             // Nova: admins see public flavors (plus their project's) by default, all with "none", private with false.
@@ -118,42 +140,33 @@ extension ComputeCatalogRoutes {
         query.marker = call.query("marker")
         let page: [CatalogFlavor]
         do {
-            page = try await flavors.list(query)
+            page = try await catalog.flavors.list(query)
         } catch StoreError.notFound {
             throw APIError(.badRequest, "marker [\(query.marker ?? "")] not found", format: .fault)
         }
-        let specs = detail && call.atLeast(2, 61) ? try await flavors.extraSpecs(for: page.map(\.id)) : [:]
+        let specs = detail && call.atLeast(2, 61) ? try await catalog.flavors.extraSpecs(for: page.map(\.id)) : [:]
         var body: [String: JSONValue] = [
             "flavors": .array(page.map { flavorView($0, call: call, detail: detail, extraSpecs: specs[$0.id] ?? [:]) })
         ]
         if limit > 0, page.count == limit, let last = page.last {
-            body["flavors_links"] = [["rel": "next", "href": .string(nextLink(call, path: detail ? "flavors/detail" : "flavors", marker: last.id))]]
+            body["flavors_links"] = [["rel": "next", "href": .string(catalog.nextLink(call, path: detail ? "flavors/detail" : "flavors", marker: last.id))]]
         }
         return call.json(.object(body))
     }
 
-    /// The URL of the next page: the request's own query with `marker` replaced.
-    func nextLink(_ call: CatalogCall, path: String, marker: String) -> String {
-        var items = call.request.uri.queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) }
-        items.removeAll { $0.name == "marker" }
-        items.append(URLQueryItem(name: "marker", value: marker))
-        var components = URLComponents()
-        components.queryItems = items
-        return "\(call.origin)/v2.1/\(path)?\(components.percentEncodedQuery ?? "")"
-    }
 
     func showFlavor(_ call: CatalogCall, id: String) async throws -> Response {
-        let flavor = try await visibleFlavor(id, call: call)
-        let specs = call.atLeast(2, 61) ? try await flavors.extraSpecs(id) : nil
+        let flavor = try await catalog.visibleFlavor(id, call: call)
+        let specs = call.atLeast(2, 61) ? try await catalog.flavors.extraSpecs(id) : nil
         return call.json(["flavor": flavorView(flavor, call: call, detail: true, extraSpecs: specs)])
     }
 
     func createFlavor(_ call: CatalogCall) async throws -> Response {
         try call.requireAdmin("os_compute_api:os-flavor-manage:create")
-        try await seeder.ensureSeeded(requestID: call.requestID)
+        try await catalog.seeder.ensureSeeded(requestID: call.requestID)
         let body = try await call.body()
         let flavor = try Self.validatedFlavor(body, call: call)
-        let created = try await flavors.create(flavor)
+        let created = try await catalog.flavors.create(flavor)
         return call.json(["flavor": flavorView(created, call: call, detail: true, extraSpecs: [:])])
     }
 
@@ -245,21 +258,44 @@ extension ComputeCatalogRoutes {
         guard raw == .null || (raw.stringValue.map { $0.count <= 65535 } ?? false) else {
             throw invalidInput("description", raw, "must be a string of at most 65535 characters or null")
         }
-        _ = try await visibleFlavor(id, call: call)
-        guard let updated = try await flavors.updateDescription(id, description: raw.stringValue) else {
+        _ = try await catalog.visibleFlavor(id, call: call)
+        guard let updated = try await catalog.flavors.updateDescription(id, description: raw.stringValue) else {
             throw APIError(.notFound, "Flavor \(id) could not be found.", format: .fault)
         }
-        let specs = call.atLeast(2, 61) ? try await flavors.extraSpecs(id) : nil
+        let specs = call.atLeast(2, 61) ? try await catalog.flavors.extraSpecs(id) : nil
         return call.json(["flavor": flavorView(updated, call: call, detail: true, extraSpecs: specs)])
     }
 
     func deleteFlavor(_ call: CatalogCall, id: String) async throws -> Response {
         try call.requireAdmin("os_compute_api:os-flavor-manage:delete")
-        try await seeder.ensureSeeded(requestID: call.requestID)
-        guard try await flavors.delete(id) else {
+        try await catalog.seeder.ensureSeeded(requestID: call.requestID)
+        guard try await catalog.flavors.delete(id) else {
             throw APIError(.notFound, "Flavor \(id) could not be found.", format: .fault)
         }
         // Flavors created in pods for this one stay there: servers booted from them still refer to them.
         return call.empty(.accepted)
+    }
+}
+
+extension ComputeCatalogRoutes {
+    /// The flavor if the caller may see it, else Nova's 404.
+    func visibleFlavor(_ id: String, call: CatalogCall) async throws -> CatalogFlavor {
+        try await seeder.ensureSeeded(requestID: call.requestID)
+        let found = try await flavors.get(id)
+        let visible = if let found { call.caller.isAdmin ? true : try await flavors.isVisible(found, to: call.caller.projectID) } else { false }
+        guard let flavor = found, visible else {
+            throw APIError(.notFound, "Flavor \(id) could not be found.", format: .fault)
+        }
+        return flavor
+    }
+
+    /// The URL of the next page: the request's own query with `marker` replaced.
+    func nextLink(_ call: CatalogCall, path: String, marker: String) -> String {
+        var items = call.request.uri.queryParameters.map { URLQueryItem(name: String($0.key), value: String($0.value)) }
+        items.removeAll { $0.name == "marker" }
+        items.append(URLQueryItem(name: "marker", value: marker))
+        var components = URLComponents()
+        components.queryItems = items
+        return "\(call.origin)/v2.1/\(path)?\(components.percentEncodedQuery ?? "")"
     }
 }

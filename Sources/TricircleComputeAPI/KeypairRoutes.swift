@@ -5,19 +5,41 @@ import TricircleGateway
 import TricircleStore
 
 /// `/os-keypairs`: users' key pairs, kept at the top (pods get a copy before a boot there).
-extension ComputeCatalogRoutes {
+struct KeypairRoutes: APIRoutes {
+    let catalog: ComputeCatalogRoutes
+
     /// Largest key pair page.
     static let maxKeypairPage = 1000
 
-    func addKeypairRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.1/os-keypairs", use: handler { call, _ in try await listKeypairs(call) })
-        group.post("/v2.1/os-keypairs", use: handler { call, _ in try await createKeypair(call) })
-        group.get("/v2.1/os-keypairs/:name", use: handler { call, context in
-            try await showKeypair(call, name: pathParameter(context, "name"))
-        })
-        group.delete("/v2.1/os-keypairs/:name", use: handler { call, context in
-            try await deleteKeypair(call, name: pathParameter(context, "name"))
-        })
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("os-keypairs", use: list)
+        group.post("os-keypairs", use: create)
+        group.get("os-keypairs/:name", use: show)
+        group.delete("os-keypairs/:name", use: delete)
+    }
+
+    /// `GET /v2.1/os-keypairs`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in try await listKeypairs(call) }
+    }
+
+    /// `POST /v2.1/os-keypairs`.
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in try await createKeypair(call) }
+    }
+
+    /// `GET /v2.1/os-keypairs/:name`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try await showKeypair(call, name: catalog.pathParameter(context, "name"))
+        }
+    }
+
+    /// `DELETE /v2.1/os-keypairs/:name`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try await deleteKeypair(call, name: catalog.pathParameter(context, "name"))
+        }
     }
 
     /// Whose key pairs a request addresses: the caller's, or `user_id`'s for admins at 2.10+.
@@ -68,7 +90,7 @@ extension ComputeCatalogRoutes {
         }
         let page: [StoredKeypair]
         do {
-            page = try await keypairs.list(userID: user, limit: limit, marker: marker)
+            page = try await catalog.keypairs.list(userID: user, limit: limit, marker: marker)
         } catch StoreError.notFound {
             throw APIError(.badRequest, "marker [\(marker ?? "")] not found", format: .fault)
         }
@@ -76,14 +98,14 @@ extension ComputeCatalogRoutes {
             "keypairs": .array(page.map { ["keypair": .object(keypairView($0, call: call, detail: false))] })
         ]
         if limited || page.count == Self.maxKeypairPage, limit > 0, page.count == limit, let last = page.last {
-            body["keypairs_links"] = [["rel": "next", "href": .string(nextLink(call, path: "os-keypairs", marker: last.name))]]
+            body["keypairs_links"] = [["rel": "next", "href": .string(catalog.nextLink(call, path: "os-keypairs", marker: last.name))]]
         }
         return call.json(.object(body))
     }
 
     func showKeypair(_ call: CatalogCall, name: String) async throws -> Response {
         let user = try keypairOwner(call, rule: "show")
-        guard let keypair = try await keypairs.get(userID: user, name: name) else {
+        guard let keypair = try await catalog.keypairs.get(userID: user, name: name) else {
             throw APIError(.notFound, "Keypair \(name) not found for user \(user)", format: .fault)
         }
         return call.json(["keypair": .object(keypairView(keypair, call: call, detail: true))])
@@ -131,7 +153,7 @@ extension ComputeCatalogRoutes {
             throw APIError(.badRequest, "Keypair data is invalid: failed to generate fingerprint", format: .fault)
         }
         if type == "ssh" { publicKey = publicKey.trimmingCharacters(in: .whitespacesAndNewlines) }
-        let stored = try await keypairs.create(userID: user, name: name, type: type, publicKey: publicKey, fingerprint: fingerprint)
+        let stored = try await catalog.keypairs.create(userID: user, name: name, type: type, publicKey: publicKey, fingerprint: fingerprint)
         var view = keypairView(stored, call: call, detail: false)
         view["user_id"] = .string(user)
         if let privateKey { view["private_key"] = .string(privateKey) }
@@ -146,11 +168,11 @@ extension ComputeCatalogRoutes {
 
     func deleteKeypair(_ call: CatalogCall, name: String) async throws -> Response {
         let user = try keypairOwner(call, rule: "delete")
-        guard try await keypairs.delete(userID: user, name: name) else {
+        guard try await catalog.keypairs.delete(userID: user, name: name) else {
             throw APIError(.notFound, "Keypair \(name) not found for user \(user)", format: .fault)
         }
         // Servers keep the key they were booted with; the copies boots made in pods go too.
-        await keypairProvisioner.removeCopies(name, userID: user, context: PodCallContext(caller: call.caller, requestID: call.requestID))
+        await catalog.keypairProvisioner.removeCopies(name, userID: user, context: PodCallContext(caller: call.caller, requestID: call.requestID))
         return call.empty(call.atLeast(2, 2) ? .noContent : .accepted)
     }
 }

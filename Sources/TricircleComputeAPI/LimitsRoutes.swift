@@ -5,9 +5,16 @@ import TricircleGateway
 
 /// `/limits`: the project's absolute limits from the top's quotas, with usage counted at the top
 /// (servers from the routing table, key pairs from the top's catalog) and cores/RAM summed from the pods.
-extension ComputeCatalogRoutes {
-    func addLimitsRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.1/limits", use: handler { call, _ in try await showLimits(call) })
+struct LimitsRoutes: APIRoutes {
+    let catalog: ComputeCatalogRoutes
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("limits", use: show)
+    }
+
+    /// `GET /v2.1/limits`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in try await showLimits(call) }
     }
 
     func showLimits(_ call: CatalogCall) async throws -> Response {
@@ -16,8 +23,8 @@ extension ComputeCatalogRoutes {
             try call.requireAdmin("os_compute_api:limits:other_project")
             project = requested
         }
-        let limits = try await quotaLimits(project: project)
-        let usage = try await quotaUsage(project: project, userID: call.caller.userID, call: call)
+        let limits = try await catalog.quotaLimits(project: project)
+        let usage = try await catalog.quotaUsage(project: project, userID: call.caller.userID, call: call)
         func q(_ resource: String) -> JSONValue { .number(Double(limits[resource] ?? -1)) }
         var absolute: [String: JSONValue] = [
             "maxImageMeta": q("metadata_items"), "maxServerMeta": q("metadata_items"),

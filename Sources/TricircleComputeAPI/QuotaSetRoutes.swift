@@ -7,7 +7,9 @@ import TricircleStore
 
 /// `/os-quota-sets`: Compute quotas kept at the top (show, defaults, detail with usage; admins update
 /// and reset). Enforcement is not done here yet: pods still enforce their own quotas.
-extension ComputeCatalogRoutes {
+struct QuotaSetRoutes: APIRoutes {
+    let catalog: ComputeCatalogRoutes
+
     /// Nova's default quotas (nova.conf [quota]).
     static let quotaDefaults: [String: Int] = [
         "instances": 10, "cores": 20, "ram": 51200, "metadata_items": 128, "injected_files": 5,
@@ -25,57 +27,62 @@ extension ComputeCatalogRoutes {
         }.sorted()
     }
 
-    func addQuotaSetRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("/v2.1/os-quota-sets/:project", use: handler { call, context in
-            try await showQuotas(call, project: pathParameter(context, "project"), detail: false)
-        })
-        group.get("/v2.1/os-quota-sets/:project/detail", use: handler { call, context in
-            try await showQuotas(call, project: pathParameter(context, "project"), detail: true)
-        })
-        group.get("/v2.1/os-quota-sets/:project/defaults", use: handler { call, context in
-            let project = try pathParameter(context, "project")
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("os-quota-sets/:project", use: show)
+        group.get("os-quota-sets/:project/detail", use: showDetail)
+        group.get("os-quota-sets/:project/defaults", use: defaults)
+        group.put("os-quota-sets/:project", use: update)
+        group.delete("os-quota-sets/:project", use: delete)
+    }
+
+    /// `GET /v2.1/os-quota-sets/:project`.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try await showQuotas(call, project: catalog.pathParameter(context, "project"), detail: false)
+        }
+    }
+
+    /// `GET /v2.1/os-quota-sets/:project/detail`.
+    func showDetail(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try await showQuotas(call, project: catalog.pathParameter(context, "project"), detail: true)
+        }
+    }
+
+    /// `GET /v2.1/os-quota-sets/:project/defaults`.
+    func defaults(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            let project = try catalog.pathParameter(context, "project")
             var o: [String: JSONValue] = ["id": .string(project)]
             for key in Self.quotaKeys(call) { o[key] = .number(Double(Self.quotaDefaults[key] ?? -1)) }
             return call.json(["quota_set": .object(o)])
-        })
-        group.put("/v2.1/os-quota-sets/:project", use: handler { call, context in
-            try await updateQuotas(call, project: pathParameter(context, "project"))
-        })
-        group.delete("/v2.1/os-quota-sets/:project", use: handler { call, context in
-            try call.requireAdmin("os_compute_api:os-quota-sets:delete")
-            try await quotas.reset(projectID: pathParameter(context, "project"))
-            return call.empty(.accepted)
-        })
-    }
-
-    /// Defaults with the project's overrides applied.
-    func quotaLimits(project: String) async throws -> [String: Int] {
-        Self.quotaDefaults.merging(try await quotas.overrides(projectID: project)) { _, override in override }
-    }
-
-    /// What a project uses: instances from the routing table, key pairs of the user at the top, cores and
-    /// RAM as the pods that answered in time report them (a silent pod's part is missing, and logged).
-    func quotaUsage(project: String, userID: String, call: CatalogCall) async throws -> [String: Int] {
-        async let instances = quotas.serverCount(projectID: project)
-        async let keypairCount = keypairs.count(userID: userID)
-        let pods = try await runtime.podDirectory.bottomPods()
-        let path = project == call.caller.projectID ? "/limits" : "/limits?tenant_id=\(project)"
-        let answers = try await askPods(pods, path: path, call: call)
-        var cores = 0
-        var ram = 0
-        for body in answers.values {
-            cores += body["limits"]?["absolute"]?["totalCoresUsed"]?.intValue ?? 0
-            ram += body["limits"]?["absolute"]?["totalRAMUsed"]?.intValue ?? 0
         }
-        return ["instances": try await instances, "key_pairs": try await keypairCount, "cores": cores, "ram": ram]
     }
+
+    /// `PUT /v2.1/os-quota-sets/:project`.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try await updateQuotas(call, project: catalog.pathParameter(context, "project"))
+        }
+    }
+
+    /// `DELETE /v2.1/os-quota-sets/:project`.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await catalog.run(request, context) { call in
+            try call.requireAdmin("os_compute_api:os-quota-sets:delete")
+            try await catalog.quotas.reset(projectID: catalog.pathParameter(context, "project"))
+            return call.empty(.accepted)
+        }
+    }
+
+
 
     func showQuotas(_ call: CatalogCall, project: String, detail: Bool) async throws -> Response {
         guard call.caller.isAdmin || project == call.caller.projectID else {
             throw APIError(.forbidden, "Policy doesn't allow os_compute_api:os-quota-sets:\(detail ? "detail" : "show") to be performed.", format: .fault)
         }
-        let limits = try await quotaLimits(project: project)
-        let usage = detail ? try await quotaUsage(project: project, userID: call.caller.userID, call: call) : [:]
+        let limits = try await catalog.quotaLimits(project: project)
+        let usage = detail ? try await catalog.quotaUsage(project: project, userID: call.caller.userID, call: call) : [:]
         var o: [String: JSONValue] = ["id": .string(project)]
         for key in Self.quotaKeys(call) {
             let limit = JSONValue.number(Double(limits[key] ?? -1))
@@ -105,10 +112,34 @@ extension ComputeCatalogRoutes {
         if let force = r["force"], catalogBoolean(force) == nil {
             throw invalidInput("force", force, "\(force) is not of type 'boolean', 'string'")
         }
-        try await quotas.set(projectID: project, limits: changes)
-        let limits = try await quotaLimits(project: project)
+        try await catalog.quotas.set(projectID: project, limits: changes)
+        let limits = try await catalog.quotaLimits(project: project)
         var o: [String: JSONValue] = [:]
         for key in keys { o[key] = .number(Double(limits[key] ?? -1)) }
         return call.json(["quota_set": .object(o)])
+    }
+}
+
+extension ComputeCatalogRoutes {
+    /// Defaults with the project's overrides applied.
+    func quotaLimits(project: String) async throws -> [String: Int] {
+        QuotaSetRoutes.quotaDefaults.merging(try await quotas.overrides(projectID: project)) { _, override in override }
+    }
+
+    /// What a project uses: instances from the routing table, key pairs of the user at the top, cores and
+    /// RAM as the pods that answered in time report them (a silent pod's part is missing, and logged).
+    func quotaUsage(project: String, userID: String, call: CatalogCall) async throws -> [String: Int] {
+        async let instances = quotas.serverCount(projectID: project)
+        async let keypairCount = keypairs.count(userID: userID)
+        let pods = try await runtime.podDirectory.bottomPods()
+        let path = project == call.caller.projectID ? "/limits" : "/limits?tenant_id=\(project)"
+        let answers = try await askPods(pods, path: path, call: call)
+        var cores = 0
+        var ram = 0
+        for body in answers.values {
+            cores += body["limits"]?["absolute"]?["totalCoresUsed"]?.intValue ?? 0
+            ram += body["limits"]?["absolute"]?["totalRAMUsed"]?.intValue ?? 0
+        }
+        return ["instances": try await instances, "key_pairs": try await keypairCount, "cores": cores, "ram": ram]
     }
 }

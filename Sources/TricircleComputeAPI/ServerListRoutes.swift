@@ -9,12 +9,6 @@ import TricircleCore
 import TricircleGateway
 import TricircleStore
 
-/// One server as a pod listed it, with that pod.
-struct PodServer: Sendable {
-    let pod: Pod
-    let object: [String: JSONValue]
-}
-
 /// `GET /servers` and `/servers/detail`: every pod that can hold matching servers is asked at once
 /// (an `availability_zone` filter narrows them), the answers are merge-sorted and paged with `limit` and
 /// `marker` by `CrossPodLister`. A pod that fails or exceeds `client.list_timeout` is left out (and
@@ -22,7 +16,7 @@ struct PodServer: Sendable {
 /// servers of a down cell: `status` UNKNOWN and only the fields the top knows. A pod that answers 401 to
 /// the caller's token is not down: the lister throws `PodRejectedToken` and the list is a 401, never a
 /// partial list nor one built from the routing table (which would show a revoked token's servers).
-struct ServerList: Sendable {
+struct ServerListRoutes: APIRoutes {
     let calls: ComputePodCalls
 
     /// Nova's `max_limit`: a page never holds more.
@@ -39,8 +33,18 @@ struct ServerList: Sendable {
     ]
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("servers") { request, context in try await list(request, context, detail: false) }
-        group.get("servers/detail") { request, context in try await list(request, context, detail: true) }
+        group.get("servers", use: list)
+        group.get("servers/detail", use: listDetail)
+    }
+
+    /// `GET /servers`.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await list(request, context, detail: false)
+    }
+
+    /// `GET /servers/detail`.
+    func listDetail(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await list(request, context, detail: true)
     }
 
     func list(_ request: Request, _ context: GatewayRequestContext, detail: Bool) async throws -> Response {
@@ -158,6 +162,12 @@ struct ServerList: Sendable {
         }
         return out
     }
+}
+
+/// One server as a pod listed it, with that pod.
+struct PodServer: Sendable {
+    let pod: Pod
+    let object: [String: JSONValue]
 }
 
 /// How `/servers/detail` is listed in one pod, for `CrossPodLister`.

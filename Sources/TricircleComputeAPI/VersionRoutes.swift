@@ -6,12 +6,12 @@ import TricircleGateway
 
 /// Nova's version documents at `/` and `/v2.1`, advertising the range every pod supports, with links to
 /// the gateway. They need no token, as in Nova.
-struct ComputeVersions: Sendable {
+struct VersionRoutes: APIRoutes {
     let microversions: ComputeMicroversions
 
-    func addRoutes(to router: some RouterMethods<GatewayRequestContext>) {
-        router.get("/") { request, _ in try await versions(request) }
-        router.get("/v2.1") { request, _ in try await version(request) }
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("/", use: versions)
+        group.get("/v2.1", use: version)
     }
 
     private func base(_ request: Request) -> String { PodForwarder.publicOrigin(of: request) ?? "" }
@@ -34,7 +34,8 @@ struct ComputeVersions: Sendable {
         return .object(object)
     }
 
-    func versions(_ request: Request) async throws -> Response {
+    /// `GET /`.
+    func versions(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let base = base(request)
         let range = await microversions.range()
         let body: JSONValue = [
@@ -49,7 +50,8 @@ struct ComputeVersions: Sendable {
         return ComputeJSON.response(body)
     }
 
-    func version(_ request: Request) async throws -> Response {
+    /// `GET /v2.1`.
+    func version(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let range = await microversions.range()
         return ComputeJSON.response(["version": versionObject(base(request), range: range, current: true)])
     }

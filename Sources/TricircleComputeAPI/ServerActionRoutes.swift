@@ -10,14 +10,14 @@ import TricircleGateway
 /// `POST /servers/{id}/action`: every action goes to the server's pod. Ids that differ between the top
 /// and the pod are translated (rebuild's image, resize's flavor, a security group added); everything
 /// else in the body — and every action not named here — passes through unchanged.
-struct ServerActions: Sendable {
+struct ServerActionRoutes: APIRoutes {
     let calls: ComputePodCalls
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.post("servers/:id/action") { request, context in try await action(request, context) }
+        group.post("servers/:id/action", use: action)
     }
 
-    func action(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func action(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let caller = try context.requireCaller()
         let pod = try await calls.owningPod(serverID: id, caller: caller)

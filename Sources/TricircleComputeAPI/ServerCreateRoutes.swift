@@ -12,14 +12,14 @@ import TricircleGateway
 /// pod are replaced (AZ, image, flavor, networks, security groups, block device volumes). Every server
 /// the pod made is recorded in the routing table; if that fails they are deleted again, so nothing is
 /// left in a pod that the gateway cannot see.
-struct ServersCreate: Sendable {
+struct ServerCreateRoutes: APIRoutes {
     let calls: ComputePodCalls
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.post("servers") { request, context in try await create(request, context) }
+        group.post("servers", use: create)
     }
 
-    func create(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let credentials = caller.credentials(requestID: context.requestID)
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
@@ -53,13 +53,13 @@ struct ServersCreate: Sendable {
         try await references.authorize(server, caller: caller)
         let images = try await references.images(server, in: pod, context: podContext)
         // Flavor and key pair are independent of each other: prepared at once.
-        let imageRef = server["imageRef"].flatMap(ServerActions.reference)
-        let flavorRef = server["flavorRef"].flatMap(ServerActions.reference)
+        let imageRef = server["imageRef"].flatMap(ServerActionRoutes.reference)
+        let flavorRef = server["flavorRef"].flatMap(ServerActionRoutes.reference)
         let keyName = server["key_name"]?.stringValue
-        let imageID = imageRef.map { images[ServerActions.lastComponent($0)] ?? $0 }
+        let imageID = imageRef.map { images[ServerActionRoutes.lastComponent($0)] ?? $0 }
         async let flavor: String? = Self.translate(flavorRef) { id in
             guard let mapping = provisioners.flavor else { return id }
-            return try await mapping.bottomFlavor(ServerActions.lastComponent(id), in: pod, context: podContext)
+            return try await mapping.bottomFlavor(ServerActionRoutes.lastComponent(id), in: pod, context: podContext)
         }
         async let keypair: Void = {
             if let name = keyName, let provisioner = provisioners.keypair {

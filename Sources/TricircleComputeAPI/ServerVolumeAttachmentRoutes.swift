@@ -9,19 +9,25 @@ import TricircleGateway
 /// `/servers/{id}/os-volume_attachments[/{volume}]`: routed to the server's pod. A volume the routing
 /// table places in another pod is refused with a 400 that names both places: Nova can only attach a
 /// volume of its own region.
-struct ServerVolumeAttachments: Sendable {
+struct ServerVolumeAttachmentRoutes: APIRoutes {
     let calls: ComputePodCalls
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("servers/:id/os-volume_attachments") { request, context in
-            try await calls.passThrough(request, context: context, serverID: try context.parameters.require("id"))
-        }
-        group.post("servers/:id/os-volume_attachments") { request, context in try await attach(request, context, volume: nil) }
-        group.get("servers/:id/os-volume_attachments/:volume") { request, context in try await one(request, context) }
-        group.delete("servers/:id/os-volume_attachments/:volume") { request, context in try await one(request, context) }
-        group.put("servers/:id/os-volume_attachments/:volume") { request, context in
-            try await attach(request, context, volume: try context.parameters.require("volume"))
-        }
+        group.get("servers/:id/os-volume_attachments", use: calls.forwardToServer)
+        group.post("servers/:id/os-volume_attachments", use: create)
+        group.get("servers/:id/os-volume_attachments/:volume", use: one)
+        group.delete("servers/:id/os-volume_attachments/:volume", use: one)
+        group.put("servers/:id/os-volume_attachments/:volume", use: update)
+    }
+
+    /// `POST /servers/{id}/os-volume_attachments`: attach a volume.
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await attach(request, context, volume: nil)
+    }
+
+    /// `PUT /servers/{id}/os-volume_attachments/{volume}`: swap the attached volume.
+    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await attach(request, context, volume: try context.parameters.require("volume"))
     }
 
     /// The volume's id in `pod`; 400 when the routing table places it in another pod. A volume the
@@ -63,7 +69,7 @@ struct ServerVolumeAttachments: Sendable {
     }
 
     /// GET and DELETE of one attachment, the volume id in the path translated.
-    func one(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func one(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let volume = try context.parameters.require("volume")
         let caller = try context.requireCaller()

@@ -9,20 +9,17 @@ import TricircleGateway
 /// `/servers/{id}/os-interface[/{port}]`: routed to the server's pod. An attach names top networks or
 /// ports; they are made present in the pod by the network provisioner (when wired) and replaced by the
 /// pod's ids; the ports it created are released again if the pod refuses the attach.
-struct ServerInterfaces: Sendable {
+struct ServerInterfaceRoutes: APIRoutes {
     let calls: ComputePodCalls
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        let routed: @Sendable (Request, GatewayRequestContext) async throws -> Response = { request, context in
-            try await calls.passThrough(request, context: context, serverID: try context.parameters.require("id"))
-        }
-        group.get("servers/:id/os-interface", use: routed)
-        group.get("servers/:id/os-interface/:port", use: routed)
-        group.delete("servers/:id/os-interface/:port", use: routed)
-        group.post("servers/:id/os-interface") { request, context in try await attach(request, context) }
+        group.get("servers/:id/os-interface", use: calls.forwardToServer)
+        group.get("servers/:id/os-interface/:port", use: calls.forwardToServer)
+        group.delete("servers/:id/os-interface/:port", use: calls.forwardToServer)
+        group.post("servers/:id/os-interface", use: attach)
     }
 
-    func attach(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func attach(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let network = calls.provisioners.network else {
             return try await calls.passThrough(request, context: context, serverID: id)

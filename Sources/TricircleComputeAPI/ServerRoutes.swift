@@ -7,18 +7,18 @@ import TricircleCore
 import TricircleGateway
 
 /// `GET/PUT/DELETE /servers/{id}`: routed to the server's pod by the routing table.
-struct Servers: Sendable {
+struct ServerRoutes: APIRoutes {
     let calls: ComputePodCalls
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("servers/:id") { request, context in try await show(request, context) }
-        group.put("servers/:id") { request, context in try await show(request, context) }
-        group.delete("servers/:id") { request, context in try await delete(request, context) }
+        group.get("servers/:id", use: show)
+        group.put("servers/:id", use: show)
+        group.delete("servers/:id", use: delete)
     }
 
     /// Show and update: the server's id is the same at the top and in its pod; the view's image is
     /// given back its top id.
-    func show(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let caller = try context.requireCaller()
         let pod = try await calls.owningPod(serverID: id, caller: caller)
@@ -48,7 +48,7 @@ struct Servers: Sendable {
     /// Deletes in the pod. Nova deletes asynchronously (the server stays visible as `deleting` for a
     /// while), so the routing row is forgotten once the pod says the server is gone: a 404 to this delete,
     /// to a check right after it, or to a later show (what `openstack server delete --wait` polls).
-    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let caller = try context.requireCaller()
         let pod = try await calls.owningPod(serverID: id, caller: caller)
