@@ -177,14 +177,12 @@ struct ServerCreateRoutes: APIRoutes {
         guard !portsToSwap.isEmpty else { return prepared }
 
         // The pod's network of each prepared port, asked of the pod's Neutron all at once.
-        let regions = calls.runtime.regions
-        let timeout = calls.runtime.config.podTimeout
+        let neutron = calls.runtime.forwarder(serviceType: "network", format: .fault)
         let found = await withTaskGroup(of: (Int, String?).self) { group in
             for (index, port) in portsToSwap {
                 group.addTask {
-                    var request = RegionalRequest(method: "GET", path: "/v2.0/ports/\(port)")
-                    request.timeout = timeout
-                    guard let response = try? await regions.send(request, region: pod.regionName, serviceType: "network", as: credentials),
+                    let request = RegionalRequest(method: "GET", path: "/v2.0/ports/\(port)")
+                    guard let response = try? await neutron.send(request, to: pod, credentials: credentials),
                           response.isSuccess,
                           let networkID = (try? JSONValue(data: response.data))?["port"]?["network_id"]?.stringValue
                     else { return (index, nil) }

@@ -20,11 +20,9 @@ final class VolumeVersionRange: Sendable {
 
     init(runtime: GatewayRuntime) {
         let logger = Logger(label: "tricircle.volume.versions")
+        let forwarder = runtime.forwarder(serviceType: VolumeAPI.podServiceType, format: .fault)
         shared = PodMicroversions(runtime: runtime, service: "volume", supported: Self.floor...Self.ceiling) { pod, timeout, _ in
             do {
-                let endpoint = try await runtime.regions.resolver.url(region: pod.regionName, serviceType: VolumeAPI.podServiceType)
-                // The root is what precedes "/v3" in the endpoint (which may sit under a path prefix).
-                let root = endpoint.range(of: "/v3").map { String(endpoint[..<$0.lowerBound]) } ?? (PodForwarder.origin(of: endpoint) ?? endpoint)
                 var request = RegionalRequest.get("/")
                 request.timeout = timeout
                 let response = try await forwarder.sendToRoot(
