@@ -26,6 +26,8 @@ import TricircleTestSupport
             // Not lost: a job its worker holds right now.
             let live = try await submit("live")
             #expect(try await engine.claim(worker: "alive")?.id == live.id)
+            // Its lease stays live however slowly this test runs (a loaded machine took 25 s).
+            try await set(live.id, "lease_expires_at = '2999-01-01T00:00:00.000000Z'")
             try await set(dead.id, "next_run_at = '2001-01-01T00:00:00.000000Z', lease_expires_at = '2001-01-01T00:00:00.000000Z'")
             let neverDue = try await submit("never-due")
             try await set(neverDue.id, "next_run_at = NULL")
