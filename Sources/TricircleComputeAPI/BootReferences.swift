@@ -13,13 +13,13 @@ struct BootReferences: Sendable {
     /// Checks what the top's own records decide (no pod and no Glance is asked): the key pair, the
     /// networks and ports, the volumes and snapshots of the block device mapping. Images are checked by
     /// `images`, which asks Glance with the caller's token.
-    func authorize(_ server: [String: JSONValue], caller: AuthenticatedCaller) async throws {
+    func authorize(_ server: ServerCreate, caller: AuthenticatedCaller) async throws {
         let provisioners = calls.provisioners
-        if provisioners.keypair != nil, let name = server["key_name"]?.stringValue,
+        if provisioners.keypair != nil, let name = server.keyName,
            try await KeypairStore(store: calls.runtime.store).get(userID: caller.userID, name: name) == nil {
             throw Nova.badRequest("Invalid key_name provided.")
         }
-        if provisioners.network != nil, let items = server["networks"]?.arrayValue {
+        if provisioners.network != nil, let items = server.networks?.arrayValue {
             let documents = NetworkDocumentStore(store: calls.runtime.store)
             for item in items {
                 if let port = item["port"]?.stringValue, !port.isEmpty {
@@ -38,8 +38,8 @@ struct BootReferences: Sendable {
                 }
             }
         }
-        guard let bdms = server["block_device_mapping_v2"]?.arrayValue else { return }
-        let imageRef = server["imageRef"]?.stringValue ?? ""
+        guard let bdms = server.blockDeviceMappingV2 else { return }
+        let imageRef = server.imageRef ?? ""
         for bdm in bdms {
             guard let uuid = bdm["uuid"]?.stringValue else { continue }
             let source = bdm["source_type"]?.stringValue
@@ -71,10 +71,10 @@ struct BootReferences: Sendable {
     /// The pod's id of every image the boot names (`imageRef` and image sources of block devices), keyed
     /// by the top id. Each is first checked with the caller's token (the image provisioner does so before
     /// it copies anything), so an image the caller cannot see is refused in Nova's words.
-    func images(_ server: [String: JSONValue], in pod: Pod, context: PodCallContext) async throws -> [String: String] {
+    func images(_ server: ServerCreate, in pod: Pod, context: PodCallContext) async throws -> [String: String] {
         guard let provisioner = calls.provisioners.image else { return [:] }
         var out: [String: String] = [:]
-        if let reference = server["imageRef"].flatMap(ServerActionRoutes.reference), !reference.isEmpty {
+        if let reference = server.imageReference, !reference.isEmpty {
             let id = ServerActionRoutes.lastComponent(reference)
             do {
                 out[id] = try await provisioner.ensureImage(id, in: pod, context: context)
@@ -82,7 +82,7 @@ struct BootReferences: Sendable {
                 throw Nova.badRequest("Can not find requested image")
             }
         }
-        for bdm in server["block_device_mapping_v2"]?.arrayValue ?? [] {
+        for bdm in server.blockDeviceMappingV2 ?? [] {
             guard bdm["source_type"]?.stringValue == "image", let id = bdm["uuid"]?.stringValue, out[id] == nil else { continue }
             do {
                 out[id] = try await provisioner.ensureImage(id, in: pod, context: context)

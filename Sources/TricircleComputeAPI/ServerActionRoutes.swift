@@ -38,7 +38,7 @@ struct ServerActionRoutes: APIRoutes {
                 changed = true
             }
         case "resize":
-            if var resize = body[name]?.objectValue, let flavor = Self.reference(resize["flavorRef"]), let mapping = calls.provisioners.flavor {
+            if var resize = body[name]?.objectValue, let flavor = ServerCreate.reference(resize["flavorRef"]), let mapping = calls.provisioners.flavor {
                 resize["flavorRef"] = .string(try await mapping.bottomFlavor(Self.lastComponent(flavor), in: pod, context: podContext))
                 body[name] = .object(resize)
                 changed = true
@@ -74,10 +74,5 @@ struct ServerActionRoutes: APIRoutes {
     /// An id from a reference that may be a URL (`http://.../images/<id>`).
     static func lastComponent(_ reference: String) -> String {
         reference.split(separator: "/").last.map(String.init) ?? reference
-    }
-
-    /// A flavor reference given as a string or a number.
-    static func reference(_ value: JSONValue?) -> String? {
-        value?.stringValue ?? value?.intValue.map(String.init)
     }
 }

@@ -24,13 +24,15 @@ struct ServerCreateRoutes: APIRoutes {
         let credentials = caller.credentials(requestID: context.requestID)
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
         var body = try ComputePodCalls.jsonObject(try await ComputePodCalls.body(request))
-        guard var server = body["server"]?.objectValue else {
+        guard let member = body["server"]?.objectValue else {
             throw Nova.badRequest(
                 "Invalid input for field/attribute server. Value: \(JSONValue.object(body)). 'server' is a required property")
         }
 
+        var server = ServerCreate(object: member)
+
         // The pod: "az", "az:host" and "az:host:node" name the AZ first, as Nova reads them.
-        let requestedAZ = server["availability_zone"]?.stringValue
+        let requestedAZ = server.availabilityZone
         let azParts = requestedAZ.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) } ?? []
         let pod: Pod
         do {
@@ -41,7 +43,7 @@ struct ServerCreateRoutes: APIRoutes {
             throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
         }
         if let first = azParts.first, !first.isEmpty {
-            server["availability_zone"] = .string(([pod.bottomAZ] + azParts.dropFirst()).joined(separator: ":"))
+            server.availabilityZone = ([pod.bottomAZ] + azParts.dropFirst()).joined(separator: ":")
         }
 
         let podContext = PodCallContext(caller: caller, requestID: context.requestID)
@@ -53,9 +55,9 @@ struct ServerCreateRoutes: APIRoutes {
         try await references.authorize(server, caller: caller)
         let images = try await references.images(server, in: pod, context: podContext)
         // Flavor and key pair are independent of each other: prepared at once.
-        let imageRef = server["imageRef"].flatMap(ServerActionRoutes.reference)
-        let flavorRef = server["flavorRef"].flatMap(ServerActionRoutes.reference)
-        let keyName = server["key_name"]?.stringValue
+        let imageRef = server.imageReference
+        let flavorRef = server.flavorReference
+        let keyName = server.keyName
         let imageID = imageRef.map { images[ServerActionRoutes.lastComponent($0)] ?? $0 }
         async let flavor: String? = Self.translate(flavorRef) { id in
             guard let mapping = provisioners.flavor else { return id }
@@ -67,42 +69,41 @@ struct ServerCreateRoutes: APIRoutes {
             }
         }()
         let (flavorID, _) = try await (flavor, keypair)
-        if let imageID, !(server["imageRef"]?.stringValue ?? "").isEmpty { server["imageRef"] = .string(imageID) }
-        if let flavorID { server["flavorRef"] = .string(flavorID) }
-        if let bdms = server["block_device_mapping_v2"]?.arrayValue {
-            server["block_device_mapping_v2"] = .array(try await translate(bdms, pod: pod, caller: caller, images: images))
+        if let imageID, !(server.imageRef ?? "").isEmpty { server.imageRef = imageID }
+        if let flavorID { server.flavorRef = flavorID }
+        if let bdms = server.blockDeviceMappingV2 {
+            server.blockDeviceMappingV2 = try await translate(bdms, pod: pod, caller: caller, images: images)
         }
 
-        let minCount = server["min_count"]?.intValue ?? 1
-        let maxCount = server["max_count"]?.intValue ?? minCount
+        let minCount = server.minCount ?? 1
+        let maxCount = server.maxCount ?? minCount
         var prepared: PreparedNetworks?
         if let network = provisioners.network {
-            let groups = server["security_groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
-            var result = try await network.prepare(networks: server["networks"], securityGroups: groups, in: pod, context: podContext)
+            var result = try await network.prepare(
+                networks: server.networks, securityGroups: server.securityGroupNames ?? [], in: pod, context: podContext)
             if max(minCount, maxCount) > 1 {
                 result = try await perInstanceNetworks(
-                    requested: server["networks"], prepared: result, pod: pod, credentials: credentials, context: podContext)
+                    requested: server.networks, prepared: result, pod: pod, credentials: credentials, context: podContext)
             }
             prepared = result
-            server["networks"] = result.networks
-            if server["security_groups"] != nil || !result.securityGroups.isEmpty {
-                server["security_groups"] = .array(result.securityGroups.map { ["name": .string($0)] })
+            server.networks = result.networks
+            if server.securityGroupNames != nil || !result.securityGroups.isEmpty {
+                server.securityGroupNames = result.securityGroups
             }
         }
 
         // With several servers Nova's answer names only the first; the reservation finds them all.
-        let clientWantsReservation = server["return_reservation_id"]?.boolValue == true
-            || server["return_reservation_id"]?.stringValue?.lowercased() == "true"
+        let clientWantsReservation = server.returnReservationID
         let multiple = max(minCount, maxCount) > 1 || clientWantsReservation
-        if multiple { server["return_reservation_id"] = true }
+        if multiple { server.returnReservationID = true }
         // Nova answers a multiple create with the first server and its admin password; asking the pod for the
         // reservation drops the password from its answer, so the top chooses it (all servers share it, as in Nova).
         var adminPass: String?
         if multiple, !clientWantsReservation {
-            adminPass = server["adminPass"]?.stringValue ?? Self.newAdminPass()
-            server["adminPass"] = adminPass.map(JSONValue.string)
+            adminPass = server.adminPass ?? Self.newAdminPass()
+            server.adminPass = adminPass
         }
-        body["server"] = .object(server)
+        body["server"] = .object(server.object)
 
         let response: RegionalResponse
         let sentAt = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-5))
@@ -118,7 +119,7 @@ struct ServerCreateRoutes: APIRoutes {
             if !multiple {
                 do {
                     _ = try await calls.runtime.jobs.submit(ServerAdoptionJob.self, projectID: caller.projectID, payload: .init(
-                        podID: pod.podID, projectID: caller.projectID, name: server["name"]?.stringValue ?? "", sentAt: sentAt,
+                        podID: pod.podID, projectID: caller.projectID, name: server.name ?? "", sentAt: sentAt,
                         bottomPorts: prepared?.createdPorts ?? [], topPorts: prepared?.topPorts ?? []))
                 } catch {
                     calls.logger.error("server create: could not queue the adoption job", metadata: ["error": "\(error)"])

@@ -99,11 +99,33 @@ public struct ServerCreate: JSONObjectBacked {
     }
     /// `security_groups`: `[{"name": ...}]`.
     public var securityGroupNames: [String]? {
-        object["security_groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+        get { object["security_groups"]?.arrayValue?.compactMap { $0["name"]?.stringValue } }
+        set { set("security_groups", newValue.map { .array($0.map { ["name": .string($0)] }) }) }
     }
-    public var blockDeviceMappingV2: [JSONValue]? { object["block_device_mapping_v2"]?.arrayValue }
+    public var blockDeviceMappingV2: [JSONValue]? {
+        get { object["block_device_mapping_v2"]?.arrayValue }
+        set { set("block_device_mapping_v2", newValue.map(JSONValue.array)) }
+    }
     public var minCount: Int? { int("min_count") }
     public var maxCount: Int? { int("max_count") }
+    /// `imageRef` as Nova takes it (an id, a URL or a number), as text.
+    public var imageReference: String? { Self.reference(object["imageRef"]) }
+    /// `flavorRef` as Nova takes it (an id, a URL or a number), as text.
+    public var flavorReference: String? { Self.reference(object["flavorRef"]) }
+    /// `return_reservation_id`, given as a boolean or as the string "true".
+    public var returnReservationID: Bool {
+        get { bool("return_reservation_id") == true || string("return_reservation_id")?.lowercased() == "true" }
+        set { set("return_reservation_id", newValue) }
+    }
+    public var adminPass: String? {
+        get { string("adminPass") }
+        set { set("adminPass", newValue) }
+    }
+
+    /// A reference member (`imageRef`, `flavorRef`) as text: Nova accepts strings and numbers.
+    public static func reference(_ value: JSONValue?) -> String? {
+        value?.stringValue ?? value?.intValue.map(String.init)
+    }
 }
 
 /// `GET /servers` and `/servers/detail` answers: `servers` plus an optional `servers_links` next link.
