@@ -63,12 +63,9 @@ struct FlavorMapper: FlavorMapping {
     func createInPod(_ flavor: CatalogFlavor, pod: Pod, context: PodCallContext) async throws -> String {
         let payload = FlavorCreateInPodJob.Payload(flavorID: flavor.id, podID: pod.podID, projectID: context.caller.projectID)
         let job = try await runtime.jobs.submit(FlavorCreateInPodJob.self, projectID: context.caller.projectID, payload: payload)
-        let clock = ContinuousClock()
-        let deadline = clock.now + creationDeadline
-        var pause = Duration.milliseconds(20)
         var jobID = job.id
         var resubmitted = false
-        while clock.now < deadline {
+        let mapped: String? = try await runtime.jobs.waitFor(until: .now + creationDeadline, maxPause: .milliseconds(500)) {
             if let mapping = try await mappings.get(topFlavorID: flavor.id, podID: pod.podID) { return mapping.bottomFlavorID }
             let current = try await runtime.jobs.get(jobID)
             if current.status == .success {
@@ -85,9 +82,9 @@ struct FlavorMapper: FlavorMapping {
                     "Flavor \(flavor.id) could not be created in region \(pod.regionName): \(current.lastError ?? "unknown error").",
                     format: .fault, headers: [.retryAfter: "30"])
             }
-            try await Task.sleep(for: pause)
-            pause = min(pause * 2, .milliseconds(500))
+            return nil
         }
+        if let mapped { return mapped }
         throw APIError(.serviceUnavailable,
             "Flavor \(flavor.id) is still being created in region \(pod.regionName) (job \(jobID)); try again shortly.",
             format: .fault, headers: [.retryAfter: "10"])

@@ -100,14 +100,12 @@ public struct ImageProvisioner: ImageProvisioning {
 
     /// Polls the job until it succeeded (returns) or failed (503 naming why), at most `maxWait`.
     private func waitFor(_ jobID: String, imageID: String, region: String) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: maxWait)
-        var pause = Duration.milliseconds(20)
-        while true {
-            let job = try await runtime.jobs.get(jobID)
+        let jobs = runtime.jobs
+        let done: Bool? = try await jobs.waitFor(until: .now.advanced(by: maxWait)) {
+            let job = try await jobs.get(jobID)
             switch job.status {
             case .success:
-                return
+                return true
             case .failed:
                 throw APIError(
                     .serviceUnavailable,
@@ -115,15 +113,14 @@ public struct ImageProvisioner: ImageProvisioning {
                         + (job.willRetry ? " (job \(jobID) will retry)." : " (job \(jobID) gave up)."),
                     format: .fault, headers: [.retryAfter: "30"])
             case .new, .running:
-                guard clock.now < deadline else {
-                    throw APIError(
-                        .serviceUnavailable,
-                        "Image \(imageID) is still being copied to region \(region) (job \(jobID), \(job.progress.done) of \(job.progress.total) bytes); try again later.",
-                        format: .fault, headers: [.retryAfter: "30"])
-                }
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(1))
+                return nil
             }
         }
+        guard done == nil else { return }
+        let job = try? await jobs.get(jobID)
+        throw APIError(
+            .serviceUnavailable,
+            "Image \(imageID) is still being copied to region \(region) (job \(jobID), \(job?.progress.done ?? 0) of \(job?.progress.total ?? 0) bytes); try again later.",
+            format: .fault, headers: [.retryAfter: "30"])
     }
 }

@@ -250,3 +250,21 @@ public final class JobEngine: Sendable {
         }
     }
 }
+
+extension JobEngine {
+    /// How a request waits on the work it queued: `step` is asked (it reads the job, or what the job
+    /// makes) first at once, then after pauses that double from 20 ms up to `maxPause`, until it gives an
+    /// answer or throws; nil when `deadline` passes first. The one polling loop for "submit a job, then
+    /// wait for it" (image copies, flavors made in a pod).
+    public func waitFor<T: Sendable>(
+        until deadline: ContinuousClock.Instant, maxPause: Duration = .seconds(1), _ step: () async throws -> T?
+    ) async throws -> T? {
+        var pause = Duration.milliseconds(20)
+        while true {
+            if let answer = try await step() { return answer }
+            guard ContinuousClock.now < deadline else { return nil }
+            try await Task.sleep(for: min(pause, max(.zero, deadline - ContinuousClock.now)))
+            pause = min(pause * 2, maxPause)
+        }
+    }
+}

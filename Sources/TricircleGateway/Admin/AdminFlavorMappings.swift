@@ -58,13 +58,10 @@ extension AdminAPI {
     func listFlavorMappings(_ request: Request) async throws -> Response {
         let query = try Self.flavorMappingListQuery.validate(request.uri)
         let limit = query.int("limit") ?? defaultPageSize
-        // One extra row tells whether a next page exists.
-        let rows = try await pods.flavorMappings.list(
-            topFlavorID: query.string("top_flavor_id"), podID: query.string("pod_id"), limit: limit + 1, marker: query.string("marker"))
-        let page = Array(rows.prefix(limit))
-        let links = rows.count > limit
-            ? [Link(rel: "next", href: AdminPaging.nextHref(request, base: publicURL, marker: page.last?.id ?? ""))]
-            : []
+        let (page, links) = try await AdminPaging.page(request, base: publicURL, limit: limit, id: { $0.id }) { count in
+            try await pods.flavorMappings.list(
+                topFlavorID: query.string("top_flavor_id"), podID: query.string("pod_id"), limit: count, marker: query.string("marker"))
+        }
         return AdminJSON.response(FlavorMappingList(flavorMappings: page.map(FlavorMappingView.init), flavorMappingsLinks: links))
     }
 

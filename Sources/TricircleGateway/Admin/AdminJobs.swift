@@ -43,17 +43,13 @@ extension AdminAPI {
             type: query.string("type"), status: query.string("status").flatMap { Self.jobStatusSpellings[$0] },
             projectID: query.string("project_id"))
         let limit = query.int("limit") ?? defaultPageSize
-        let rows: [Job]
-        do {
-            rows = try await jobs.list(filter: filter, limit: limit + 1, marker: query.string("marker"))
-        } catch JobError.notFound {
-            throw AdminError.badRequest("Marker \(query.string("marker") ?? "") could not be found")
+        let (page, links) = try await AdminPaging.page(request, base: publicURL, limit: limit, id: \Job.id) { count in
+            do {
+                return try await jobs.list(filter: filter, limit: count, marker: query.string("marker"))
+            } catch JobError.notFound {
+                throw AdminError.badRequest("Marker \(query.string("marker") ?? "") could not be found")
+            }
         }
-        let page = Array(rows.prefix(limit))
-        // One extra row tells whether a next page exists (the engine serves up to 10k rows, above our max).
-        let links = rows.count > limit
-            ? [Link(rel: "next", href: AdminPaging.nextHref(request, base: publicURL, marker: page.last?.id ?? ""))]
-            : []
         return AdminJSON.response(JobList(jobs: page.map { JobView($0) }, jobsLinks: links))
     }
 

@@ -1,8 +1,21 @@
 import Foundation
 import Hummingbird
+import OpenStackModels
 
-/// Next links for marker paging: the same path and filters, with `marker` set to the last row of this page.
+/// Marker paging for the admin lists: one page and its next link.
 enum AdminPaging {
+    /// Reads `limit + 1` rows through `fetch` (one extra tells whether a next page exists, without an
+    /// empty last page) and returns the page with its `next` link, whose marker is the page's last id.
+    static func page<Row: Sendable>(
+        _ request: Request, base: String?, limit: Int, id: (Row) -> String, fetch: (Int) async throws -> [Row]
+    ) async throws -> (rows: [Row], links: [Link]) {
+        let rows = try await fetch(limit + 1)
+        let page = Array(rows.prefix(limit))
+        guard rows.count > limit, let last = page.last else { return (page, []) }
+        return (page, [Link(rel: "next", href: nextHref(request, base: base, marker: id(last)))])
+    }
+
+    /// The same path and filters, with `marker` set to `marker`.
     static func nextHref(_ request: Request, base: String?, marker: String) -> String {
         var components = URLComponents()
         components.path = request.uri.path

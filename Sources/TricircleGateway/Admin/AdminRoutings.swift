@@ -66,17 +66,13 @@ extension AdminAPI {
             podID: query.string("pod_id"), projectID: query.string("project_id"),
             resourceType: query.string("resource_type").flatMap(ResourceType.init(rawValue:)))
         let limit = query.int("limit") ?? defaultPageSize
-        let rows: [ResourceRouting]
-        do {
-            // One extra row tells whether a next page exists without an empty last page.
-            rows = try await routings.list(filter: filter, limit: limit + 1, marker: query.string("marker"))
-        } catch StoreError.notFound {
-            throw AdminError.badRequest("Marker \(query.string("marker") ?? "") could not be found")
+        let (page, links) = try await AdminPaging.page(request, base: publicURL, limit: limit, id: \ResourceRouting.id) { count in
+            do {
+                return try await routings.list(filter: filter, limit: count, marker: query.string("marker"))
+            } catch StoreError.notFound {
+                throw AdminError.badRequest("Marker \(query.string("marker") ?? "") could not be found")
+            }
         }
-        let page = Array(rows.prefix(limit))
-        let links = rows.count > limit
-            ? [Link(rel: "next", href: AdminPaging.nextHref(request, base: publicURL, marker: page.last?.id ?? ""))]
-            : []
         return AdminJSON.response(RoutingList(routings: page.map(RoutingView.init), routingsLinks: links))
     }
 
