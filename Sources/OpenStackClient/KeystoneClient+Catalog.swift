@@ -38,7 +38,7 @@ extension KeystoneClient {
     /// `GET /v3/auth/catalog` for the service token.
     public func catalog() async throws -> [CatalogEntry] {
         let response = try await sendAsService(.GET, "/auth/catalog")
-        guard response.status == 200 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 200 else { throw OpenStackClientError.http(response) }
         return try response.decode(CatalogResponse.self).catalog
     }
 
@@ -78,7 +78,7 @@ extension KeystoneClient {
     /// `GET /v3/regions`.
     public func regions() async throws -> [Region] {
         let response = try await sendAsService(.GET, "/regions")
-        guard response.status == 200 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 200 else { throw OpenStackClientError.http(response) }
         return try response.decode(RegionList.self).regions
     }
 
@@ -86,7 +86,7 @@ extension KeystoneClient {
     public func region(_ id: String) async throws -> Region? {
         let response = try await sendAsService(.GET, "/regions/" + Self.pathEscape(id))
         if response.status == 404 { return nil }
-        guard response.status == 200 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 200 else { throw OpenStackClientError.http(response) }
         return try response.decode(RegionResponse.self).region
     }
 
@@ -101,7 +101,7 @@ extension KeystoneClient {
         let body = try JSONEncoder().encode(RegionCreateRequest(region: .init(id: id, description: description)))
         let response = try await sendAsService(.POST, "/regions", body: ByteBuffer(data: body))
         if response.status == 409, let existing = try await region(id) { return existing }
-        guard response.status == 201 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 201 else { throw OpenStackClientError.http(response) }
         return try response.decode(RegionResponse.self).region
     }
 
@@ -111,7 +111,7 @@ extension KeystoneClient {
     public func services(type: String? = nil) async throws -> [Service] {
         let query = type.map { "?type=" + Self.queryEscape($0) } ?? ""
         let response = try await sendAsService(.GET, "/services" + query)
-        guard response.status == 200 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 200 else { throw OpenStackClientError.http(response) }
         return try response.decode(ServiceList.self).services
     }
 
@@ -119,7 +119,7 @@ extension KeystoneClient {
     public func createService(type: String, name: String, description: String? = nil) async throws -> Service {
         let body = try JSONEncoder().encode(ServiceCreateRequest(service: .init(type: type, name: name, description: description)))
         let response = try await sendAsService(.POST, "/services", body: ByteBuffer(data: body))
-        guard response.status == 201 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 201 else { throw OpenStackClientError.http(response) }
         return try response.decode(ServiceResponse.self).service
     }
 
@@ -130,7 +130,7 @@ extension KeystoneClient {
         if let interface { items.append("interface=" + Self.queryEscape(interface)) }
         if let regionID { items.append("region_id=" + Self.queryEscape(regionID)) }
         let response = try await sendAsService(.GET, "/endpoints" + (items.isEmpty ? "" : "?" + items.joined(separator: "&")))
-        guard response.status == 200 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 200 else { throw OpenStackClientError.http(response) }
         return try response.decode(EndpointList.self).endpoints
     }
 
@@ -139,14 +139,14 @@ extension KeystoneClient {
         let body = try JSONEncoder().encode(
             EndpointCreateRequest(endpoint: .init(interface: interface, serviceID: serviceID, url: url, regionID: regionID, enabled: true)))
         let response = try await sendAsService(.POST, "/endpoints", body: ByteBuffer(data: body))
-        guard response.status == 201 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 201 else { throw OpenStackClientError.http(response) }
         return try response.decode(EndpointResponse.self).endpoint
     }
 
     /// `DELETE /v3/endpoints/{id}`.
     public func deleteEndpoint(_ id: String) async throws {
         let response = try await sendAsService(.DELETE, "/endpoints/" + Self.pathEscape(id))
-        guard response.status == 204 || response.status == 404 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 204 || response.status == 404 else { throw OpenStackClientError.http(response) }
     }
 
     /// Makes Keystone list `url` as the `interface` endpoint of `serviceType` in `region`, creating the region and

@@ -42,7 +42,7 @@ public final class KeystoneClient: KeystoneTokenValidating, Sendable {
         let body = try JSONEncoder().encode(request)
         let response = try await send(
             .POST, "/auth/tokens" + (includeCatalog ? "" : "?nocatalog"), token: nil, body: ByteBuffer(data: body))
-        guard response.status == 201 || response.status == 200 else { throw OpenStackClientError.http(response.errorResponse) }
+        guard response.status == 201 || response.status == 200 else { throw OpenStackClientError.http(response) }
         guard let id = response.header("X-Subject-Token") else {
             throw OpenStackClientError.invalidResponse(url: response.url, reason: "no X-Subject-Token header")
         }
@@ -95,7 +95,7 @@ public final class KeystoneClient: KeystoneTokenValidating, Sendable {
         case 404:
             return nil
         default:
-            throw OpenStackClientError.http(response.errorResponse)
+            throw OpenStackClientError.http(response)
         }
     }
 
@@ -103,41 +103,17 @@ public final class KeystoneClient: KeystoneTokenValidating, Sendable {
     public func revoke(userToken: String) async throws {
         let response = try await sendAsService(.DELETE, "/auth/tokens", headers: [("X-Subject-Token", userToken)])
         guard response.status == 204 || response.status == 404 else {
-            throw OpenStackClientError.http(response.errorResponse)
+            throw OpenStackClientError.http(response)
         }
     }
 
     // MARK: Transport
 
-    /// A Keystone answer, collected.
-    struct RawResponse: Sendable {
-        var url: String
-        var status: Int
-        var headers: [(String, String)]
-        var body: ByteBuffer
-
-        func header(_ name: String) -> String? {
-            headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
-        }
-
-        var errorResponse: HTTPErrorResponse {
-            HTTPErrorResponse(url: url, status: status, headers: headers, body: body)
-        }
-
-        func decode<T: Decodable>(_ type: T.Type) throws -> T {
-            do {
-                return try JSONDecoder().decode(T.self, from: body)
-            } catch {
-                throw OpenStackClientError.invalidResponse(url: url, reason: "\(T.self): \(error)")
-            }
-        }
-    }
-
     /// Sends with the service token; a 401 means the cached service token went bad (revoked, Keystone
     /// restarted with new keys), so it is dropped and the call repeated once with a fresh one.
     func sendAsService(
         _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil
-    ) async throws -> RawResponse {
+    ) async throws -> RegionalResponse {
         let first = try await serviceToken()
         let response = try await send(method, path, token: first.id, headers: headers, body: body)
         guard response.status == 401 else { return response }
@@ -148,7 +124,7 @@ public final class KeystoneClient: KeystoneTokenValidating, Sendable {
 
     func send(
         _ method: HTTPMethod, _ path: String, token: String?, headers: [(String, String)] = [], body: ByteBuffer? = nil
-    ) async throws -> RawResponse {
+    ) async throws -> RegionalResponse {
         let url = configuration.v3URL + path
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -163,7 +139,7 @@ public final class KeystoneClient: KeystoneTokenValidating, Sendable {
         do {
             let response = try await httpClient.execute(request, timeout: TimeAmount(configuration.timeout), logger: logger)
             let collected = try await response.body.collect(upTo: 16 << 20)
-            return RawResponse(
+            return RegionalResponse(
                 url: url, status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                 body: collected)
         } catch {

@@ -11,7 +11,7 @@ public enum OpenStackClientError: Error, Sendable, CustomStringConvertible {
     /// The connection broke mid-call; the remote may have acted on it.
     case connectionLost(url: String, reason: String)
     /// The remote answered with an error status.
-    case http(HTTPErrorResponse)
+    case http(RegionalResponse)
     /// The catalog has no endpoint for that region, service type and interface.
     case noEndpoint(region: String, serviceType: String, interface: String)
     /// The answer could not be read (bad JSON, too large).
@@ -36,7 +36,7 @@ public enum OpenStackClientError: Error, Sendable, CustomStringConvertible {
         case .connectionFailed(let url, let reason): "cannot connect to \(url): \(reason)"
         case .timeout(let url): "\(url) did not answer in time"
         case .connectionLost(let url, let reason): "connection to \(url) lost: \(reason)"
-        case .http(let response): "\(response.url) answered \(response.status): \(response.bodyText.prefix(300))"
+        case .http(let response): "\(response.url) answered \(response.status): \(String(buffer: response.body).prefix(300))"
         case .noEndpoint(let region, let type, let interface):
             "the Keystone catalog has no \(interface) \(type) endpoint in region \(region)"
         case .invalidResponse(let url, let reason): "unreadable answer from \(url): \(reason)"
@@ -79,27 +79,3 @@ public enum OpenStackClientError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// An error answer from a remote service, with enough to pass it on or explain it.
-public struct HTTPErrorResponse: Sendable, CustomStringConvertible {
-    public var url: String
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: ByteBuffer
-
-    public init(url: String, status: Int, headers: [(String, String)], body: ByteBuffer) {
-        self.url = url
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-
-    /// The body as text (lossy for binary bodies).
-    public var bodyText: String { String(buffer: body) }
-
-    /// The first value of a header, case-insensitively.
-    public func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
-    }
-
-    public var description: String { "\(status) from \(url)" }
-}

@@ -128,7 +128,7 @@ public struct RegionalResponse: Sendable {
     @discardableResult
     public func requireSuccess() throws -> RegionalResponse {
         guard isSuccess else {
-            throw OpenStackClientError.http(HTTPErrorResponse(url: url, status: status, headers: headers, body: body))
+            throw OpenStackClientError.http(self)
         }
         return self
     }

@@ -122,7 +122,7 @@ struct KeystoneEndpointTests {
                     _ = try await client.call(.get("/missing"), region: "RegionOne", serviceType: "compute", as: credentials, decoding: JSONValue.self)
                 } throws: { error in
                     guard case OpenStackClientError.http(let response) = error else { return false }
-                    return response.status == 404 && response.bodyText.contains("itemNotFound")
+                    return response.status == 404 && String(buffer: response.body).contains("itemNotFound")
                 }
                 var slow = RegionalRequest.get("/slow")
                 slow.timeout = .milliseconds(100)
