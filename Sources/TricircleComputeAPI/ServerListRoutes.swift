@@ -23,14 +23,6 @@ struct ServerListRoutes: APIRoutes {
     static let maxLimit = 1000
     /// Query parameters the gateway sets per pod itself (image and flavor are top ids, translated per pod).
     static let ownParameters: Set<String> = ["limit", "marker", "availability_zone", "image", "flavor"]
-    /// Nova's valid `sort_key` values.
-    static let sortKeys: Set<String> = [
-        "created_at", "updated_at", "display_name", "uuid", "vm_state", "task_state", "power_state",
-        "availability_zone", "key_name", "launched_at", "project_id", "user_id", "host", "hostname",
-        "image_ref", "instance_type_id", "display_description", "access_ip_v4", "access_ip_v6", "progress",
-        "config_drive", "launch_index", "locked_by", "node", "root_device_name", "terminated_at", "kernel_id",
-        "ramdisk_id", "auto_disk_config",
-    ]
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("servers", use: list)
@@ -63,12 +55,7 @@ struct ServerListRoutes: APIRoutes {
         }
         let keys = pairs.filter { $0.key == "sort_key" }.map(\.value)
         let dirs = pairs.filter { $0.key == "sort_dir" }.map(\.value)
-        for key in keys where !Self.sortKeys.contains(key) {
-            throw Nova.badRequest("Invalid input for query parameters sort_key. Value: \(key). '\(key)' is not one of \(Self.sortKeys.sorted())")
-        }
-        for dir in dirs where dir != "asc" && dir != "desc" {
-            throw Nova.badRequest("Invalid input for query parameters sort_dir. Value: \(dir). '\(dir)' is not one of ['asc', 'desc']")
-        }
+        if let problem = ServerSort.problem(keys: keys, directions: dirs) { throw Nova.badRequest(problem) }
         // Nova: created_at desc by default; each key without a direction takes the first given one.
         let sortKeys: [SortKey] = keys.isEmpty
             ? [SortKey("created_at", ascending: (dirs.first ?? "desc") == "asc")]

@@ -4,14 +4,6 @@ import OpenStackModels
 
 extension ComputeAPI {
     /// Sort keys Nova accepts, mapped to a comparable projection of the record.
-    static let sortKeys: Set<String> = [
-        "created_at", "updated_at", "display_name", "uuid", "vm_state", "task_state", "power_state",
-        "availability_zone", "key_name", "launched_at", "project_id", "user_id", "host", "hostname",
-        "image_ref", "instance_type_id", "display_description", "access_ip_v4", "access_ip_v6", "progress",
-        "config_drive", "launch_index", "locked_by", "node", "root_device_name", "terminated_at", "kernel_id",
-        "ramdisk_id", "auto_disk_config",
-    ]
-
     private static func sortValue(_ s: ServerRecord, _ key: String) -> String {
         switch key {
         case "created_at": SimTime.cinder(s.created)
@@ -54,12 +46,7 @@ extension ComputeAPI {
             let marker = q.get("marker")
             let sortKeys = q.getAll("sort_key")
             let sortDirs = q.getAll("sort_dir")
-            for key in sortKeys where !Self.sortKeys.contains(key) {
-                throw SimulatorError.badRequest("Invalid input for query parameters sort_key. Value: \(key).")
-            }
-            for dir in sortDirs where dir != "asc" && dir != "desc" {
-                throw SimulatorError.badRequest("Invalid input for query parameters sort_dir. Value: \(dir). '\(dir)' is not one of ['asc', 'desc']")
-            }
+            if let problem = ServerSort.problem(keys: sortKeys, directions: sortDirs) { throw SimulatorError.badRequest(problem) }
             let filter = try ServerFilter(call: call)
 
             let defaultOrder = sortKeys.isEmpty || (sortKeys == ["created_at"] && (sortDirs.first ?? "desc") == "desc")
