@@ -26,12 +26,8 @@ struct FloatingIPSync: Sendable {
     /// being created (a create-lock without a bottom id) are left to it.
     func removeFloatingIP(_ id: String) async throws {
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for row in try await routing.routings.lookup(topID: id, resourceType: .floatingIP, projectID: nil) where row.bottomID != nil {
-                    group.addTask { try await cleaner.cleanupRow(row, kind: .floatingIP) }
-                }
-                try await group.waitForAll()
-            }
+            let copies = try await routing.routings.lookup(topID: id, resourceType: .floatingIP, projectID: nil).filter { $0.bottomID != nil }
+            try await Fanout.each(copies) { row in try await cleaner.cleanupRow(row, kind: .floatingIP) }
             for doc in try await service.documents.list(.ports, NetworkDocumentQuery(deviceIDs: ["fip:\(id)"])) {
                 let rows = try await routing.routings.lookup(topID: doc.id, resourceType: .port, projectID: nil)
                 for row in rows where row.bottomID != nil { try await cleaner.cleanupRow(row, kind: .port) }
@@ -148,12 +144,7 @@ struct FloatingIPSync: Sendable {
                 try await cleaner.cleanupRow(row, kind: .floatingIP)
             }
             if serverPod.podID == externalPod.podID { try await releaseFloatingIPBridge(id) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for want in wanted {
-                    group.addTask { try await ensurePodFloatingIP(want, topID: id, project: fip.projectID, context: context) }
-                }
-                try await group.waitForAll()
-            }
+            try await Fanout.each(wanted) { want in try await ensurePodFloatingIP(want, topID: id, project: fip.projectID, context: context) }
         } catch let error as PodNeutronError where error.status == 404 {
             // A port or copy it needs went meanwhile. If the floating IP was deleted or moved at the top, that is
             // expected: what is left goes below instead of in a retry. Otherwise the retry makes it afresh.

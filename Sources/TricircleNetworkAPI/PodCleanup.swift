@@ -30,12 +30,7 @@ struct PodCopyCleaner: Sendable {
     /// Deletes every copy still recorded for a top resource, pods in parallel; each row goes once its copy is gone.
     func cleanup(_ kind: SyncKind, id: String) async throws {
         let rows = try await routing.routings.lookup(topID: id, resourceType: kind.resourceType, projectID: nil)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for row in rows {
-                group.addTask { try await cleanupRow(row, kind: kind) }
-            }
-            try await group.waitForAll()
-        }
+        try await Fanout.each(rows) { row in try await cleanupRow(row, kind: kind) }
         if kind == .port { try await shadows.removeShadows(ofPort: id) }  // a port's shadows go with its real copies
     }
 

@@ -158,15 +158,10 @@ struct RouterSync: Sendable {
     func forgetRouter(_ routerID: String, project: String?) async throws {
         let rows = try await routing.routings.lookup(topID: routerID, resourceType: .router, projectID: nil)
         for row in rows { try await cleaner.cleanupRow(row, kind: .router) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for pod in try await podDirectory.bottomPods() {
-                group.addTask {
-                    guard let stray = try await pods.find("routers", name: routerID, in: pod) else { return }
-                    try await cleaner.detachAll(router: stray, in: pod)
-                    try await pods.delete("routers", id: stray, in: pod)
-                }
-            }
-            try await group.waitForAll()
+        try await Fanout.each(try await podDirectory.bottomPods()) { pod in
+            guard let stray = try await pods.find("routers", name: routerID, in: pod) else { return }
+            try await cleaner.detachAll(router: stray, in: pod)
+            try await pods.delete("routers", id: stray, in: pod)
         }
         if let project = project ?? rows.first?.projectID { try await releaseBridge(routerID: routerID, project: project) }
         try await northSouth.releaseNorthSouthBridge(routerID: routerID, project: project ?? "")
