@@ -40,8 +40,9 @@ public struct ServerAdoptionJob: JobHandler {
 
     public static let type = "server_adopt"
     public static let resourceKeys = ["pod_id", "project_id", "name", "sent_at", "bottom_ports", "top_ports"]
-    /// How long after the create a server may still appear in the pod.
-    static let window: TimeInterval = 600
+    /// How long after the create a server may still appear in the pod: Nova lists a server as soon as it
+    /// accepted the create, so a few minutes are plenty; past it the job's retries release the ports.
+    static let window: TimeInterval = 150
 
     let runtime: GatewayRuntime
     let network: (any NetworkProvisioning)?

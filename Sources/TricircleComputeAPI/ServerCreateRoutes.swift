@@ -6,6 +6,7 @@ import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleJobs
 
 /// `POST /servers`: the pod is chosen by `availability_zone` (none: the configured default AZ, else the
 /// bottom pod whose AZ sorts first); the client's body is kept as sent and only ids that differ in the
@@ -107,28 +108,27 @@ struct ServerCreateRoutes: APIRoutes {
 
         let response: RegionalResponse
         let sentAt = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-5))
+        // Queued before the pod is asked and held back until the create must have ended: if this process
+        // dies (or the pod does not answer) between the pod making the server and the top recording it, the
+        // job adopts the server, or releases the boot's ports when none appears. Deleted once the create is
+        // settled here. (A multiple create is found by its reservation, which only its answer tells.)
+        let settle: TricircleJobs.Job? = multiple ? nil : await adoptionIntent(
+            .init(podID: pod.podID, projectID: caller.projectID, name: server.name ?? "", sentAt: sentAt,
+                  bottomPorts: prepared?.createdPorts ?? [], topPorts: prepared?.topPorts ?? []),
+            projectID: caller.projectID)
         do {
             response = try await calls.call(
                 "POST", "/servers", pod: pod, version: version, credentials: credentials,
                 body: ByteBuffer(data: JSONValue.object(body).encoded()))
         } catch {
             // A transport failure leaves it open whether the pod made the server: its ports stay, as
-            // releasing them could break a server that exists, and a job settles it (adopts the server
-            // if it appears, else releases the ports).
+            // releasing them could break a server that exists, and the queued job settles it.
             calls.logger.error("server create: pod did not answer", metadata: ["pod": "\(pod.regionName)", "error": "\(error)"])
-            if !multiple {
-                do {
-                    _ = try await calls.runtime.jobs.submit(ServerAdoptionJob.self, projectID: caller.projectID, payload: .init(
-                        podID: pod.podID, projectID: caller.projectID, name: server.name ?? "", sentAt: sentAt,
-                        bottomPorts: prepared?.createdPorts ?? [], topPorts: prepared?.topPorts ?? []))
-                } catch {
-                    calls.logger.error("server create: could not queue the adoption job", metadata: ["error": "\(error)"])
-                }
-            }
             throw error
         }
         guard response.isSuccess else {
             if let prepared, let network = provisioners.network { await network.release(prepared, in: pod, context: podContext) }
+            await settled(settle)
             return ComputePodCalls.relay(response, request: request)
         }
 
@@ -146,6 +146,7 @@ struct ServerCreateRoutes: APIRoutes {
             throw Nova.internalError("Region \(pod.regionName) accepted the server but its answer names none; it could not be recorded.")
         }
         try await record(ids, pod: pod, caller: caller, version: version, credentials: credentials, prepared: prepared, context: podContext)
+        await settled(settle)
 
         if !multiple { return ComputePodCalls.relay(response, request: request) }
         if clientWantsReservation {
@@ -329,5 +330,27 @@ struct ServerCreateRoutes: APIRoutes {
         return ComputeJSON.response(
             ["server": .object(server)], status: .accepted,
             headers: [.location: "\(root)/v2.1/servers/\(first)"])
+    }
+
+    /// Queues the server's adoption job, due once the create can no longer be under way; nil (logged) when
+    /// the queue cannot be written, which leaves the boot as it was before the job existed.
+    func adoptionIntent(_ payload: ServerAdoptionJob.Payload, projectID: String) async -> TricircleJobs.Job? {
+        let podTimeout = calls.runtime.config.podTimeout
+        do {
+            return try await calls.runtime.jobs.submit(
+                ServerAdoptionJob.self, projectID: projectID, payload: payload, runAfter: podTimeout * 2 + .seconds(5))
+        } catch {
+            calls.logger.error("server create: could not queue the adoption job", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The create is settled (recorded, or refused by the pod): its adoption job is no longer needed.
+    func settled(_ job: TricircleJobs.Job?) async {
+        guard let job else { return }
+        do { try await calls.runtime.jobs.delete(job.id) } catch {
+            // Running already (a very slow create): it finds the server recorded, or no server, and ends.
+            calls.logger.info("server create: adoption job left to finish", metadata: ["job": "\(job.id)", "error": "\(error)"])
+        }
     }
 }

@@ -41,14 +41,16 @@ public final class JobEngine: Sendable {
     /// Give `db` to write the job inside the caller's transaction (outbox style: the job exists exactly when
     /// the change that needs it commits). Coalesces: while a job of the same type and resource is still
     /// queued (`new`), that job is returned and nothing is written; while one is running, one more `new`
-    /// job is queued and every later submission joins it.
+    /// job is queued and every later submission joins it. `runAfter` holds a new job back that long (a
+    /// durable "check on this later" that the submitter deletes once it is no longer needed).
     @discardableResult
     public func submit(
-        type: String, projectID: String, resource: [String: String], in db: (any SQLDatabase)? = nil
+        type: String, projectID: String, resource: [String: String], in db: (any SQLDatabase)? = nil, runAfter: Duration? = nil
     ) async throws -> Job {
         let key = try validate(type: type, resource: resource)
+        let due = runAfter.map { Timestamp.format(Date().addingTimeInterval(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18)) }
         let insert: @Sendable (any SQLDatabase) async throws -> Job = { db in
-            try await self.insertOrJoin(type: type, projectID: projectID, key: key, on: db)
+            try await self.insertOrJoin(type: type, projectID: projectID, key: key, due: due, on: db)
         }
         let job: Job
         if let db {
@@ -63,7 +65,7 @@ public final class JobEngine: Sendable {
     /// Queues a job for a typed payload (encoded to resource keys); see `submit(type:projectID:resource:in:)`.
     @discardableResult
     public func submit<H: JobHandler>(
-        _ handler: H.Type, projectID: String, payload: H.Payload, in db: (any SQLDatabase)? = nil
+        _ handler: H.Type, projectID: String, payload: H.Payload, in db: (any SQLDatabase)? = nil, runAfter: Duration? = nil
     ) async throws -> Job {
         let resource: [String: String]
         do {
@@ -71,7 +73,7 @@ public final class JobEngine: Sendable {
         } catch {
             throw JobError.invalidPayload("\(H.Payload.self) must encode to an object of strings: \(error)")
         }
-        return try await submit(type: H.type, projectID: projectID, resource: resource, in: db)
+        return try await submit(type: H.type, projectID: projectID, resource: resource, in: db, runAfter: runAfter)
     }
 
     /// Checks the type and keys against the registry; returns the canonical resource key.
@@ -90,16 +92,16 @@ public final class JobEngine: Sendable {
         return try JobRows.key(of: resource)
     }
 
-    private func insertOrJoin(type: String, projectID: String, key: String, on db: any SQLDatabase) async throws -> Job {
+    private func insertOrJoin(type: String, projectID: String, key: String, due: String?, on db: any SQLDatabase) async throws -> Job {
         // The row we collided with may have been claimed (left `new`) between our insert and our look-up;
         // then a fresh insert succeeds. A few rounds settle any such race.
         for _ in 0..<4 {
-            if let job = try await insertOrJoinOnce(type: type, projectID: projectID, key: key, on: db) { return job }
+            if let job = try await insertOrJoinOnce(type: type, projectID: projectID, key: key, due: due, on: db) { return job }
         }
         throw StoreError.conflict("could not queue job \(type) \(key); try again")
     }
 
-    private func insertOrJoinOnce(type: String, projectID: String, key: String, on db: any SQLDatabase) async throws -> Job? {
+    private func insertOrJoinOnce(type: String, projectID: String, key: String, due: String?, on db: any SQLDatabase) async throws -> Job? {
         if let queued = try await queuedJob(type: type, key: key, on: db) { return queued }
         let now = Timestamp.now()
         // The partial unique index allows one `new` row per (type, resource); a concurrent submitter's
@@ -108,7 +110,7 @@ public final class JobEngine: Sendable {
             INSERT INTO jobs (id, type, project_id, resource_key, status, attempts, max_attempts, next_run_at,
                               created_at, updated_at)
             VALUES (\(bind: Identifier.make()), \(bind: type), \(bind: projectID), \(bind: key), 'new', 0,
-                    \(bind: config.maxAttempts), \(bind: now), \(bind: now), \(bind: now))
+                    \(bind: config.maxAttempts), \(bind: due ?? now), \(bind: now), \(bind: now))
             ON CONFLICT DO NOTHING
             RETURNING \(unsafeRaw: JobRows.columns)
             """).all()

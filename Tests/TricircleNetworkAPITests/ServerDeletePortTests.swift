@@ -5,6 +5,7 @@ import RegionSimulator
 import Testing
 import TricircleCore
 import TricircleGateway
+import TricircleJobs
 import TricircleStore
 import TricircleTestSupport
 
@@ -151,6 +152,29 @@ struct ServerDeletePortTests {
             let admin = try harness.token(user: "admin")
             let endpoint = try #require(harness.cloud.endpoint(region: "RegionTwo", service: .compute))
             #expect(try await harness.send("GET", endpoint + "/servers/\(id)", token: admin.id).json["server"]?["name"] == "late")
+        }
+    }
+
+    @Test("a boot the pod answered, accepted or refused, leaves no adoption job behind (an unanswered one: lateAnswerIsAdopted)")
+    func settledBootsLeaveNoAdoptionJob() async throws {
+        try await GatewayHarness.with { harness in
+            let neutron = try NeutronClient(harness)
+            let (networkID, _) = try await neutron.networkWithSubnet("10.44.0.0/24")
+            func adoptionJobs() async throws -> Int {
+                try await harness.runtime.jobs.list(filter: JobFilter(type: "server_adopt")).count
+            }
+            _ = try await boot(harness, neutron, networks: [["uuid": .string(networkID)]])
+            #expect(try await adoptionJobs() == 0)
+            let image = try #require(harness.cloud.store(region: "RegionOne")?.seededImageID)
+            // The pod refuses (an error status it answers): settled as well.
+            harness.cloud.setFault(FaultSettings(errorRate: 1, errorStatus: 500), region: "RegionTwo", service: .compute)
+            let refused = try await compute(harness, neutron, "POST", "/servers", ["server": [
+                "name": "refused", "flavorRef": "1", "imageRef": .string(image), "availability_zone": "az2",
+                "networks": [["uuid": .string(networkID)]],
+            ]])
+            harness.cloud.resetFaults()
+            #expect(refused.status >= 400)
+            #expect(try await adoptionJobs() == 0)
         }
     }
 
