@@ -12,5 +12,8 @@ if [ -z "${TRICIRCLE_TEST_POSTGRES_URL:-}" ] && [ -z "${SKIP_POSTGRES:-}" ]; the
 fi
 cleanup() { [ -n "$started_pg" ] && [ -n "${STOP_POSTGRES:-}" ] && bash scripts/postgres.sh stop; true; }
 trap cleanup EXIT
+# Swift Testing starts every test at once; with ~80 suites that each run a whole gateway over simulated
+# regions, 2 cores starved some requests past their 60 s deadline. Six at a time passes in ~100 s.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-6}
 echo "store tests on: sqlite${TRICIRCLE_TEST_POSTGRES_URL:+ and $TRICIRCLE_TEST_POSTGRES_URL}"
 swift test "$@"

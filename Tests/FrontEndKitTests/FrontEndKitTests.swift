@@ -10,7 +10,9 @@ import TricircleGateway
 /// What every front-end answers the same way because the kit builds its router: hostile and careless
 /// bodies, unknown paths and methods, media types, store failures, and links that ignore the Host header.
 /// Each test runs over all four OpenStack front-ends.
-@Suite struct FrontEndKitTests {
+// Serialized: each case runs a whole gateway over simulated regions, four per test; run side by side with
+// the rest of the suite they crowded 2 cores until other tests hit their 60 s HTTP deadline.
+@Suite(.serialized) struct FrontEndKitTests {
     /// One front-end: its name in the harness, a create path (for bodies) and how its errors look.
     struct API: Sendable, CustomTestStringConvertible {
         let name: String

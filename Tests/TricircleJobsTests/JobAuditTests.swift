@@ -26,8 +26,9 @@ import TricircleTestSupport
             // Not lost: a job its worker holds right now.
             let live = try await submit("live")
             #expect(try await engine.claim(worker: "alive")?.id == live.id)
-            // Its lease stays live however slowly this test runs (a loaded machine took 25 s).
-            try await set(live.id, "lease_expires_at = '2999-01-01T00:00:00.000000Z'")
+            // Its lease stays live however slowly this test runs (a loaded machine took 25 s); the grace is an
+            // hour so that nothing this test re-queued can look lost again before it checks.
+            try await set(live.id, "next_run_at = '2999-01-01T00:00:00.000000Z', lease_expires_at = '2999-01-01T00:00:00.000000Z'")
             try await set(dead.id, "next_run_at = '2001-01-01T00:00:00.000000Z', lease_expires_at = '2001-01-01T00:00:00.000000Z'")
             let neverDue = try await submit("never-due")
             try await set(neverDue.id, "next_run_at = NULL")
@@ -43,17 +44,17 @@ import TricircleTestSupport
             let failed = try await submit("failed")
             try await set(failed.id, "status = 'failed', next_run_at = NULL, last_error = 'the pod said no'")
 
-            let lost = try await engine.lostJobs(graceSeconds: 5)
+            let lost = try await engine.lostJobs(graceSeconds: 3600)
             #expect(Set(lost.map(\.job.id)) == [dead.id, neverDue.id, gaveUp.id, unknown.id])
             #expect(!lost.map(\.job.id).contains(live.id))
             #expect(lost.first { $0.job.id == unknown.id }?.requeueable == false)
 
             for job in lost {
-                #expect(try await engine.requeueLost(job, graceSeconds: 5) == job.requeueable)
+                #expect(try await engine.requeueLost(job, graceSeconds: 3600) == job.requeueable)
                 // Twice is harmless: the second finds nothing left to do.
-                #expect(try await engine.requeueLost(job, graceSeconds: 5) == false)
+                #expect(try await engine.requeueLost(job, graceSeconds: 3600) == false)
             }
-            #expect(try await engine.lostJobs(graceSeconds: 5).map(\.job.id) == [unknown.id])
+            #expect(try await engine.lostJobs(graceSeconds: 3600).map(\.job.id) == [unknown.id])
             // All three are due now and claimable; the killed run is not counted as an attempt.
             var claimed: [Job] = []
             while let job = try await engine.claim(worker: "next") { claimed.append(job) }
