@@ -170,7 +170,8 @@ def send_raw(port, method, target, headers, body, mode, timeout):
         response = http.client.HTTPResponse(sock, method=method)
         try:
             response.begin()
-            data = response.read(65536) if method != "HEAD" else b""
+            # Whole answers (bounded): a 1 MB JSON error read only in part looked like a non-JSON body.
+            data = response.read(8 << 20) if method != "HEAD" else b""
             return Outcome(response.status, {k.lower(): v for k, v in response.getheaders()}, data,
                            seconds=time.monotonic() - start)
         except socket.timeout:

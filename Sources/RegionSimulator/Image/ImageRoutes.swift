@@ -4,6 +4,12 @@ import Hummingbird
 import OpenStackModels
 
 extension ImageAPI {
+    /// A value as Glance quotes it in a schema error: its JSON, cut short (never the simulator's own types).
+    static func shown(_ value: JSONValue) -> String {
+        let text = String(decoding: value.encoded(), as: UTF8.self)
+        return text.count > 200 ? String(text.prefix(200)) + "..." : text
+    }
+
     static let readOnly: Set<String> = [
         "id", "status", "checksum", "os_hash_algo", "os_hash_value", "size", "virtual_size", "created_at",
         "updated_at", "self", "file", "schema", "direct_url", "locations", "stores",
@@ -40,19 +46,19 @@ extension ImageAPI {
             }
         case "min_disk", "min_ram":
             guard let n = value.intValue, n >= 0 else {
-                throw Self.error(400, "Provided object does not match schema 'image': \(value) is not of type 'integer'")
+                throw Self.error(400, "Provided object does not match schema 'image': \(Self.shown(value)) is not of type 'integer'")
             }
         case "protected", "os_hidden":
             guard value.boolValue != nil else {
-                throw Self.error(400, "Provided object does not match schema 'image': \(value) is not of type 'boolean'")
+                throw Self.error(400, "Provided object does not match schema 'image': \(Self.shown(value)) is not of type 'boolean'")
             }
         case "tags":
             guard let tags = value.arrayValue, tags.allSatisfy({ ($0.stringValue?.count ?? 256) <= 255 }) else {
-                throw Self.error(400, "Provided object does not match schema 'image': \(value) is not of type 'array'")
+                throw Self.error(400, "Provided object does not match schema 'image': \(Self.shown(value)) is not of type 'array'")
             }
         case "name":
             guard value.isNull || (value.stringValue?.count ?? 256) <= 255 else {
-                throw Self.error(400, "Provided object does not match schema 'image': \(value) is too long")
+                throw Self.error(400, "Provided object does not match schema 'image': \(Self.shown(value)) is too long")
             }
         case "owner":
             guard call.isAdmin || value.stringValue == call.token.projectID else {
