@@ -61,12 +61,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
 
     public var description: String { "\(status.code) \(message)" }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var fields = headers
-        fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields,
-                        body: .init(byteBuffer: format.body(status: Int(status.code), message: message, type: type)))
-    }
+    public func response(from request: Request, context: some RequestContext) throws -> Response { render() }
 
     /// How a failed call to a pod is told to the client: unreachable or slow pods become 503 naming the
     /// region (the resource exists, its region does not answer); a pod's own error answer is relayed as is
