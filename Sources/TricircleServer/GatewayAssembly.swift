@@ -1,6 +1,7 @@
 import Logging
 import TricircleComputeAPI
 import TricircleCore
+import TricircleDatabaseAPI
 import TricircleGateway
 import TricircleImageAPI
 import TricircleJobs
@@ -28,21 +29,27 @@ public struct GatewayAssembly: Sendable {
             image: image.imageProvisioner, flavor: catalog.flavorMapping, keypair: catalog.keypairProvisioning,
             network: network.networkProvisioner)
         let compute = ComputeFrontEnd(runtime: runtime, catalog: catalog, provisioners: provisioners)
+        var database = DatabaseFrontEnd(runtime: runtime, registry: registry)
+        // A database flavorRef means the same flavor in every region, as a boot's does.
+        if let flavors = catalog.flavorMapping { database = database.with(flavors: flavors) }
         registry.register(ServerAdoptionJob(runtime: runtime, network: provisioners.network))
         AuditJob.register(in: registry, runtime: runtime)
-        return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network])
+        registry.register(QuotaReconcileJob(runtime: runtime))
+        return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network, database])
     }
 
     /// Runs the requested components until SIGTERM/SIGINT or cancellation.
     public func run(components: GatewayComponents, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }) async throws {
         let runtime = runtime
-        guard components.contains(.jobs), runtime.config.jobWorkers > 0, runtime.config.jobAuditInterval > 0 else {
+        guard components.contains(.jobs), runtime.config.jobWorkers > 0 else {
             try await runtime.run(components: components, frontEnds: frontEnds, onListening: onListening)
             return
         }
-        // Worker processes also queue the periodic audit; it stops with the gateway.
+        // Worker processes also queue the periodic audit and quota reconcile (each returns at once when its
+        // interval is 0); they stop with the gateway.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await AuditJob.schedule(runtime: runtime) }
+            group.addTask { await QuotaReconcileJob.schedule(runtime: runtime) }
             defer { group.cancelAll() }
             try await runtime.run(components: components, frontEnds: frontEnds, onListening: onListening)
         }

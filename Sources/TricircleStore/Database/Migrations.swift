@@ -19,7 +19,7 @@ public struct Migration: Sendable {
 public enum Migrations {
     public static let all: [Migration] = [
         CoreSchema.v1, JobsSchema.v2, ComputeCatalogSchema.v3, NetworkSchema.v4, ImageSchema.v5, VolumeSchema.v6,
-        NetworkQuotaSchema.v7,
+        NetworkQuotaSchema.v7, QuotaSchema.v8,
     ]
 
     /// The newest schema version this build knows.

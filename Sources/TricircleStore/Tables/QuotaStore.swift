@@ -17,6 +17,9 @@ public struct QuotaStore: Sendable {
     /// Sets limits for a project (one transaction; other resources keep theirs).
     public func set(projectID: String, limits: [String: Int]) async throws { try await table.set(projectID: projectID, limits: limits) }
 
+    /// Every project with at least one override.
+    public func allProjects() async throws -> [String] { try await table.allOverrides().keys.sorted() }
+
     /// Drops a project's overrides (back to the defaults).
     public func reset(projectID: String) async throws { try await table.reset(projectID: projectID) }
 
