@@ -20,7 +20,21 @@ struct ServerCreateRoutes: APIRoutes {
         group.post("servers", use: create)
     }
 
+    /// The boot holds a quota reservation from the check to the pod's answer (`ServerQuota`): committed
+    /// with the servers recorded, released when none was made.
     func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let claim = QuotaClaim(quota: QuotaService(runtime: calls.runtime), scope: .compute)
+        do {
+            let response = try await create(request, context: context, claim: claim)
+            await claim.settle()
+            return response
+        } catch {
+            await claim.settle()
+            throw error
+        }
+    }
+
+    func create(_ request: Request, context: GatewayRequestContext, claim: QuotaClaim) async throws -> Response {
         let caller = try context.requireCaller()
         let credentials = caller.credentials(requestID: context.requestID)
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
@@ -31,6 +45,7 @@ struct ServerCreateRoutes: APIRoutes {
         }
 
         var server = ServerCreate(object: member)
+        try await ServerQuota(calls: calls).reserve(&server, projectID: caller.projectID, claim: claim)
 
         // The pod: "az", "az:host" and "az:host:node" name the AZ first, as Nova reads them.
         let requestedAZ = server.availabilityZone
@@ -124,6 +139,7 @@ struct ServerCreateRoutes: APIRoutes {
             // A transport failure leaves it open whether the pod made the server: its ports stay, as
             // releasing them could break a server that exists, and the queued job settles it.
             calls.logger.error("server create: pod did not answer", metadata: ["pod": "\(pod.regionName)", "error": "\(error)"])
+            claim.leaveToExpire()
             throw error
         }
         guard response.isSuccess else {
@@ -146,6 +162,7 @@ struct ServerCreateRoutes: APIRoutes {
             throw Nova.internalError("Region \(pod.regionName) accepted the server but its answer names none; it could not be recorded.")
         }
         try await record(ids, pod: pod, caller: caller, version: version, credentials: credentials, prepared: prepared, context: podContext)
+        claim.made(objectType: "server", ids: ids, projectID: caller.projectID, podID: pod.podID)
         await settled(settle)
 
         if !multiple { return ComputePodCalls.relay(response, request: request) }

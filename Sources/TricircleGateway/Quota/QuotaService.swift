@@ -140,18 +140,32 @@ public struct QuotaService: Sendable {
 /// A create's reservation from taking to settling: committed with what the pod made, released when the
 /// pod refused, or left to expire when the pod's answer is unknown (the server may exist).
 public final class QuotaClaim: Sendable {
-    private let state: Mutex<(reservation: String?, holdings: [QuotaHolding], settled: Bool, leftToExpire: Bool)>
+    private let state: Mutex<(reservation: String?, perUnit: [String: Int], holdings: [QuotaHolding], settled: Bool, leftToExpire: Bool)>
     let quota: QuotaService
     let scope: QuotaScope
 
     public init(quota: QuotaService, scope: QuotaScope) {
         self.quota = quota
         self.scope = scope
-        self.state = Mutex((nil, [], false, false))
+        self.state = Mutex((nil, [:], [], false, false))
     }
 
-    /// The reservation taken (empty: none, quotas not enforced).
-    public func taken(_ reservationID: String) { state.withLock { $0.reservation = reservationID } }
+    /// The reservation taken (empty: none, quotas not enforced) and what each unit made holds.
+    public func taken(_ reservationID: String, perUnit: [String: Int]) {
+        state.withLock {
+            $0.reservation = reservationID
+            $0.perUnit = perUnit
+        }
+    }
+
+    /// Units the pod made (recorded at the top), each holding the reserved `perUnit`.
+    public func made(objectType: String, ids: [String], projectID: String, podID: String) {
+        state.withLock { s in
+            for id in ids {
+                s.holdings.append(QuotaHolding(objectType: objectType, objectID: id, projectID: projectID, podID: podID, amounts: s.perUnit))
+            }
+        }
+    }
 
     /// A resource the pod made (recorded at the top), with what it holds.
     public func made(_ holding: QuotaHolding) { state.withLock { $0.holdings.append(holding) } }

@@ -1,0 +1,48 @@
+import Foundation
+import OpenStackModels
+import TricircleGateway
+import TricircleStore
+
+/// Compute's quota at the top: a boot reserves its instances, cores and RAM (one quota per project over all
+/// regions) before any pod is asked, and a resize its cores and RAM growth, as Nova's API checks them.
+struct ServerQuota: Sendable {
+    let calls: ComputePodCalls
+
+    var quota: QuotaService { QuotaService(runtime: calls.runtime) }
+
+    /// What one server of a top flavor holds (a flavor the top does not know holds only an instance: the
+    /// pod refuses the boot with Nova's own words).
+    func perServer(flavorRef: String?) async throws -> [String: Int] {
+        guard let flavorRef, !flavorRef.isEmpty,
+              let flavor = try await FlavorStore(store: calls.runtime.store).get(ServerActionRoutes.lastComponent(flavorRef))
+        else { return ["instances": 1] }
+        return ["instances": 1, "cores": flavor.vcpus, "ram": flavor.ram]
+    }
+
+    /// Reserves a boot's servers: `max_count` if they fit, else as many as fit down to `min_count` (the
+    /// body's `max_count` is lowered to that, as Nova boots what fits); Nova's 403 when not even
+    /// `min_count` fits. Counts that Nova would refuse as invalid are left to the pod.
+    func reserve(_ server: inout ServerCreate, projectID: String, claim: QuotaClaim) async throws {
+        let minCount = server.minCount ?? 1
+        let maxCount = server.maxCount ?? minCount
+        guard minCount >= 1, maxCount >= minCount else { return }
+        let perUnit = try await perServer(flavorRef: server.flavorReference)
+        switch try await quota.reserve(.compute, project: projectID, perUnit: perUnit, minUnits: minCount, maxUnits: maxCount) {
+        case .reserved(let id, let units):
+            claim.taken(id, perUnit: perUnit)
+            if units < maxCount { server.object["max_count"] = .int(units) }
+        case .exceeded(let overs, let counts, let limits, _):
+            throw Self.quotaExceeded(overs: overs, requested: perUnit.mapValues { $0 * maxCount }, counts: counts, limits: limits)
+        }
+    }
+
+    /// Nova's `TooManyInstances` (403): "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances".
+    static func quotaExceeded(overs: [String], requested: [String: Int], counts: [String: Int], limits: [String: Int]) -> APIError {
+        let first = overs.first ?? "instances"
+        let names = overs.joined(separator: ",")
+        return APIError(
+            .forbidden,
+            "Quota exceeded for \(names): Requested \(requested[first] ?? 0), but already used \(counts[first] ?? 0) of \(limits[first] ?? 0) \(names)",
+            format: .fault)
+    }
+}
