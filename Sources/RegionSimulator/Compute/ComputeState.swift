@@ -182,6 +182,10 @@ struct ComputeState: Sendable {
     var serverGroupOrder: [String] = []
     /// Servers being deleted -> when they are gone, so finished deletes are purged without a scan.
     var deleting: [String: Date] = [:]
+    /// Host aggregates (`os-aggregates`).
+    var aggregates = AggregateState()
+    /// Server id -> its action log, oldest first (kept after the server is gone, as Nova's is).
+    var instanceActions: [String: [InstanceActionRecord]] = [:]
 
     static func seeded(quotaDefaults: QuotaDefaults) -> ComputeState {
         var state = ComputeState(quotaDefaults: quotaDefaults.compute)

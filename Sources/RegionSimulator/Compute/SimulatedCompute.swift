@@ -31,11 +31,13 @@ public struct SimulatedCompute: SimulatedService {
         // Servers.
         v.get("servers", use: api.handler(api.listServers(detail: false)))
         v.get("servers/detail", use: api.handler(api.listServers(detail: true)))
-        v.post("servers", use: api.handler(api.createServer))
+        v.post("servers", use: api.recordingAction(.create, api.handler(api.createServer)))
         v.get("servers/:id", use: api.handler(api.showServer))
         v.put("servers/:id", use: api.handler(api.updateServer))
-        v.delete("servers/:id", use: api.handler(api.deleteServer))
-        v.post("servers/:id/action", use: api.handler(api.serverAction))
+        v.delete("servers/:id", use: api.recordingAction(.delete, api.handler(api.deleteServer)))
+        v.post("servers/:id/action", use: api.recordingAction(.action, api.handler(api.serverAction)))
+        v.get("servers/:id/os-instance-actions", use: api.handler(api.listInstanceActions))
+        v.get("servers/:id/os-instance-actions/:request", use: api.handler(api.showInstanceAction))
         // Server sub-resources.
         v.get("servers/:id/metadata", use: api.handler(api.listMetadata))
         v.put("servers/:id/metadata", use: api.handler(api.replaceMetadata))
@@ -91,6 +93,22 @@ public struct SimulatedCompute: SimulatedService {
         v.get("os-quota-sets/:project/detail", use: api.handler(api.showQuota(kind: QuotaView.detail)))
         v.put("os-quota-sets/:project", use: api.handler(api.updateQuota))
         v.delete("os-quota-sets/:project", use: api.handler(api.deleteQuota))
+        // Admin surfaces: aggregates, hypervisors, services, usage; the extension list.
+        v.get("os-aggregates", use: api.handler(api.listAggregates))
+        v.post("os-aggregates", use: api.handler(api.createAggregate))
+        v.get("os-aggregates/:aggregate", use: api.handler(api.showAggregate))
+        v.put("os-aggregates/:aggregate", use: api.handler(api.updateAggregate))
+        v.delete("os-aggregates/:aggregate", use: api.handler(api.deleteAggregate))
+        v.post("os-aggregates/:aggregate/action", use: api.handler(api.aggregateAction))
+        v.get("os-hypervisors", use: api.handler(api.listHypervisors(detail: false)))
+        v.get("os-hypervisors/detail", use: api.handler(api.listHypervisors(detail: true)))
+        v.get("os-hypervisors/statistics", use: api.handler(api.hypervisorStatistics))
+        v.get("os-hypervisors/:hypervisor", use: api.handler(api.showHypervisor))
+        v.get("os-services", use: api.handler(api.listServices))
+        v.get("os-simple-tenant-usage", use: api.handler(api.listTenantUsage))
+        v.get("os-simple-tenant-usage/:tenant", use: api.handler(api.showTenantUsage))
+        v.get("extensions", use: api.handler(api.listExtensions))
+        v.get("extensions/:alias", use: api.handler(api.showExtension))
         return router
     }
 }

@@ -57,6 +57,8 @@ public struct SimulatedBlockStorage: SimulatedService {
             v.get("os-quota-sets/:project", use: api.handler(api.showQuota))
             v.put("os-quota-sets/:project", use: api.handler(api.updateQuota))
             v.get("os-quota-sets/:project/defaults", use: api.handler(api.showQuotaDefaults))
+            v.get("os-services", use: api.handler(api.listServices))
+            v.get("scheduler-stats/get_pools", use: api.handler(api.getPools))
         }
         return router
     }

@@ -1,0 +1,137 @@
+import Foundation
+import Hummingbird
+import OpenStackModels
+
+/// The region's hosts as Nova's admin APIs show them: `os-hypervisors` (one hypervisor on the one
+/// compute host) and `os-services` (scheduler and conductor on the controller, nova-compute on the
+/// compute host). Integer ids before 2.53, UUIDs from 2.53, as in Nova.
+extension ComputeAPI {
+    /// Capacity of the simulated hypervisor.
+    static let hypervisorCapacity = (vcpus: 64, memoryMB: 131_072, localGB: 2048)
+
+    private struct ServiceRow {
+        var number: Int
+        var binary: String
+        var host: String
+        var zone: String
+    }
+
+    private var serviceRows: [ServiceRow] {
+        let controller = "\(region.regionName.lowercased())-controller"
+        return [
+            ServiceRow(number: 1, binary: "nova-scheduler", host: controller, zone: "internal"),
+            ServiceRow(number: 2, binary: "nova-conductor", host: controller, zone: "internal"),
+        ] + computeHosts.enumerated().map { index, host in
+            ServiceRow(number: 3 + index, binary: "nova-compute", host: host, zone: region.availabilityZone)
+        }
+    }
+
+    private func serviceUUID(_ number: Int) -> String { SeedID.uuid("\(region.regionName)/service/\(number)") }
+    private func hypervisorUUID(_ number: Int) -> String { SeedID.uuid("\(region.regionName)/hypervisor/\(number)") }
+
+    private func serviceJSON(_ s: ServiceRow, call: ComputeCall) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "id": call.atLeast(2, 53) ? .string(serviceUUID(s.number)) : .int(s.number),
+            "binary": .string(s.binary), "host": .string(s.host), "zone": .string(s.zone),
+            "status": "enabled", "state": "up", "disabled_reason": .null,
+            "updated_at": .string(SimTime.cinder(call.now)),
+        ]
+        if call.atLeast(2, 11) { o["forced_down"] = false }
+        return .object(o)
+    }
+
+    func listServices(_ call: ComputeCall) async throws -> Response {
+        try requireAdmin(call, "os_compute_api:os-services:list")
+        let host = call.query("host")
+        let binary = call.query("binary")
+        let rows = serviceRows.filter { (host == nil || $0.host == host) && (binary == nil || $0.binary == binary) }
+        return SimHTTP.json(["services": .array(rows.map { serviceJSON($0, call: call) })])
+    }
+
+    /// What servers use on the hypervisor (every project's, as Nova counts them).
+    private func usedResources(now: Date) -> (vms: Int, vcpus: Int, ram: Int, disk: Int) {
+        store.compute.withLock { state in
+            var used = (vms: 0, vcpus: 0, ram: 0, disk: 0)
+            for server in state.servers.values where !server.isGone(at: now) {
+                used.vms += 1
+                if let flavor = state.flavors[server.flavorID]?.flavor {
+                    used.vcpus += flavor.vcpus
+                    used.ram += flavor.ram
+                    used.disk += flavor.disk
+                }
+            }
+            return used
+        }
+    }
+
+    private func hypervisorJSON(_ number: Int, host: String, call: ComputeCall, detail: Bool) -> JSONValue {
+        let modern = call.atLeast(2, 53)
+        var o: [String: JSONValue] = [
+            "id": modern ? .string(hypervisorUUID(number)) : .int(number),
+            "hypervisor_hostname": .string(host), "state": "up", "status": "enabled",
+        ]
+        guard detail else { return .object(o) }
+        o["hypervisor_type"] = "QEMU"
+        o["hypervisor_version"] = 8_002_000
+        o["host_ip"] = .string("192.0.2.\(10 + number)")
+        o["service"] = [
+            "id": modern ? .string(serviceUUID(2 + number)) : .int(2 + number), "host": .string(host), "disabled_reason": .null,
+        ]
+        if call.atLeast(2, 88) {
+            o["uptime"] = " 10:00:00 up 1 day,  1 user,  load average: 0.10, 0.10, 0.10"
+            return .object(o)
+        }
+        let cap = Self.hypervisorCapacity
+        let used = usedResources(now: call.now)
+        o["vcpus"] = .int(cap.vcpus)
+        o["vcpus_used"] = .int(used.vcpus)
+        o["memory_mb"] = .int(cap.memoryMB)
+        o["memory_mb_used"] = .int(used.ram)
+        o["free_ram_mb"] = .int(cap.memoryMB - used.ram)
+        o["local_gb"] = .int(cap.localGB)
+        o["local_gb_used"] = .int(used.disk)
+        o["free_disk_gb"] = .int(cap.localGB - used.disk)
+        o["disk_available_least"] = .int(cap.localGB - used.disk)
+        o["running_vms"] = .int(used.vms)
+        o["current_workload"] = 0
+        let cpuInfo: JSONValue = ["arch": "x86_64", "model": "Nehalem", "vendor": "Intel", "features": [],
+                                  "topology": ["cores": 16, "threads": 1, "sockets": 4]]
+        o["cpu_info"] = call.atLeast(2, 28) ? cpuInfo : .string(String(decoding: JSONWriter.bytes(cpuInfo), as: UTF8.self))
+        return .object(o)
+    }
+
+    private var hypervisors: [(Int, String)] { computeHosts.enumerated().map { ($0.offset + 1, $0.element) } }
+
+    func listHypervisors(detail: Bool) -> @Sendable (ComputeCall) async throws -> Response {
+        { call in
+            try requireAdmin(call, "os_compute_api:os-hypervisors:\(detail ? "detail" : "list")")
+            var rows = hypervisors
+            if let pattern = call.query("hypervisor_hostname_pattern") { rows = rows.filter { $0.1.contains(pattern) } }
+            return SimHTTP.json(["hypervisors": .array(rows.map { hypervisorJSON($0.0, host: $0.1, call: call, detail: detail) })])
+        }
+    }
+
+    func showHypervisor(_ call: ComputeCall) async throws -> Response {
+        try requireAdmin(call, "os_compute_api:os-hypervisors:show")
+        let id = try call.param("hypervisor")
+        let found = hypervisors.first { call.atLeast(2, 53) ? hypervisorUUID($0.0) == id : String($0.0) == id }
+        guard let found else { throw SimulatorError.notFound("Hypervisor with ID '\(id)' could not be found.") }
+        return SimHTTP.json(["hypervisor": hypervisorJSON(found.0, host: found.1, call: call, detail: true)])
+    }
+
+    func hypervisorStatistics(_ call: ComputeCall) async throws -> Response {
+        guard !call.atLeast(2, 88) else { throw SimulatorError.notFound("The resource could not be found.") }
+        try requireAdmin(call, "os_compute_api:os-hypervisors:statistics")
+        let cap = Self.hypervisorCapacity
+        let count = hypervisors.count
+        let used = usedResources(now: call.now)
+        return SimHTTP.json(["hypervisor_statistics": [
+            "count": .int(count), "vcpus": .int(cap.vcpus * count), "vcpus_used": .int(used.vcpus),
+            "memory_mb": .int(cap.memoryMB * count), "memory_mb_used": .int(used.ram),
+            "free_ram_mb": .int(cap.memoryMB * count - used.ram), "local_gb": .int(cap.localGB * count),
+            "local_gb_used": .int(used.disk), "free_disk_gb": .int(cap.localGB * count - used.disk),
+            "disk_available_least": .int(cap.localGB * count - used.disk), "running_vms": .int(used.vms),
+            "current_workload": 0,
+        ]])
+    }
+}
