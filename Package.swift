@@ -103,12 +103,14 @@ let package = Package(
         .target(name: "TricircleVolumeAPI", dependencies: gatewayFrontEndDependencies, swiftSettings: strict),
         .target(name: "TricircleImageAPI", dependencies: gatewayFrontEndDependencies, swiftSettings: strict),
         .target(name: "TricircleNetworkAPI", dependencies: gatewayFrontEndDependencies, swiftSettings: strict),
+        .target(name: "TricircleDatabaseAPI", dependencies: gatewayFrontEndDependencies, swiftSettings: strict),
         // Assembly: which front-ends and job handlers a gateway process runs, wired to each other.
         .target(
             name: "TricircleServer",
             dependencies: [
                 "TricircleGateway", "TricircleJobs", "TricircleCore",
                 "TricircleComputeAPI", "TricircleVolumeAPI", "TricircleImageAPI", "TricircleNetworkAPI",
+                "TricircleDatabaseAPI",
             ],
             swiftSettings: strict),
         // Tests only: the gateway with every front-end over a simulated cloud, on loopback ports.
@@ -185,6 +187,7 @@ let package = Package(
         .testTarget(name: "TricircleVolumeAPITests", dependencies: frontEndTestDependencies + ["TricircleVolumeAPI"]),
         .testTarget(name: "TricircleImageAPITests", dependencies: frontEndTestDependencies + ["TricircleImageAPI"]),
         .testTarget(name: "TricircleNetworkAPITests", dependencies: frontEndTestDependencies + ["TricircleNetworkAPI"]),
+        .testTarget(name: "DatabaseAPITests", dependencies: frontEndTestDependencies + ["TricircleDatabaseAPI"]),
         .testTarget(
             name: "FrontEndKitTests",
             dependencies: frontEndTestDependencies + [

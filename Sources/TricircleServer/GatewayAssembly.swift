@@ -2,6 +2,7 @@ import Logging
 import TricircleComputeAPI
 import TricircleCore
 import TricircleDatabaseAPI
+import TricircleDatabaseAPI
 import TricircleGateway
 import TricircleImageAPI
 import TricircleJobs
@@ -29,6 +30,9 @@ public struct GatewayAssembly: Sendable {
             image: image.imageProvisioner, flavor: catalog.flavorMapping, keypair: catalog.keypairProvisioning,
             network: network.networkProvisioner)
         let compute = ComputeFrontEnd(runtime: runtime, catalog: catalog, provisioners: provisioners)
+        var database = DatabaseFrontEnd(runtime: runtime, registry: registry)
+        // A database flavorRef means the same flavor in every region, as a boot's does.
+        if let flavors = catalog.flavorMapping { database = database.with(flavors: flavors) }
         var database = DatabaseFrontEnd(runtime: runtime, registry: registry)
         // A database flavorRef means the same flavor in every region, as a boot's does.
         if let flavors = catalog.flavorMapping { database = database.with(flavors: flavors) }

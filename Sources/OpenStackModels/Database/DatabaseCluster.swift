@@ -98,7 +98,7 @@ public struct DatabaseClusterInstanceSpec: Codable, Sendable, Hashable {
     public var type: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, flavorRef, volume, nics, type
+        case name, flavorRef, volume, nics, type, region
         case availabilityZone = "availability_zone"
         case regionName = "region_name"
     }
@@ -126,9 +126,23 @@ public struct DatabaseClusterInstanceSpec: Codable, Sendable, Hashable {
         }
         volume = try c.decodeIfPresent(DatabaseVolume.self, forKey: .volume)
         availabilityZone = try c.decodeIfPresent(String.self, forKey: .availabilityZone)
-        regionName = try c.decodeIfPresent(String.self, forKey: .regionName)
+        // python-troveclient sends `region`, Trove 25 reads `region_name`: both accepted.
+        regionName = try c.decodeIfPresent(String.self, forKey: .regionName) ?? c.decodeIfPresent(String.self, forKey: .region)
         nics = try c.decodeIfPresent([DatabaseNIC].self, forKey: .nics)
         type = try c.decodeIfPresent(String.self, forKey: .type)
+    }
+}
+
+extension DatabaseClusterInstanceSpec {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(name, forKey: .name)
+        try c.encodeIfPresent(flavorRef, forKey: .flavorRef)
+        try c.encodeIfPresent(volume, forKey: .volume)
+        try c.encodeIfPresent(availabilityZone, forKey: .availabilityZone)
+        try c.encodeIfPresent(regionName, forKey: .regionName)
+        try c.encodeIfPresent(nics, forKey: .nics)
+        try c.encodeIfPresent(type, forKey: .type)
     }
 }
 

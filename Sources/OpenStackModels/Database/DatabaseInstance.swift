@@ -68,11 +68,13 @@ public struct DatabaseInstance: Codable, Sendable, Hashable {
     /// The instance's role in a cluster ("member", "query_router", ...).
     public var type: String?
     public var replicaOf: DatabaseInstanceRef?
+    /// A replication source's replicas.
+    public var replicas: [DatabaseInstanceRef]?
     public var locality: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name, status, links, flavor, volume, datastore, region, created, updated, ip, addresses, type
-        case locality
+        case locality, replicas
         case operatingStatus = "operating_status"
         case availabilityZone = "availability_zone"
         case tenantID = "tenant_id"
@@ -86,8 +88,10 @@ public struct DatabaseInstance: Codable, Sendable, Hashable {
         flavor: DatabaseFlavorRef, volume: DatabaseVolume?, datastore: DatastoreRef, region: String,
         availabilityZone: String? = nil, tenantID: String? = nil, created: String, updated: String,
         ip: [String]? = nil, addresses: [DatabaseAddress]? = nil, clusterID: String? = nil, shardID: String? = nil,
-        type: String? = nil, replicaOf: DatabaseInstanceRef? = nil, locality: String? = nil
+        type: String? = nil, replicaOf: DatabaseInstanceRef? = nil, locality: String? = nil,
+        replicas: [DatabaseInstanceRef]? = nil
     ) {
+        self.replicas = replicas
         self.id = id
         self.name = name
         self.status = status
@@ -156,7 +160,7 @@ public struct DatabaseInstanceCreate: Codable, Sendable, Hashable {
     public var configuration: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, flavorRef, volume, datastore, nics, databases, users, locality, configuration
+        case name, flavorRef, volume, datastore, nics, databases, users, locality, configuration, region
         case availabilityZone = "availability_zone"
         case regionName = "region_name"
         case replicaOf = "replica_of"
@@ -188,7 +192,8 @@ public struct DatabaseInstanceCreate: Codable, Sendable, Hashable {
         volume = try c.decodeIfPresent(DatabaseVolume.self, forKey: .volume)
         datastore = try c.decodeIfPresent(DatastoreRef.self, forKey: .datastore)
         availabilityZone = try c.decodeIfPresent(String.self, forKey: .availabilityZone)
-        regionName = try c.decodeIfPresent(String.self, forKey: .regionName)
+        // The spec called it `region`; Trove 25 reads `region_name`. Either is accepted.
+        regionName = try c.decodeIfPresent(String.self, forKey: .regionName) ?? c.decodeIfPresent(String.self, forKey: .region)
         nics = try c.decodeIfPresent([DatabaseNIC].self, forKey: .nics)
         databases = try c.decodeIfPresent([JSONValue].self, forKey: .databases)
         users = try c.decodeIfPresent([JSONValue].self, forKey: .users)
@@ -196,6 +201,25 @@ public struct DatabaseInstanceCreate: Codable, Sendable, Hashable {
         replicaCount = try c.decodeIfPresent(Int.self, forKey: .replicaCount)
         locality = try c.decodeIfPresent(String.self, forKey: .locality)
         configuration = try c.decodeIfPresent(String.self, forKey: .configuration)
+    }
+}
+
+extension DatabaseInstanceCreate {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(name, forKey: .name)
+        try c.encodeIfPresent(flavorRef, forKey: .flavorRef)
+        try c.encodeIfPresent(volume, forKey: .volume)
+        try c.encodeIfPresent(datastore, forKey: .datastore)
+        try c.encodeIfPresent(availabilityZone, forKey: .availabilityZone)
+        try c.encodeIfPresent(regionName, forKey: .regionName)
+        try c.encodeIfPresent(nics, forKey: .nics)
+        try c.encodeIfPresent(databases, forKey: .databases)
+        try c.encodeIfPresent(users, forKey: .users)
+        try c.encodeIfPresent(replicaOf, forKey: .replicaOf)
+        try c.encodeIfPresent(replicaCount, forKey: .replicaCount)
+        try c.encodeIfPresent(locality, forKey: .locality)
+        try c.encodeIfPresent(configuration, forKey: .configuration)
     }
 }
 
@@ -222,6 +246,10 @@ public enum DatabaseInstanceAction: Codable, Sendable, Hashable {
     case resizeVolume(size: Int)
     case stop
     case resetStatus
+    /// Makes a replica its set's source (the old source becomes one of its replicas).
+    case promoteToReplicaSource
+    /// Removes a (failed) source from its set; one of its replicas becomes the source.
+    case ejectReplicaSource
 
     private struct Keys: CodingKey {
         var stringValue: String
@@ -257,6 +285,8 @@ public enum DatabaseInstanceAction: Codable, Sendable, Hashable {
         case "restart": self = .restart
         case "stop": self = .stop
         case "reset_status": self = .resetStatus
+        case "promote_to_replica_source": self = .promoteToReplicaSource
+        case "eject_replica_source": self = .ejectReplicaSource
         case "resize":
             let body = try c.decode(ResizeBody.self, forKey: key)
             if let flavor = body.flavorRef {
@@ -277,6 +307,8 @@ public enum DatabaseInstanceAction: Codable, Sendable, Hashable {
         case .restart: try c.encode([String: String](), forKey: Keys(stringValue: "restart"))
         case .stop: try c.encode([String: String](), forKey: Keys(stringValue: "stop"))
         case .resetStatus: try c.encode([String: String](), forKey: Keys(stringValue: "reset_status"))
+        case .promoteToReplicaSource: try c.encode([String: String](), forKey: Keys(stringValue: "promote_to_replica_source"))
+        case .ejectReplicaSource: try c.encode([String: String](), forKey: Keys(stringValue: "eject_replica_source"))
         case .resizeFlavor(let flavor):
             try c.encode(ResizeBody(flavorRef: flavor), forKey: Keys(stringValue: "resize"))
         case .resizeVolume(let size):

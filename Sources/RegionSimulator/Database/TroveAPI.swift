@@ -77,6 +77,7 @@ struct TroveAPI: Sendable {
         }
         registerClusters(on: router, prefix: p)
         registerCatalog(on: router, prefix: p)
+        registerGuest(on: router, prefix: p)
     }
 
     private func registerClusters(on router: Router<BasicRequestContext>, prefix p: String) {

@@ -62,7 +62,13 @@ extension TroveState {
             name: body.name, flavorRef: body.flavorRef, volume: body.volume, datastore: datastore,
             region: body.regionName, zone: body.availabilityZone, project: project, now: now,
             buildSeconds: buildSeconds)
-        if let replicaOf = body.replicaOf { _ = try visibleInstance(replicaOf, project: project) }
+        if let replicaOf = body.replicaOf {
+            let source = try visibleInstance(replicaOf, project: project)
+            // Trove builds a replica from a snapshot of its source, which must be running.
+            guard source.isActive else { throw TroveError.unprocessable(status: source.status) }
+            record.replicaOf = source.id
+            record.datastore = source.datastore
+        }
         record.address = allocateAddress()
         put(record)
         register(record.id)
@@ -71,6 +77,13 @@ extension TroveState {
 
     mutating func act(_ id: String, _ action: DatabaseInstanceAction, project: String, now: Date, seconds: TimeInterval) throws {
         var record = try visibleInstance(id, project: project)
+        // reset_status is what an operator uses on a stuck instance, whatever its status.
+        if case .resetStatus = action {
+            record.phase = .failed(message: "status reset")
+            record.updated = now
+            put(record)
+            return
+        }
         guard record.isActive else { throw TroveError.unprocessable(status: record.status) }
         let until = now.addingTimeInterval(seconds)
         switch action {
@@ -90,9 +103,54 @@ extension TroveState {
             record.phase = .resizingVolume(until: until, size: size)
         case .stop, .resetStatus:
             record.phase = .active
+        case .promoteToReplicaSource:
+            try promote(id, project: project, now: now)
+            return
+        case .ejectReplicaSource:
+            try eject(id, project: project, now: now)
+            return
         }
         record.updated = now
         put(record)
+    }
+
+    func replicas(of id: String) -> [TroveInstanceRecord] {
+        instances.values.filter { $0.replicaOf == id }.sorted { (order[$0.id] ?? 0) < (order[$1.id] ?? 0) }
+    }
+
+    /// `promote_to_replica_source` on a replica: it becomes the source, the old source and the other
+    /// replicas replicate it.
+    mutating func promote(_ id: String, project: String, now: Date) throws {
+        var record = try visibleInstance(id, project: project)
+        guard let sourceID = record.replicaOf, var source = instances[sourceID] else {
+            throw TroveError.badRequest("Instance \(id) is not a replica.")
+        }
+        for var sibling in replicas(of: sourceID) where sibling.id != id {
+            sibling.replicaOf = id
+            sibling.updated = now
+            put(sibling)
+        }
+        source.replicaOf = id
+        source.updated = now
+        put(source)
+        record.replicaOf = nil
+        record.updated = now
+        put(record)
+    }
+
+    /// `eject_replica_source` on a source: it leaves its set; its oldest replica becomes the new source.
+    mutating func eject(_ id: String, project: String, now: Date) throws {
+        _ = try visibleInstance(id, project: project)
+        let set = replicas(of: id)
+        guard var successor = set.first else { throw TroveError.badRequest("Instance \(id) is not a replica source.") }
+        for var sibling in set.dropFirst() {
+            sibling.replicaOf = successor.id
+            sibling.updated = now
+            put(sibling)
+        }
+        successor.replicaOf = nil
+        successor.updated = now
+        put(successor)
     }
 
     mutating func deleteInstance(_ id: String, project: String, now: Date, seconds: TimeInterval) throws {
@@ -101,6 +159,10 @@ extension TroveState {
             throw TroveError.badRequest("Instance \(id) is a member of a cluster; delete or shrink the cluster instead.")
         }
         if case .deleting = record.phase { return }
+        if !replicas(of: id).isEmpty {
+            // Trove's ReplicaSourceDeleteForbidden (mapped to 403).
+            throw TroveFault(name: "forbidden", message: "The replica source cannot be deleted without detaching the replicas.", code: 403)
+        }
         record.phase = .deleting(until: now.addingTimeInterval(seconds))
         record.updated = now
         put(record)
@@ -216,8 +278,12 @@ extension TroveState {
             created: Self.timestamp(r.created), updated: Self.timestamp(r.updated),
             ip: hasAddress ? [r.address] : nil,
             addresses: hasAddress ? [DatabaseAddress(address: r.address, type: "private")] : nil,
-            clusterID: r.clusterID, type: r.memberType)
+            clusterID: r.clusterID, type: r.memberType,
+            replicaOf: r.replicaOf.map { DatabaseInstanceRef(id: $0, links: [Link(rel: "self", href: "\(base)/instances/\($0)")]) },
+            replicas: Self.nonEmpty(replicas(of: r.id).map { DatabaseInstanceRef(id: $0.id, links: [Link(rel: "self", href: "\(base)/instances/\($0.id)")]) }))
     }
+
+    static func nonEmpty<T>(_ list: [T]) -> [T]? { list.isEmpty ? nil : list }
 
     func render(_ c: TroveClusterRecord, base: String) -> DatabaseCluster {
         let members = members(of: c.id).map { m in

@@ -31,6 +31,12 @@ struct TroveInstanceRecord: Sendable {
     var address: String
     /// Set when the requested zone does not exist here: the build ends in ERROR, as Nova's scheduler would.
     var failBuild: Bool = false
+    /// The replication source this instance replicates (nil: none).
+    var replicaOf: String?
+    /// Databases, users (name -> their databases) and whether root is enabled, as the guest holds them.
+    var databases: [String] = []
+    var users: [String: [String]] = [:]
+    var rootEnabled = false
 }
 
 /// A Trove cluster; members are instance records carrying its id.

@@ -43,6 +43,9 @@ public struct AuthErrorBody: Sendable {
     /// The admin API (Tricircle's Nova-like fault format).
     public static var admin: AuthErrorBody { fault }
 
+    /// Trove: `{"unauthorized": {"code": 401, "message": "..."}}` with Trove's fault names.
+    public static let trove = json { OpenStackFault(name: APIFaultFormat.troveFaultName($0), message: $1, code: $0) }
+
     /// Glance: `{"code": "401 Unauthorized", "title": "Unauthorized", "message": "..."}`.
     public static let glance = json { GlanceErrorBody(status: $0, message: $1) }
 

@@ -21,7 +21,7 @@ public struct SortKey: Sendable, Hashable {
     }
 
     /// Orders two JSON values: null first, then booleans, numbers, strings; arrays and objects by their text.
-    static func compare(_ a: JSONValue?, _ b: JSONValue?) -> Int {
+    public static func compare(_ a: JSONValue?, _ b: JSONValue?) -> Int {
         func rank(_ v: JSONValue?) -> Int {
             switch v {
             case .none, .some(.null): return 0

@@ -13,6 +13,8 @@ public enum APIFaultFormat: Sendable, Hashable {
     case neutron
     /// Glance: `{"code": "404 Not Found", "title": "Not Found", "message": ...}`.
     case glance
+    /// Trove: Nova's shape with Trove's names (422 `unprocessableEntity`, 409 `conflict`, 500 `instanceFault`).
+    case trove
 
     /// The body for a status and message; `type` is Neutron's exception name (ignored by the others).
     public func body(status: Int, message: String, type: String? = nil) -> ByteBuffer {
@@ -27,6 +29,8 @@ public enum APIFaultFormat: Sendable, Hashable {
             data = try? encoder.encode(NeutronErrorBody(type: name, message: message))
         case .glance:
             data = try? encoder.encode(GlanceErrorBody(status: status, message: message))
+        case .trove:
+            data = try? encoder.encode(OpenStackFault(name: Self.troveFaultName(status), message: message, code: status))
         }
         return ByteBuffer(bytes: data ?? Data("{}".utf8))
     }
@@ -37,6 +41,31 @@ public enum APIFaultFormat: Sendable, Hashable {
         case .fault: .fault
         case .neutron: .neutron
         case .glance: .glance
+        case .trove: .trove
+        }
+    }
+
+    /// trove.common.wsgi.Fault's names: webob's class name without "HTTP", first letter lowered, except
+    /// for the ones Trove renames.
+    public static func troveFaultName(_ status: Int) -> String {
+        switch status {
+        case 400: "badRequest"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "itemNotFound"
+        case 405: "badMethod"
+        case 406: "notAcceptable"
+        case 408: "requestTimeout"
+        case 409: "conflict"
+        case 413: "overLimit"
+        case 415: "badMediaType"
+        case 422: "unprocessableEntity"
+        case 500: "instanceFault"
+        case 501: "notImplemented"
+        case 502: "badGateway"
+        case 503: "serviceUnavailable"
+        case 504: "gatewayTimeout"
+        default: status >= 500 ? "instanceFault" : "badRequest"
         }
     }
 }

@@ -19,6 +19,7 @@ public struct ErrorBoundaryMiddleware: RouterMiddleware {
         case .fault: internalErrorMessage = "Unexpected API Error. Please report this to the operator with the request id"
         case .neutron: internalErrorMessage = "Request Failed: internal server error while processing your request. Request id"
         case .glance: internalErrorMessage = "The server has either erred or is incapable of performing the requested operation. Request id"
+        case .trove: internalErrorMessage = "Internal Server Error. Please keep this ID to help us figure out what went wrong:"
         }
     }
 

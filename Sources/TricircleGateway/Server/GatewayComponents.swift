@@ -9,13 +9,15 @@ public struct GatewayComponents: OptionSet, Sendable, Hashable {
     public static let volume = GatewayComponents(rawValue: 1 << 3)
     public static let image = GatewayComponents(rawValue: 1 << 4)
     public static let network = GatewayComponents(rawValue: 1 << 5)
+    public static let database = GatewayComponents(rawValue: 1 << 6)
 
     /// Everything this build can run.
-    public static let all: GatewayComponents = [.admin, .jobs, .compute, .volume, .image, .network]
+    public static let all: GatewayComponents = [.admin, .jobs, .compute, .volume, .image, .network, .database]
 
     /// Names accepted on the command line, in display order.
     public static let names: [(String, GatewayComponents)] = [
         ("admin", .admin), ("jobs", .jobs), ("compute", .compute), ("volume", .volume), ("image", .image), ("network", .network),
+        ("database", .database),
     ]
 
     /// Parses `admin,jobs`; the error names the first unknown entry.

@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OpenStackClient
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+
+/// `POST /instances`: placed in the pod of `region_name` (or `region`, the spec's name), else of the
+/// `availability_zone`, else of the replica's source, else the default AZ; checked there first
+/// (`PlacementCheck`); then created by that pod's Trove and recorded at the top (top id = bottom id).
+///
+/// A replica in another region than its source is asked of the source's Trove with `region_name` (the
+/// spec's mechanism: the source's Trove runs replication and builds the replica in the other region), so
+/// it is routed to the source's pod while its `region` is the requested one.
+struct InstanceCreateRoutes: APIRoutes {
+    let api: DatabaseAPI
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.post("instances", use: create)
+    }
+
+    func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try api.begin(request, context)
+        let raw = try await api.body(call)
+        var (whole, instance) = try api.member(raw, "instance")
+        let regionName = Self.text(instance["region_name"]) ?? Self.text(instance["region"])
+        let zone = Self.text(instance["availability_zone"])
+        let flavorRef = Self.text(instance["flavorRef"]) ?? instance["flavorRef"]?.intValue.map(String.init)
+        var datastore: DatastoreRef? = Self.text(instance["datastore"]?["type"]).map {
+            DatastoreRef(type: $0, version: Self.text(instance["datastore"]?["version"]))
+        }
+
+        // A replica: its source's pod, and the source's datastore version when none is named.
+        var source: (pod: Pod, bottomID: String)?
+        if let replicaOf = Self.text(instance["replica_of"]) {
+            let located = try await api.locate(replicaOf, call: call)
+            source = located
+            let answer = try await api.send(call, .get("/instances/\(located.bottomID)"), to: located.pod)
+            guard answer.isSuccess, let shown = try? answer.decode(DatabaseInstanceEnvelope<DatabaseInstance>.self) else {
+                return api.relay(answer, call)
+            }
+            datastore = datastore ?? shown.instance.datastore
+        }
+
+        let pod = try await target(region: regionName, zone: zone, source: source?.pod)
+        var checked: PlacementCheck.Outcome?
+        if let datastore {
+            let outcome = try await PlacementCheck(api: api).check(
+                datastore: datastore, flavorRef: flavorRef, in: pod, call: call, copyMissingImage: true)
+            guard outcome.placeable else {
+                throw DatabaseAPI.badRequest("Cannot create the instance in region \(pod.regionName): " + outcome.problems.joined(separator: " "))
+            }
+            checked = outcome
+        } else if let flavorRef {
+            var outcome = PlacementCheck.Outcome(pod: pod)
+            try await PlacementCheck(api: api).checkFlavor(flavorRef, in: pod, call: call, create: true, into: &outcome)
+            guard outcome.placeable else {
+                throw DatabaseAPI.badRequest("Cannot create the instance in region \(pod.regionName): " + outcome.problems.joined(separator: " "))
+            }
+            checked = outcome
+        }
+
+        // What the pod is asked: its own names for the zone and the flavor, no region of its own.
+        instance["region"] = nil
+        instance["region_name"] = nil
+        if zone != nil { instance["availability_zone"] = .string(pod.bottomAZ) }
+        if let bottomFlavor = checked?.bottomFlavor { instance["flavorRef"] = .string(bottomFlavor) }
+        var holder = pod
+        if let source {
+            instance["replica_of"] = .string(source.bottomID)
+            if source.pod.podID != pod.podID {
+                holder = source.pod
+                instance["region_name"] = .string(pod.regionName)
+            }
+        }
+        whole["instance"] = .object(instance)
+        let response = try await api.forward(call, to: holder, path: "/instances", body: DatabaseAPI.encode(.object(whole)))
+        guard response.isSuccess else { return api.relay(response, call) }
+        guard let created = try? JSONValue(data: response.data), let id = created["instance"]?["id"]?.stringValue else {
+            api.logger.error("pod accepted a database instance but its answer has no id", metadata: ["pod": "\(holder.regionName)"])
+            throw APIError(.badGateway, "Region \(holder.regionName) accepted the instance but did not say its id.", format: .trove)
+        }
+        do {
+            try await api.runtime.routing.record(
+                topID: id, bottomID: id, podID: holder.podID, projectID: call.caller.projectID, type: .databaseInstance)
+        } catch {
+            api.logger.error("recording a created database instance failed; removing it from its pod", metadata: ["id": "\(id)", "error": "\(error)"])
+            await api.removeOrphan(call, path: "/instances/\(id)", in: holder)
+            throw APIError(.serviceUnavailable, "The instance could not be recorded at the top and was removed from \(holder.regionName); try again.",
+                           format: .trove, headers: [.retryAfter: "5"])
+        }
+        return api.relay(response, call)
+    }
+
+    /// The pod an instance goes to: the named region's, else the zone's, else the source's, else the default.
+    func target(region: String?, zone: String?, source: Pod?) async throws -> Pod {
+        let pods = try await api.runtime.podDirectory.bottomPods()
+        if let region {
+            guard let pod = pods.first(where: { $0.regionName == region }) else {
+                let known = pods.map(\.regionName).sorted().joined(separator: ", ")
+                throw DatabaseAPI.badRequest("Region '\(region)' is not a region database instances can be placed in (known: \(known)).")
+            }
+            if let zone, zone != pod.azName, zone != pod.bottomAZ {
+                throw DatabaseAPI.badRequest("Availability zone '\(zone)' is not in region \(region) (its zone is \(pod.azName)).")
+            }
+            return pod
+        }
+        if zone == nil, let source { return source }
+        do {
+            return try await api.runtime.podDirectory.podForCreate(availabilityZone: zone)
+        } catch PodSelectionError.unknownAvailabilityZone(let name) {
+            throw DatabaseAPI.badRequest("Availability zone '\(name)' is not available.")
+        } catch PodSelectionError.noBottomPods {
+            throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .trove)
+        }
+    }
+
+    /// A non-empty string member.
+    static func text(_ value: JSONValue?) -> String? {
+        guard let string = value?.stringValue, !string.isEmpty else { return nil }
+        return string
+    }
+}

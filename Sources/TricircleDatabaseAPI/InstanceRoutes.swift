@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OpenStackClient
+import OpenStackModels
+import TricircleCore
+import TricircleGateway
+
+/// One instance, routed by id to the pod that holds it: show, update, delete, every action, and what
+/// lives under it (databases, users and their access, root, configuration, logs, backups).
+struct InstanceRoutes: APIRoutes {
+    let api: DatabaseAPI
+
+    /// Methods Trove answers under an instance.
+    static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+
+    func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
+        group.get("instances/:id", use: show)
+        group.put("instances/:id", use: routed)
+        group.patch("instances/:id", use: routed)
+        group.delete("instances/:id", use: delete)
+        // Actions and sub-resources go to the instance's pod unchanged (ids in them are the pod's: top id =
+        // bottom id); up to three levels under the instance (users/{name}/databases/{db}).
+        for method in Self.methods {
+            group.on("instances/:id/:a", method: method, use: routed)
+            group.on("instances/:id/:a/:b", method: method, use: routed)
+            group.on("instances/:id/:a/:b/:c", method: method, use: routed)
+            group.on("instances/:id/:a/:b/:c/:d", method: method, use: routed)
+        }
+    }
+
+    /// `GET /instances/{id}`: routed; a pod that says 404 makes the top forget the instance.
+    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try api.begin(request, context)
+        let id = try call.param("id")
+        let (pod, bottomID) = try await api.locate(id, call: call)
+        let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)")
+        if response.status == 404 { try? await api.runtime.routing.forget(topID: id, type: .databaseInstance) }
+        return api.relay(response, call)
+    }
+
+    /// Update, actions and sub-resources of one instance: the same path in its pod.
+    func routed(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try api.begin(request, context)
+        let id = try call.param("id")
+        let (pod, bottomID) = try await api.locate(id, call: call)
+        let hasBody = [.post, .put, .patch].contains(request.method)
+        let response = try await api.forward(
+            call, to: pod, path: "/instances/\(bottomID)" + Self.suffix(of: request, after: id),
+            body: hasBody ? try await api.body(call) : nil)
+        return api.relay(response, call)
+    }
+
+    /// `DELETE /instances/{id}`: routed; the routing row goes once the pod says the instance is gone
+    /// (Trove deletes asynchronously: a later show or list that gets 404 forgets it too).
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try api.begin(request, context)
+        let id = try call.param("id")
+        let (pod, bottomID) = try await api.locate(id, call: call)
+        let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)")
+        if response.status == 404 {
+            try? await api.runtime.routing.forget(topID: id, type: .databaseInstance)
+        } else if response.isSuccess,
+                  let check = try? await api.send(call, .get("/instances/\(bottomID)"), to: pod), check.status == 404 {
+            try? await api.runtime.routing.forget(topID: id, type: .databaseInstance)
+        }
+        return api.relay(response, call)
+    }
+
+    /// The raw (still percent-encoded) path after `/instances/{id}`, so user and database names reach the
+    /// pod exactly as the client wrote them.
+    static func suffix(of request: Request, after id: String) -> String {
+        let path = request.uri.path
+        guard let range = path.range(of: "/instances/\(id)") else { return "" }
+        return String(path[range.upperBound...])
+    }
+}
