@@ -130,7 +130,7 @@ struct FloatingIPRoutes: APIRoutes {
             id: id, projectID: project, floatingIPAddress: holder.fixedIPs.first?.ipAddress ?? "", floatingNetworkID: networkID,
             routerID: association.router, portID: association.port, fixedIPAddress: association.fixed,
             status: association.port == nil ? "DOWN" : "ACTIVE", description: body.description ?? "",
-            qosPolicyID: body.qosPolicyID, createdAt: now, updatedAt: now)
+            qosPolicyID: body.qosPolicyID, tags: body.tags ?? [], createdAt: now, updatedAt: now)
         do {
             try await service.documents.insert(.floatingIPs, NetworkDocument(
                 id: id, projectID: project, parentID: networkID, deviceID: association.port ?? "",

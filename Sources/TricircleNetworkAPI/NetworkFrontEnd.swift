@@ -48,6 +48,7 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
             PlacementRoutes(service: service, routing: runtime.routing, podDirectory: runtime.podDirectory, pods: p.pods),
             QuotaRoutes(service: service),
             AvailabilityZoneRoutes(service: service),
+            TagRoutes(service: service),
         ]
         for r in resources { r.addRoutes(to: v) }
         return router

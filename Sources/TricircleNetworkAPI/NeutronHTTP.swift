@@ -48,6 +48,7 @@ enum NeutronHTTP {
             }
             if let reason { throw NeutronError.httpBadRequest("Invalid input for \(attribute). Reason: \(reason).") }
         }
+        try NeutronTags.checkAttribute(member["tags"])
     }
 
     /// The members of a bulk body's list (`{"ports": [...]}`), each checked like a single member.

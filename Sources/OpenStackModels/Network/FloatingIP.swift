@@ -94,6 +94,7 @@ public struct FloatingIPCreate: Codable, Sendable, Hashable {
     public var projectID: String?
     public var tenantID: String?
     public var qosPolicyID: String?
+    public var tags: [String]?
 
     enum CodingKeys: String, CodingKey {
         case description
@@ -105,12 +106,13 @@ public struct FloatingIPCreate: Codable, Sendable, Hashable {
         case projectID = "project_id"
         case tenantID = "tenant_id"
         case qosPolicyID = "qos_policy_id"
+        case tags
     }
 
     /// Attribute names this body may carry.
     public static let attributeNames: Set<String> = Set(
         [CodingKeys.description, .floatingNetworkID, .floatingIPAddress, .subnetID, .portID, .fixedIPAddress,
-         .projectID, .tenantID, .qosPolicyID].map(\.rawValue))
+         .projectID, .tenantID, .qosPolicyID, .tags].map(\.rawValue))
 
     public init(
         floatingNetworkID: String, floatingIPAddress: String? = nil, subnetID: String? = nil, portID: String? = nil,

@@ -18,18 +18,30 @@ public enum SubnetValidation {
         guard ipVersion == 4 || ipVersion == 6 else {
             throw NeutronError.invalidAttribute("ip_version", reason: "\(ipVersion) is not in [4, 6]")
         }
-        guard let (cidr, hadHostBits) = IPNetwork.parse(text) else {
-            throw NeutronError.invalidAttribute("cidr", reason: "'\(text)' is not a valid IP subnet")
-        }
-        if hadHostBits {
-            throw NeutronError.invalidAttribute("cidr", reason: "'\(text)' isn't a recommended CIDR, use '\(cidr)' instead")
-        }
+        let cidr = try normalizedCIDR(text)
         guard cidr.version == ipVersion else {
             throw NeutronError.invalidInput("cidr '\(text)' does not match the ip_version '\(ipVersion)'")
         }
         if cidr.prefix == 0 { throw NeutronError.invalidInput("0 is not allowed as CIDR prefix length") }
         try checkIPv6Modes(ipVersion: ipVersion, cidr: cidr, raMode: raMode, addressMode: addressMode)
         return (cidr, ipVersion)
+    }
+
+    /// A `cidr` as Neutron's API reads it (neutron-lib's `validate_subnet`): host bits are accepted and
+    /// dropped (`10.99.99.0/16` is stored as `10.99.0.0/16`); a bare address, or an IPv4 CIDR not written
+    /// the canonical way (`10.0.0.0/08`), is refused with the CIDR it recommends.
+    public static func normalizedCIDR(_ text: String) throws -> IPNetwork {
+        if !text.contains("/"), let address = IPAddress(text) {
+            throw NeutronError.invalidAttribute(
+                "cidr", reason: "'\(text)' isn't a recognized IP subnet cidr, '\(address)/\(address.bitWidth)' is recommended")
+        }
+        guard let (cidr, _) = IPNetwork.parse(text) else {
+            throw NeutronError.invalidAttribute("cidr", reason: "'\(text)' is not a valid IP subnet")
+        }
+        if cidr.version == 4, let prefixText = text.split(separator: "/").last, prefixText != "\(cidr.prefix)" {
+            throw NeutronError.invalidAttribute("cidr", reason: "'\(text)' isn't a recognized IP subnet cidr, '\(cidr)' is recommended")
+        }
+        return cidr
     }
 
     /// Neutron's 400 for a CIDR overlapping another subnet (`other`, its CIDR text) of the same network.

@@ -54,16 +54,15 @@ extension NeutronState {
 }
 
 extension NeutronAPI {
-    static let taggable = ["networks", "subnets", "ports", "routers", "security-groups", "floatingips"]
+    static let taggable = NeutronTags.collections.map(\.collection)
+
+    /// A `{tag}` path segment, percent-decoded as Neutron's router does.
+    static func pathTag(_ raw: String) -> String { raw.removingPercentEncoding ?? raw }
 
     /// The tag extension: `/v2.0/{collection}/{id}/tags[/{tag}]`.
     func registerTags(on router: Router<BasicRequestContext>) {
         for collection in Self.taggable {
             let base = "/v2.0/\(collection)/:id/tags"
-            let resource = collection == "security-groups" ? "security_group" : String(collection.dropLast())
-            @Sendable func tagNotFound(_ tag: String, _ id: String) -> NeutronError {
-                NeutronError(status: 404, type: "TagNotFound", message: "Tag \(tag) could not be found for \(resource) \(id).")
-            }
             router.get(RouterPath(base)) { request, context in
                 await handle(request) { caller, requestID in
                     let id = context.parameters.get("id") ?? ""
@@ -74,19 +73,8 @@ extension NeutronAPI {
             router.put(RouterPath(base)) { request, context in
                 await handle(request) { caller, requestID in
                     let id = context.parameters.get("id") ?? ""
-                    let body = try await NeutronHTTP.object(request)
-                    guard let list = body["tags"]?.arrayValue else {
-                        throw NeutronError.httpBadRequest("Invalid input for tags. Reason: body must contain 'tags'.")
-                    }
-                    let wanted = try list.map { value -> String in
-                        guard let tag = value.stringValue, !tag.isEmpty, tag.count <= 255 else {
-                            throw NeutronError.httpBadRequest("Invalid input for tags. Reason: '\(value)' is not a valid tag.")
-                        }
-                        return tag
-                    }
-                    var unique: [String] = []
-                    for tag in wanted where !unique.contains(tag) { unique.append(tag) }
-                    let tags = try mutate { try $0.editTags(collection: collection, id: id, caller: caller) { $0 = unique } }
+                    let wanted = try NeutronTags.replacement(.object(try await NeutronHTTP.object(request)))
+                    let tags = try mutate { try $0.editTags(collection: collection, id: id, caller: caller) { $0 = wanted } }
                     return NeutronHTTP.json(["tags": .array(tags.map { .string($0) })], requestID: requestID)
                 }
             }
@@ -100,16 +88,16 @@ extension NeutronAPI {
             router.get(RouterPath(base + "/:tag")) { request, context in
                 await handle(request) { caller, requestID in
                     let id = context.parameters.get("id") ?? ""
-                    let tag = context.parameters.get("tag") ?? ""
+                    let tag = try NeutronTags.single(Self.pathTag(context.parameters.get("tag") ?? ""))
                     let tags = try mutate { try $0.editTags(collection: collection, id: id, caller: caller) { _ in } }
-                    guard tags.contains(tag) else { throw tagNotFound(tag, id) }
+                    guard tags.contains(tag) else { throw NeutronTags.notFound(tag) }
                     return NeutronHTTP.noContent(requestID: requestID)
                 }
             }
             router.put(RouterPath(base + "/:tag")) { request, context in
                 await handle(request) { caller, requestID in
                     let id = context.parameters.get("id") ?? ""
-                    let tag = context.parameters.get("tag") ?? ""
+                    let tag = try NeutronTags.single(Self.pathTag(context.parameters.get("tag") ?? ""))
                     _ = try mutate {
                         try $0.editTags(collection: collection, id: id, caller: caller) { if !$0.contains(tag) { $0.append(tag) } }
                     }
@@ -119,10 +107,10 @@ extension NeutronAPI {
             router.delete(RouterPath(base + "/:tag")) { request, context in
                 await handle(request) { caller, requestID in
                     let id = context.parameters.get("id") ?? ""
-                    let tag = context.parameters.get("tag") ?? ""
+                    let tag = try NeutronTags.single(Self.pathTag(context.parameters.get("tag") ?? ""))
                     _ = try mutate {
                         try $0.editTags(collection: collection, id: id, caller: caller) { tags in
-                            guard tags.contains(tag) else { throw tagNotFound(tag, id) }
+                            guard tags.contains(tag) else { throw NeutronTags.notFound(tag) }
                             tags.removeAll { $0 == tag }
                         }
                     }

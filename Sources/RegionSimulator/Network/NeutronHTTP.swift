@@ -67,6 +67,7 @@ enum NeutronHTTP {
         if !unknown.isEmpty {
             throw NeutronError.httpBadRequest("Unrecognized attribute(s) '\(unknown.joined(separator: ", "))'")
         }
+        try NeutronTags.checkAttribute(member["tags"])
     }
 
     /// Decodes a typed body from its JSON form, turning type errors into Neutron's wording.

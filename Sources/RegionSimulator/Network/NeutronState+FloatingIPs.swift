@@ -51,7 +51,7 @@ extension NeutronState {
             id: id, projectID: project, floatingIPAddress: addressText, floatingNetworkID: networkID,
             routerID: association?.router, portID: association?.port.id, fixedIPAddress: association?.fixed,
             status: association == nil ? "DOWN" : "ACTIVE", description: body.description ?? "",
-            qosPolicyID: body.qosPolicyID, createdAt: timestamp, updatedAt: timestamp, revisionNumber: 0)
+            qosPolicyID: body.qosPolicyID, tags: body.tags ?? [], createdAt: timestamp, updatedAt: timestamp, revisionNumber: 0)
         floatingIPs[id] = fip
         register(id)
         return fip
