@@ -53,7 +53,10 @@ struct AvailabilityZoneRoutes: APIRoutes {
             if let info = answers[pod.podID]?["availabilityZoneInfo"]?.arrayValue {
                 entry.available = true
                 for zone in info {
-                    let hosts = zone["hosts"]?.objectValue ?? [:]
+                    // Hosts are named as the other admin surfaces name them: `<region>:<host>`.
+                    let hosts = Dictionary(
+                        (zone["hosts"]?.objectValue ?? [:]).map { (TopHost.name($0.key, in: pod), $0.value) },
+                        uniquingKeysWith: { first, _ in first })
                     // The pod's own AZ names are its business; at the top every non-internal host is in the pod's AZ.
                     if zone["zoneName"]?.stringValue == "internal" {
                         internalHosts.merge(hosts) { first, _ in first }

@@ -53,7 +53,13 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
             KeypairRoutes(catalog: catalog), AvailabilityZoneRoutes(catalog: catalog), LimitsRoutes(catalog: catalog),
             QuotaSetRoutes(catalog: catalog),
         ]
-        for r in catalogResources + servers { r.addRoutes(to: v) }
+        // Admin surfaces merged over every pod (served at /v2.1 only).
+        let admin = ComputeAdminCalls(calls: calls)
+        let adminResources: [any APIRoutes] = [
+            AggregateRoutes(admin: admin), HypervisorRoutes(admin: admin), ServiceRoutes(admin: admin),
+            TenantUsageRoutes(admin: admin),
+        ]
+        for r in catalogResources + adminResources + servers { r.addRoutes(to: v) }
         for r in servers { r.addRoutes(to: withProject) }
         return router
     }
