@@ -2,22 +2,55 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleStore
 
 /// `/servers/{id}/os-interface[/{port}]`: routed to the server's pod. An attach names top networks or
 /// ports; they are made present in the pod by the network provisioner (when wired) and replaced by the
-/// pod's ids; the ports it created are released again if the pod refuses the attach.
+/// pod's ids; the ports it created are released again if the pod refuses the attach. Answers name the
+/// top's port, network and subnet ids, and a port in the path is the top's.
 struct ServerInterfaceRoutes: APIRoutes {
     let calls: ComputePodCalls
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("servers/:id/os-interface", use: calls.forwardToServer)
-        group.get("servers/:id/os-interface/:port", use: calls.forwardToServer)
-        group.delete("servers/:id/os-interface/:port", use: calls.forwardToServer)
+        group.get("servers/:id/os-interface", use: list)
+        group.get("servers/:id/os-interface/:port", use: onePort)
+        group.delete("servers/:id/os-interface/:port", use: onePort)
         group.post("servers/:id/os-interface", use: attach)
     }
+
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let caller = try context.requireCaller()
+        let pod = try await calls.owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let response = try await calls.call("GET", "/servers/\(id)/os-interface", pod: pod, version: version, credentials: credentials)
+        return await views.translated(response, request: request, pod: pod)
+    }
+
+    /// Show and detach: the port in the path is the top's, the pod knows its copy.
+    func onePort(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let port = try context.parameters.require("port")
+        let caller = try context.requireCaller()
+        let pod = try await calls.owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let podPort = await views.bottomPort(port, pod: pod)
+        let response = try await calls.call(
+            request.method.rawValue, "/servers/\(id)/os-interface/\(podPort)", pod: pod, version: version, credentials: credentials)
+        guard response.status != 404 || podPort == port else {
+            // Nova's wording names the port the client gave.
+            throw Nova.notFound("Port \(port) is not attached")
+        }
+        return await views.translated(response, request: request, pod: pod)
+    }
+
+    private var views: InterfaceViews { InterfaceViews(routings: calls.runtime.routing) }
 
     func attach(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
@@ -57,6 +90,57 @@ struct ServerInterfaceRoutes: APIRoutes {
         if !response.isSuccess, let prepared {
             await network.release(prepared, in: pod, context: podContext)
         }
-        return ComputePodCalls.relay(response, request: request)
+        return await views.translated(response, request: request, pod: pod)
+    }
+}
+
+/// Pod ids in `interfaceAttachment(s)` replaced by the top's (ports, networks, subnets the top made
+/// present in the pod are recorded in the routing table as top id -> pod id).
+struct InterfaceViews: Sendable {
+    let routings: RoutingService
+
+    /// The pod's copy of a top port (the id itself when the pod has no recorded copy).
+    func bottomPort(_ topPort: String, pod: Pod) async -> String {
+        (try? await routings.resolve(topID: topPort, type: .port, podID: pod.podID, projectID: nil))?.bottomID ?? topPort
+    }
+
+    /// The top id of a pod's resource (the id itself when the top made no copy of it).
+    func top(_ bottomID: String, _ type: ResourceType, pod: Pod) async -> String {
+        let row = try? await routings.routings.list(
+            filter: RoutingFilter(bottomID: bottomID, podID: pod.podID, resourceType: type), limit: 1).first
+        return row?.topID ?? bottomID
+    }
+
+    func translate(_ attachment: JSONValue, pod: Pod) async -> JSONValue {
+        guard var o = attachment.objectValue else { return attachment }
+        if let port = o["port_id"]?.stringValue { o["port_id"] = .string(await top(port, .port, pod: pod)) }
+        if let net = o["net_id"]?.stringValue { o["net_id"] = .string(await top(net, .network, pod: pod)) }
+        if let fixed = o["fixed_ips"]?.arrayValue {
+            var out: [JSONValue] = []
+            for entry in fixed {
+                guard var e = entry.objectValue, let subnet = e["subnet_id"]?.stringValue else { out.append(entry); continue }
+                e["subnet_id"] = .string(await top(subnet, .subnet, pod: pod))
+                out.append(.object(e))
+            }
+            o["fixed_ips"] = .array(out)
+        }
+        return .object(o)
+    }
+
+    /// The pod's answer with its attachment(s) translated; anything else relayed unchanged.
+    func translated(_ response: RegionalResponse, request: Request, pod: Pod) async -> Response {
+        guard response.isSuccess, let body = (try? JSONValue(data: response.data))?.objectValue else {
+            return ComputePodCalls.relay(response, request: request)
+        }
+        var out = body
+        if let one = body["interfaceAttachment"] { out["interfaceAttachment"] = await translate(one, pod: pod) }
+        if let many = body["interfaceAttachments"]?.arrayValue {
+            var items: [JSONValue] = []
+            for item in many { items.append(await translate(item, pod: pod)) }
+            out["interfaceAttachments"] = .array(items)
+        }
+        var copy = response
+        copy.body = ByteBuffer(data: JSONValue.object(out).encoded())
+        return ComputePodCalls.relay(copy, request: request)
     }
 }
