@@ -134,25 +134,33 @@ struct KeypairRoutes: APIRoutes {
             type = text
         }
         let user = try keypairOwner(call, rule: "create", requested: r["user_id"]?.stringValue)
-        var publicKey: String
-        var privateKey: String?
+        let publicKey: String
+        let privateKey: String?
         if let raw = r["public_key"] {
             guard let text = raw.stringValue, !text.isEmpty else { throw invalidInput("public_key", raw, "must be a non-empty string") }
             publicKey = text
+            privateKey = nil
         } else {
             guard !call.atLeast(2, 92) else { throw invalidInput("keypair", nil, "'public_key' is a required property") }
-            guard type == "ssh" else {
-                throw APIError(.badRequest, "Generating x509 key pairs is not supported by this gateway; import a certificate as public_key.", format: .fault)
+            if type == "x509" {
+                do {
+                    let generated = try await KeypairX509.generate(userID: user)
+                    publicKey = generated.certificate
+                    privateKey = generated.privateKey
+                } catch let failure as KeypairX509.Failure {
+                    throw Nova.internalError("Keypair data is invalid: could not generate an x509 certificate (\(failure.reason))")
+                }
+            } else {
+                let generated = KeypairKeys.generate(comment: "Generated-by-Nova")
+                publicKey = generated.publicKey
+                privateKey = generated.privateKey
             }
-            let generated = KeypairKeys.generate(comment: "Generated-by-Nova")
-            publicKey = generated.publicKey
-            privateKey = generated.privateKey
         }
         let fingerprint = type == "x509" ? KeypairKeys.x509Fingerprint(publicKey) : KeypairKeys.sshFingerprint(publicKey)
         guard let fingerprint else {
             throw APIError(.badRequest, "Keypair data is invalid: failed to generate fingerprint", format: .fault)
         }
-        if type == "ssh" { publicKey = publicKey.trimmingCharacters(in: .whitespacesAndNewlines) }
+        // Stored and answered as given (Nova keeps an imported key's trailing newline).
         let stored = try await catalog.keypairs.create(userID: user, name: name, type: type, publicKey: publicKey, fingerprint: fingerprint)
         var view = keypairView(stored, call: call, detail: false)
         view["user_id"] = .string(user)
