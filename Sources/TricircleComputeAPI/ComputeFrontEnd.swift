@@ -47,6 +47,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
             ServerIPRoutes(calls: calls), ServerInterfaceRoutes(calls: calls), ServerVolumeAttachmentRoutes(calls: calls),
             InstanceActionRoutes(calls: calls), ServerSubresourceRoutes(calls: calls),
         ]
+        ServerGroupRoutes(calls: calls).addRoutes(to: v)
         // The catalog part is served at /v2.1 only.
         let catalogResources: [any APIRoutes] = [
             FlavorRoutes(catalog: catalog), FlavorExtraSpecRoutes(catalog: catalog), FlavorAccessRoutes(catalog: catalog),

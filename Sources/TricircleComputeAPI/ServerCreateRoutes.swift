@@ -50,9 +50,16 @@ struct ServerCreateRoutes: APIRoutes {
         // The pod: "az", "az:host" and "az:host:node" name the AZ first, as Nova reads them.
         let requestedAZ = server.availabilityZone
         let azParts = requestedAZ.map { $0.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) } ?? []
+        // A member of an affinity group goes where the group's members are (asking another AZ is refused).
+        let placement = try await ServerGroupPlacement.of(body, caller: caller, calls: calls)
         let pod: Pod
         do {
-            pod = try await calls.runtime.podDirectory.podForCreate(availabilityZone: azParts.first)
+            if let together = placement?.affinityPod, (azParts.first ?? "").isEmpty {
+                pod = together
+            } else {
+                pod = try await calls.runtime.podDirectory.podForCreate(availabilityZone: azParts.first)
+            }
+            try placement?.check(pod)
         } catch PodSelectionError.unknownAvailabilityZone {
             throw Nova.badRequest("The requested availability zone is not available")
         } catch PodSelectionError.noBottomPods {
@@ -69,6 +76,8 @@ struct ServerCreateRoutes: APIRoutes {
         // then the images, which are checked with the caller's token before any copy is made.
         let references = BootReferences(calls: calls)
         try await references.authorize(server, caller: caller)
+        // The pod's group for the top's (made once, kept for later members), before anything else is made there.
+        if let placement { body = try await placement.bind(body, to: pod, credentials: credentials) }
         let images = try await references.images(server, in: pod, context: podContext)
         // Flavor and key pair are independent of each other: prepared at once.
         let imageRef = server.imageReference
@@ -163,6 +172,7 @@ struct ServerCreateRoutes: APIRoutes {
         }
         try await record(ids, pod: pod, caller: caller, version: version, credentials: credentials, prepared: prepared, context: podContext)
         claim.made(objectType: "server", ids: ids, projectID: caller.projectID, podID: pod.podID)
+        await placement?.joined(ids, pod: pod)
         await settled(settle)
 
         if !multiple { return ComputePodCalls.relay(response, request: request) }

@@ -20,6 +20,7 @@ public enum Migrations {
     public static let all: [Migration] = [
         CoreSchema.v1, JobsSchema.v2, ComputeCatalogSchema.v3, NetworkSchema.v4, ImageSchema.v5, VolumeSchema.v6,
         NetworkQuotaSchema.v7, QuotaSchema.v8,
+        ComputeServerGroupSchema.v15,
     ]
 
     /// The newest schema version this build knows.
