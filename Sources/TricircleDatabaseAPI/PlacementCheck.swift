@@ -43,10 +43,14 @@ struct PlacementCheck: Sendable {
     ) async throws -> Outcome {
         var outcome = Outcome(pod: pod)
         let name = "\(datastore.type) \(datastore.version ?? "(default version)")"
-        let version = try await versionIn(pod, datastore: datastore, call: call)
+        let version = try await versionIn(pod, datastore: datastore, credentials: call.credentials)
         switch version {
-        case .found(let v):
+        case .found(var v):
             outcome.version = "present"
+            // Trove shows a version's image to admins only: asked again as the gateway's service user.
+            if v.image == nil, case .found(let full) = try await versionIn(pod, datastore: datastore, credentials: try await service(call)) {
+                v = full
+            }
             try await checkImage(v, datastore: datastore, name: name, in: pod, call: call, copy: copyMissingImage, into: &outcome)
         case .missing:
             outcome.version = "missing"
@@ -66,7 +70,11 @@ struct PlacementCheck: Sendable {
         case unavailable(String)
     }
 
-    func versionIn(_ pod: Pod, datastore: DatastoreRef, call: DatabaseCall) async throws -> VersionLookup {
+    func service(_ call: DatabaseCall) async throws -> ServiceCredentials {
+        try await api.runtime.serviceCredentials(requestID: call.context.requestID)
+    }
+
+    func versionIn(_ pod: Pod, datastore: DatastoreRef, credentials: ServiceCredentials) async throws -> VersionLookup {
         let path: String
         if let version = datastore.version {
             path = "/datastores/\(Self.escape(datastore.type))/versions/\(Self.escape(version))"
@@ -75,7 +83,7 @@ struct PlacementCheck: Sendable {
         }
         let response: RegionalResponse
         do {
-            response = try await api.send(call, .get(path), to: pod)
+            response = try await api.forwarder.send(.get(path), to: pod, credentials: credentials)
         } catch let error as APIError {
             return .unavailable(error.message)
         }
@@ -88,7 +96,7 @@ struct PlacementCheck: Sendable {
         // No version named: the datastore's default one, as the pod would choose it.
         guard let store = try? response.decode(DatastoreEnvelope.self),
               let defaultID = store.datastore.defaultVersion ?? store.datastore.versions.last?.id else { return .missing }
-        return try await versionIn(pod, datastore: DatastoreRef(type: datastore.type, version: defaultID), call: call)
+        return try await versionIn(pod, datastore: DatastoreRef(type: datastore.type, version: defaultID), credentials: credentials)
     }
 
     // MARK: Image
@@ -103,10 +111,10 @@ struct PlacementCheck: Sendable {
             outcome.notes.append("No home image service is configured ([image] home_region): images are not compared.")
             return
         }
-        let credentials = try await api.runtime.serviceCredentials(requestID: call.context.requestID)
+        let credentials = try await service(call)
         // The reference: the image the same version boots in the home region (else this region's image id).
         var homeImageID = version.image
-        if homePod.podID != pod.podID, case .found(let home) = try await versionIn(homePod, datastore: datastore, call: call),
+        if homePod.podID != pod.podID, case .found(let home) = try await versionIn(homePod, datastore: datastore, credentials: credentials),
            let id = home.image {
             homeImageID = id
         }

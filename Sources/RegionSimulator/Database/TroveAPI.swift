@@ -11,6 +11,7 @@ struct TroveAPI: Sendable {
     struct Caller: Sendable {
         var projectID: String
         var base: String
+        var isAdmin = false
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -21,6 +22,10 @@ struct TroveAPI: Sendable {
         router.get("/v1.0") { request, _ in json(["version": versionDocument(SimHTTP.baseURL(request))], requestID: SimHTTP.requestID()) }
         let p = "/v1.0/:project"
         router.get(RouterPath(p + "/instances")) { request, context in
+            await handle(request, context) { caller, id in try listInstances(request, caller, id) }
+        }
+        // Trove 25's detailed list: the same instances (the simulator always renders them in full).
+        router.get(RouterPath(p + "/instances/detail")) { request, context in
             await handle(request, context) { caller, id in try listInstances(request, caller, id) }
         }
         router.post(RouterPath(p + "/instances")) { request, context in
@@ -78,6 +83,7 @@ struct TroveAPI: Sendable {
         registerClusters(on: router, prefix: p)
         registerCatalog(on: router, prefix: p)
         registerGuest(on: router, prefix: p)
+        registerManagement(on: router, prefix: p)
     }
 
     private func registerClusters(on router: Router<BasicRequestContext>, prefix p: String) {
@@ -136,7 +142,7 @@ struct TroveAPI: Sendable {
     private func registerCatalog(on router: Router<BasicRequestContext>, prefix p: String) {
         router.get(RouterPath(p + "/datastores")) { request, context in
             await handle(request, context) { caller, id in
-                try encoded(DatastoreList(datastores: TroveState.datastores.map { linked($0, caller.base) }), requestID: id)
+                try encoded(DatastoreList(datastores: withState { $0.catalog }.map { linked($0, caller.base) }), requestID: id)
             }
         }
         router.get(RouterPath(p + "/datastores/:ds")) { request, context in
@@ -232,7 +238,7 @@ struct TroveAPI: Sendable {
                 throw TroveError.forbidden("User with tenant id \(token.projectID) cannot access this resource.")
             }
             let base = SimHTTP.baseURL(request) + "/v1.0/" + project
-            return try await body(Caller(projectID: token.projectID, base: base), requestID)
+            return try await body(Caller(projectID: token.projectID, base: base, isAdmin: token.isAdmin), requestID)
         } catch let fault as OpenStackFault {
             return (try? encoded(fault, status: fault.code, requestID: requestID)) ?? SimHTTP.empty(status: fault.code)
         } catch {
@@ -286,7 +292,7 @@ struct TroveAPI: Sendable {
     }
 
     func datastore(_ idOrName: String) throws -> Datastore {
-        guard let store = TroveState.datastores.first(where: { $0.id == idOrName || $0.name == idOrName }) else {
+        guard let store = store.state.withLock({ $0.catalog }).first(where: { $0.id == idOrName || $0.name == idOrName }) else {
             throw TroveError.datastoreNotFound(idOrName)
         }
         return store
@@ -308,7 +314,7 @@ struct TroveAPI: Sendable {
         DatastoreVersion(
             id: version.id, name: version.name,
             links: [Link(rel: "self", href: "\(base)/datastores/versions/\(version.id)")], datastore: store.id,
-            active: 1, image: TroveState.stableID("image-\(store.name)-\(version.name)"), packages: "",
+            active: 1, image: self.store.state.withLock { $0.versionImages[version.id] } ?? TroveState.stableID("image-\(store.name)-\(version.name)"), packages: "",
             version: version.name)
     }
 

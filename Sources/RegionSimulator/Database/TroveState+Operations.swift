@@ -11,7 +11,7 @@ extension TroveState {
     /// Resolves `{"type", "version"}` (either may be a name or an id) to names, defaulting as Trove does.
     func resolveDatastore(_ ref: DatastoreRef?) throws -> DatastoreRef {
         let type = ref?.type ?? "mysql"
-        guard let store = Self.datastores.first(where: { $0.name == type || $0.id == type }) else {
+        guard let store = catalog.first(where: { $0.name == type || $0.id == type }) else {
             throw TroveError.datastoreNotFound(type)
         }
         let wanted = ref?.version ?? store.defaultVersion ?? ""

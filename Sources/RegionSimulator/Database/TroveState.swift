@@ -71,6 +71,10 @@ struct TroveState: Sendable {
     /// Instances and clusters with a transition still to come; `settle` looks at these only.
     var pendingInstances: Set<String> = []
     var pendingClusters: Set<String> = []
+    /// This region's datastores (an operator may remove versions: the mgmt API).
+    var catalog: [Datastore] = TroveState.datastores
+    /// Images registered for versions by the mgmt API (else a stable id per datastore and version).
+    var versionImages: [String: String] = [:]
 
     static let datastores: [Datastore] = {
         let catalog: [(String, [String])] = [

@@ -1,0 +1,52 @@
+import Foundation
+import GatewayTestHarness
+import OpenStackModels
+import RegionSimulator
+import Testing
+import TricircleCore
+
+/// Replicas in another region than their source, and replica-set actions routed through the top.
+@Suite struct ReplicaTests {
+    @Test func aReplicaOfAnAz1InstanceIsCreatedInAz2AndCanBePromoted() async throws {
+        try await GatewayHarness.with { h in
+            let images = DatastoreImages(h: h)
+            let imageID = try await images.imageID(region: "RegionOne")
+            try await images.register(imageID, data: "the mysql guest image", region: "RegionOne")
+            let db = try DatabaseClient(h)
+            let source = try await db.createdID(["datastore": mysql8, "availability_zone": "az1", "name": "primary"])
+            try await db.waitFor(source, status: "ACTIVE")
+
+            let created = try await db.create(["replica_of": .string(source), "availability_zone": "az2", "name": "replica"])
+            #expect(created.status == 200)
+            #expect(created.json["instance"]?["region"]?.stringValue == "RegionTwo")
+            let replica = try #require(created.json["instance"]?["id"]?.stringValue)
+            #expect(created.json["instance"]?["replica_of"]?["id"]?.stringValue == source)
+            // Same datastore version as the source; the image was checked (copied) for RegionTwo first.
+            #expect(created.json["instance"]?["datastore"]?["version"]?.stringValue == "8.0.21")
+            #expect(try await images.images(region: "RegionTwo").count == 1)
+            try await db.waitFor(replica, status: "ACTIVE")
+            let shownSource = try await db.send("GET", "/instances/\(source)")
+            #expect(shownSource.json["instance"]?["replicas"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [replica])
+            // Both show up in the merged list.
+            let ids = try await db.send("GET", "/instances").json["instances"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            #expect(Set(ids) == [source, replica])
+
+            #expect(try await db.send("POST", "/instances/\(replica)/action", body: #"{"promote_to_replica_source": {}}"#).status == 202)
+            let promoted = try await db.send("GET", "/instances/\(replica)")
+            #expect(promoted.json["instance"]?["replica_of"] == nil)
+            #expect(promoted.json["instance"]?["replicas"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [source])
+            // The old source is a replica now, so it can be deleted; the new source cannot while it has one.
+            #expect(try await db.send("DELETE", "/instances/\(replica)").status == 403)
+            #expect(try await db.send("DELETE", "/instances/\(source)").status == 202)
+        }
+    }
+
+    @Test func aReplicaOfAnUnknownInstanceIsNotFound() async throws {
+        try await GatewayHarness.with { h in
+            let db = try DatabaseClient(h)
+            let reply = try await db.create(["replica_of": "nope", "availability_zone": "az2"])
+            #expect(reply.status == 404)
+            #expect(reply.json["itemNotFound"] != nil)
+        }
+    }
+}
