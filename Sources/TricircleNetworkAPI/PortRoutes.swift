@@ -130,8 +130,8 @@ struct PortRoutes: APIRoutes {
 }
 
 extension NetworkService {
-    /// Creates a port at the top (also used by boots and router interfaces).
-    func createPort(_ body: PortCreate, _ caller: NeutronCaller) async throws -> NeutronPort {
+    /// Creates a port at the top (also used by boots and router interfaces, which are ACTIVE at once).
+    func createPort(_ body: PortCreate, _ caller: NeutronCaller, status: String = "DOWN") async throws -> NeutronPort {
         guard let networkID = body.networkID else {
             throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'network_id' not specified")
         }
@@ -158,7 +158,7 @@ extension NetworkService {
         let now = NetworkService.now()
         let port = NeutronPort(
             id: NetworkService.newID(), name: body.name ?? "", description: body.description ?? "", networkID: networkID,
-            projectID: project, adminStateUp: body.adminStateUp ?? true, status: "DOWN", macAddress: mac,
+            projectID: project, adminStateUp: body.adminStateUp ?? true, status: status, macAddress: mac,
             deviceID: body.deviceID ?? "", deviceOwner: owner, securityGroups: securityGroups,
             allowedAddressPairs: body.allowedAddressPairs ?? [], extraDHCPOpts: body.extraDHCPOpts ?? [],
             portSecurityEnabled: portSecurity, bindingHostID: body.bindingHostID ?? "", bindingProfile: body.bindingProfile ?? [:],

@@ -233,7 +233,7 @@ struct RouterRoutes: APIRoutes {
         // Neutron gives gateway ports no project, so no tenant sees or deletes them.
         let port = try await service.createPort(PortCreate(
             networkID: network.id, fixedIPs: info.externalFixedIPs, deviceID: id, deviceOwner: DeviceOwners.routerGateway),
-            NeutronCaller(projectID: "", isAdmin: true))
+            NeutronCaller(projectID: "", isAdmin: true), status: "ACTIVE")
         let (updated, _) = try await service.rewrite(.routers, id: id, notFound: .routerNotFound(id)) { (router: inout NeutronRouter, _) in
             router.externalGatewayInfo = ExternalGatewayInfo(networkID: network.id, enableSnat: info.enableSnat ?? true, externalFixedIPs: port.fixedIPs)
             touch(&router.updatedAt, &router.revisionNumber)
@@ -281,6 +281,8 @@ struct RouterRoutes: APIRoutes {
             try await refuseOverlap(router: id, adding: existing.fixedIPs.compactMap(\.subnetID))
             existing.deviceID = id
             existing.deviceOwner = DeviceOwners.routerInterface
+            // Neutron shows the port ACTIVE once the interface exists; clients wait for that.
+            existing.status = "ACTIVE"
             touch(&existing.updatedAt, &existing.revisionNumber)
             var next = doc
             next.deviceID = id
@@ -301,7 +303,8 @@ struct RouterRoutes: APIRoutes {
             try await refuseOverlap(router: id, adding: [subnetID])
             port = try await service.createPort(PortCreate(
                 networkID: subnet.networkID, projectID: router.projectID, fixedIPs: [FixedIP(subnetID: subnetID, ipAddress: gateway)],
-                deviceID: id, deviceOwner: DeviceOwners.routerInterface), NeutronCaller(projectID: router.projectID, isAdmin: true))
+                deviceID: id, deviceOwner: DeviceOwners.routerInterface), NeutronCaller(projectID: router.projectID, isAdmin: true),
+                status: "ACTIVE")
         } else {
             throw NeutronError.badRequest(resource: "router", "Either subnet_id or port_id must be specified")
         }

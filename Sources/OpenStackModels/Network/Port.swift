@@ -277,6 +277,31 @@ public struct PortUpdate: Codable, Sendable, Hashable {
     }
 }
 
+extension PortUpdate {
+    /// Neutron reads `binding:profile: null` as `{}` (convert_none_to_empty_dict): the profile is cleared.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try c.decodeIfPresent(String.self, forKey: .name),
+            description: try c.decodeIfPresent(String.self, forKey: .description),
+            adminStateUp: try c.decodeIfPresent(Bool.self, forKey: .adminStateUp),
+            fixedIPs: try c.decodeIfPresent([FixedIP].self, forKey: .fixedIPs),
+            deviceID: try c.decodeIfPresent(String.self, forKey: .deviceID),
+            deviceOwner: try c.decodeIfPresent(String.self, forKey: .deviceOwner),
+            securityGroups: try c.decodeIfPresent([String].self, forKey: .securityGroups),
+            allowedAddressPairs: try c.decodeIfPresent([AllowedAddressPair].self, forKey: .allowedAddressPairs),
+            portSecurityEnabled: try c.decodeIfPresent(Bool.self, forKey: .portSecurityEnabled),
+            bindingHostID: try c.decodeIfPresent(String.self, forKey: .bindingHostID))
+        macAddress = try c.decodeIfPresent(String.self, forKey: .macAddress)
+        extraDHCPOpts = try c.decodeIfPresent([JSONValue].self, forKey: .extraDHCPOpts)
+        if c.contains(.bindingProfile) {
+            bindingProfile = try c.decodeNil(forKey: .bindingProfile) ? [:] : try c.decode([String: JSONValue].self, forKey: .bindingProfile)
+        }
+        bindingVnicType = try c.decodeIfPresent(String.self, forKey: .bindingVnicType)
+        qosPolicyID = try c.decode(NullableField<String>.self, forKey: .qosPolicyID)
+    }
+}
+
 /// `{"port": {...}}`, the envelope of single-port requests and responses.
 public struct PortEnvelope<Body: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
     public var port: Body
