@@ -41,9 +41,7 @@ struct SecurityGroupRoutes: APIRoutes {
         let member = try await NeutronHTTP.member(request, key: "security_group", allowed: SecurityGroupCreate.attributeNames)
         let body = try NeutronHTTP.decode(SecurityGroupCreate.self, from: member)
         let project = try caller.owningProject(body.projectID, body.tenantID)
-        if body.name == "default" {
-            throw NeutronError(status: 409, type: "SecurityGroupDefaultAlreadyExists", message: "Default security group already exists.")
-        }
+        try SecurityGroupNameRules.check(name: body.name, current: nil)
         _ = try await service.defaultGroup(project: project)
         let group = try await service.createGroup(project: project, name: body.name ?? "", description: body.description ?? "",
                                      stateful: body.stateful ?? true, tags: body.tags ?? [], isDefault: false)
@@ -61,9 +59,7 @@ struct SecurityGroupRoutes: APIRoutes {
         let id = try context.parameters.require("id")
         let (current, _) = try await service.securityGroup(id, NeutronCaller(try context.requireCaller()))
         let member = try await NeutronHTTP.member(request, key: "security_group", allowed: Self.updateAttributes)
-        if current.name == "default", let name = member["name"]?.stringValue, name != "default" {
-            throw NeutronError(status: 409, type: "SecurityGroupCannotUpdateDefault", message: "Updating default security group not allowed.")
-        }
+        try SecurityGroupNameRules.check(name: member["name"]?.stringValue, current: current.name)
         let (group, _) = try await service.rewrite(.securityGroups, id: id, notFound: .securityGroupNotFound(id)) { (group: inout SecurityGroup, _) in
             if let v = member["name"]?.stringValue { group.name = v }
             if let v = member["description"]?.stringValue { group.description = v }

@@ -184,6 +184,9 @@ extension NeutronError {
                 + "ipv6-nonxt, ipv6-opts, ipv6-route, ospf, pgm, rsvp, sctp, tcp, udp, udplite, vrrp] and integer "
                 + "representations [0 to 255] are supported.")
     }
+    public static func securityGroupInvalidPortValue(_ port: Int) -> Self {
+        .init(status: 400, type: "SecurityGroupInvalidPortValue", message: "Invalid value for port \(port)")
+    }
     public static func securityGroupInvalidPortRange() -> Self {
         .init(status: 400, type: "SecurityGroupInvalidPortRange",
               message: "For TCP/UDP protocols, port_range_min must be <= port_range_max")

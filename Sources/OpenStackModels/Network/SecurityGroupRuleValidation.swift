@@ -51,7 +51,15 @@ public struct ValidatedSecurityGroupRule: Sendable, Hashable {
                 number = n
             }
         }
-        try Self.checkPorts(min: body.portRangeMin, max: body.portRangeMax, protocolNumber: number)
+        // Neutron's attribute conversion refuses any port outside 0-65535, whatever the protocol.
+        for port in [body.portRangeMin, body.portRangeMax].compactMap({ $0 }) where !(0...65535).contains(port) {
+            throw NeutronError.securityGroupInvalidPortValue(port)
+        }
+        var portMin = body.portRangeMin
+        var portMax = body.portRangeMax
+        // The whole range reads as no range (Neutron's _make_canonical_port_range).
+        if portMin == 1, portMax == 65535 { (portMin, portMax) = (nil, nil) }
+        try Self.checkPorts(min: portMin, max: portMax, protocolNumber: number)
         if body.remoteIPPrefix != nil, body.remoteGroupID != nil { throw NeutronError.securityGroupRemoteGroupAndRemoteIPPrefix() }
         var prefix: IPNetwork?
         if let text = body.remoteIPPrefix {
@@ -71,38 +79,38 @@ public struct ValidatedSecurityGroupRule: Sendable, Hashable {
         self.ethertype = ethertype
         self.protocol = proto
         protocolNumber = number
-        portRangeMin = body.portRangeMin
-        portRangeMax = body.portRangeMax
+        portRangeMin = portMin
+        portRangeMax = portMax
         remoteIPPrefix = prefix
         remoteGroupID = body.remoteGroupID
     }
 
-    /// Port ranges for TCP-like protocols, type/code for ICMP, nothing for the others.
+    /// Port ranges for TCP-like protocols, type/code for ICMP, nothing for the others (Neutron's
+    /// `_validate_port_range`, same errors and order).
     static func checkPorts(min portMin: Int?, max portMax: Int?, protocolNumber: Int?) throws {
         guard portMin != nil || portMax != nil else { return }
+        guard let protocolNumber else {
+            throw NeutronError(status: 400, type: "SecurityGroupProtocolRequiredWithPorts",
+                               message: "Must also specify protocol if port range is given.")
+        }
         switch protocolNumber {
         case 6, 17, 33, 132, 136:
-            for port in [portMin, portMax].compactMap({ $0 }) where !(1...65535).contains(port) {
-                throw NeutronError(status: 400, type: "SecurityGroupInvalidPortValue", message: "Invalid value for port \(port).")
-            }
-            if let lo = portMin, let hi = portMax, lo > hi { throw NeutronError.securityGroupInvalidPortRange() }
-            if portMin == nil { throw NeutronError.securityGroupInvalidPortRange() }
+            if portMin == 0 || portMax == 0 { throw NeutronError.securityGroupInvalidPortValue(0) }
+            guard let lo = portMin, let hi = portMax, lo <= hi else { throw NeutronError.securityGroupInvalidPortRange() }
         case 1, 58:
-            if let type = portMin, !(0...255).contains(type) {
-                throw NeutronError(status: 400, type: "SecurityGroupInvalidIcmpValue",
-                                   message: "Invalid value for ICMP port_range_min(type): \(type). It must be 0 to 255.")
+            for (value, field, attribute) in [(portMin, "type", "port_range_min"), (portMax, "code", "port_range_max")] {
+                if let value, !(0...255).contains(value) {
+                    throw NeutronError(status: 400, type: "SecurityGroupInvalidIcmpValue",
+                                       message: "Invalid value for ICMP \(field) (\(attribute)) \(value). It must be 0 to 255.")
+                }
             }
-            if let code = portMax, !(0...255).contains(code) {
-                throw NeutronError(status: 400, type: "SecurityGroupInvalidIcmpValue",
-                                   message: "Invalid value for ICMP port_range_max(code): \(code). It must be 0 to 255.")
-            }
-            if portMin == nil {
+            if portMin == nil, let code = portMax {
                 throw NeutronError(status: 400, type: "SecurityGroupMissingIcmpType",
-                                   message: "ICMP code (port-range-max) \(portMax ?? 0) is provided but ICMP type (port-range-min) is missing.")
+                                   message: "ICMP code (port-range-max) \(code) is provided but ICMP type (port-range-min) is missing.")
             }
         default:
             throw NeutronError(status: 400, type: "SecurityGroupInvalidProtocolForPort",
-                               message: "Ports can only be specified for TCP, UDP, UDP-Lite, SCTP and DCCP protocols, and ICMP/ICMPv6 type and code.")
+                               message: "Ports cannot be specified for protocol \(protocolNumber). Ports are only supported for DCCP, SCTP, TCP, UDP, UDPLITE.")
         }
     }
 
@@ -118,6 +126,21 @@ public struct ValidatedSecurityGroupRule: Sendable, Hashable {
                existingAny == isAny, isAny || existingPrefix == remoteIPPrefix {
                 throw NeutronError.securityGroupRuleExists(existing.id)
             }
+        }
+    }
+}
+
+/// Neutron's rules for security group names: no second `default` (its `name_not_default` validator,
+/// case-insensitive, on create and update) and the `default` group keeps its name. Shared by the top's
+/// Neutron and the simulated one.
+public enum SecurityGroupNameRules {
+    /// Checks a create or update body's `name`; `current` is the group's name on an update (nil on create).
+    public static func check(name: String?, current: String?) throws {
+        if let name, name.lowercased() == "default" {
+            throw NeutronError(status: 409, type: "SecurityGroupDefaultAlreadyExists", message: "Default security group already exists.")
+        }
+        if current == "default", name != nil {
+            throw NeutronError(status: 409, type: "SecurityGroupCannotUpdateDefault", message: "Updating default security group not allowed.")
         }
     }
 }

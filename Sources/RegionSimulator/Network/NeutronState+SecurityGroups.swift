@@ -28,13 +28,10 @@ extension NeutronState {
     }
 
     mutating func createSecurityGroup(_ body: SecurityGroupCreate, _ caller: NeutronCaller) throws -> SecurityGroup {
+        try SecurityGroupNameRules.check(name: body.name, current: nil)
         let project = try owningProject(body.projectID, body.tenantID, caller)
         ensureDefaultSecurityGroup(project)
         try checkQuota("security_group", project)
-        if body.name == "default" {
-            throw NeutronError(status: 409, type: "SecurityGroupDefaultAlreadyExists",
-                               message: "Default security group already exists.")
-        }
         let id = Self.newID()
         let group = SecurityGroup(
             id: id, name: body.name ?? "", description: body.description ?? "", projectID: project,
@@ -50,10 +47,7 @@ extension NeutronState {
 
     mutating func updateSecurityGroup(_ id: String, _ body: SecurityGroupUpdate, _ caller: NeutronCaller) throws -> SecurityGroup {
         var group = try visibleSecurityGroup(id, caller)
-        if group.name == "default", let name = body.name, name != "default" {
-            throw NeutronError(status: 409, type: "SecurityGroupCannotUpdateDefault",
-                               message: "Updating default security group not allowed.")
-        }
+        try SecurityGroupNameRules.check(name: body.name, current: group.name)
         if let v = body.name { group.name = v }
         if let v = body.description { group.description = v }
         if let v = body.stateful { group.stateful = v }
