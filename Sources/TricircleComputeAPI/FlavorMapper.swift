@@ -31,7 +31,11 @@ struct FlavorMapper: FlavorMapping {
 
     func bottomFlavor(_ flavorID: String, in pod: Pod, context: PodCallContext) async throws -> String {
         try await seeder.ensureSeeded(requestID: context.requestID)
-        let found = try await flavors.get(flavorID)
+        var found = try await flavors.get(flavorID)
+        if found == nil {
+            await seeder.refresh(requestID: context.requestID)
+            found = try await flavors.get(flavorID)
+        }
         let visible = if let found { context.caller.isAdmin ? true : try await flavors.isVisible(found, to: context.caller.projectID) } else { false }
         guard let flavor = found, visible else {
             throw APIError(.badRequest, "Flavor \(flavorID) could not be found.", format: .fault)

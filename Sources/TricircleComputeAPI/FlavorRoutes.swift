@@ -281,7 +281,12 @@ extension ComputeCatalogRoutes {
     /// The flavor if the caller may see it, else Nova's 404.
     func visibleFlavor(_ id: String, call: CatalogCall) async throws -> CatalogFlavor {
         try await seeder.ensureSeeded(requestID: call.requestID)
-        let found = try await flavors.get(id)
+        var found = try await flavors.get(id)
+        if found == nil {
+            // Perhaps a flavor made in a region since the last look: look now.
+            await seeder.refresh(requestID: call.requestID)
+            found = try await flavors.get(id)
+        }
         let visible = if let found { call.caller.isAdmin ? true : try await flavors.isVisible(found, to: call.caller.projectID) } else { false }
         guard let flavor = found, visible else {
             throw APIError(.notFound, "Flavor \(id) could not be found.", format: .fault)

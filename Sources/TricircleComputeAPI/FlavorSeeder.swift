@@ -7,20 +7,34 @@ import TricircleCore
 import TricircleGateway
 import TricircleStore
 
-/// Fills an empty top flavor catalog from the first bottom pod that answers, once per process, so a
-/// fresh gateway shows the regions' flavors (m1.tiny, ...) without manual steps. A catalog that holds any
-/// flavor is never touched again; when no pod answers, the next request tries again after a pause.
+/// Keeps the top flavor catalog in step with the regions' flavors without manual steps.
+///
+/// An empty catalog is filled from the pods (their public flavors, by name, the first pod in AZ order
+/// winning a name two pods share) as soon as a pod lists any: pods that answer with no flavor (the
+/// operator has not made them yet) leave it empty and the next request asks again. Once filled, the
+/// pods are looked at again at most every `refreshInterval` (and at once when a flavor id is not
+/// found at the top): a public flavor that appeared in a pod since this process last looked at it,
+/// whose name and id the top does not have, is added to the top catalog. Flavors a pod had when this
+/// process first looked at it are never imported again, so one deleted at the top stays deleted
+/// (flavors added while no gateway process ran are created at the top by an admin; they map by name).
 final class FlavorSeeder: Sendable {
     let runtime: GatewayRuntime
     let flavors: FlavorStore
     let forwarder: PodForwarder
-    /// How long to wait after a failed import before asking the pods again.
+    /// How long to wait after no pod answered before asking the pods again.
     let retryAfter: Duration = .seconds(15)
+    /// How often a filled catalog looks for flavors new in the pods.
+    let refreshInterval: Duration = .seconds(60)
+
+    enum Outcome: Sendable { case filled, empty, failed }
 
     private struct State {
-        var done = false
-        var inFlight: Task<Bool, Never>?
+        var filled = false
+        var inFlight: Task<Outcome, Never>?
         var lastFailure: ContinuousClock.Instant?
+        var lastLook: ContinuousClock.Instant?
+        /// Pod id -> the flavor ids this process has seen in it.
+        var known: [String: Set<String>] = [:]
     }
     private let state = Mutex(State())
 
@@ -30,54 +44,122 @@ final class FlavorSeeder: Sendable {
         self.forwarder = runtime.forwarder(serviceType: "compute", format: .fault)
     }
 
-    /// Returns once the catalog is known to be non-empty or an import was tried; never fails the caller's
-    /// request (an empty catalog is a valid answer while no pod can be asked).
+    /// Returns once the catalog is filled and recently compared with the pods, or a look was tried;
+    /// never fails the caller's request (an empty catalog is a valid answer while no pod can be asked).
     func ensureSeeded(requestID: String) async throws {
+        await look(requestID: requestID, forced: false)
+    }
+
+    /// Looks at the pods now (a flavor id unknown at the top may be new in a pod); joins a look under way.
+    func refresh(requestID: String) async {
+        await look(requestID: requestID, forced: true)
+    }
+
+    private func look(requestID: String, forced: Bool) async {
         let now = ContinuousClock.now
-        let task: Task<Bool, Never>? = state.withLock { s in
-            if s.done { return nil }
-            if let failed = s.lastFailure, now - failed < retryAfter { return nil }
+        let task: Task<Outcome, Never>? = state.withLock { s in
             if let running = s.inFlight { return running }
-            // One import at a time: concurrent first requests share it instead of each asking every pod.
-            let running = Task { await self.seed(requestID: requestID) }
+            if !forced {
+                if s.filled, let last = s.lastLook, now - last < refreshInterval { return nil }
+                if !s.filled, let failed = s.lastFailure, now - failed < retryAfter { return nil }
+            }
+            // One look at a time: concurrent requests share it instead of each asking every pod.
+            let running = Task { await self.compare(requestID: requestID) }
             s.inFlight = running
             return running
         }
         guard let task else { return }
-        let succeeded = await task.value
+        let outcome = await task.value
         state.withLock { s in
             s.inFlight = nil
-            if succeeded { s.done = true } else { s.lastFailure = ContinuousClock.now }
+            switch outcome {
+            case .filled:
+                s.filled = true
+                s.lastLook = ContinuousClock.now
+            case .empty: break
+            case .failed: s.lastFailure = ContinuousClock.now
+            }
         }
     }
 
-    private func seed(requestID: String) async -> Bool {
+    private func compare(requestID: String) async -> Outcome {
         do {
-            guard try await flavors.isEmpty() else { return true }
             let pods = try await runtime.podDirectory.bottomPods()
-            guard !pods.isEmpty else { return false }
+            guard !pods.isEmpty else { return .failed }
             let credentials = try await runtime.serviceCredentials(requestID: requestID)
             let forwarder = forwarder
-            let answers = try await Fanout.results(pods) { pod in
+            let results = try await Fanout.results(pods) { pod in
                 try await PodFlavor.list(in: pod, forwarder: forwarder, credentials: credentials, allVisibilities: false)
             }
-            // The first pod in AZ order that answered: the choice does not depend on which answered faster.
-            guard let (index, list) = answers.enumerated().lazy.compactMap({ index, answer in (try? answer.get()).map { (index, $0) } }).first else {
-                runtime.logger.warning("flavor catalog is empty and no pod answered to seed it")
-                return false
+            // In AZ order: which pod wins a shared name does not depend on which answered faster.
+            let answered = zip(pods, results).compactMap { pod, result in (try? result.get()).map { (pod, $0) } }
+            guard !answered.isEmpty else {
+                runtime.logger.warning("no pod answered to fill the top flavor catalog")
+                return .failed
             }
-            let imported = try await flavors.importIfEmpty(
-                list.filter { !$0.disabled }.map(\.catalogFlavor),
-                extraSpecs: Dictionary(list.map { ($0.id, $0.extraSpecs) }, uniquingKeysWith: { first, _ in first }))
-            if imported {
-                runtime.logger.info("seeded the top flavor catalog", metadata: [
-                    "region": "\(pods[index].regionName)", "flavors": "\(list.count)",
-                ])
+            let current = try await flavors.list(FlavorQuery(visibility: .all, limit: 100_000))
+            let outcome: Outcome
+            if current.isEmpty {
+                outcome = try await fill(from: answered)
+            } else {
+                try await importNew(from: answered, current: current)
+                outcome = .filled
             }
-            return true
+            if outcome == .filled {
+                state.withLock { s in
+                    for (pod, list) in answered { s.known[pod.podID, default: []].formUnion(list.map(\.id)) }
+                }
+            }
+            return outcome
         } catch {
-            runtime.logger.warning("could not seed the top flavor catalog", metadata: ["error": "\(error)"])
-            return false
+            runtime.logger.warning("could not compare the top flavor catalog with the pods", metadata: ["error": "\(error)"])
+            return .failed
+        }
+    }
+
+    /// Fills the empty catalog with the pods' public flavors; `.empty` when no pod has any yet.
+    private func fill(from answered: [(Pod, [PodFlavor])]) async throws -> Outcome {
+        var names = Set<String>()
+        var ids = Set<String>()
+        var union: [PodFlavor] = []
+        for (_, list) in answered {
+            for flavor in list where !flavor.disabled && flavor.isPublic && !names.contains(flavor.name) && !ids.contains(flavor.id) {
+                names.insert(flavor.name)
+                ids.insert(flavor.id)
+                union.append(flavor)
+            }
+        }
+        guard !union.isEmpty else { return .empty }
+        let imported = try await flavors.importIfEmpty(
+            union.map(\.catalogFlavor), extraSpecs: Dictionary(union.map { ($0.id, $0.extraSpecs) }, uniquingKeysWith: { first, _ in first }))
+        if imported {
+            runtime.logger.info("filled the top flavor catalog from the pods", metadata: ["flavors": "\(union.count)"])
+        }
+        return .filled
+    }
+
+    /// Adds to the catalog the public flavors new in a pod since this process last looked at it.
+    private func importNew(from answered: [(Pod, [PodFlavor])], current: [CatalogFlavor]) async throws {
+        var names = Set(current.map(\.name))
+        var ids = Set(current.map(\.id))
+        let known = state.withLock { $0.known }
+        for (pod, list) in answered {
+            // The first look at a pod (a catalog filled by an earlier process) only learns what it has.
+            guard let seen = known[pod.podID] else { continue }
+            for flavor in list where !seen.contains(flavor.id) && !flavor.disabled && flavor.isPublic
+                && !names.contains(flavor.name) && !ids.contains(flavor.id) {
+                do {
+                    _ = try await flavors.create(flavor.catalogFlavor)
+                    if !flavor.extraSpecs.isEmpty { try await flavors.setExtraSpecs(flavor.id, flavor.extraSpecs) }
+                    runtime.logger.info("added a flavor new in a pod to the top catalog", metadata: [
+                        "region": "\(pod.regionName)", "flavor": "\(flavor.name)",
+                    ])
+                } catch StoreError.conflict {
+                    // Another process added it meanwhile.
+                }
+                names.insert(flavor.name)
+                ids.insert(flavor.id)
+            }
         }
     }
 }
