@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import TricircleCore
 
 /// Whose call it is: the user's own token and project (requests to pods carry the user's token).
 public struct ServiceCredentials: Sendable, Hashable {
@@ -83,7 +84,10 @@ public final class RegionalServiceClient: Sendable {
         outgoing.headers.add(name: "X-Auth-Token", value: credentials.token)
         outgoing.headers.add(name: "Accept", value: "application/json")
         outgoing.headers.add(name: "User-Agent", value: "tricircle-gateway")
-        if let requestID = credentials.requestID { outgoing.headers.add(name: "X-OpenStack-Request-ID", value: requestID) }
+        // The request (or job) this call is made for: its id becomes the region's global request id.
+        if let requestID = credentials.requestID ?? RequestTrace.requestID {
+            outgoing.headers.add(name: "X-OpenStack-Request-ID", value: requestID)
+        }
         for (name, value) in request.headers { outgoing.headers.replaceOrAdd(name: name, value: value) }
         switch request.body {
         case .none:

@@ -44,6 +44,8 @@ public struct Job: Sendable, Codable, Equatable {
     public var updatedAt: String
     public var startedAt: String?
     public var finishedAt: String?
+    /// The request that first submitted it (`req-<uuid>`); its runs log it and send it to the pods they call.
+    public var requestID: String?
 
     /// Whether a failed job will still be retried.
     public var willRetry: Bool { status == .failed && nextRunAt != nil }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SQLKit
@@ -153,6 +154,10 @@ extension JobEngine {
             worker: previousOwner, error: message,
             startedAt: try row.decode(column: "started_at", as: String?.self) ?? now, finishedAt: now, on: db)
         logger.warning("taking over job after lease expiry", metadata: ["job_id": "\(id)", "previous_owner": "\(previousOwner)"])
+        if let metrics {
+            Counter(label: "tricircle_job_lease_expiries_total", dimensions: [("type", try row.decode(column: "type", as: String.self))],
+                    factory: metrics).increment()
+        }
         guard attempts >= maxAttempts else { return false }
         try await db.raw("""
             UPDATE jobs SET status = 'failed', next_run_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
@@ -306,6 +311,13 @@ extension JobEngine {
     }
 
     private func count(type: String, outcome: String, seconds: Double) {
+        if let metrics {
+            // Bounded labels: registered job types and the few outcomes a run can end with.
+            Counter(label: "tricircle_job_runs_total", dimensions: [("type", type), ("outcome", outcome)], factory: metrics)
+                .increment()
+            CoreMetrics.Timer(label: "tricircle_job_run_duration_seconds", dimensions: [("type", type)], factory: metrics)
+                .recordNanoseconds(Int64(seconds * 1e9))
+        }
         counters.withLock { all in
             var c = all[type] ?? JobRunCounters(type: type)
             switch outcome {

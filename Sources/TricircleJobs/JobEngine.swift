@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SQLKit
@@ -15,15 +16,18 @@ public final class JobEngine: Sendable {
     /// Rung on every local submit so idle workers in this process look at once instead of at the next poll.
     let doorbell = Waiters(sticky: false)
     let counters = Mutex<[String: JobRunCounters]>([:])
+    /// Where run counts, durations and lease expiries are recorded (nil: only `stats()` counts runs).
+    let metrics: (any MetricsFactory)?
 
     public init(
         store: StateStore, registry: JobHandlerRegistry, config: JobEngineConfig = JobEngineConfig(),
-        logger: Logger = Logger(label: "tricircle.jobs")
+        logger: Logger = Logger(label: "tricircle.jobs"), metrics: (any MetricsFactory)? = nil
     ) {
         self.store = store
         self.registry = registry
         self.config = config
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// `store.transaction`, out of reach of our caller's cancellation: a cancelled task's statements are
@@ -108,9 +112,10 @@ public final class JobEngine: Sendable {
         // row makes ours a no-op instead of an error that would abort the caller's transaction.
         let inserted = try await db.raw("""
             INSERT INTO jobs (id, type, project_id, resource_key, status, attempts, max_attempts, next_run_at,
-                              created_at, updated_at)
+                              created_at, updated_at, request_id)
             VALUES (\(bind: Identifier.make()), \(bind: type), \(bind: projectID), \(bind: key), 'new', 0,
-                    \(bind: config.maxAttempts), \(bind: due ?? now), \(bind: now), \(bind: now))
+                    \(bind: config.maxAttempts), \(bind: due ?? now), \(bind: now), \(bind: now),
+                    \(bind: RequestTrace.requestID))
             ON CONFLICT DO NOTHING
             RETURNING \(unsafeRaw: JobRows.columns)
             """).all()

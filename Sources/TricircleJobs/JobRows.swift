@@ -7,7 +7,7 @@ enum JobRows {
     static let columns = """
         id, type, project_id, resource_key, status, attempts, max_attempts, next_run_at, lease_owner, \
         lease_expires_at, last_error, progress_done, progress_total, progress_note, created_at, updated_at, \
-        started_at, finished_at
+        started_at, finished_at, request_id
         """
 
     static func job(_ row: any SQLRow) throws -> Job {
@@ -32,7 +32,8 @@ enum JobRows {
             createdAt: try row.decode(column: "created_at", as: String.self),
             updatedAt: try row.decode(column: "updated_at", as: String.self),
             startedAt: try row.decode(column: "started_at", as: String?.self),
-            finishedAt: try row.decode(column: "finished_at", as: String?.self))
+            finishedAt: try row.decode(column: "finished_at", as: String?.self),
+            requestID: try row.decode(column: "request_id", as: String?.self))
     }
 
     static func run(_ row: any SQLRow) throws -> JobRun {

@@ -114,6 +114,7 @@ extension JobEngine {
         var jobLogger = logger
         jobLogger[metadataKey: "job_id"] = "\(job.id)"
         jobLogger[metadataKey: "job_type"] = "\(job.type)"
+        if let requestID = job.requestID { jobLogger[metadataKey: "request_id"] = "\(requestID)" }
         let log = jobLogger
         guard let entry = registry.entry(job.type) else {
             await finish(job, ending: .failure(PermanentJobFailure("no handler for job type '\(job.type)' in this process")),
@@ -141,7 +142,10 @@ extension JobEngine {
         await withTaskGroup(of: Event?.self) { group in
             group.addTask {
                 do {
-                    try await entry.run(payload, context)
+                    // Pod calls the handler makes carry the submitting request's id.
+                    try await RequestTrace.$requestID.withValue(job.requestID) {
+                        try await entry.run(payload, context)
+                    }
                     return .handlerDone(.success(()))
                 } catch {
                     return .handlerDone(.failure(error))

@@ -45,7 +45,7 @@ import TricircleGateway
     static func message(_ reply: HarnessReply, _ format: APIFaultFormat) -> String? {
         let json = reply.json
         switch format {
-        case .fault:
+        case .fault, .trove:
             guard let (_, inner) = json.objectValue?.first, json.objectValue?.count == 1 else { return nil }
             return inner["message"]?.stringValue
         case .neutron:

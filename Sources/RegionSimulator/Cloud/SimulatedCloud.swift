@@ -21,6 +21,7 @@ public final class SimulatedCloud: Sendable {
     /// The shared Keystone (tokens, catalog).
     public let identity: SimulatedIdentity
     private let regionFaults: [String: FaultInjector]
+    private let regionRequestLogs: [String: GlobalRequestLog]
     private let regionStores: [String: RegionStore]
     private let identityListener: Listener
     private let listeners: [Listener]
@@ -31,6 +32,7 @@ public final class SimulatedCloud: Sendable {
         let identity = SimulatedIdentity(adminPassword: configuration.adminPassword, tokenLifetime: configuration.tokenLifetime)
         self.identity = identity
         var faults: [String: FaultInjector] = [:]
+        var requestLogs: [String: GlobalRequestLog] = [:]
         var stores: [String: RegionStore] = [:]
         var listeners: [Listener] = []
         let host = configuration.host
@@ -38,6 +40,8 @@ public final class SimulatedCloud: Sendable {
         let controlBox = ControlBox()
         for region in configuration.regions {
             let injector = FaultInjector()
+            let requestLog = GlobalRequestLog()
+            requestLogs[region.name] = requestLog
             let store = RegionStore(regionName: region.name, quotaDefaults: configuration.quotaDefaults)
             faults[region.name] = injector
             stores[region.name] = store
@@ -47,7 +51,8 @@ public final class SimulatedCloud: Sendable {
             for kind in region.services {
                 let service = Self.makeService(kind, store: store)
                 let router = service.makeRouter(context: context)
-                let faulting = FaultingResponder(inner: router.buildResponder(), faults: injector, serviceType: service.serviceType)
+                let faulting = FaultingResponder(
+                    inner: router.buildResponder(), faults: injector, serviceType: service.serviceType, requestLog: requestLog)
                 listeners.append(Listener(
                     region: region.name, serviceType: service.serviceType, serviceName: service.serviceName,
                     endpointPath: service.endpointPath, responder: ClosureResponder(body: faulting.respond),
@@ -56,6 +61,7 @@ public final class SimulatedCloud: Sendable {
             }
         }
         self.regionFaults = faults
+        self.regionRequestLogs = requestLogs
         self.regionStores = stores
         self.listeners = listeners
         // Keystone's listener also serves the /sim control routes; the control router needs `self`,
@@ -171,6 +177,9 @@ public final class SimulatedCloud: Sendable {
 
     /// The fault settings of one region.
     public func faults(region: String) -> FaultInjector? { regionFaults[region] }
+
+    /// The global request ids a region's services were sent.
+    public func requestLog(region: String) -> GlobalRequestLog? { regionRequestLogs[region] }
 
     /// Replaces the faults of one service of one region.
     public func setFault(_ settings: FaultSettings, region: String, service: SimulatedCloudConfiguration.ServiceKind) {

@@ -10,6 +10,8 @@ struct FaultingResponder<Inner: HTTPResponder<BasicRequestContext>>: HTTPRespond
     let inner: Inner
     let faults: FaultInjector
     let serviceType: String
+    /// Where the global request ids of incoming calls are noted.
+    let requestLog: GlobalRequestLog
 
     /// The error body format of a service type.
     static func format(for serviceType: String) -> SimulatorErrorFormat {
@@ -22,6 +24,7 @@ struct FaultingResponder<Inner: HTTPResponder<BasicRequestContext>>: HTTPRespond
     }
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if let global = request.headers[.xOpenStackRequestID] { requestLog.record(global) }
         let settings = faults.settings(for: serviceType)
         if settings.blackHole {
             // Never answer; the wait ends only when the listener shuts down.

@@ -40,11 +40,7 @@ struct AuditCommand: AsyncParsableCommand {
         let config = try options.load()
         // Logs go to stderr; keep them quiet unless asked, the report is the output.
         let level: Logger.Level = options.debug || config.debug ? .debug : .warning
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSetup.bootstrap(debug: false, json: config.logsAsJSON, level: level)
         let gateway = try await GatewayAssembly.start(config: config, logger: Logger(label: "tricircle.audit"))
         let report: AuditReport
         do {

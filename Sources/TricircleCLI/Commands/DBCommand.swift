@@ -15,7 +15,7 @@ struct DBCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load()
-            LoggingSetup.bootstrap(debug: options.debug || config.debug)
+            LoggingSetup.bootstrap(debug: options.debug || config.debug, json: config.logsAsJSON)
             let store = try await StateStore.open(url: config.databaseURL, maxPoolSize: 2)
             let applied = try await store.migrate()
             let versions = try await store.currentVersions()

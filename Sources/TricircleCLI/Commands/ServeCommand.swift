@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        LoggingSetup.bootstrap(debug: options.debug || config.debug)
+        LoggingSetup.bootstrap(debug: options.debug || config.debug, json: config.logsAsJSON)
         let logger = Logger(label: "tricircle.serve")
         var components = GatewayComponents.all
         if let only {

@@ -20,11 +20,16 @@ struct ConfigOptionGroup: ParsableArguments {
     }
 }
 
-/// Logging set up once per process: stderr, level from the configuration.
+/// Logging set up once per process: stderr, level and format (text or JSON lines) from the configuration.
 enum LoggingSetup {
-    static func bootstrap(debug: Bool) {
-        let level: Logger.Level = debug ? .debug : .info
+    static func bootstrap(debug: Bool, json: Bool = false, level: Logger.Level? = nil) {
+        let level: Logger.Level = level ?? (debug ? .debug : .info)
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

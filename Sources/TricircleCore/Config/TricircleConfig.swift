@@ -26,6 +26,8 @@ public struct TricircleConfig: Sendable {
     }
 
     public var debug: Bool { values.bool("DEFAULT", "debug") }
+    /// `[DEFAULT] log_format = json`: one JSON object per log line.
+    public var logsAsJSON: Bool { values.string("DEFAULT", "log_format") == "json" }
     public var statePath: String { values.string("DEFAULT", "state_path") }
     public var bindHost: String { values.string("DEFAULT", "bind_host") }
     public var publicHost: String { values.string("DEFAULT", "public_host") }

@@ -3,6 +3,7 @@ public enum TricircleOptions {
     public static let all: [ConfigOption] = [
         // [DEFAULT]
         .init("DEFAULT", "debug", .bool, default: "false", help: "Log at debug level."),
+        .init("DEFAULT", "log_format", .choice(["text", "json"]), default: "text", help: "Log lines on stderr as text, or as one JSON object per line (timestamp, level, logger, message, request_id and the other metadata as fields) for log collectors."),
         .init("DEFAULT", "state_path", .string, default: "./data", help: "Directory for local state (the default SQLite file)."),
         .init("DEFAULT", "bind_host", .string, default: "0.0.0.0", help: "Address every API listener binds to."),
         .init("DEFAULT", "public_host", .string, default: "127.0.0.1", help: "Host name clients use to reach this gateway (version documents, links): host, host:port or https://host[:port]; without a port, each API's listener port. The client's Host header is never used."),

@@ -20,18 +20,27 @@ public final class TokenValidationCache: Sendable {
     let refused: Mutex<LRUCache<TokenDigest, Entry>>
     /// Longest an entry is trusted.
     public let ttl: Duration
+    /// Where hits and misses are counted (nil: not counted).
+    let metrics: GatewayMetrics?
 
     /// - Parameters:
     ///   - capacity: most accepted tokens kept; refused tokens get a tenth of that.
     ///   - ttl: longest an entry is trusted.
-    public init(capacity: Int, ttl: Duration) {
+    public init(capacity: Int, ttl: Duration, metrics: GatewayMetrics? = nil) {
         accepted = Mutex(LRUCache(capacity: max(0, capacity)))
         refused = Mutex(LRUCache(capacity: capacity > 0 ? max(1, capacity / 10) : 0))
         self.ttl = ttl
+        self.metrics = metrics
     }
 
     /// The cached verdict: `.some(caller)` accepted, `.some(nil)` refused, nil unknown (ask Keystone).
     func lookup(_ token: String, now: Date = Date()) -> AuthenticatedCaller?? {
+        let verdict = cachedVerdict(token, now: now)
+        metrics?.tokenCache(hit: verdict != nil)
+        return verdict
+    }
+
+    private func cachedVerdict(_ token: String, now: Date) -> AuthenticatedCaller?? {
         let key = TokenDigest(token)
         if let entry = accepted.withLock({ $0.get(key) }), case .valid(let caller, let until) = entry {
             if until > now { return .some(caller) }
@@ -87,8 +96,8 @@ public final class TokenValidationCache: Sendable {
     }
 
     /// A cache sized and timed as configured.
-    public convenience init(configuration: KeystoneAuthConfiguration) {
-        self.init(capacity: configuration.tokenCacheSize, ttl: configuration.tokenCacheTTL)
+    public convenience init(configuration: KeystoneAuthConfiguration, metrics: GatewayMetrics? = nil) {
+        self.init(capacity: configuration.tokenCacheSize, ttl: configuration.tokenCacheTTL, metrics: metrics)
     }
 
     /// Number of accepted tokens held.

@@ -29,7 +29,7 @@ extension AuthenticatedRequestContext {
 /// The gateway's request context: request id and authenticated caller for every front-end.
 public struct GatewayRequestContext: AuthenticatedRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let requestID: String
+    public private(set) var requestID: String
     /// The connection the request came on (its peer decides whether forwarded headers are trusted).
     public let channel: any Channel
     public var caller: AuthenticatedCaller? {
@@ -47,6 +47,13 @@ public struct GatewayRequestContext: AuthenticatedRequestContext {
         self.channel = source.channel
         self.caller = nil
         self.logger[metadataKey: "request_id"] = .string(requestID)
+    }
+
+    /// Takes the caller's own request id (already checked to be a `req-<uuid>`) instead of the fresh one, as
+    /// oslo's global request id: the caller, the gateway and the regions then log the same id.
+    mutating func adoptRequestID(_ id: String) {
+        requestID = id.lowercased()
+        logger[metadataKey: "request_id"] = .string(requestID)
     }
 
     /// A fresh `req-<uuid>` (lowercase, as OpenStack services print them).

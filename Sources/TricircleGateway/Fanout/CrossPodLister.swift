@@ -44,7 +44,14 @@ public final class CrossPodLister: Sendable {
     private let cursors: CursorCache
     private let logger: Logger
 
-    public init(cacheSize: Int = 10_000, cacheTime: Duration = .seconds(600), logger: Logger = Logger(label: "tricircle.list")) {
+    /// Where pods left out of a page are counted (nil: only logged).
+    private let metrics: GatewayMetrics?
+
+    public init(
+        cacheSize: Int = 10_000, cacheTime: Duration = .seconds(600), logger: Logger = Logger(label: "tricircle.list"),
+        metrics: GatewayMetrics? = nil
+    ) {
+        self.metrics = metrics
         self.cursors = CursorCache(capacity: cacheSize, ttl: cacheTime)
         self.logger = logger
     }
@@ -97,6 +104,7 @@ public final class CrossPodLister: Sendable {
             case .failure(let reason):
                 failed.append((pod, reason))
                 logger.warning("pod left out of a merged list", metadata: ["pod": "\(pod.regionName)", "reason": "\(reason)"])
+                metrics?.listLeftOut(region: pod.regionName)
             }
         }
         let ordered = { (a: Source.Item, b: Source.Item) -> Bool in Self.precedes(source, a, b, keys) }

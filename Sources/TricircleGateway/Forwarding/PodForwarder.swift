@@ -21,6 +21,8 @@ public struct PodForwarder: Sendable {
     public let timeout: Duration
     /// The pods' circuits for this service (nil: every call goes out).
     public let health: PodHealth?
+    /// Where each call is counted and timed (nil: not measured).
+    let metrics: GatewayMetrics?
 
     /// Request headers passed through to the pod as the client sent them.
     public static let forwardedRequestHeaders: [HTTPField.Name] = [
@@ -33,12 +35,16 @@ public struct PodForwarder: Sendable {
         "content-md5", "retry-after", "openstack-image-import-methods", "openstack-image-store-ids",
     ]
 
-    public init(client: RegionalServiceClient, serviceType: String, format: APIFaultFormat, timeout: Duration, health: PodHealth? = nil) {
+    public init(
+        client: RegionalServiceClient, serviceType: String, format: APIFaultFormat, timeout: Duration,
+        health: PodHealth? = nil, metrics: GatewayMetrics? = nil
+    ) {
         self.client = client
         self.serviceType = serviceType
         self.format = format
         self.timeout = timeout
         self.health = health
+        self.metrics = metrics
     }
 
     /// Sends a prepared request to a pod; transport failures throw a 503 `APIError`. While the pod's
@@ -74,6 +80,7 @@ public struct PodForwarder: Sendable {
         _ call: (RegionalRequest) async throws -> RegionalResponse
     ) async throws -> RegionalResponse {
         if let health, let reason = health.refusal(podID: pod.podID) {
+            metrics?.recordPodCall(region: pod.regionName, service: serviceType, outcome: "circuit_open", nanoseconds: nil)
             throw APIError(
                 .serviceUnavailable, "Region \(pod.regionName) is unavailable: \(reason) (not retried for a while).",
                 format: format, headers: [.retryAfter: "\(max(1, Int(health.coolDown.components.seconds)))"])
@@ -81,12 +88,21 @@ public struct PodForwarder: Sendable {
         var request = request
         if request.timeout == nil { request.timeout = timeout }
         let response: RegionalResponse
+        let start = DispatchTime.now().uptimeNanoseconds
         do {
             response = try await call(request)
         } catch {
-            if !Task.isCancelled { health?.failed(podID: pod.podID, reason: "it did not answer") }
+            if !Task.isCancelled {
+                health?.failed(podID: pod.podID, reason: "it did not answer")
+                metrics?.recordPodCall(
+                    region: pod.regionName, service: serviceType, outcome: "error",
+                    nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
+            }
             throw APIError.podUnavailable(error, region: pod.regionName, format: format)
         }
+        metrics?.recordPodCall(
+            region: pod.regionName, service: serviceType, outcome: GatewayMetrics.outcome(status: response.status),
+            nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
         health?.succeeded(podID: pod.podID)
         if response.status == 401, let check = CallerTokenCheck.current, check.concerns(credentials) {
             throw await check.podRefused(response, region: pod.regionName)

@@ -72,6 +72,11 @@ final class PodCircuits: Sendable {
 
     init(coolDown: Duration) { self.coolDown = coolDown }
 
+    /// The circuits of every service type used so far, by service type.
+    func all() -> [(String, PodHealth)] {
+        byService.withLock { map in map.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
     func health(serviceType: String) -> PodHealth {
         byService.withLock { map in
             if let health = map[serviceType] { return health }

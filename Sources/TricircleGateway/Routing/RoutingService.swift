@@ -25,8 +25,13 @@ public final class RoutingService: Sendable {
     private let staleLockSeconds: Int
     private let logger: Logger
 
+    /// Where cache hits and misses are counted (nil: not counted).
+    private let metrics: GatewayMetrics?
+
     public init(store: StateStore, cacheTime: Duration = .seconds(30), cacheSize: Int = 100_000,
-                staleLockSeconds: Int = 30, logger: Logger = Logger(label: "tricircle.routing")) {
+                staleLockSeconds: Int = 30, logger: Logger = Logger(label: "tricircle.routing"),
+                metrics: GatewayMetrics? = nil) {
+        self.metrics = metrics
         self.routings = RoutingStore(store: store)
         self.cache = RoutingCache(ttl: cacheTime, capacity: cacheSize)
         self.staleLockSeconds = staleLockSeconds
@@ -37,7 +42,9 @@ public final class RoutingService: Sendable {
     /// resolves to nothing, so callers answer 404, never 403.
     public func resolve(topID: String, type: ResourceType, projectID: String?) async throws -> [ResourceRouting] {
         let rows: [ResourceRouting]
-        if let cached = cache.get(topID: topID, type: type) {
+        let cached = cache.get(topID: topID, type: type)
+        metrics?.routingCache(hit: cached != nil)
+        if let cached {
             rows = cached
         } else {
             rows = try await routings.lookup(topID: topID, resourceType: type, projectID: nil).filter(\.isComplete)

@@ -13,13 +13,15 @@ extension GatewayRuntime {
             store: store, jobs: jobs, regionExists: { [self] in try await self.regionExists($0) },
             maxBodySize: config.maxBodyBytes,
             publicURL: nil)
+        // Prometheus scrapes without a token (as it does every exporter); the series carry no tenant data.
+        router.get("/metrics") { [self] _, _ in try await self.metricsResponse() }
         admin.addVersionRoutes(to: router)
         let protected = router.group()
             .add(middleware: KeystoneAuthMiddleware(validator: keystone, configuration: authConfiguration, cache: tokenCache, errorBody: .admin))
             .add(middleware: RequireAdminMiddleware(errorBody: .admin))
         admin.addRoutes(to: protected)
         return Application(
-            router: router, server: serverBuilder, configuration: listenerConfiguration(port: config.adminPort, name: "admin"),
+            router: InstrumentedRouter(router, api: "admin", metrics: metrics), server: serverBuilder, configuration: listenerConfiguration(port: config.adminPort, name: "admin"),
             onServerRunning: { channel in await onListening("admin", Self.boundPort(channel)) },
             logger: Logger(label: "tricircle.admin"))
     }

@@ -36,6 +36,8 @@ public final class GatewayRuntime: Sendable {
     public let tokenCache: TokenValidationCache
     /// The origin links in answers carry (`public_host`, or a trusted proxy's forwarded host).
     public let publicOrigin: PublicOrigin
+    /// This process's metrics (requests, pod calls, circuits, caches, jobs), scraped at the admin port's `/metrics`.
+    public let metrics: GatewayMetrics
 
     /// Opens the store (migrating it when configured or on SQLite) and connects nothing else yet:
     /// Keystone is asked on first use, so a gateway starts even while Keystone is still coming up.
@@ -71,11 +73,13 @@ public final class GatewayRuntime: Sendable {
         self.config = config
         self.store = store
         self.logger = logger
+        let metrics = GatewayMetrics()
+        self.metrics = metrics
         let httpClient = SharedHTTPClient.make()
         self.httpClient = httpClient
         let authConfiguration = KeystoneAuthConfiguration(config)
         self.authConfiguration = authConfiguration
-        self.tokenCache = TokenValidationCache(configuration: authConfiguration)
+        self.tokenCache = TokenValidationCache(configuration: authConfiguration, metrics: metrics)
         // `start` refused a value that does not parse; a runtime built directly (tests) falls back to the host alone.
         self.publicOrigin = (try? PublicOrigin(publicHost: config.publicHost, trustedProxies: config.trustedProxies))
             ?? PublicOrigin.loopback
@@ -84,7 +88,7 @@ public final class GatewayRuntime: Sendable {
         let pods = PodStore(store: store)
         self.pods = pods
         self.podDirectory = PodDirectory(store: pods, defaultAZ: config.defaultAvailabilityZone)
-        self.lister = CrossPodLister()
+        self.lister = CrossPodLister(metrics: metrics)
         // Long enough to spare clients repeated timeouts, short enough to notice a pod coming back.
         self.circuits = PodCircuits(coolDown: max(.seconds(2), min(.seconds(10), config.podTimeout)))
         let endpointStore = EndpointStore(store: store)
@@ -104,8 +108,10 @@ public final class GatewayRuntime: Sendable {
             httpClient: httpClient, resolver: endpoints, defaultTimeout: config.podTimeout)
         self.routing = RoutingService(
             store: store, cacheTime: .seconds(config.routingCacheTime), cacheSize: config.routingCacheSize,
-            staleLockSeconds: config.staleLockSeconds)
-        self.jobs = JobEngine(store: store, registry: registry, config: JobEngineConfig(config), logger: Logger(label: "tricircle.jobs"))
+            staleLockSeconds: config.staleLockSeconds, metrics: metrics)
+        self.jobs = JobEngine(
+            store: store, registry: registry, config: JobEngineConfig(config), logger: Logger(label: "tricircle.jobs"),
+            metrics: metrics.factory)
     }
 
     /// Releases the store and the HTTP client.
@@ -132,7 +138,7 @@ public final class GatewayRuntime: Sendable {
         for frontEnd in frontEnds where components.contains(frontEnd.component) {
             let name = frontEnd.name
             services.append(Application(
-                router: frontEnd.makeRouter(), server: serverBuilder,
+                router: InstrumentedRouter(frontEnd.makeRouter(), api: name, metrics: metrics), server: serverBuilder,
                 configuration: listenerConfiguration(port: frontEnd.port, name: name),
                 onServerRunning: { channel in await onListening(name, Self.boundPort(channel)) },
                 logger: Logger(label: "tricircle.\(name)")))
@@ -158,12 +164,15 @@ public final class GatewayRuntime: Sendable {
     /// per-pod circuits.
     public func forwarder(serviceType: String, format: APIFaultFormat) -> PodForwarder {
         PodForwarder(client: regions, serviceType: serviceType, format: format,
-                     timeout: config.podTimeout, health: podHealth(serviceType: serviceType))
+                     timeout: config.podTimeout, health: podHealth(serviceType: serviceType), metrics: metrics)
     }
 
     /// The circuits of one pod service type ("compute", "volumev3", ...): a pod whose Nova stopped
     /// answering is skipped by every Compute call in the process, while its Cinder may still be used.
     public func podHealth(serviceType: String) -> PodHealth { circuits.health(serviceType: serviceType) }
+
+    /// Every service type's circuits made so far (for the metrics).
+    func circuitsByService() -> [(String, PodHealth)] { circuits.all() }
 
     /// A front-end's router with the kit's outer middleware: request ids and errors in the API's format on
     /// every answer (unknown paths 404, other methods of a known path 405 with `Allow`), links from the public

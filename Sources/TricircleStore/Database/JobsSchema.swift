@@ -54,3 +54,11 @@ enum JobsSchema {
         "CREATE INDEX job_log_finished_idx ON job_log (finished_at)",
     ])
 }
+
+/// Schema version 12: the request id a job was submitted for, so one id finds the request, its jobs and
+/// the pod calls those jobs made (they carry it as the global request id).
+enum JobsRequestIDSchema {
+    static let v12 = Migration(version: 12, name: "jobs_request_id", statements: [
+        "ALTER TABLE jobs ADD COLUMN request_id TEXT",
+    ])
+}

@@ -1,0 +1,61 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TricircleCore
+
+/// What every listener is wrapped in, outside all of its middleware: the request's id (the caller's
+/// `X-OpenStack-Request-ID` when it is a valid `req-<uuid>`, else a fresh one) is set for everything the request
+/// causes (`RequestTrace`: pod calls, submitted jobs, log lines), and each answer is counted and timed by API,
+/// method, route template and status.
+public struct InstrumentedRouter<Inner: HTTPResponderBuilder>: HTTPResponderBuilder
+where Inner.Responder.Context == GatewayRequestContext {
+    let inner: Inner
+    let api: String
+    let metrics: GatewayMetrics
+
+    public init(_ inner: Inner, api: String, metrics: GatewayMetrics) {
+        self.inner = inner
+        self.api = api
+        self.metrics = metrics
+    }
+
+    public func buildResponder() -> Responder {
+        Responder(inner: inner.buildResponder(), api: api, metrics: metrics)
+    }
+
+    /// The wrapping responder `buildResponder` returns.
+    public struct Responder: HTTPResponder {
+        public typealias Context = GatewayRequestContext
+        let inner: Inner.Responder
+        let api: String
+        let metrics: GatewayMetrics
+
+        public func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
+            var context = context
+            if let given = request.headers[.openStackRequestID], RequestTrace.isValid(given) {
+                context.adoptRequestID(given)
+            }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let method = request.method.rawValue
+            do {
+                let response = try await RequestTrace.$requestID.withValue(context.requestID) {
+                    try await inner.respond(to: request, context: context)
+                }
+                record(method: method, context: context, status: response.status.code, start: start)
+                return response
+            } catch {
+                let status = (error as? any HTTPResponseError)?.status.code ?? 500
+                record(method: method, context: context, status: status, start: start)
+                throw error
+            }
+        }
+
+        private func record(method: String, context: GatewayRequestContext, status: Int, start: UInt64) {
+            // The router names the matched route's template; an unmatched path is one bounded label.
+            let route = context.endpointPath ?? "unmatched"
+            metrics.recordRequest(
+                api: api, method: method, route: route, status: status,
+                nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
+        }
+    }
+}
