@@ -48,6 +48,8 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
             PlacementRoutes(service: service, routing: runtime.routing, podDirectory: runtime.podDirectory, pods: p.pods),
             QuotaRoutes(service: service),
             AvailabilityZoneRoutes(service: service),
+            SubnetPoolRoutes(service: service),
+            AddressScopeRoutes(service: service),
             TagRoutes(service: service),
         ]
         for r in resources { r.addRoutes(to: v) }

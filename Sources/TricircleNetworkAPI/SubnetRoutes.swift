@@ -84,8 +84,11 @@ struct SubnetRoutes: APIRoutes {
         guard caller.isAdmin || network.projectID == caller.projectID else {
             throw NeutronError.policyNotAuthorized("rule:create_subnet and rule:create_subnet:network_id")
         }
+        // A subnet from a pool gets its CIDR carved from the pool's prefixes (SubnetPoolRoutes.swift).
+        let carved = try await service.carveSubnet(poolID: body.subnetpoolID, cidr: body.cidr, prefixlen: body.prefixlen,
+                                                   ipVersion: body.ipVersion, caller)
         let (cidr, ipVersion) = try SubnetValidation.checkedCIDR(
-            body.cidr, ipVersion: body.ipVersion, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
+            carved?.0 ?? body.cidr, ipVersion: carved?.1 ?? body.ipVersion, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
         // Neutron refuses overlapping CIDRs on one network (other networks may overlap). Checked early for
         // a quick answer, and again atomically with the insert below.
         for other in try await service.subnets(ofNetwork: networkID) { try SubnetValidation.refuseOverlap(cidr, with: other.cidr, networkID: networkID) }

@@ -21,6 +21,7 @@ public enum Migrations {
         CoreSchema.v1, JobsSchema.v2, ComputeCatalogSchema.v3, NetworkSchema.v4, ImageSchema.v5, VolumeSchema.v6,
         NetworkQuotaSchema.v7, QuotaSchema.v8,
         ComputeServerGroupSchema.v15,
+        NetworkPoolSchema.v13,
         JobsRequestIDSchema.v12,
     ]
 

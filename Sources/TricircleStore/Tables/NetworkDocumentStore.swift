@@ -10,6 +10,8 @@ public enum NetworkTable: String, Sendable, CaseIterable {
     case securityGroups = "neutron_security_groups"
     case securityGroupRules = "neutron_security_group_rules"
     case floatingIPs = "neutron_floating_ips"
+    case subnetPools = "neutron_subnetpools"
+    case addressScopes = "neutron_address_scopes"
 }
 
 /// One stored Neutron resource: the JSON document plus the columns lists select and page on.
