@@ -2,6 +2,8 @@ import GatewayTestHarness
 import OpenStackModels
 import Testing
 import TricircleCore
+import TricircleStore
+import TricircleTestSupport
 
 /// `/os-server-groups` at the top: Nova's shapes and checks, and how a group spans regions.
 @Suite("Server groups at the top")
@@ -17,9 +19,9 @@ struct ServerGroupTests {
         try await client.send("POST", "/os-server-groups", ["server_group": group], version: version)
     }
 
-    @Test("create, list, show and delete with Nova's shapes per microversion and its checks")
-    func lifecycle() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("create, list, show and delete with Nova's shapes per microversion and its checks", arguments: TestDatabases.backends)
+    func lifecycle(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let demo = try ComputeClient(harness)
             let alt = try ComputeClient(harness, user: "alt_demo")
             let admin = try ComputeClient(harness, user: "admin")
@@ -68,9 +70,9 @@ struct ServerGroupTests {
         }
     }
 
-    @Test("affinity keeps members in the first member's pod; a boot into another AZ is refused")
-    func affinitySpansOnePod() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("affinity keeps members in the first member's pod; a boot into another AZ is refused", arguments: TestDatabases.backends)
+    func affinitySpansOnePod(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let demo = try ComputeClient(harness)
             let made = try await create(demo, ["name": "together", "policy": "affinity"])
             let id = try #require(made.json["server_group"]?["id"]?.stringValue)
