@@ -34,6 +34,9 @@ struct ServerRoutes: APIRoutes {
         if request.method == .get, response.status == 404 || server?["status"]?.stringValue == "DELETED" {
             await forget(id, pod: pod, context: PodCallContext(caller: caller, requestID: context.requestID))
         }
+        if let attached = server?["os-extended-volumes:volumes_attached"]?.arrayValue, !attached.isEmpty {
+            await calls.adoptVolumes(attached.compactMap { $0["id"]?.stringValue }, serverID: id, pod: pod)
+        }
         // Re-encode only when the view names a copied image or a top network; otherwise relay rewrites links in place.
         if let server, await calls.views.needsTranslation(server, pod: pod) {
             let root = ComputePodCalls.gatewayRoot(request)

@@ -13,11 +13,26 @@ struct ServerVolumeAttachmentRoutes: APIRoutes {
     let calls: ComputePodCalls
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
-        group.get("servers/:id/os-volume_attachments", use: calls.forwardToServer)
+        group.get("servers/:id/os-volume_attachments", use: list)
         group.post("servers/:id/os-volume_attachments", use: create)
         group.get("servers/:id/os-volume_attachments/:volume", use: one)
         group.delete("servers/:id/os-volume_attachments/:volume", use: one)
         group.put("servers/:id/os-volume_attachments/:volume", use: update)
+    }
+
+    /// The pod's list; volumes the top does not route yet (made by the boot) are recorded on the way.
+    func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let caller = try context.requireCaller()
+        let pod = try await calls.owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let response = try await calls.call(
+            "GET", ComputePodCalls.podPath(request), pod: pod, version: version, credentials: credentials)
+        if response.isSuccess, let items = (try? JSONValue(data: response.data))?["volumeAttachments"]?.arrayValue {
+            await calls.adoptVolumes(items.compactMap { $0["volumeId"]?.stringValue }, serverID: id, pod: pod)
+        }
+        return ComputePodCalls.relay(response, request: request)
     }
 
     /// `POST /servers/{id}/os-volume_attachments`: attach a volume.
@@ -81,5 +96,24 @@ struct ServerVolumeAttachmentRoutes: APIRoutes {
             request.method.rawValue, "/servers/\(id)/os-volume_attachments/\(bottom)", pod: pod, version: version,
             credentials: credentials)
         return ComputePodCalls.relay(response, request: request)
+    }
+}
+
+extension ComputePodCalls {
+    /// Volumes a boot made in the pod (`block_device_mapping_v2` from an image, snapshot or blank onto a new
+    /// volume): Nova makes them while it builds the server, so the top learns them from the server's
+    /// attachments and records them in the server's pod and project, for Cinder at the top to route to.
+    /// Best effort: a failure is logged; the next look records them.
+    func adoptVolumes(_ volumeIDs: [String], serverID: String, pod: Pod) async {
+        do {
+            var server: ResourceRouting?
+            for volumeID in volumeIDs where try await runtime.routing.resolve(topID: volumeID, type: .volume, projectID: nil).isEmpty {
+                if server == nil { server = try await runtime.routing.resolveOne(topID: serverID, type: .server, projectID: nil) }
+                guard let server else { return }
+                _ = try await runtime.routing.record(topID: volumeID, bottomID: volumeID, podID: pod.podID, projectID: server.projectID, type: .volume)
+            }
+        } catch {
+            logger.warning("boot volumes not recorded", metadata: ["server": "\(serverID)", "error": "\(error)"])
+        }
     }
 }

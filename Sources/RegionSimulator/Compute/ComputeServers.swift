@@ -281,6 +281,7 @@ extension ComputeAPI {
                         deleteOnTermination: bdm["delete_on_termination"]?.boolValue ?? false)
                 }
             }
+            createBootVolumes(bdms, serverID: first.id, call: call)
         }
         if req["return_reservation_id"]?.boolValue == true {
             return SimHTTP.json(["reservation_id": .string(reservationID)], status: 202)
