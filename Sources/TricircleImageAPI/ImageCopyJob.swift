@@ -84,6 +84,7 @@ public struct ImageCopyJob: JobHandler {
             create: { try await copier.copy() })
         try await context.progress(done: Int64(source.size ?? 0), total: Int64(source.size ?? 0),
                                    note: "copy \(bottomID) in \(pod.regionName) verified: checksum and os_hash_value match")
+        runtime.metrics.imageCopied(region: pod.regionName, bytes: Int64(source.size ?? 0))
         context.logger.info("image copied", metadata: [
             "image_id": "\(source.id)", "region": "\(pod.regionName)", "bottom_id": "\(bottomID)", "bytes": "\(source.size ?? 0)",
         ])

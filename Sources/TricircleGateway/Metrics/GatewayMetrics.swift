@@ -82,6 +82,17 @@ public final class GatewayMetrics: Sendable {
         count("tricircle_list_partial_total", [("region", region)])
     }
 
+    /// An image copy verified in a region: `tricircle_image_copy_bytes_total` and `tricircle_image_copies_total`.
+    public func imageCopied(region: String, bytes: Int64) {
+        count("tricircle_image_copies_total", [("region", region)])
+        count("tricircle_image_copy_bytes_total", [("region", region)], by: Int(clamping: bytes))
+    }
+
+    /// A create or resize refused for quota: `tricircle_quota_rejections_total{service, resource}`.
+    public func quotaRejected(service: String, resource: String) {
+        count("tricircle_quota_rejections_total", [("service", service), ("resource", resource)])
+    }
+
     /// A token cache lookup: `tricircle_token_cache_total{result="hit"|"miss"}`.
     func tokenCache(hit: Bool) { count("tricircle_token_cache_total", [("result", hit ? "hit" : "miss")]) }
 
