@@ -1,5 +1,6 @@
 import Foundation
 import GatewayTestHarness
+import RegionSimulator
 import Testing
 import TricircleCore
 import TricircleGateway
@@ -80,6 +81,40 @@ import TricircleJobs
             #expect(text.contains(#"tricircle_pod_calls_total{region="RegionOne",service="compute",outcome="2xx"}"#))
             #expect(text.contains(#"tricircle_pod_circuit_open{region="RegionTwo",service="compute"} 0"#))
             #expect(text.contains(#"tricircle_token_cache_total{result="hit"}"#))
+        }
+    }
+}
+
+/// The operator's page and the snapshot behind it.
+@Suite(.serialized) struct OperatorStatusTests {
+    @Test("GET /v1.0/status: pods with their circuits and routed resources, the job queue and failed jobs; admins only")
+    func statusSnapshot() async throws {
+        try await GatewayHarness.with { harness in
+            let demo = try harness.token().id
+            #expect(try await harness.send("GET", harness.url("compute") + "/servers/detail", token: demo).status == 200)
+            // RegionTwo's Nova stops answering: the next list opens its circuit.
+            harness.cloud.setFault(FaultSettings(down: true), region: "RegionTwo", service: .compute)
+            #expect(try await harness.send("GET", harness.url("compute") + "/servers/detail", token: demo).status == 200)
+
+            let admin = try harness.token(user: "admin").id
+            #expect(try await harness.send("GET", harness.origin("admin") + "/v1.0/status", token: demo).status == 403)
+            let reply = try await harness.send("GET", harness.origin("admin") + "/v1.0/status", token: admin)
+            #expect(reply.status == 200)
+            let pods = try #require(reply.json["pods"]?.arrayValue)
+            let two = try #require(pods.first { $0["region_name"]?.stringValue == "RegionTwo" })
+            let one = try #require(pods.first { $0["region_name"]?.stringValue == "RegionOne" })
+            let computeTwo = two["circuits"]?.arrayValue?.first { $0["service"]?.stringValue == "compute" }
+            let computeOne = one["circuits"]?.arrayValue?.first { $0["service"]?.stringValue == "compute" }
+            #expect(computeTwo?["open"] == .bool(true))
+            #expect(computeTwo?["last_error"]?.stringValue?.isEmpty == false)
+            #expect(computeOne?["open"] == .bool(false))
+            #expect(reply.json["jobs"]?["queue"]?.arrayValue != nil)
+            #expect(reply.json["failed_jobs"]?.arrayValue != nil)
+
+            let page = try await harness.send("GET", harness.origin("admin") + "/dashboard", token: nil)
+            #expect(page.status == 200)
+            #expect(page.header("content-type")?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("/v1.0/status"))
         }
     }
 }

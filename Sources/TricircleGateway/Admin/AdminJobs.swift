@@ -155,6 +155,7 @@ struct JobView: Encodable {
         case nextRunAt = "next_run_at", leaseOwner = "lease_owner", leaseExpiresAt = "lease_expires_at"
         case lastError = "last_error", progress, createdAt = "created_at", updatedAt = "updated_at"
         case startedAt = "started_at", finishedAt = "finished_at", willRetry = "will_retry", runs
+        case requestID = "request_id"
     }
 
     struct ProgressView: Encodable {
@@ -205,6 +206,7 @@ struct JobView: Encodable {
         try c.encode(job.startedAt, forKey: .startedAt)
         try c.encode(job.finishedAt, forKey: .finishedAt)
         try c.encode(job.willRetry, forKey: .willRetry)
+        try c.encode(job.requestID, forKey: .requestID)
         if let runs { try c.encode(runs.map(RunView.init), forKey: .runs) }
     }
 }

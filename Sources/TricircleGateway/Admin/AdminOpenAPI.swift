@@ -351,7 +351,7 @@ enum AdminOpenAPI {
                 "lease_owner": nullableString, "lease_expires_at": nullableString, "last_error": nullableString,
                 "progress": object(["done": integer, "total": integer, "note": nullableString]),
                 "created_at": string, "updated_at": string, "started_at": nullableString,
-                "finished_at": nullableString, "will_retry": ["type": "boolean"],
+                "finished_at": nullableString, "will_retry": ["type": "boolean"], "request_id": nullableString,
                 "runs": array(object([
                     "outcome": string, "attempt": integer, "worker": string, "error": nullableString,
                     "started_at": string, "finished_at": string,

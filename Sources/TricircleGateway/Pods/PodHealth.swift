@@ -22,6 +22,16 @@ public final class PodHealth: Sendable {
         self.threshold = max(1, threshold)
     }
 
+    /// What an operator sees of one pod's circuit: open or not, consecutive failures, the last failure's reason.
+    public func status(podID: String) -> (open: Bool, failures: Int, lastError: String?) {
+        let now = ContinuousClock.now
+        return states.withLock { states in
+            guard let state = states[podID] else { return (false, 0, nil) }
+            let open = state.openUntil.map { now < $0 || state.probing } ?? false
+            return (open, state.failures, state.reason.isEmpty ? nil : state.reason)
+        }
+    }
+
     /// Why calls to the pod are refused right now, or nil when a call may go ahead. After the cool-down
     /// exactly one caller is let through as a probe; the others keep failing fast until it reports back.
     public func refusal(podID: String) -> String? {

@@ -15,10 +15,12 @@ extension GatewayRuntime {
             publicURL: nil)
         // Prometheus scrapes without a token (as it does every exporter); the series carry no tenant data.
         router.get("/metrics") { [self] _, _ in try await self.metricsResponse() }
+        router.get("/dashboard") { _, _ in OperatorDashboard.response() }
         admin.addVersionRoutes(to: router)
         let protected = router.group()
             .add(middleware: KeystoneAuthMiddleware(validator: keystone, configuration: authConfiguration, cache: tokenCache, errorBody: .admin))
             .add(middleware: RequireAdminMiddleware(errorBody: .admin))
+        protected.get("/v1.0/status") { [self] _, _ in AdminJSON.response(try await self.operatorStatus()) }
         admin.addRoutes(to: protected)
         return Application(
             router: InstrumentedRouter(router, api: "admin", metrics: metrics), server: serverBuilder, configuration: listenerConfiguration(port: config.adminPort, name: "admin"),
