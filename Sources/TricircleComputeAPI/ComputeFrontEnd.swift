@@ -54,11 +54,11 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
             KeypairRoutes(catalog: catalog), AvailabilityZoneRoutes(catalog: catalog), LimitsRoutes(catalog: catalog),
             QuotaSetRoutes(catalog: catalog),
         ]
-        // Admin surfaces merged over every pod (served at /v2.1 only).
+        // Admin surfaces merged over every pod, and Nova's extension list (served at /v2.1 only).
         let admin = ComputeAdminCalls(calls: calls)
         let adminResources: [any APIRoutes] = [
             AggregateRoutes(admin: admin), HypervisorRoutes(admin: admin), ServiceRoutes(admin: admin),
-            TenantUsageRoutes(admin: admin),
+            TenantUsageRoutes(admin: admin), ExtensionRoutes(calls: calls),
         ]
         for r in catalogResources + adminResources + servers { r.addRoutes(to: v) }
         for r in servers { r.addRoutes(to: withProject) }

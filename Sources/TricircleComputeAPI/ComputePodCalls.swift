@@ -108,9 +108,15 @@ struct ComputePodCalls: Sendable {
     /// `/v2.1` is replaced by the gateway's, so links under a path-prefixed endpoint lead back here too.
     static func relay(_ response: RegionalResponse, request: Request) -> Response {
         let sent = URLComponents(string: response.url)?.percentEncodedPath ?? ""
-        return PodForwarder.relay(
+        var relayed = PodForwarder.relay(
             response, publicOrigin: gatewayRoot(request), podRoot: podRoot(of: response, sentPath: Self.pathAfterVersion(sent)),
             format: .fault)
+        // The pod's own request id: what its action log (`os-instance-actions/{request_id}`) and logs know
+        // the call by (the top's is in x-openstack-request-id).
+        if let podRequestID = response.header("x-compute-request-id"), let name = HTTPField.Name("x-compute-request-id") {
+            relayed.headers[name] = podRequestID
+        }
+        return relayed
     }
 
     /// "/servers/x" out of "/prefix/v2.1/servers/x" (what was appended to the endpoint).

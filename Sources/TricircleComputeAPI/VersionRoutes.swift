@@ -12,6 +12,7 @@ struct VersionRoutes: APIRoutes {
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("/", use: versions)
         group.get("/v2.1", use: version)
+        group.get("/v2", use: legacyVersion)
     }
 
     private func base(_ request: Request) -> String { PodForwarder.publicOrigin(of: request) ?? "" }
@@ -48,6 +49,21 @@ struct VersionRoutes: APIRoutes {
             ]
         ]
         return ComputeJSON.response(body)
+    }
+
+    /// `GET /v2` (the legacy v2 document, whose self link `GET /` lists and Tempest follows).
+    func legacyVersion(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let base = base(request)
+        return ComputeJSON.response([
+            "version": [
+                "id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "", "updated": "2011-01-21T11:33:21Z",
+                "links": [
+                    ["rel": "self", "href": .string("\(base)/v2/")],
+                    ["rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"],
+                ],
+                "media-types": [["base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"]],
+            ]
+        ])
     }
 
     /// `GET /v2.1`.
