@@ -91,7 +91,9 @@ public final class GatewayHarness: Sendable {
     ) async throws -> T {
         var regions = [SimulatedCloudConfiguration.Region(name: topRegion, availabilityZone: "central", services: [])]
         regions += pods.map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
-        let configuration = cloudConfiguration ?? SimulatedCloudConfiguration(regions: regions, transitionDelay: .milliseconds(20))
+        var configuration = cloudConfiguration ?? SimulatedCloudConfiguration(regions: regions, transitionDelay: .milliseconds(20))
+        // Reboots and rebuilds as quick as every other transition: tests wait for ACTIVE, not for a sandbox's seconds.
+        if cloudConfiguration == nil { configuration.restartDelay = .milliseconds(20) }
         // Tests fire many requests at once (50 parallel port creates): enough connections that none waits
         // for the pool on a loaded machine.
         let http = HTTPClient(

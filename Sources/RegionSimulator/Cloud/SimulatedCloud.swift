@@ -45,9 +45,10 @@ public final class SimulatedCloud: Sendable {
             let store = RegionStore(regionName: region.name, quotaDefaults: configuration.quotaDefaults)
             faults[region.name] = injector
             stores[region.name] = store
-            let context = SimulatedRegionContext(
+            var context = SimulatedRegionContext(
                 regionName: region.name, availabilityZone: region.availabilityZone, identity: identity, faults: injector,
                 now: configuration.now, transitionDelay: configuration.transitionDelay, identityURL: { controlBox.identityURL })
+            context.restartDelay = configuration.restartDelay
             for kind in region.services {
                 let service = Self.makeService(kind, store: store)
                 let router = service.makeRouter(context: context)

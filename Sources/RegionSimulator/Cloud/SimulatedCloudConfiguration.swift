@@ -52,6 +52,9 @@ public struct SimulatedCloudConfiguration: Sendable {
     public var tokenLifetime: Duration
     /// Delay of BUILD -> ACTIVE, creating -> available and every other transition (scaled by faults).
     public var transitionDelay: Duration
+    /// How long a reboot or rebuild runs (scaled by faults): seconds, as in a real cloud, so a client
+    /// polling once a second sees REBOOT, HARD_REBOOT or REBUILD.
+    public var restartDelay: Duration = .seconds(3)
     /// Per-project quota defaults of every region.
     public var quotaDefaults: QuotaDefaults
     /// The simulated services' clock (tests substitute a manual one to step through transitions).

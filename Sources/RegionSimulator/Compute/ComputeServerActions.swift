@@ -98,6 +98,8 @@ extension ComputeAPI {
             }
         }
         let transition = self.transition
+        // A reboot or rebuild takes seconds in a real cloud; clients poll for REBOOT/REBUILD to see it start.
+        let duration = name == "reboot" || name == "rebuild" ? max(transition, region.restartSeconds(for: "compute")) : transition
         let (server, flavors) = try store.compute.withLock { state -> (ServerRecord, [String: FlavorRecord]) in
             var s = try findServer(id, call: call, in: state)
             if s.locked, !call.isAdmin, !Self.lockExempt.contains(name) {
@@ -157,7 +159,7 @@ extension ComputeAPI {
             }
             if let task = rule.task, let target = rule.target {
                 s.taskState = name == "reboot" && args["type"]?.stringValue?.uppercased() == "HARD" ? "reboot_started_hard" : task
-                s.pending = Pending(due: call.now.addingTimeInterval(transition), target: target(s))
+                s.pending = Pending(due: call.now.addingTimeInterval(duration), target: target(s))
             }
             s.updated = call.now
             state.servers[id] = s

@@ -29,6 +29,8 @@ public struct SimulatedRegionContext: Sendable {
     public var now: @Sendable () -> Date
     /// Base status-transition delay (BUILD -> ACTIVE, creating -> available ...) before fault scaling.
     public var transitionDelay: Duration
+    /// Base duration of a reboot or rebuild before fault scaling (a real one takes seconds).
+    public var restartDelay: Duration = .seconds(3)
     /// Keystone's public URL (".../v3"), announced in `WWW-Authenticate` on 401s; empty when unknown.
     public var identityURL: String { identityURLProvider() }
     /// Resolves `identityURL` late (ephemeral ports are known only once Keystone listens).
@@ -51,6 +53,12 @@ public struct SimulatedRegionContext: Sendable {
     /// The transition delay for `serviceType`, including any "slow transitions" fault, in seconds.
     public func transitionSeconds(for serviceType: String) -> TimeInterval {
         let base = Double(transitionDelay.components.seconds) + Double(transitionDelay.components.attoseconds) / 1e18
+        return faults.settings(for: serviceType).scaledTransition(base)
+    }
+
+    /// The reboot/rebuild duration for `serviceType`, scaled like every transition, in seconds.
+    public func restartSeconds(for serviceType: String) -> TimeInterval {
+        let base = Double(restartDelay.components.seconds) + Double(restartDelay.components.attoseconds) / 1e18
         return faults.settings(for: serviceType).scaledTransition(base)
     }
 
