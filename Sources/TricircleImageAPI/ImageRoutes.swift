@@ -33,6 +33,8 @@ struct ImageRoutes: APIRoutes {
         group.delete("images/:id/members/:member", use: forward)
         group.get("schemas/**", use: forward)
         group.get("info/**", use: forward)
+        group.get("tasks", use: forward)
+        group.get("tasks/:id", use: forward)
     }
 
     /// Relays as is.

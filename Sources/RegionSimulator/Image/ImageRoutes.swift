@@ -219,6 +219,11 @@ extension ImageAPI {
         let hidden = q.get("os_hidden").map { $0.lowercased() == "true" } ?? false
         let sizeMin = q.get("size_min").flatMap { Int($0) }
         let sizeMax = q.get("size_max").flatMap { Int($0) }
+        var timeFilters: [ImageTimeFilter] = []
+        for key in ["created_at", "updated_at"] {
+            guard let expression = q.get(key) else { continue }
+            do { timeFilters.append(try ImageTimeFilter(key: key, expression: expression)) } catch { throw Self.error(400, error.message) }
+        }
         let ids: Set<String>? = q.get("id").map { text in
             Set((text.hasPrefix("in:") ? String(text.dropFirst(3)) : text).split(separator: ",").map(String.init))
         }
@@ -243,6 +248,9 @@ extension ImageAPI {
                 if let sizeMin, (size ?? -1) < sizeMin { return nil }
                 if let sizeMax, (size ?? Int.max) > sizeMax { return nil }
                 if let ids, !ids.contains(image.id) { return nil }
+                for filter in timeFilters {
+                    guard let stamp = image.object[filter.key]?.stringValue.flatMap(ImageTimeFilter.parse), filter.matches(stamp) else { return nil }
+                }
                 return image
             }
         }

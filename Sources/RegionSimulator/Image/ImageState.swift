@@ -42,6 +42,9 @@ struct ImageState: Sendable {
     var corruptUploads = 0
     /// Largest upload accepted, as a storage quota would (`RegionStore.limitImageUploads`); nil: the service's.
     var uploadQuota: Int?
+    /// Tasks imports left (`/v2/tasks`), by id, and their ids in creation order.
+    var tasks: [String: [String: JSONValue]] = [:]
+    var taskOrder: [String] = []
 
     static func seeded(regionName: String) -> ImageState {
         var state = ImageState()

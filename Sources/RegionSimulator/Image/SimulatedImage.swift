@@ -39,6 +39,12 @@ public struct SimulatedImage: SimulatedService {
         v.post("images/:id/actions/reactivate", use: api.handler(api.reactivate))
         v.get("schemas/image", use: api.handler(api.imageSchema))
         v.get("schemas/images", use: api.handler(api.imagesSchema))
+        v.get("info/import", use: api.handler(api.importInfo))
+        v.get("info/stores", use: api.handler(api.storesInfo))
+        v.put("images/:id/stage", use: api.handler(api.stage))
+        v.post("images/:id/import", use: api.handler(api.importImage))
+        v.get("tasks", use: api.handler(api.listTasks))
+        v.get("tasks/:id", use: api.handler(api.showTask))
         return router
     }
 }
