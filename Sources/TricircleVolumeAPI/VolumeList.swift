@@ -104,6 +104,14 @@ extension VolumeAPI {
     /// Query parameters the gateway interprets itself instead of passing on.
     static let pagingParameters: Set<String> = ["limit", "marker", "sort", "sort_key", "sort_dir", "offset", "with_count"]
 
+    /// The client's `offset` (0 when absent), with Cinder's 400s (`validate_integer`).
+    static func offset(_ query: [(String, String)]) throws -> Int {
+        guard let text = query.first(where: { $0.0 == "offset" })?.1 else { return 0 }
+        guard let value = Int(text) else { throw badRequest("offset must be an integer") }
+        guard value >= 0 else { throw badRequest("offset must be >= 0") }
+        return min(value, Int(Int32.max))
+    }
+
     /// The client's `sort` (or legacy `sort_key`/`sort_dir`), newest first when absent; 400 for unknown keys.
     static func sortKeys(_ query: [(String, String)]) throws -> [SortKey] {
         var keys: [SortKey] = []
@@ -144,6 +152,7 @@ extension VolumeAPI {
             limit = min(n, Self.maxLimit)
         }
         let marker = query.first(where: { $0.0 == "marker" })?.1
+        let offset = try Self.offset(query)
         let keys = try Self.sortKeys(query)
 
         var pods = try await runtime.podDirectory.bottomPods()
@@ -166,8 +175,9 @@ extension VolumeAPI {
                 + filters.map { "\($0.name)=\($0.value ?? "")" }.sorted()).joined(separator: "|")
             let page: CrossPodPage<[String: JSONValue]>
             do {
+                // Cinder skips `offset` items of the sorted list (after the marker), then takes `limit`.
                 page = try await runtime.lister.page(
-                    source, pods: pods, limit: limit, marker: marker, sortKeys: keys, signature: signature,
+                    source, pods: pods, limit: limit + offset, marker: marker, sortKeys: keys, signature: signature,
                     podTimeout: runtime.listTimeout)
             } catch CrossPodListError.markerNotFound(let missing) {
                 throw APIError(.notFound, "Marker \(missing) could not be found.", format: .fault)
@@ -176,8 +186,8 @@ extension VolumeAPI {
                 // Every pod refused the query itself (a bad filter): that is the client's answer.
                 return relay(refusal, call)
             }
-            items = page.items
-            nextMarker = page.nextMarker
+            items = Array(page.items.dropFirst(offset))
+            nextMarker = items.isEmpty ? nil : page.nextMarker
         }
 
         let rendered: [JSONValue] = items.map { item in
