@@ -71,6 +71,7 @@ extension ComputeAPI {
         guard case .object(let object) = body, object.count == 1, let (name, args) = object.first else {
             throw SimulatorError.badRequest("Malformed request body")
         }
+        if let console = try consoleAction(name, args, call: call) { return console }
         guard let rule = Self.actionRules[name] else {
             throw SimulatorError.badRequest("There is no such action: \(name)")
         }
