@@ -35,6 +35,8 @@ echo "--- unauthenticated admin call is refused with 401"
 code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:29999/v1.0/pods)
 [ "$code" = 401 ] || fail "expected 401, got $code"
 
+# The OSC venv's python (selenium for the browser check lives there too).
+OSC_PY=$(dirname "$(command -v openstack 2>/dev/null || echo /nonexistent/openstack)")/python
 if command -v openstack >/dev/null 2>&1; then
   echo "--- openstack CLI against the sandbox"
   openstack token issue -f value -c project_id >/dev/null || fail "openstack token issue"
@@ -97,6 +99,20 @@ if command -v openstack >/dev/null 2>&1; then
   fi
   [ -n "$have_net" ] && { openstack subnet delete top-subnet; openstack network delete top-net; } || true
   echo "top region: ${skipped:+not served by the gateway yet:$skipped}${skipped:-every API served}"
+
+  echo "--- metrics and the operator page (admin port)"
+  metrics=$(curl -s http://127.0.0.1:29999/metrics)
+  for series in tricircle_http_requests_total tricircle_pod_calls_total tricircle_token_cache_total tricircle_job_queue_depth; do
+    grep -q "^$series" <<<"$metrics" || fail "/metrics lacks $series"
+  done
+  # Headless Chromium when installed (.ci/run installs it): the page, read as a browser shows it, and a screenshot.
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && "$OSC_PY" -c "import selenium" 2>/dev/null; then
+    mkdir -p .ci-logs/dashboard
+    "$OSC_PY" e2e/dashboard/screenshot.py http://127.0.0.1:29999/dashboard "$TOKEN" .ci-logs/dashboard/dashboard.png \
+      RegionOne RegionTwo || fail "operator page in Chromium"
+  else
+    echo "(chromium, chromedriver or selenium missing: operator page not opened in a browser)"
+  fi
 else
   echo "(openstack CLI not installed: skipping its checks)"
 fi
