@@ -426,6 +426,32 @@ def j_server_actions(ctx):
     return f"stop/start/reboot of {sid} in {region}; start while ACTIVE -> 409 conflictingRequest"
 
 
+def j_request_id(ctx):
+    """One request id from the client to the region: the gateway answers with the caller's
+    X-OpenStack-Request-ID and sends it on as the global request id, which the region's own log shows."""
+    label = "az2"
+    sid, region = ctx.made["servers"][label], ctx.region[label]
+    rid = "req-" + str(uuid.uuid4())
+    r = ctx.top.compute.get(f"/servers/{sid}", headers={"X-OpenStack-Request-ID": rid}, microversion=COMPUTE_MV,
+                            raise_exc=False)
+    assert r.status_code == 200, f"GET /servers/{sid} -> {r.status_code}"
+    answered = r.headers.get("x-openstack-request-id")
+    assert answered == rid, f"answered request id {answered}, sent {rid}"
+    base = os.environ.get("BASE")
+    if ctx.target != "real" or not base:
+        return f"{rid} answered by the gateway (the region's log is read over real regions only)"
+    log = os.path.join(base, "logs", f"nova-api-{region}.log")
+    found = False
+    for _ in range(20):  # nova-api writes its line when the request is done
+        with open(log, errors="replace") as f:
+            if rid in f.read():
+                found = True
+                break
+        time.sleep(0.25)
+    assert found, f"{rid} not in {log} (the gateway did not send it as the global request id)"
+    return f"{rid} answered by the gateway and logged by {region}'s nova-api"
+
+
 def j_cross_region_networking(ctx):
     """Each region holds one copy of the subnet and the router, the routers have routes to the other
     region's side, and a rule added or removed at the top reaches both regions' copies of the group."""
@@ -755,6 +781,7 @@ JOURNEYS = [  # name, function, journeys it needs to have passed
     ("lists-paged", j_lists_paged, ["servers-boot"]),
     ("cross-region-networking", j_cross_region_networking, ["servers-boot"]),
     ("server-actions", j_server_actions, ["servers-boot"]),
+    ("request-id", j_request_id, ["servers-boot"]),
     ("pod-down", j_pod_down, ["servers-boot"]),
     ("floating-ip", j_floating_ip, ["servers-boot"]),
     ("deletion", j_deletion, []),
