@@ -35,7 +35,7 @@ public struct DatabaseFrontEnd: GatewayFrontEnd {
         let authed = runtime.authenticated(router, format: .trove)
         let resources: [any APIRoutes] = [
             InstanceListRoutes(api: api), InstanceCreateRoutes(api: api), InstanceRoutes(api: api),
-            DatastoreRoutes(api: api), PlacementRoutes(api: api), FlavorRoutes(api: api),
+            DatastoreRoutes(api: api), PlacementRoutes(api: api), FlavorRoutes(api: api), ClusterRoutes(api: api),
         ]
         let v = authed.group("/v1.0/:project_id")
         for r in resources { r.addRoutes(to: v) }
