@@ -54,12 +54,14 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
             KeypairRoutes(catalog: catalog), AvailabilityZoneRoutes(catalog: catalog), LimitsRoutes(catalog: catalog),
             QuotaSetRoutes(catalog: catalog),
         ]
-        // Admin surfaces merged over every pod, and Nova's extension list (served at /v2.1 only).
+        // Admin surfaces merged over every pod, Nova's extension list and image proxy (served at /v2.1 only).
         let admin = ComputeAdminCalls(calls: calls)
-        let adminResources: [any APIRoutes] = [
+        var adminResources: [any APIRoutes] = [
             AggregateRoutes(admin: admin), HypervisorRoutes(admin: admin), ServiceRoutes(admin: admin),
             TenantUsageRoutes(admin: admin), ExtensionRoutes(calls: calls),
         ]
+        let imageProxy = ComputeImageProxy(calls: calls)
+        adminResources += [ImageProxyRoutes(proxy: imageProxy), ImageMetadataRoutes(proxy: imageProxy)]
         for r in catalogResources + adminResources + servers { r.addRoutes(to: v) }
         for r in servers { r.addRoutes(to: withProject) }
         return router
