@@ -19,10 +19,8 @@ public struct Migration: Sendable {
 public enum Migrations {
     public static let all: [Migration] = [
         CoreSchema.v1, JobsSchema.v2, ComputeCatalogSchema.v3, NetworkSchema.v4, ImageSchema.v5, VolumeSchema.v6,
-        NetworkQuotaSchema.v7, QuotaSchema.v8,
+        NetworkQuotaSchema.v7, QuotaSchema.v8, JobsRequestIDSchema.v12, NetworkPoolSchema.v13,
         ComputeServerGroupSchema.v15,
-        NetworkPoolSchema.v13,
-        JobsRequestIDSchema.v12,
     ]
 
     /// The newest schema version this build knows.
