@@ -99,6 +99,10 @@ struct SandboxCommand: AsyncParsableCommand {
                 }
             }
             let image = try await seedImage(cloud: cloud, http: runtime.httpClient)
+            let datastoreImages = try await seedDatastoreImages(cloud: cloud, http: runtime.httpClient)
+            try await SandboxNetworks(
+                keystoneURL: cloud.identityURL, networkURL: "http://127.0.0.1:\(ports["network"] ?? adminPort - 3)",
+                http: runtime.httpClient, externalZone: Self.bottomRegions[0].1).seed()
             try writeClientFiles(stateDir: stateDir, keystoneURL: cloud.identityURL)
 
             say("""
@@ -112,7 +116,8 @@ struct SandboxCommand: AsyncParsableCommand {
             for frontEnd in gateway.frontEnds {
                 say("    \(frontEnd.name.padding(toLength: 8, withPad: " ", startingAt: 0)) http://127.0.0.1:\(ports[frontEnd.name] ?? frontEnd.port)\(frontEnd.catalogPath)")
             }
-            say("  Home image service:     \(Self.imageHomeRegion)'s Glance (seeded image \"\(image)\")")
+            say("  Home image service:     \(Self.imageHomeRegion)'s Glance (seeded image \"\(image)\", \(datastoreImages) datastore images)")
+            say("  Networks (DevStack's):  public (external, \(SandboxNetworks.publicCIDR), in \(Self.bottomRegions[0].1)); demo's private (\(SandboxNetworks.privateCIDR)) and router1")
             for (region, az) in Self.bottomRegions {
                 let services = (cloud.endpoints()[region] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)" }
                 say("  Pod \(region) (AZ \(az)):  \(services.joined(separator: ", "))")
@@ -177,7 +182,10 @@ struct SandboxCommand: AsyncParsableCommand {
         return name
     }
 
-    /// Writes `openrc` (admin) and `clouds.yaml` (admin and demo) for the real OpenStack clients.
+    /// Writes `openrc` (admin) and `clouds.yaml` for the real OpenStack clients: admin and demo, and the
+    /// cloud names DevStack writes (`devstack`, `devstack-alt`, `devstack-admin`, `devstack-system-admin`)
+    /// that the clients' functional suites use. The simulated Keystone has no system scope, so
+    /// `devstack-system-admin` is the admin project's admin.
     func writeClientFiles(stateDir: String, keystoneURL: String) throws {
         let openrc = """
             # tricircle sandbox: source me, then use the openstack CLI
@@ -205,7 +213,18 @@ struct SandboxCommand: AsyncParsableCommand {
                 region_name: \(Self.topRegion)
                 identity_api_version: 3
 
-            """
+            """ + [("devstack", "demo", "demopass", "demo"), ("devstack-alt", "alt_demo", "altpass", "alt_demo"),
+                   ("devstack-admin", "admin", "secret", "admin"), ("devstack-system-admin", "admin", "secret", "admin"),
+                   ("demo", "demo", "demopass", "demo"), ("alt_demo", "alt_demo", "altpass", "alt_demo")].map { cloud, user, password, project in
+                """
+                  \(cloud):
+                    auth: {auth_url: "\(keystoneURL)", username: \(user), password: \(password), project_name: \(project),
+                           user_domain_name: Default, project_domain_name: Default}
+                    region_name: \(Self.topRegion)
+                    identity_api_version: 3
+
+                """
+            }.joined()
         try clouds.write(toFile: stateDir + "/clouds.yaml", atomically: true, encoding: .utf8)
         // openrc last: scripts wait for it as the sign that the sandbox is ready.
         try openrc.write(toFile: stateDir + "/openrc", atomically: true, encoding: .utf8)
