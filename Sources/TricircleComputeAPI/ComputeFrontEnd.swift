@@ -48,6 +48,11 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
             InstanceActionRoutes(calls: calls), ServerSubresourceRoutes(calls: calls),
         ]
         ServerGroupRoutes(calls: calls).addRoutes(to: v)
+        // Nova's networking proxies (below 2.36), answered from the top's Networking API.
+        let proxy = NeutronProxy(calls: calls)
+        for r: any APIRoutes in [SecurityGroupProxyRoutes(proxy: proxy), FloatingIPProxyRoutes(proxy: proxy), NetworkProxyRoutes(proxy: proxy)] {
+            r.addRoutes(to: v)
+        }
         // The catalog part is served at /v2.1 only.
         let catalogResources: [any APIRoutes] = [
             FlavorRoutes(catalog: catalog), FlavorExtraSpecRoutes(catalog: catalog), FlavorAccessRoutes(catalog: catalog),
