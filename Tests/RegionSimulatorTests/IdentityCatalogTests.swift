@@ -25,6 +25,26 @@ struct IdentityCatalogTests {
         }
     }
 
+    /// Horizon's url_for takes the first catalog entry of a type and looks for the selected region's endpoint
+    /// in it only: the gateway's CentralRegion endpoints must sit in the same entry as the regions' ones.
+    @Test func secondRegionJoinsTheServiceOfItsType() async throws {
+        let identity = SimulatedIdentity()
+        identity.setEndpoint(region: "RegionOne", serviceType: "network", serviceName: "neutron", url: "http://127.0.0.1:1")
+        identity.setEndpoint(region: "RegionTwo", serviceType: "network", serviceName: "neutron", url: "http://127.0.0.1:2")
+        identity.setEndpoint(region: "CentralRegion", serviceType: "network", serviceName: "tricircle-network", url: "http://127.0.0.1:3")
+        identity.setEndpoint(region: "CentralRegion", serviceType: "block-storage", serviceName: "tricircle-volume", url: "http://127.0.0.1:4")
+        try await withIdentity(identity) { client, _ async throws in
+            let demo = try await client.token("demo", "demopass", project: "demo")
+            let catalog = try await client.send(.get, "/v3/auth/catalog", token: demo).decode(CatalogResponse.self).catalog
+            let network = catalog.filter { $0.type == "network" }
+            #expect(network.count == 1)
+            #expect(network.first?.name == "neutron")
+            #expect(Set(network.first?.endpoints.compactMap(\.regionID) ?? []) == ["RegionOne", "RegionTwo", "CentralRegion"])
+            // A type no region has gets a service of its own, under the name given.
+            #expect(catalog.filter { $0.type == "block-storage" }.map(\.name) == ["tricircle-volume"])
+        }
+    }
+
     @Test func endpointCreateAsTheOpenstackCLISendsIt() async throws {
         try await withIdentity { client, _ async throws in
             let admin = try await client.token("admin", "secret", project: "admin")

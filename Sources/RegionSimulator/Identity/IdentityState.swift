@@ -94,7 +94,11 @@ struct IdentityState: Sendable {
 
     /// Returns the id of the service of that type and name, creating it when missing.
     mutating func ensureService(type: String, name: String) -> String {
-        if let existing = services.values.first(where: { $0.type == type && $0.name == name }) {
+        // One service per type, as a deployment registers them (DevStack, e2e/regions/ks_gateway.py): a second
+        // region's endpoints join the service already there. Horizon reads only the first catalog entry of a
+        // type, so a separate entry per name would hide every region but the first one's.
+        let ofType = services.values.filter { $0.type == type }.sorted { $0.id < $1.id }
+        if let existing = ofType.first(where: { $0.name == name }) ?? ofType.first {
             return existing.id
         }
         let record = ServiceRecord(id: Self.newID(), type: type, name: name, description: "", enabled: true)

@@ -98,8 +98,9 @@ public final class SimulatedIdentity: Sendable {
         state.withLock { $0.addRegion(id: name, description: "", parentRegionID: nil) }
     }
 
-    /// Sets the endpoint of `serviceType` in `region` for `interface`, creating the service and
-    /// region when missing and replacing an existing endpoint for the same triple.
+    /// Sets the endpoint of `serviceType` in `region` for `interface`, creating the service (named
+    /// `serviceName`, or joining the one of that type already registered) and region when missing and
+    /// replacing an existing endpoint for the same triple.
     public func setEndpoint(
         region: String, serviceType: String, serviceName: String, interface: String = "public", url: String
     ) {
