@@ -5,6 +5,8 @@ import Testing
 import TricircleComputeAPI
 import TricircleCore
 import TricircleGateway
+import TricircleStore
+import TricircleTestSupport
 
 @Suite("The top flavor catalog follows the regions' flavors")
 struct FlavorSeedingTests {
@@ -25,9 +27,10 @@ struct FlavorSeedingTests {
         Set((reply.json["flavors"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
     }
 
-    @Test("a gateway started before any flavor exists lists the regions' flavors once they are made")
-    func emptyRegionsAtFirst() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("a gateway started before any flavor exists lists the regions' flavors once they are made",
+          arguments: TestDatabases.backends)
+    func emptyRegionsAtFirst(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let admin = try CatalogClient(harness, user: "admin")
             let demo = try CatalogClient(harness)
             for region in ["RegionOne", "RegionTwo"] { try await Self.emptyRegion(admin, region) }
@@ -43,9 +46,10 @@ struct FlavorSeedingTests {
         }
     }
 
-    @Test("a flavor made in a region after the catalog was filled shows at the top; one deleted at the top stays deleted")
-    func newInRegionLater() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("a flavor made in a region after the catalog was filled shows at the top; one deleted at the top stays deleted",
+          arguments: TestDatabases.backends)
+    func newInRegionLater(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let admin = try CatalogClient(harness, user: "admin")
             let demo = try CatalogClient(harness)
             let first = try await demo.send("GET", "/flavors")
