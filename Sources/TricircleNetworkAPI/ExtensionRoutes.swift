@@ -40,6 +40,7 @@ struct ExtensionRoutes: APIRoutes {
         ("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
         ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, router, network, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
         ("tag-creation", "Tag creation extension", "Allow to set tags on resource creation."),
+        ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
         ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
         ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
     ].map { alias, name, description in NeutronExtension(alias: alias, name: name, description: description, updated: updated) }

@@ -31,7 +31,7 @@ struct FloatingIPRoutes: APIRoutes {
         return try await service.lister.respond(
             .floatingIPs, collection: "floatingips", request: request, query: query,
             base: NetworkDocumentQuery(projectIDs: caller.visibleProjects), parentKey: "floating_network_id", deviceKey: "port_id",
-            render: { rows in try rows.map { try jsonObject(service.model(FloatingIP.self, $0)) } },
+            render: { rows in try await render(rows.map { try service.model(FloatingIP.self, $0) }) },
             notFound: NeutronError.floatingIPNotFound)
     }
 
@@ -41,13 +41,13 @@ struct FloatingIPRoutes: APIRoutes {
         let member = try await NeutronHTTP.member(request, key: "floatingip", allowed: FloatingIPCreate.attributeNames)
         let body = try NeutronHTTP.decode(FloatingIPCreate.self, from: member)
         let fip = try await create(body, caller)
-        return NeutronHTTP.single("floatingip", jsonObject(fip), request: request, status: .created)
+        return NeutronHTTP.single("floatingip", try await render([fip]).first ?? [:], request: request, status: .created)
     }
 
     /// `GET /v2.0/floatingips/:id`.
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let (fip, _) = try await floatingIP(try context.parameters.require("id"), NeutronCaller(try context.requireCaller()))
-        return NeutronHTTP.single("floatingip", jsonObject(fip), request: request)
+        return NeutronHTTP.single("floatingip", try await render([fip]).first ?? [:], request: request)
     }
 
     /// `PUT /v2.0/floatingips/:id`.
@@ -80,7 +80,7 @@ struct FloatingIPRoutes: APIRoutes {
             _ = try await service.documents.update(.floatingIPs, next, expectedRevision: doc.revision)
         }
         try await queue.scheduleFloatingIPSync(id)
-        return NeutronHTTP.single("floatingip", jsonObject(fip), request: request)
+        return NeutronHTTP.single("floatingip", try await render([fip]).first ?? [:], request: request)
     }
 
     /// `DELETE /v2.0/floatingips/:id`.
@@ -94,6 +94,25 @@ struct FloatingIPRoutes: APIRoutes {
         // The pods' copies go by the floating IP's own sync job, which never runs beside another one of it.
         try await floatingIPs.removeFloatingIP(id)
         return NeutronHTTP.noContent()
+    }
+
+    /// Adds `port_details` (the `fip-port-details` extension): the associated port's name, network, MAC,
+    /// state and device, or null.
+    func render(_ fips: [FloatingIP]) async throws -> [[String: JSONValue]] {
+        var out: [[String: JSONValue]] = []
+        for fip in fips {
+            var object = jsonObject(fip)
+            var details = JSONValue.null
+            if let portID = fip.portID, let doc = try await service.documents.get(.ports, id: portID),
+               let port = try? service.model(NeutronPort.self, doc) {
+                details = ["name": .string(port.name), "network_id": .string(port.networkID), "mac_address": .string(port.macAddress),
+                           "admin_state_up": .bool(port.adminStateUp), "status": .string(port.status),
+                           "device_id": .string(port.deviceID), "device_owner": .string(port.deviceOwner)]
+            }
+            object["port_details"] = details
+            out.append(object)
+        }
+        return out
     }
 
     func floatingIP(_ id: String, _ caller: NeutronCaller) async throws -> (FloatingIP, NetworkDocument) {

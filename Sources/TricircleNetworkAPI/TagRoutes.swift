@@ -20,7 +20,8 @@ extension FloatingIP: TaggedResource {}
 
 /// `/v2.0/{networks,subnets,ports,routers,security-groups,floatingips}/{id}/tags[/{tag}]` (the
 /// `standard-attr-tag` extension). Tags live in the top's record of the resource (the top owns these
-/// records), so no pod is called; they show in the resource bodies and the list filters read them.
+/// records), so no pod is called; they show in the resource bodies and the list filters read them. Kept
+/// sorted, as Neutron lists them.
 struct TagRoutes: APIRoutes {
     let service: NetworkService
 
@@ -59,6 +60,7 @@ struct TagRoutes: APIRoutes {
             let base = "\(kind.rawValue)/:id/tags"
             group.get(RouterPath(base)) { try await list($0, $1, kind) }
             group.put(RouterPath(base)) { try await replace($0, $1, kind) }
+            group.post(RouterPath(base)) { try await addAll($0, $1, kind) }
             group.delete(RouterPath(base)) { try await clear($0, $1, kind) }
             group.get(RouterPath(base + "/:tag")) { try await check($0, $1, kind) }
             group.put(RouterPath(base + "/:tag")) { try await add($0, $1, kind) }
@@ -77,6 +79,14 @@ struct TagRoutes: APIRoutes {
         let wanted = try NeutronTags.replacement(.object(try await NeutronHTTP.object(request)))
         let tags = try await edit(kind, context, write: true) { $0 = wanted }
         return NeutronHTTP.json(["tags": .array(tags.map { .string($0) })])
+    }
+
+    /// `POST .../tags` with `{"tags": [...]}` (the `tag-creation` extension): adds those not there yet; 201
+    /// with the body's list, as Neutron answers.
+    func addAll(_ request: Request, _ context: GatewayRequestContext, _ kind: Kind) async throws -> Response {
+        let wanted = try NeutronTags.replacement(.object(try await NeutronHTTP.object(request)))
+        _ = try await edit(kind, context, write: true) { tags in tags += wanted.filter { !tags.contains($0) } }
+        return NeutronHTTP.json(["tags": .array(wanted.map { .string($0) })], status: .created)
     }
 
     /// `DELETE .../tags`: removes them all.
@@ -145,6 +155,8 @@ struct TagRoutes: APIRoutes {
         let (item, _) = try await service.rewrite(kind.table, id: id, notFound: kind.notFound(id)) { (item: inout T, _) in
             var tags = item.tags
             try change(&tags)
+            // Neutron reads tags back in its table's key order: sorted.
+            tags.sort()
             guard tags != item.tags else { return }
             item.tags = tags
             var (updatedAt, revision) = (item.updatedAt, item.revisionNumber)

@@ -51,6 +51,11 @@ struct NetworkTagTests {
             let gone = try await neutron.send("DELETE", "/networks/\(blueID)/tags/cold")
             #expect(gone.status == 404)
             #expect(gone.json["NeutronError"]?["type"] == "TagNotFound")
+            // POST adds (tag-creation): 201 with the body's list; tags read back sorted, as Neutron lists them.
+            let posted = try await neutron.send("POST", "/networks/\(redID)/tags", ["tags": ["green", "blue", "red"]])
+            #expect(posted.status == 201)
+            #expect(posted.json == ["tags": ["green", "blue", "red"]])
+            #expect(try await neutron.send("GET", "/networks/\(redID)/tags").json == ["tags": ["blue", "green", "red", "warm"]])
             #expect(try await neutron.send("DELETE", "/networks/\(redID)/tags").status == 204)
             #expect(try await neutron.send("GET", "/networks/\(redID)/tags").json == ["tags": []])
         }

@@ -11,6 +11,7 @@ extension NeutronState {
                       _ revision: WritableKeyPath<T, Int>) throws -> [String] {
             var tags = item[keyPath: path]
             try change(&tags)
+            tags.sort()  // Neutron lists tags in its table's key order
             if tags != item[keyPath: path] {
                 item[keyPath: path] = tags
                 item[keyPath: updated] = timestamp
@@ -76,6 +77,16 @@ extension NeutronAPI {
                     let wanted = try NeutronTags.replacement(.object(try await NeutronHTTP.object(request)))
                     let tags = try mutate { try $0.editTags(collection: collection, id: id, caller: caller) { $0 = wanted } }
                     return NeutronHTTP.json(["tags": .array(tags.map { .string($0) })], requestID: requestID)
+                }
+            }
+            router.post(RouterPath(base)) { request, context in
+                await handle(request) { caller, requestID in
+                    let id = context.parameters.get("id") ?? ""
+                    let wanted = try NeutronTags.replacement(.object(try await NeutronHTTP.object(request)))
+                    _ = try mutate {
+                        try $0.editTags(collection: collection, id: id, caller: caller) { tags in tags += wanted.filter { !tags.contains($0) } }
+                    }
+                    return NeutronHTTP.json(["tags": .array(wanted.map { .string($0) })], status: 201, requestID: requestID)
                 }
             }
             router.delete(RouterPath(base)) { request, context in

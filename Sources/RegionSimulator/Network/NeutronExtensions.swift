@@ -35,6 +35,7 @@ enum NeutronExtensions {
         ("standard-attr-description", "standard-attr-description", "Extension to add descriptions to standard attributes"),
         ("standard-attr-revisions", "Resource revision numbers", "This extension will display the revision number of neutron resources."),
         ("standard-attr-tag", "Tag support for resources with standard attribute: subnet, trunk, network_segment_range, router, network, policy, subnetpool, port, security_group, floatingip", "Enables to set tag on resources with standard attribute."),
+        ("tag-creation", "Tag creation extension", "Allow to set tags on resource creation."),
         ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
         ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
     ].map { alias, name, description in
