@@ -5,8 +5,9 @@ import OpenStackModels
 import TricircleGateway
 import TricircleStore
 
-/// `/os-quota-sets`: Compute quotas kept at the top (show, defaults, detail with usage; admins update
-/// and reset). Enforcement is not done here yet: pods still enforce their own quotas.
+/// `/os-quota-sets`: Compute quotas kept at the top, one per project over all regions (show, defaults,
+/// detail with usage and reservations; admins update and reset). Boots are checked against them at the
+/// top (`ServerQuota`).
 struct QuotaSetRoutes: APIRoutes {
     let catalog: ComputeCatalogRoutes
 
@@ -54,7 +55,8 @@ struct QuotaSetRoutes: APIRoutes {
         try await catalog.run(request, context) { call in
             let project = try catalog.pathParameter(context, "project")
             var o: [String: JSONValue] = ["id": .string(project)]
-            for key in Self.quotaKeys(call) { o[key] = .number(Double(Self.quotaDefaults[key] ?? -1)) }
+            let defaults = Self.quotaDefaults.merging(QuotaService(runtime: catalog.runtime).defaults(.compute)) { _, configured in configured }
+            for key in Self.quotaKeys(call) { o[key] = .number(Double(defaults[key] ?? -1)) }
             return call.json(["quota_set": .object(o)])
         }
     }
@@ -70,7 +72,7 @@ struct QuotaSetRoutes: APIRoutes {
     func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         try await catalog.run(request, context) { call in
             try call.requireAdmin("os_compute_api:os-quota-sets:delete")
-            try await catalog.quotas.reset(projectID: catalog.pathParameter(context, "project"))
+            try await QuotaService(runtime: catalog.runtime).resetLimits(.compute, project: catalog.pathParameter(context, "project"))
             return call.empty(.accepted)
         }
     }
@@ -82,11 +84,13 @@ struct QuotaSetRoutes: APIRoutes {
             throw APIError(.forbidden, "Policy doesn't allow os_compute_api:os-quota-sets:\(detail ? "detail" : "show") to be performed.", format: .fault)
         }
         let limits = try await catalog.quotaLimits(project: project)
-        let usage = detail ? try await catalog.quotaUsage(project: project, userID: call.caller.userID, call: call) : [:]
+        let usage = detail ? try await catalog.quotaCounts(project: project, userID: call.caller.userID) : [:]
         var o: [String: JSONValue] = ["id": .string(project)]
         for key in Self.quotaKeys(call) {
             let limit = JSONValue.number(Double(limits[key] ?? -1))
-            o[key] = detail ? ["limit": limit, "in_use": .number(Double(usage[key] ?? 0)), "reserved": 0] : limit
+            o[key] = detail
+                ? ["limit": limit, "in_use": .number(Double(usage[key]?.inUse ?? 0)), "reserved": .number(Double(usage[key]?.reserved ?? 0))]
+                : limit
         }
         return call.json(["quota_set": .object(o)])
     }
@@ -112,7 +116,7 @@ struct QuotaSetRoutes: APIRoutes {
         if let force = r["force"], catalogBoolean(force) == nil {
             throw invalidInput("force", force, "\(force) is not of type 'boolean', 'string'")
         }
-        try await catalog.quotas.set(projectID: project, limits: changes)
+        try await QuotaService(runtime: catalog.runtime).setLimits(.compute, project: project, changes)
         let limits = try await catalog.quotaLimits(project: project)
         var o: [String: JSONValue] = [:]
         for key in keys { o[key] = .number(Double(limits[key] ?? -1)) }
@@ -121,25 +125,24 @@ struct QuotaSetRoutes: APIRoutes {
 }
 
 extension ComputeCatalogRoutes {
-    /// Defaults with the project's overrides applied.
+    /// Nova's defaults, the configured `[quota]` ones over them, then the project's overrides.
     func quotaLimits(project: String) async throws -> [String: Int] {
-        QuotaSetRoutes.quotaDefaults.merging(try await quotas.overrides(projectID: project)) { _, override in override }
+        let quota = QuotaService(runtime: runtime)
+        return QuotaSetRoutes.quotaDefaults.merging(quota.defaults(.compute)) { _, configured in configured }
+            .merging(try await quota.overrides(.compute, project: project)) { _, override in override }
     }
 
-    /// What a project uses: instances from the routing table, key pairs of the user at the top, cores and
-    /// RAM as the pods that answered in time report them (a silent pod's part is missing, and logged).
+    /// What a project uses, counted at the top: instances, cores and RAM from the quota ledger (what the
+    /// servers the top routes to hold, kept true by the reconcile job), key pairs of the user.
     func quotaUsage(project: String, userID: String, call: CatalogCall) async throws -> [String: Int] {
-        async let instances = quotas.serverCount(projectID: project)
+        try await quotaCounts(project: project, userID: userID).mapValues(\.inUse)
+    }
+
+    /// In use and reserved (creates under way) per resource.
+    func quotaCounts(project: String, userID: String) async throws -> [String: QuotaCount] {
         async let keypairCount = keypairs.count(userID: userID)
-        let pods = try await runtime.podDirectory.bottomPods()
-        let path = project == call.caller.projectID ? "/limits" : "/limits?tenant_id=\(project)"
-        let answers = try await askPods(pods, path: path, call: call)
-        var cores = 0
-        var ram = 0
-        for body in answers.values {
-            cores += body["limits"]?["absolute"]?["totalCoresUsed"]?.intValue ?? 0
-            ram += body["limits"]?["absolute"]?["totalRAMUsed"]?.intValue ?? 0
-        }
-        return ["instances": try await instances, "key_pairs": try await keypairCount, "cores": cores, "ram": ram]
+        var counts = try await QuotaService(runtime: runtime).counts(.compute, project: project)
+        counts["key_pairs"] = QuotaCount(inUse: try await keypairCount)
+        return counts
     }
 }

@@ -45,7 +45,7 @@ struct ServerCreateRoutes: APIRoutes {
         }
 
         var server = ServerCreate(object: member)
-        try await ServerQuota(calls: calls).reserve(&server, projectID: caller.projectID, claim: claim)
+        try await ServerQuota(calls: calls).reserve(&server, projectID: caller.projectID, requestID: context.requestID, claim: claim)
 
         // The pod: "az", "az:host" and "az:host:node" name the AZ first, as Nova reads them.
         let requestedAZ = server.availabilityZone

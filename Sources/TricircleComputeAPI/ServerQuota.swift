@@ -12,21 +12,28 @@ struct ServerQuota: Sendable {
 
     /// What one server of a top flavor holds (a flavor the top does not know holds only an instance: the
     /// pod refuses the boot with Nova's own words).
-    func perServer(flavorRef: String?) async throws -> [String: Int] {
-        guard let flavorRef, !flavorRef.isEmpty,
-              let flavor = try await FlavorStore(store: calls.runtime.store).get(ServerActionRoutes.lastComponent(flavorRef))
-        else { return ["instances": 1] }
+    func perServer(flavorRef: String?, requestID: String) async throws -> [String: Int] {
+        guard let flavorRef, !flavorRef.isEmpty else { return ["instances": 1] }
+        let id = ServerActionRoutes.lastComponent(flavorRef)
+        let store = FlavorStore(store: calls.runtime.store)
+        var flavor = try await store.get(id)
+        // The top's catalog is filled from the pods on first use: before the first flavor call, it may be empty.
+        if flavor == nil, let mapper = calls.provisioners.flavor as? FlavorMapper {
+            try? await mapper.seeder.ensureSeeded(requestID: requestID)
+            flavor = try await store.get(id)
+        }
+        guard let flavor else { return ["instances": 1] }
         return ["instances": 1, "cores": flavor.vcpus, "ram": flavor.ram]
     }
 
     /// Reserves a boot's servers: `max_count` if they fit, else as many as fit down to `min_count` (the
     /// body's `max_count` is lowered to that, as Nova boots what fits); Nova's 403 when not even
     /// `min_count` fits. Counts that Nova would refuse as invalid are left to the pod.
-    func reserve(_ server: inout ServerCreate, projectID: String, claim: QuotaClaim) async throws {
+    func reserve(_ server: inout ServerCreate, projectID: String, requestID: String, claim: QuotaClaim) async throws {
         let minCount = server.minCount ?? 1
         let maxCount = server.maxCount ?? minCount
         guard minCount >= 1, maxCount >= minCount else { return }
-        let perUnit = try await perServer(flavorRef: server.flavorReference)
+        let perUnit = try await perServer(flavorRef: server.flavorReference, requestID: requestID)
         switch try await quota.reserve(.compute, project: projectID, perUnit: perUnit, minUnits: minCount, maxUnits: maxCount) {
         case .reserved(let id, let units):
             claim.taken(id, perUnit: perUnit)

@@ -35,7 +35,7 @@ struct QuotaRoutes: APIRoutes {
         let caller = NeutronCaller(try context.requireCaller())
         guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:get_quota") }
         var list: [JSONValue] = []
-        for project in try await service.quotas.allOverrides().keys.sorted() {
+        for project in try await service.quota.projectsWithOverrides(.network) {
             var entry = try await service.quotaLimits(project: project).mapValues { JSONValue.int($0) }
             entry["project_id"] = .string(project)
             entry["tenant_id"] = .string(project)
@@ -59,27 +59,18 @@ struct QuotaRoutes: APIRoutes {
     func showDefault(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let project = try context.parameters.require("project")
         try Self.authorize(project, NeutronCaller(try context.requireCaller()))
-        return NeutronHTTP.json(["quota": Self.render(NetworkQuota.defaults)])
+        return NeutronHTTP.json(["quota": Self.render(service.quota.defaults(.network))])
     }
 
     /// `GET /v2.0/quotas/:project/details`.
     func showDetails(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let project = try context.parameters.require("project")
         try Self.authorize(project, NeutronCaller(try context.requireCaller()))
-        let limits = try await service.quotaLimits(project: project)
-        // The seven counts are independent reads: run them together.
-        let used = try await withThrowingTaskGroup(of: (String, Int).self) { group in
-            for resource in NetworkQuota.resources {
-                group.addTask { (resource.name, try await service.quotaUsage(resource, project: project)) }
-            }
-            var out: [String: Int] = [:]
-            for try await (name, count) in group { out[name] = count }
-            return out
-        }
+        async let limits = service.quotaLimits(project: project)
+        let counts = try await service.quotaCounts(project: project)
         var body: [String: JSONValue] = [:]
-        for resource in NetworkQuota.resources {
-            body[resource.name] = ["limit": .int(limits[resource.name] ?? resource.defaultLimit),
-                                   "used": .int(used[resource.name] ?? 0), "reserved": 0]
+        for (name, limit) in try await limits {
+            body[name] = ["limit": .int(limit), "used": .int(counts[name]?.inUse ?? 0), "reserved": .int(counts[name]?.reserved ?? 0)]
         }
         return NeutronHTTP.json(["quota": .object(body)])
     }
@@ -100,7 +91,7 @@ struct QuotaRoutes: APIRoutes {
             }
             changes[resource] = limit
         }
-        try await service.quotas.set(projectID: project, limits: changes)
+        try await service.quota.setLimits(.network, project: project, changes)
         return NeutronHTTP.json(["quota": Self.render(try await service.quotaLimits(project: project))])
     }
 
@@ -108,7 +99,7 @@ struct QuotaRoutes: APIRoutes {
     func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let caller = NeutronCaller(try context.requireCaller())
         guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:delete_quota") }
-        try await service.quotas.reset(projectID: try context.parameters.require("project"))
+        try await service.quota.resetLimits(.network, project: try context.parameters.require("project"))
         return NeutronHTTP.noContent()
     }
 

@@ -6,32 +6,35 @@ import TricircleGateway
 import TricircleStore
 
 /// Neutron's quota resources at the top: one quota per project over all regions, counted from the top's
-/// own documents (the pods' copies are not counted again).
+/// own documents (the pods' copies are not counted again), kept and checked by the gateway's shared quota
+/// service (`QuotaService`: `[quota]` defaults, `neutron_quotas` overrides, reservations in the state
+/// database), as Compute's and Block Storage's are.
 enum NetworkQuota {
-    /// A quota resource: its name, Neutron's default limit, the collection a create posts to, and the
-    /// top's table its usage is counted in.
+    /// A quota resource the top enforces: its name, the collection a create posts to, and the top's table
+    /// its usage is counted in.
     struct Resource: Sendable {
         var name: String
-        var defaultLimit: Int
         var collection: String
         var pluralKey: String
         var table: NetworkTable
     }
 
     static let resources: [Resource] = [
-        Resource(name: "network", defaultLimit: 100, collection: "networks", pluralKey: "networks", table: .networks),
-        Resource(name: "subnet", defaultLimit: 100, collection: "subnets", pluralKey: "subnets", table: .subnets),
-        Resource(name: "port", defaultLimit: 500, collection: "ports", pluralKey: "ports", table: .ports),
-        Resource(name: "router", defaultLimit: 10, collection: "routers", pluralKey: "routers", table: .routers),
-        Resource(name: "floatingip", defaultLimit: 50, collection: "floatingips", pluralKey: "floatingips", table: .floatingIPs),
-        Resource(name: "security_group", defaultLimit: 10, collection: "security-groups", pluralKey: "security_groups",
-                 table: .securityGroups),
-        Resource(name: "security_group_rule", defaultLimit: 100, collection: "security-group-rules", pluralKey: "security_group_rules",
+        Resource(name: "network", collection: "networks", pluralKey: "networks", table: .networks),
+        Resource(name: "subnet", collection: "subnets", pluralKey: "subnets", table: .subnets),
+        Resource(name: "port", collection: "ports", pluralKey: "ports", table: .ports),
+        Resource(name: "router", collection: "routers", pluralKey: "routers", table: .routers),
+        Resource(name: "floatingip", collection: "floatingips", pluralKey: "floatingips", table: .floatingIPs),
+        Resource(name: "security_group", collection: "security-groups", pluralKey: "security_groups", table: .securityGroups),
+        Resource(name: "security_group_rule", collection: "security-group-rules", pluralKey: "security_group_rules",
                  table: .securityGroupRules),
     ]
 
-    static let names: Set<String> = Set(resources.map(\.name))
-    static var defaults: [String: Int] { Dictionary(uniqueKeysWithValues: resources.map { ($0.name, $0.defaultLimit) }) }
+    /// Every quota Neutron lists (rbac_policy and subnetpool too: set and shown, not used at the top).
+    static var names: Set<String> { Set(QuotaScope.network.resourceNames) }
+
+    /// Resource -> the top table its usage is counted in.
+    static let countedRows: [String: String] = Dictionary(uniqueKeysWithValues: resources.map { ($0.name, $0.table.rawValue) })
 
     /// The resource a create path ("/v2.0/routers", with or without a trailing slash) makes, if any.
     static func resource(creating path: String) -> Resource? {
@@ -48,62 +51,29 @@ enum NetworkQuota {
 }
 
 extension NetworkService {
-    var quotas: NetworkQuotaStore { NetworkQuotaStore(store: runtime.store) }
+    var quota: QuotaService { QuotaService(runtime: runtime) }
 
     /// A project's limits: the defaults with its overrides applied.
     func quotaLimits(project: String) async throws -> [String: Int] {
-        try await quotas.overrides(projectID: project).reduce(into: NetworkQuota.defaults) { limits, override in
-            if NetworkQuota.names.contains(override.key) { limits[override.key] = override.value }
-        }
+        try await quota.limits(.network, project: project).filter { NetworkQuota.names.contains($0.key) }
     }
 
-    /// How many of a resource a project holds at the top.
-    func quotaUsage(_ resource: NetworkQuota.Resource, project: String) async throws -> Int {
-        try await documents.count(resource.table, projectID: project)
-    }
-
-    /// Refuses (409 OverQuota) a create of `adding` more of `resource` that would exceed the project's limit.
-    func checkQuota(_ resource: NetworkQuota.Resource, project: String, adding: Int) async throws {
-        let limit = try await quotaLimits(project: project)[resource.name] ?? resource.defaultLimit
-        guard limit >= 0 else { return }
-        if try await quotaUsage(resource, project: project) + adding > limit { throw NetworkQuota.overQuota(resource.name) }
-    }
-}
-
-/// Creates under way in this process, per project and resource, so that concurrent creates cannot
-/// together pass a limit: each create registers itself before it counts, and counts what is stored plus
-/// what is registered. Of any two racing creates the later registered sees the other (as a registration,
-/// or as a stored row once it has committed), so no limit is exceeded from one gateway process; a create
-/// that committed but has not yet unregistered is counted twice for that moment, which can refuse a racing
-/// create near the limit (never admit one too many).
-final class QuotaReservations: Sendable {
-    private let inFlight = Mutex<[String: Int]>([:])
-
-    /// Registers `count` for `key`; returns everything registered for it now, this one included.
-    func register(_ key: String, count: Int) -> Int {
-        inFlight.withLock { map in
-            map[key, default: 0] += count
-            return map[key] ?? count
-        }
-    }
-
-    func unregister(_ key: String, count: Int) {
-        inFlight.withLock { map in
-            let left = (map[key] ?? 0) - count
-            map[key] = left > 0 ? left : nil
-        }
+    /// What a project holds at the top, and what creates under way have reserved, per resource.
+    func quotaCounts(project: String) async throws -> [String: QuotaCount] {
+        try await quota.counts(.network, project: project, countedRows: NetworkQuota.countedRows)
     }
 }
 
 /// Checks the project's quota before a create (`POST /v2.0/<collection>`, single or bulk) reaches its
 /// route, as Neutron's API layer does; resources made internally (DHCP and gateway reservations, the
-/// default security group, ports a boot makes) are not checked, only counted. Exact within one gateway
-/// process (see `QuotaReservations`); several gateway processes creating for one project at once can
-/// overshoot by what the others have under way.
+/// default security group, ports a boot makes) are not checked, only counted. The check reserves what the
+/// create adds in the state database, in the same transaction, under the project's quota lock: exact over
+/// any number of gateway processes. The reservation is dropped once the route answered (the documents it
+/// stored are counted from then on; for that moment a create is counted twice, which can only refuse a
+/// racing create near the limit, never admit one too many).
 struct QuotaEnforcementMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let service: NetworkService
-    let reservations = QuotaReservations()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let resource = NetworkQuota.resource(creating: request.uri.path) else {
@@ -127,15 +97,21 @@ struct QuotaEnforcementMiddleware: RouterMiddleware {
             let project = member["project_id"]?.stringValue ?? member["tenant_id"]?.stringValue ?? caller.projectID
             perProject[project, default: 0] += 1
         }
-        var registered: [(String, Int)] = []
-        defer { for (key, count) in registered { reservations.unregister(key, count: count) } }
-        for (project, count) in perProject.sorted(by: { $0.key < $1.key }) {
-            let key = project + "\u{0}" + resource.name
-            // Registered before counting: a racing create that counts after us sees us.
-            let underWay = reservations.register(key, count: count)
-            registered.append((key, count))
-            try await service.checkQuota(resource, project: project, adding: underWay)
+        let quota = service.quota
+        var reserved: [String] = []
+        do {
+            for (project, count) in perProject.sorted(by: { $0.key < $1.key }) {
+                let decision = try await quota.reserve(
+                    .network, project: project, perUnit: [resource.name: count], countedRows: [resource.name: resource.table.rawValue])
+                guard case .reserved(let id, _) = decision else { throw NetworkQuota.overQuota(resource.name) }
+                reserved.append(id)
+            }
+            let response = try await next(request, context)
+            for id in reserved { await quota.release(id) }
+            return response
+        } catch {
+            for id in reserved { await quota.release(id) }
+            throw error
         }
-        return try await next(request, context)
     }
 }

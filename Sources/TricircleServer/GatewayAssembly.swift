@@ -2,7 +2,6 @@ import Logging
 import TricircleComputeAPI
 import TricircleCore
 import TricircleDatabaseAPI
-import TricircleDatabaseAPI
 import TricircleGateway
 import TricircleImageAPI
 import TricircleJobs
@@ -17,9 +16,16 @@ public struct GatewayAssembly: Sendable {
     public let frontEnds: [any GatewayFrontEnd]
 
     /// Opens the runtime and builds the front-ends and job handlers.
-    public static func start(config: TricircleConfig, logger: Logger = Logger(label: "tricircle")) async throws -> GatewayAssembly {
+    /// `sharingStoreOf`: another gateway in this process whose store this one uses (and leaves open; tests).
+    public static func start(
+        config: TricircleConfig, sharingStoreOf other: GatewayRuntime? = nil, logger: Logger = Logger(label: "tricircle")
+    ) async throws -> GatewayAssembly {
         let registry = JobHandlerRegistry()
-        let runtime = try await GatewayRuntime.start(config: config, registry: registry, logger: logger)
+        let runtime = if let other {
+            GatewayRuntime.start(config: config, sharingStoreOf: other, registry: registry, logger: logger)
+        } else {
+            try await GatewayRuntime.start(config: config, registry: registry, logger: logger)
+        }
         let image = ImageFrontEnd(runtime: runtime, registry: registry)
         var volume = VolumeFrontEnd(runtime: runtime, registry: registry)
         // A volume made from a top image needs the image in its pod first, as a boot does.
@@ -30,9 +36,6 @@ public struct GatewayAssembly: Sendable {
             image: image.imageProvisioner, flavor: catalog.flavorMapping, keypair: catalog.keypairProvisioning,
             network: network.networkProvisioner)
         let compute = ComputeFrontEnd(runtime: runtime, catalog: catalog, provisioners: provisioners)
-        var database = DatabaseFrontEnd(runtime: runtime, registry: registry)
-        // A database flavorRef means the same flavor in every region, as a boot's does.
-        if let flavors = catalog.flavorMapping { database = database.with(flavors: flavors) }
         var database = DatabaseFrontEnd(runtime: runtime, registry: registry)
         // A database flavorRef means the same flavor in every region, as a boot's does.
         if let flavors = catalog.flavorMapping { database = database.with(flavors: flavors) }

@@ -5,89 +5,117 @@ import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleStore
 
-/// `/os-quota-sets/{project}`: totals over the pods; an admin's update set in every pod.
+/// `/os-quota-sets/{project}`: Block Storage quotas kept at the top, one per project over all regions (not
+/// the regions' own quotas added up); usage is what the top counts (`?usage=true`), creates are checked
+/// against them at the top (`VolumeQuota`). Admins update and reset.
 struct QuotaSetRoutes: APIRoutes {
     let api: VolumeAPI
+
+    /// Keys a quota set may carry that are no quota (Cinder's NON_QUOTA_KEYS).
+    static let nonQuotaKeys: Set<String> = ["tenant_id", "id"]
+    /// Prefixes of Cinder's per-volume-type quotas (`volumes_<type>`...; -1 unless set).
+    static let perTypePrefixes = ["volumes_", "gigabytes_", "snapshots_"]
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("os-quota-sets/:project", use: show)
         group.get("os-quota-sets/:project/defaults", use: defaults)
         group.put("os-quota-sets/:project", use: update)
+        group.delete("os-quota-sets/:project", use: delete)
     }
 
-    /// `GET /os-quota-sets/{project}`.
+    var quota: QuotaService { QuotaService(runtime: api.runtime) }
+
+    /// `GET /os-quota-sets/{project}[?usage=true]`.
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
-        return try await showQuota(call, path: "/os-quota-sets/\(try call.param("project"))")
+        let project = try call.param("project")
+        guard call.caller.isAdmin || project == call.caller.projectID else {
+            throw APIError(.forbidden, "Policy doesn't allow volume_extension:quotas:show to be performed.", format: .fault)
+        }
+        let usage = ["true", "1", "yes", "on"].contains((request.uri.queryParameters.get("usage") ?? "").lowercased())
+        let limits = try await limits(project: project, call: call)
+        var set: [String: JSONValue] = ["id": .string(project)]
+        if usage {
+            let counts = try await quota.counts(.volume, project: project)
+            for (key, limit) in limits {
+                set[key] = ["limit": .int(limit), "in_use": .int(counts[key]?.inUse ?? 0), "reserved": .int(counts[key]?.reserved ?? 0)]
+            }
+        } else {
+            for (key, limit) in limits { set[key] = .int(limit) }
+        }
+        return api.json(["quota_set": .object(set)], call: call)
     }
 
     /// `GET /os-quota-sets/{project}/defaults`.
     func defaults(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
-        return try await showQuota(call, path: "/os-quota-sets/\(try call.param("project"))/defaults")
+        let project = try call.param("project")
+        var set: [String: JSONValue] = ["id": .string(project)]
+        for (key, limit) in quota.defaults(.volume) { set[key] = .int(limit) }
+        for type in await typeNames(call) {
+            for prefix in Self.perTypePrefixes { set[prefix + type] = -1 }
+        }
+        return api.json(["quota_set": .object(set)], call: call)
     }
 
-    /// `GET /os-quota-sets/{project}[/defaults]`: each region enforces its own quota, so the top shows
-    /// the project's totals over the pods that answered: limits and usage added up (a limit is
-    /// unlimited, -1, when any region's is), as `/limits` does.
-    func showQuota(_ call: VolumeCall, path: String) async throws -> Response {
-        let full = path + PodForwarder.query(of: call.request)
-        let answers = try await api.everyPod(call) { _ in .get(full) }
-        var merged: [String: JSONValue] = [:]
-        var answered = 0
-        for (_, response) in answers where response.isSuccess {
-            guard let set = (try? JSONValue(data: response.data))?["quota_set"]?.objectValue else { continue }
-            answered += 1
-            for (key, value) in set {
-                merged[key] = Self.addQuota(merged[key], value)
-            }
-        }
-        guard answered > 0 else {
-            if let failure = answers.first?.1 { return api.relay(failure, call) }
-            throw APIError(.serviceUnavailable, "No region answered for the quotas.", format: .fault, headers: [.retryAfter: "30"])
-        }
-        return api.json(["quota_set": .object(merged)], call: call)
-    }
-
-    /// Adds one region's quota value to the running total: numbers add (-1 wins as unlimited), usage
-    /// objects add member-wise, anything else (the project id) is kept from the first region.
-    static func addQuota(_ total: JSONValue?, _ value: JSONValue) -> JSONValue {
-        guard let total else { return value }
-        switch (total, value) {
-        case (.number(let a), .number(let b)):
-            return (a < 0 || b < 0) ? .int(-1) : .number(a + b)
-        case (.object(let a), .object(let b)):
-            var out = a
-            for (key, member) in b { out[key] = addQuota(a[key], member) }
-            return .object(out)
-        default:
-            return total
-        }
-    }
-
-    /// `PUT /os-quota-sets/{project}` (admin): the given limits are set in every region at once, so
-    /// they hold in each region; the answer is the first region's. The top's GET then shows the totals.
+    /// `PUT /os-quota-sets/{project}` (admin): the project's limits over all regions.
     func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
         guard call.caller.isAdmin else {
             throw APIError(.forbidden, "Policy doesn't allow volume_extension:quotas:update to be performed.", format: .fault)
         }
         let project = try call.param("project")
-        let raw = try await api.body(call)
-        _ = try api.member(raw, "quota_set")
-        let pods = try await api.runtime.podDirectory.bottomPods()
-        let answers = try await Fanout.results(pods) { pod in
-            try await api.send(call, .rawJSON("PUT", "/os-quota-sets/\(project)", body: raw), to: pod)
+        let set = try api.member(try await api.body(call), "quota_set")
+        let known = Set(quota.defaults(.volume).keys)
+        let bad = set.keys.filter { key in
+            !known.contains(key) && !Self.nonQuotaKeys.contains(key) && !Self.perTypePrefixes.contains { key.hasPrefix($0) && key.count > $0.count }
+        }.sorted()
+        guard bad.isEmpty else {
+            throw VolumeAPI.badRequest("Invalid input received: Bad key(s) in quota set: \(bad.joined(separator: ", "))")
         }
-        // Any refusal is the answer (regions that accepted keep the new value; a retry converges).
-        for answer in answers {
-            let response = try answer.get()
-            if !response.isSuccess { return api.relay(response, call) }
+        var changes: [String: Int] = [:]
+        for (key, value) in set where !Self.nonQuotaKeys.contains(key) {
+            guard let limit = value.intValue ?? value.stringValue.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
+                throw VolumeAPI.badRequest("Invalid input received: \(key) must be an integer.")
+            }
+            guard limit >= -1 else { throw VolumeAPI.badRequest("Invalid input received: \(key) must be >= -1") }
+            guard limit <= Int(Int32.max) else { throw VolumeAPI.badRequest("Invalid input received: \(key) must be <= \(Int32.max)") }
+            changes[key] = limit
         }
-        guard case .success(let first)? = answers.first else {
-            throw APIError(.serviceUnavailable, PodSelectionError.noBottomPods.description, format: .fault)
+        try await quota.setLimits(.volume, project: project, changes)
+        let limits = try await limits(project: project, call: call)
+        return api.json(["quota_set": .object(limits.mapValues { .int($0) })], call: call)
+    }
+
+    /// `DELETE /os-quota-sets/{project}` (admin): back to the defaults.
+    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await api.begin(request, context)
+        guard call.caller.isAdmin else {
+            throw APIError(.forbidden, "Policy doesn't allow volume_extension:quotas:delete to be performed.", format: .fault)
         }
-        return api.relay(first, call)
+        try await quota.resetLimits(.volume, project: try call.param("project"))
+        var headers: HTTPFields = [:]
+        if let name = HTTPField.Name("OpenStack-API-Version") { headers[name] = "volume \(call.version)" }
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// The project's limits: the defaults, -1 for each volume type's own quotas, then its overrides.
+    func limits(project: String, call: VolumeCall) async throws -> [String: Int] {
+        var limits = quota.defaults(.volume)
+        for type in await typeNames(call) {
+            for prefix in Self.perTypePrefixes { limits[prefix + type] = -1 }
+        }
+        return limits.merging(try await quota.overrides(.volume, project: project)) { _, override in override }
+    }
+
+    /// Volume type names as the first bottom pod lists them (none when it does not answer: the per-type
+    /// quotas then show only where set).
+    func typeNames(_ call: VolumeCall) async -> [String] {
+        guard let pod = try? await api.runtime.podDirectory.bottomPods().first,
+              let entries = try? await api.types.entries(in: pod, call: call)
+        else { return [] }
+        return entries.map(\.name)
     }
 }

@@ -6,6 +6,7 @@ import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleStore
 
 /// `/snapshots`: made in the pod of their volume, listed across pods, routed by id.
 struct SnapshotRoutes: APIRoutes {
@@ -51,6 +52,12 @@ struct SnapshotRoutes: APIRoutes {
 
     /// `POST /snapshots`: made in the pod of its volume, recorded at the top (top id = bottom id).
     func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let claim = VolumeQuota(api: api).claim()
+        return try await VolumeQuota.settling(claim) { try await create(request, context: context, claim: claim) }
+    }
+
+    /// The create holding its quota reservation (`VolumeQuota`), committed once the snapshot is recorded.
+    func create(_ request: Request, context: GatewayRequestContext, claim: QuotaClaim) async throws -> Response {
         let call = try await api.begin(request, context)
         let raw = try await api.body(call)
         var snapshot = try api.member(raw, "snapshot")
@@ -59,16 +66,20 @@ struct SnapshotRoutes: APIRoutes {
         }
         let (pod, bottomVolume) = try await api.locate(volumeID, type: .volume, call: call)
         snapshot["volume_id"] = .string(bottomVolume)
+        try await VolumeQuota(api: api).reserveSnapshot(volumeID: volumeID, projectID: call.caller.projectID, claim: claim)
         var outgoing = (try? JSONValue(data: Data(buffer: raw)))?.objectValue ?? [:]
         outgoing["snapshot"] = .object(snapshot)
         let response = try await api.forward(call, to: pod, path: "/snapshots", body: VolumeAPI.encode(.object(outgoing)))
         guard response.isSuccess else { return api.relay(response, call) }
-        guard let id = (try? JSONValue(data: response.data))?["snapshot"]?["id"]?.stringValue else {
+        let answer = try? JSONValue(data: response.data)
+        guard let id = answer?["snapshot"]?["id"]?.stringValue else {
             api.logger.error("pod accepted a snapshot create but its answer has no id", metadata: ["pod": "\(pod.regionName)"])
             throw APIError(.badGateway, "Region \(pod.regionName) accepted the snapshot but did not say its id.", format: .fault)
         }
         do {
             try await api.runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: call.caller.projectID, type: .snapshot)
+            claim.made(QuotaHolding(objectType: "snapshot", objectID: id, projectID: call.caller.projectID, podID: pod.podID,
+                                    amounts: ["snapshots": 1, "gigabytes": answer?["snapshot"]?["size"]?.intValue ?? 0]))
         } catch {
             api.logger.error("recording a created snapshot failed; removing it from its pod", metadata: ["id": "\(id)", "error": "\(error)"])
             await api.removeOrphan(call, path: "/snapshots/\(id)", in: pod)

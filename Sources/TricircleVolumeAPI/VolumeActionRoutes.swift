@@ -6,6 +6,7 @@ import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleStore
 
 /// `POST /volumes/{id}/action`: routed to the volume's pod, other top resources it names translated.
 struct VolumeActionRoutes: APIRoutes {
@@ -20,8 +21,15 @@ struct VolumeActionRoutes: APIRoutes {
     /// Only what names another top resource is looked at: a retype's type (by name in that pod) and an
     /// attach's server (which must be in the same pod).
     func action(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let claim = VolumeQuota(api: api).claim()
+        return try await VolumeQuota.settling(claim) { try await action(request, context: context, claim: claim) }
+    }
+
+    /// The action holding the quota reservation of an extend's growth (`VolumeQuota`).
+    func action(_ request: Request, context: GatewayRequestContext, claim: QuotaClaim) async throws -> Response {
         let call = try await api.begin(request, context)
         let id = try call.param("id")
+        var extended: QuotaHolding?
         let (pod, bottomID) = try await api.locate(id, type: .volume, call: call)
         var raw = try await api.body(call)
         if var object = (try? JSONValue(data: Data(buffer: raw)))?.objectValue, object.count == 1, let first = object.first {
@@ -40,11 +48,16 @@ struct VolumeActionRoutes: APIRoutes {
                     let serverAZ = try await api.runtime.podDirectory.pod(id: row.podID)?.azName ?? row.podID
                     throw VolumeAPI.badRequest("Invalid volume: volume \(id) is in availability zone \(pod.azName) and server \(server) is in \(serverAZ); a volume can only be attached to a server in the same availability zone.")
                 }
+            case "os-extend":
+                if let newSize = args["new_size"]?.intValue ?? args["new_size"]?.stringValue.flatMap({ Int($0) }) {
+                    extended = try await VolumeQuota(api: api).reserveExtend(volumeID: id, newSize: newSize, projectID: call.caller.projectID, claim: claim)
+                }
             default:
                 break
             }
         }
         let response = try await api.forward(call, to: pod, path: "/volumes/\(bottomID)/action", body: raw)
+        if response.isSuccess, let extended { claim.made(extended) }
         // The image lands in the pod's Glance: it becomes a top image under the same id (imported by a job).
         if response.status == 202, let images = api.images,
            let imageID = (try? JSONValue(data: response.data))?["os-volume_upload_image"]?["image_id"]?.stringValue {

@@ -6,6 +6,7 @@ import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleStore
 
 /// `/volumes` and one volume: created in the pod serving the AZ, listed across pods, routed by id.
 struct VolumeRoutes: APIRoutes {
@@ -57,6 +58,12 @@ struct VolumeRoutes: APIRoutes {
     /// every field is kept, the AZ and the volume type translated to the pod's, then the top records
     /// where the volume lives (top id = bottom id).
     func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let claim = VolumeQuota(api: api).claim()
+        return try await VolumeQuota.settling(claim) { try await create(request, context: context, claim: claim) }
+    }
+
+    /// The create holding its quota reservation (`VolumeQuota`), committed once the volume is recorded.
+    func create(_ request: Request, context: GatewayRequestContext, claim: QuotaClaim) async throws -> Response {
         let call = try await api.begin(request, context)
         let raw = try await api.body(call)
         let envelope = try api.member(raw, "volume")
@@ -105,9 +112,12 @@ struct VolumeRoutes: APIRoutes {
         if let image = volume["imageRef"]?.stringValue, let images = api.images {
             volume["imageRef"] = .string(try await ensureImage(image, in: pod, images: images, call: call))
         }
-        if let type = volume["volume_type"]?.stringValue {
+        let topType = volume["volume_type"]?.stringValue
+        if let type = topType {
             volume["volume_type"] = .string(try await api.types.translate(type, to: pod, call: call))
         }
+        let size = volume["size"]?.intValue ?? volume["size"]?.stringValue.flatMap { Int($0) }
+        try await VolumeQuota(api: api).reserveVolume(size: size, type: topType, projectID: call.caller.projectID, claim: claim)
 
         var outgoing = (try? JSONValue(data: Data(buffer: raw)))?.objectValue ?? [:]
         outgoing["volume"] = .object(volume)
@@ -119,6 +129,8 @@ struct VolumeRoutes: APIRoutes {
         }
         do {
             try await api.runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: call.caller.projectID, type: .volume)
+            claim.made(QuotaHolding(objectType: "volume", objectID: id, projectID: call.caller.projectID, podID: pod.podID,
+                                    amounts: VolumeQuota.volumeAmounts(size: created["volume"]?["size"]?.intValue ?? size ?? 0, type: topType)))
         } catch {
             api.logger.error("recording a created volume failed; removing it from its pod", metadata: ["id": "\(id)", "error": "\(error)"])
             await api.removeOrphan(call, path: "/volumes/\(id)", in: pod)

@@ -42,7 +42,7 @@ struct ComputeCatalogTests {
         }
     }
 
-    @Test("limits and quota sets come from the top: defaults, admin updates, usage from the routing table",
+    @Test("limits and quota sets come from the top: defaults, admin updates, usage from the quota ledger",
           arguments: TestDatabases.backends)
     func limitsAndQuotas(backend: StoreBackend) async throws {
         try await GatewayHarness.with(backend: backend) { harness in
@@ -51,6 +51,11 @@ struct ComputeCatalogTests {
             let pod = try await harness.pod("RegionOne")
             _ = try await RoutingStore(store: harness.runtime.store).create(
                 topID: "srv-1", bottomID: "srv-1", podID: pod.podID, projectID: demo.projectID, resourceType: .server)
+            // What the server holds of the quota, as a boot through the top (or the reconcile job) records it.
+            try await QuotaLedger(store: harness.runtime.store).record(
+                QuotaHolding(objectType: "server", objectID: "srv-1", projectID: demo.projectID, podID: pod.podID,
+                             amounts: ["instances": 1, "cores": 1, "ram": 512]),
+                service: "compute")
 
             let limits = try await demo.send("GET", "/limits")
             #expect(limits.status == 200)

@@ -17,6 +17,7 @@ struct NetworkQuotaTests {
             let project = demo.token.projectID
             let expected: [String: Int] = [
                 "network": 100, "subnet": 100, "port": 500, "router": 10, "floatingip": 50, "security_group": 10, "security_group_rule": 100,
+                "rbac_policy": 10, "subnetpool": -1,
             ]
             let defaults = try await demo.send("GET", "/quotas/\(project)/default")
             #expect(defaults.status == 200)
@@ -31,6 +32,12 @@ struct NetworkQuotaTests {
             #expect(try await demo.send("DELETE", "/quotas/\(project)").status == 403)
             #expect(try await demo.send("GET", "/quotas/\(admin.token.projectID)").status == 403)
             #expect(try await demo.send("GET", "/quotas").status == 403)
+            // Every key Neutron lists can be set (issue 20: rbac_policy and subnetpool were refused).
+            let allKeys = try await admin.send("PUT", "/quotas/\(project)", ["quota": ["rbac_policy": 12, "subnetpool": 3]])
+            #expect(allKeys.status == 200, "\(allKeys.text)")
+            #expect(allKeys.json["quota"]?["rbac_policy"] == 12)
+            #expect(allKeys.json["quota"]?["subnetpool"] == 3)
+            #expect(try await admin.send("PUT", "/quotas/\(project)", ["quota": ["bogus": 3]]).status == 400)
 
             // The 11th router with the default limit of 10.
             for index in 0..<10 {

@@ -68,11 +68,11 @@ public struct QuotaReconciler: Sendable {
         }
     }
 
-    /// One pass over every bottom pod.
+    /// One pass over every bottom pod; reservations expired at `now` are dropped.
     @discardableResult
-    public func run() async throws -> QuotaReconcileReport {
+    public func run(now: Date = Date()) async throws -> QuotaReconcileReport {
         var report = QuotaReconcileReport()
-        report.expiredReservations = try await ledger.releaseExpired()
+        report.expiredReservations = try await ledger.releaseExpired(now: now)
         let credentials = try await runtime.serviceCredentials()
         let pods = try await runtime.podDirectory.bottomPods()
         for kind in Kind.allCases {

@@ -7,6 +7,9 @@ import TricircleStore
 public enum QuotaScope: String, Sendable, CaseIterable {
     case compute, volume, network, database
 
+    /// The names of the resources a service limits.
+    public var resourceNames: [String] { options.map(\.resource) }
+
     /// The resources each service limits and their `[quota]` option (defaults of the whole cloud).
     var options: [(resource: String, option: String)] {
         switch self {
@@ -104,9 +107,13 @@ public struct QuotaService: Sendable {
         countedRows: [String: String] = [:]
     ) async throws -> QuotaDecision {
         guard enforced else { return .reserved(reservationID: "", units: maxUnits) }
-        return try await ledger.reserve(
+        let decision = try await ledger.reserve(
             service: scope.rawValue, projectID: project, perUnit: perUnit, minUnits: minUnits, maxUnits: maxUnits,
             limits: try await limits(scope, project: project), ttl: reservationTTL, owner: Self.owner, countedRows: countedRows)
+        if case .exceeded(let overs, _, _, _) = decision {
+            runtime.metrics.quotaRejected(service: scope.rawValue, resource: overs.first ?? "-")
+        }
+        return decision
     }
 
     /// The pod made the resources: the reservation becomes what they hold. Never throws (a failure is
@@ -126,6 +133,11 @@ public struct QuotaService: Sendable {
         do { try await ledger.release(reservationID: reservationID) } catch {
             runtime.logger.error("quota: could not release a reservation; it expires", metadata: ["reservation": "\(reservationID)", "error": "\(error)"])
         }
+    }
+
+    /// What one object holds at the top (nil: not counted yet).
+    public func holding(objectType: String, objectID: String) async throws -> QuotaHolding? {
+        try await ledger.holding(objectType: objectType, objectID: objectID)
     }
 
     /// Forgets what a deleted object held (its routing row going also frees it).

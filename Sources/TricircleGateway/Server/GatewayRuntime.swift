@@ -15,6 +15,8 @@ import TricircleStore
 public final class GatewayRuntime: Sendable {
     public let config: TricircleConfig
     public let store: StateStore
+    /// Whether `shutdown` closes the store (not when it is shared with another runtime).
+    let ownsStore: Bool
     public let httpClient: HTTPClient
     public let keystone: KeystoneClient
     public let endpoints: EndpointResolver
@@ -69,9 +71,17 @@ public final class GatewayRuntime: Sendable {
         return GatewayRuntime(config: config, store: store, registry: registry, logger: logger)
     }
 
-    init(config: TricircleConfig, store: StateStore, registry: JobHandlerRegistry, logger: Logger) {
+    /// A runtime on a store another runtime opened and keeps (tests run two gateway processes on one
+    /// SQLite file this way: SQLite serves one process, through one connection).
+    public static func start(config: TricircleConfig, sharingStoreOf other: GatewayRuntime, registry: JobHandlerRegistry = JobHandlerRegistry(),
+                             logger: Logger = Logger(label: "tricircle")) -> GatewayRuntime {
+        GatewayRuntime(config: config, store: other.store, registry: registry, logger: logger, ownsStore: false)
+    }
+
+    init(config: TricircleConfig, store: StateStore, registry: JobHandlerRegistry, logger: Logger, ownsStore: Bool = true) {
         self.config = config
         self.store = store
+        self.ownsStore = ownsStore
         self.logger = logger
         let metrics = GatewayMetrics()
         self.metrics = metrics
@@ -117,7 +127,7 @@ public final class GatewayRuntime: Sendable {
     /// Releases the store and the HTTP client.
     public func shutdown() async {
         try? await httpClient.shutdown()
-        try? await store.close()
+        if ownsStore { try? await store.close() }
     }
 
     /// Whether a Keystone region exists (a pod's region name must be one).

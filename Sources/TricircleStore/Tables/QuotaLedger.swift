@@ -155,10 +155,29 @@ public struct QuotaLedger: Sendable {
         }
     }
 
-    /// Drops reservations past their expiry (their gateway died or never finished); returns how many rows.
+    /// What one object holds (nil: nothing recorded).
+    public func holding(objectType: String, objectID: String) async throws -> QuotaHolding? {
+        try await store.read { db in
+            var holding: QuotaHolding?
+            for row in try await db.raw("""
+                SELECT project_id, pod_id, resource, amount FROM quota_allocations
+                WHERE object_type = \(bind: objectType) AND object_id = \(bind: objectID)
+                """).all() {
+                let project = try row.decode(column: "project_id", as: String.self)
+                let pod = try row.decode(column: "pod_id", as: String.self)
+                var current = holding ?? QuotaHolding(objectType: objectType, objectID: objectID, projectID: project, podID: pod, amounts: [:])
+                current.amounts[try row.decode(column: "resource", as: String.self)] = try row.decode(column: "amount", as: Int.self)
+                holding = current
+            }
+            return holding
+        }
+    }
+
+    /// Drops reservations past their expiry at `now` (their gateway died or never finished); returns how
+    /// many rows.
     @discardableResult
-    public func releaseExpired() async throws -> Int {
-        let now = Timestamp.now()
+    public func releaseExpired(now date: Date = Date()) async throws -> Int {
+        let now = Timestamp.format(date)
         return try await store.transaction { db in
             let n = try await db.raw("SELECT COUNT(*) AS n FROM quota_reservations WHERE expires_at <= \(bind: now)")
                 .first()?.decode(column: "n", as: Int.self) ?? 0
