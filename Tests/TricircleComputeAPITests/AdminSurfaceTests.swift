@@ -101,6 +101,19 @@ struct AdminSurfaceTests {
             let shown = try await admin.send("GET", "/os-hypervisors/\(id)")
             #expect(shown.json["hypervisor"]?["hypervisor_hostname"] == first["hypervisor_hostname"])
             #expect(try await admin.send("GET", "/os-hypervisors/999999").status == 404)
+            let uptime = try await admin.send("GET", "/os-hypervisors/\(id)/uptime")
+            #expect(uptime.json["hypervisor"]?["uptime"]?.stringValue?.isEmpty == false)
+            #expect(uptime.json["hypervisor"]?["id"]?.intValue == id)
+
+            // Until 2.52, by host name: in every region, or in the one a `<region>:` pattern names.
+            let everywhere = try await admin.send("GET", "/os-hypervisors/compute/search")
+            #expect(everywhere.json["hypervisors"]?.arrayValue?.count == 2)
+            let inTwo = try await admin.send("GET", "/os-hypervisors/RegionTwo:regiontwo/servers")
+            #expect(inTwo.json["hypervisors"]?.arrayValue?.compactMap { $0["hypervisor_hostname"]?.stringValue } == ["RegionTwo:regiontwo-compute-1"])
+            let none = try await admin.send("GET", "/os-hypervisors/nothing/search")
+            #expect(none.status == 404)
+            #expect(none.json["itemNotFound"]?["message"] == "No hypervisor matching 'nothing' could be found.")
+            #expect(try await admin.send("GET", "/os-hypervisors/compute/search", version: "2.53").status == 404)
 
             let stats = try await admin.send("GET", "/os-hypervisors/statistics")
             #expect(stats.json["hypervisor_statistics"]?["count"]?.intValue == 2)
@@ -160,6 +173,31 @@ struct AdminSurfaceTests {
             #expect(Set(shown.json["tenant_usage"]?["server_usages"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []) == ["u1", "u2"])
             let other = try await demo.send("GET", "/os-simple-tenant-usage/\(admin.token.projectID)?\(period)")
             #expect(other.status == 403)
+        }
+    }
+
+    @Test("os-simple-tenant-usage paging (2.40): the page after the last instance is empty, as Horizon pages until one is")
+    func tenantUsagePaging() async throws {
+        try await GatewayHarness.with { harness in
+            let admin = try ComputeClient(harness, user: "admin")
+            let demo = try ComputeClient(harness)
+            _ = try await demo.boot("p1", az: "az1")
+            _ = try await demo.boot("p2", az: "az2")
+            let period = "start=2000-01-01T00:00:00&end=2100-01-01T00:00:00"
+            let first = try await demo.send("GET", "/os-simple-tenant-usage/\(demo.token.projectID)?\(period)", version: "2.40")
+            let servers = first.json["tenant_usage"]?["server_usages"]?.arrayValue ?? []
+            #expect(servers.count == 2)
+            let ids = servers.compactMap { $0["instance_id"]?.stringValue }
+            let last = try #require(ids.last)
+            let after = try await demo.send("GET", "/os-simple-tenant-usage/\(demo.token.projectID)?\(period)&marker=\(last)", version: "2.40")
+            #expect(after.status == 200)
+            #expect(after.json["tenant_usage"]?.objectValue?.isEmpty == true)
+            let second = try await demo.send("GET", "/os-simple-tenant-usage/\(demo.token.projectID)?\(period)&marker=\(ids[0])", version: "2.40")
+            #expect(second.json["tenant_usage"]?["server_usages"]?.arrayValue?.compactMap { $0["instance_id"]?.stringValue } == [last])
+            let index = try await admin.send("GET", "/os-simple-tenant-usage?\(period)&detailed=1&marker=\(last)", version: "2.40")
+            #expect(index.json["tenant_usages"]?.arrayValue?.isEmpty == true)
+            let unknown = try await demo.send("GET", "/os-simple-tenant-usage/\(demo.token.projectID)?\(period)&marker=nope", version: "2.40")
+            #expect(unknown.status == 400)
         }
     }
 }
