@@ -16,6 +16,9 @@ struct HypervisorRoutes: APIRoutes {
         group.get("os-hypervisors/detail", use: detail)
         group.get("os-hypervisors/statistics", use: statistics)
         group.get("os-hypervisors/:hypervisor", use: show)
+        group.get("os-hypervisors/:hypervisor/uptime", use: uptime)
+        group.get("os-hypervisors/:hypervisor/search", use: search)
+        group.get("os-hypervisors/:hypervisor/servers", use: servers)
     }
 
     /// A pod's hypervisor as the top shows it.
@@ -82,7 +85,20 @@ struct HypervisorRoutes: APIRoutes {
     }
 
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let call = try await admin.begin(request, context, rule: "os_compute_api:os-hypervisors:show")
+        try await one(request, context, rule: "show", suffix: "")
+    }
+
+    /// `GET /os-hypervisors/{id}/uptime` (until 2.87).
+    func uptime(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try await admin.begin(request, context, rule: "os_compute_api:os-hypervisors:uptime")
+        guard !call.atLeast(2, 88) else { throw Nova.notFound("The resource could not be found.") }
+        return try await one(request, context, rule: "uptime", suffix: "/uptime")
+    }
+
+    /// One hypervisor (`suffix`: "" or "/uptime") by its top id: an integer says its pod, a UUID is
+    /// looked for in every pod.
+    func one(_ request: Request, _ context: GatewayRequestContext, rule: String, suffix: String) async throws -> Response {
+        let call = try await admin.begin(request, context, rule: "os_compute_api:os-hypervisors:\(rule)")
         let id = try context.parameters.require("hypervisor")
         let pods = try await admin.runtime.podDirectory.bottomPods()
         let slots = PodSlots(pods)
@@ -90,19 +106,54 @@ struct HypervisorRoutes: APIRoutes {
         if call.atLeast(2, 53) {
             guard UUID(uuidString: id) != nil else { throw Nova.badRequest("Invalid uuid \(id)") }
             // UUIDs do not say their pod: the one pod that knows it answers.
-            let answers = try await admin.askEvery(call, "/os-hypervisors/\(id)" + ComputeAdminCalls.query(request, dropping: []), pods: pods)
+            let answers = try await admin.askEvery(call, "/os-hypervisors/\(id)\(suffix)" + ComputeAdminCalls.query(request, dropping: []), pods: pods)
             guard let found = answers.first(where: { $0.body?["hypervisor"] != nil }), let hypervisor = found.body?["hypervisor"] else {
                 throw notFound
             }
             return admin.json(["hypervisor": Self.view(hypervisor, pod: found.pod, slots: slots)], call)
         }
         guard let number = Int(id), let (pod, bottom) = slots.resolve(number), bottom > 0 else { throw notFound }
-        let response = try await admin.send(call, "GET", "/os-hypervisors/\(bottom)", to: pod)
+        let response = try await admin.send(call, "GET", "/os-hypervisors/\(bottom)\(suffix)", to: pod)
         guard response.isSuccess, let hypervisor = (try? response.decode(JSONValue.self))?["hypervisor"] else {
             if response.status == 404 { throw notFound }
             throw RelayedPodAnswer(response: response)
         }
         return admin.json(["hypervisor": Self.view(hypervisor, pod: pod, slots: slots)], call)
+    }
+
+    func search(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await matching(request, context, what: "search")
+    }
+
+    func servers(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        try await matching(request, context, what: "servers")
+    }
+
+    /// `GET /os-hypervisors/{pattern}/search|servers` (until 2.52): the hypervisors whose host name
+    /// has the pattern, in every pod (a `<region>:` pattern asks that region for the rest).
+    func matching(_ request: Request, _ context: GatewayRequestContext, what: String) async throws -> Response {
+        let call = try await admin.begin(request, context, rule: "os_compute_api:os-hypervisors:\(what)")
+        guard !call.atLeast(2, 53) else { throw Nova.notFound("The resource could not be found.") }
+        let pattern = try context.parameters.require("hypervisor")
+        let decoded = pattern.removingPercentEncoding ?? pattern
+        var pods = try await admin.runtime.podDirectory.bottomPods()
+        let slots = PodSlots(pods)
+        var bare = decoded
+        if let parsed = TopHost.parse(decoded), pods.contains(where: { $0.regionName == parsed.region }) {
+            pods = pods.filter { $0.regionName == parsed.region }
+            bare = parsed.host
+        }
+        let escaped = bare.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? bare
+        var items: [JSONValue] = []
+        do {
+            for answer in try await admin.askEvery(call, "/os-hypervisors/\(escaped)/\(what)", pods: pods) {
+                for item in answer.body?["hypervisors"]?.arrayValue ?? [] { items.append(Self.view(item, pod: answer.pod, slots: slots)) }
+            }
+        } catch is RelayedPodAnswer {
+            // Every pod said it has no such hypervisor.
+        }
+        guard !items.isEmpty else { throw Nova.notFound("No hypervisor matching '\(decoded)' could be found.") }
+        return admin.json(["hypervisors": .array(items)], call)
     }
 
     /// Nova removed the statistics in 2.88 (404 from then on).

@@ -5,6 +5,7 @@ import NIOCore
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleStore
 
 /// `GET/PUT/DELETE /servers/{id}`: routed to the server's pod by the routing table.
 struct ServerRoutes: APIRoutes {
@@ -27,7 +28,7 @@ struct ServerRoutes: APIRoutes {
         let body = request.method == .put ? try await ComputePodCalls.body(request) : nil
         var response = try await calls.call(
             request.method.rawValue, "/servers/\(id)", pod: pod, version: version, credentials: credentials, body: body)
-        let server = response.isSuccess ? (try? JSONValue(data: response.data))?["server"]?.objectValue : nil
+        var server = response.isSuccess ? (try? JSONValue(data: response.data))?["server"]?.objectValue : nil
         // The pod no longer has it (a delete finished): the top forgets it too. Real Nova answers a
         // server whose delete has finished but whose row is not yet gone with status DELETED (what
         // `openstack server delete --wait` stops at), so that counts as gone as well.
@@ -36,6 +37,18 @@ struct ServerRoutes: APIRoutes {
         }
         if let attached = server?["os-extended-volumes:volumes_attached"]?.arrayValue, !attached.isEmpty {
             await calls.adoptVolumes(attached.compactMap { $0["id"]?.stringValue }, serverID: id, pod: pod)
+        }
+        // From 2.71 the view names its group: the pod's, which stands in for the top's.
+        if let groups = server?["server_groups"]?.arrayValue, !groups.isEmpty, var shown = server {
+            let store = ServerGroupStore(store: calls.runtime.store)
+            var tops: [JSONValue] = []
+            for group in groups {
+                let bottom = group.stringValue ?? ""
+                tops.append(.string((try? await store.topGroup(bottomID: bottom, podID: pod.podID)).flatMap { $0 } ?? bottom))
+            }
+            shown["server_groups"] = .array(tops)
+            server = shown
+            response.body = ByteBuffer(data: JSONValue.object(["server": .object(shown)]).encoded())
         }
         // Re-encode only when the view names a copied image or a top network; otherwise relay rewrites links in place.
         if let server, await calls.views.needsTranslation(server, pod: pod) {

@@ -114,6 +114,19 @@ struct AdminSurfaceTests {
             #expect(none.status == 404)
             #expect(none.json["itemNotFound"]?["message"] == "No hypervisor matching 'nothing' could be found.")
             #expect(try await admin.send("GET", "/os-hypervisors/compute/search", version: "2.53").status == 404)
+            let uptime = try await admin.send("GET", "/os-hypervisors/\(id)/uptime")
+            #expect(uptime.json["hypervisor"]?["uptime"]?.stringValue?.isEmpty == false)
+            #expect(uptime.json["hypervisor"]?["id"]?.intValue == id)
+
+            // Until 2.52, by host name: in every region, or in the one a `<region>:` pattern names.
+            let everywhere = try await admin.send("GET", "/os-hypervisors/compute/search")
+            #expect(everywhere.json["hypervisors"]?.arrayValue?.count == 2)
+            let inTwo = try await admin.send("GET", "/os-hypervisors/RegionTwo:regiontwo/servers")
+            #expect(inTwo.json["hypervisors"]?.arrayValue?.compactMap { $0["hypervisor_hostname"]?.stringValue } == ["RegionTwo:regiontwo-compute-1"])
+            let none = try await admin.send("GET", "/os-hypervisors/nothing/search")
+            #expect(none.status == 404)
+            #expect(none.json["itemNotFound"]?["message"] == "No hypervisor matching 'nothing' could be found.")
+            #expect(try await admin.send("GET", "/os-hypervisors/compute/search", version: "2.53").status == 404)
 
             let stats = try await admin.send("GET", "/os-hypervisors/statistics")
             #expect(stats.json["hypervisor_statistics"]?["count"]?.intValue == 2)

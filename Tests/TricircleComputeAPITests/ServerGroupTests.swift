@@ -84,6 +84,9 @@ struct ServerGroupTests {
             #expect(second.status == 202)
             let secondID = try #require(second.json["server"]?["id"]?.stringValue)
             #expect(try await demo.direct("RegionTwo", "/servers/\(secondID)").status == 200)
+            // From 2.71 the server names the top's group, not the pod's stand-in.
+            let member = try await demo.send("GET", "/servers/\(secondID)", version: "2.71")
+            #expect(member.json["server"]?["server_groups"] == [.string(id)])
             let elsewhere = try await boot(demo, "a3", group: id, az: "az1")
             #expect(elsewhere.status == 400)
             #expect(elsewhere.json["badRequest"]?["message"]?.stringValue?.hasPrefix("No valid host was found.") == true)

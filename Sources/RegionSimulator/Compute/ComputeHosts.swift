@@ -135,3 +135,46 @@ extension ComputeAPI {
         ]])
     }
 }
+
+/// The older hypervisor calls: uptime (until 2.87), search and servers by host name (until 2.52).
+extension ComputeAPI {
+    func hypervisorUptime(_ call: ComputeCall) async throws -> Response {
+        guard !call.atLeast(2, 88) else { throw SimulatorError.notFound("The resource could not be found.") }
+        try requireAdmin(call, "os_compute_api:os-hypervisors:uptime")
+        let id = try call.param("hypervisor")
+        let rows = computeHosts.enumerated().map { ($0.offset + 1, $0.element) }
+        let modern = call.atLeast(2, 53)
+        guard let found = rows.first(where: { modern ? SeedID.uuid("\(region.regionName)/hypervisor/\($0.0)") == id : String($0.0) == id }) else {
+            throw SimulatorError.notFound("Hypervisor with ID '\(id)' could not be found.")
+        }
+        return SimHTTP.json(["hypervisor": [
+            "id": modern ? .string(id) : .int(found.0), "hypervisor_hostname": .string(found.1), "state": "up", "status": "enabled",
+            "uptime": " 10:00:00 up 1 day,  1 user,  load average: 0.10, 0.10, 0.10",
+        ]])
+    }
+
+    /// `GET /os-hypervisors/{pattern}/search` and `/{pattern}/servers`: hypervisors whose host name
+    /// contains the pattern (with their servers for the latter); 404 when none does.
+    func hypervisorsMatching(servers withServers: Bool) -> @Sendable (ComputeCall) async throws -> Response {
+        { call in
+            guard !call.atLeast(2, 53) else { throw SimulatorError.notFound("The resource could not be found.") }
+            try requireAdmin(call, "os_compute_api:os-hypervisors:\(withServers ? "servers" : "search")")
+            let pattern = try call.param("hypervisor")
+            let rows = computeHosts.enumerated().filter { $0.element.contains(pattern) }
+            guard !rows.isEmpty else { throw SimulatorError.notFound("No hypervisor matching '\(pattern)' could be found.") }
+            let servers: [JSONValue] = withServers ? store.compute.withLock { state in
+                state.order.compactMap { id in
+                    guard let s = state.servers[id], !s.isGone(at: call.now) else { return nil }
+                    return ["uuid": .string(s.id), "name": .string(s.name)]
+                }
+            } : []
+            return SimHTTP.json(["hypervisors": .array(rows.map { index, host in
+                var o: [String: JSONValue] = [
+                    "id": .int(index + 1), "hypervisor_hostname": .string(host), "state": "up", "status": "enabled",
+                ]
+                if withServers, !servers.isEmpty { o["servers"] = .array(servers) }
+                return .object(o)
+            })])
+        }
+    }
+}

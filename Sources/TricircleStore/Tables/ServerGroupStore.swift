@@ -126,6 +126,15 @@ public struct ServerGroupStore: Sendable {
         }
     }
 
+    /// The top group a pod's group stands in for (nil: not one the top made).
+    public func topGroup(bottomID: String, podID: String) async throws -> String? {
+        try await store.read { db in
+            try await db.raw("""
+                SELECT group_id FROM compute_server_group_pods WHERE bottom_group_id = \(bind: bottomID) AND pod_id = \(bind: podID)
+                """).first()?.decode(column: "group_id", as: String.self)
+        }
+    }
+
     /// Every pod group of a top group, as (pod, pod's group id).
     public func podGroups(groupID: String) async throws -> [(podID: String, bottomID: String)] {
         try await store.read { db in
