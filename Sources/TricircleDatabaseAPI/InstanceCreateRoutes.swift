@@ -26,7 +26,7 @@ struct InstanceCreateRoutes: APIRoutes {
         var (whole, instance) = try api.member(raw, "instance")
         let regionName = Self.text(instance["region_name"]) ?? Self.text(instance["region"])
         let zone = Self.text(instance["availability_zone"])
-        let flavorRef = Self.text(instance["flavorRef"]) ?? instance["flavorRef"]?.intValue.map(String.init)
+        var flavorRef = Self.text(instance["flavorRef"]) ?? instance["flavorRef"]?.intValue.map(String.init)
         var datastore: DatastoreRef? = Self.text(instance["datastore"]?["type"]).map {
             DatastoreRef(type: $0, version: Self.text(instance["datastore"]?["version"]))
         }
@@ -41,6 +41,12 @@ struct InstanceCreateRoutes: APIRoutes {
                 return api.relay(answer, call)
             }
             datastore = datastore ?? shown.instance.datastore
+            // Trove gives a replica its source's flavor when none is named (python-troveclient names none);
+            // the top names it, so it is checked and mapped for the replica's region like any other.
+            if flavorRef == nil {
+                flavorRef = shown.instance.flavor.id
+                instance["flavorRef"] = .string(shown.instance.flavor.id)
+            }
         }
 
         let pod = try await target(region: regionName, zone: zone, source: source?.pod)

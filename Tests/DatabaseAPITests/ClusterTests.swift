@@ -139,4 +139,15 @@ import TricircleCore
             #expect(try await db.direct("RegionOne", "/clusters").json["clusters"]?.arrayValue?.first?["instances"]?.arrayValue?.count == 1)
         }
     }
+
+    @Test func clusterMembersAsPythonTroveclientSendsThemArePlaced() async throws {
+        try await GatewayHarness.with { h in
+            let db = try await prepare(h)
+            // `--instance flavor=2,volume=1,region=RegionTwo`: the size as a string, the spec's `region` key.
+            let body = #"{"cluster": {"name": "c1", "datastore": {"type": "mariadb", "version": "10.4"}, "instances": [{"flavorRef": "2", "volume": {"size": "1"}, "region": "RegionOne"}, {"flavorRef": "2", "volume": {"size": "1"}, "region": "RegionTwo"}]}}"#
+            let reply = try await db.send("POST", "/clusters", body: body)
+            #expect(reply.status == 200)
+            #expect(reply.json["cluster"]?["instances"]?.arrayValue?.compactMap { $0["region"]?.stringValue }.sorted() == ["RegionOne", "RegionTwo"])
+        }
+    }
 }

@@ -49,4 +49,21 @@ import TricircleCore
             #expect(reply.json["itemNotFound"] != nil)
         }
     }
+
+    @Test func aReplicaAsPythonTroveclientSendsItGetsItsSourcesFlavorAndVolume() async throws {
+        try await GatewayHarness.with { h in
+            let images = DatastoreImages(h: h)
+            try await images.register(try await images.imageID(region: "RegionOne"), data: "the mysql guest image", region: "RegionOne")
+            let db = try DatabaseClient(h)
+            let source = try await db.createdID(["datastore": mysql8, "availability_zone": "az1", "flavorRef": "3", "volume": ["size": 2]])
+            try await db.waitFor(source, status: "ACTIVE")
+            // `openstack database instance create --replica-of` sends neither flavorRef nor volume.
+            let body = #"{"instance": {"name": "replica", "replica_of": "\#(source)", "availability_zone": "az2"}}"#
+            let reply = try await db.send("POST", "/instances", body: body)
+            #expect(reply.status == 200)
+            #expect(reply.json["instance"]?["flavor"]?["id"]?.stringValue == "3")
+            #expect(reply.json["instance"]?["volume"]?["size"]?.intValue == 2)
+            #expect(reply.json["instance"]?["region"]?.stringValue == "RegionTwo")
+        }
+    }
 }

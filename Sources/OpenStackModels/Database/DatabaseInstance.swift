@@ -20,6 +20,23 @@ public struct DatabaseVolume: Codable, Sendable, Hashable {
         self.type = type
         self.used = used
     }
+
+    enum CodingKeys: String, CodingKey { case size, type, used }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        // Trove's schema takes the size as an integer or a string of digits (python-troveclient's
+        // `--instance volume=1` sends "1").
+        if let number = try? c.decode(Int.self, forKey: .size) {
+            size = number
+        } else if let text = try? c.decode(String.self, forKey: .size), let number = Int(text) {
+            size = number
+        } else {
+            throw DecodingError.typeMismatch(Int.self, .init(codingPath: c.codingPath + [CodingKeys.size], debugDescription: "size must be an integer"))
+        }
+        type = try c.decodeIfPresent(String.self, forKey: .type)
+        used = try c.decodeIfPresent(Double.self, forKey: .used)
+    }
 }
 
 /// An instance's `flavor`: `{"id": "...", "links": [...]}`.

@@ -58,12 +58,14 @@ extension TroveState {
         _ body: DatabaseInstanceCreate, project: String, now: Date, buildSeconds: TimeInterval
     ) throws -> TroveInstanceRecord {
         let datastore = try resolveDatastore(body.datastore)
+        // A replica without a flavor or volume gets its source's (python-troveclient sends no flavor).
+        let source = try body.replicaOf.map { try visibleInstance($0, project: project) }
         var record = try makeInstance(
-            name: body.name, flavorRef: body.flavorRef, volume: body.volume, datastore: datastore,
+            name: body.name, flavorRef: body.flavorRef ?? source?.flavorID,
+            volume: body.volume ?? source?.volumeSize.map { DatabaseVolume(size: $0, type: source?.volumeType) }, datastore: datastore,
             region: body.regionName, zone: body.availabilityZone, project: project, now: now,
             buildSeconds: buildSeconds)
-        if let replicaOf = body.replicaOf {
-            let source = try visibleInstance(replicaOf, project: project)
+        if let source {
             // Trove builds a replica from a snapshot of its source, which must be running.
             guard source.isActive else { throw TroveError.unprocessable(status: source.status) }
             record.replicaOf = source.id
