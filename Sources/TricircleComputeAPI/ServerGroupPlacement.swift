@@ -30,8 +30,13 @@ struct ServerGroupPlacement: Sendable {
             throw Nova.badRequest("Instance group \(id) could not be found.")
         }
         var affinityPod: Pod?
+        let live = try await ServerGroupRoutes(calls: calls).liveMembers(of: [id])[id] ?? []
+        let adding = max(1, ServerCreate(object: body["server"]?.objectValue ?? [:]).maxCount ?? 1)
+        if let limit = try await ServerGroupRoutes.limit("server_group_members", project: group.projectID, calls: calls), limit >= 0,
+           live.count + adding > limit {
+            throw APIError(.forbidden, "Quota exceeded, too many servers in group", format: .fault)
+        }
         if group.policy == "affinity" {
-            let live = try await ServerGroupRoutes(calls: calls).liveMembers(of: [id])[id] ?? []
             let member = try await store.members(groupIDs: [id]).first { live.contains($0.serverID) }
             if let member { affinityPod = try await calls.runtime.podDirectory.pod(id: member.podID) }
         }

@@ -79,6 +79,10 @@ struct ServerGroupRoutes: APIRoutes {
             }
             policy = text
         }
+        if let limit = try await Self.limit("server_groups", project: call.caller.projectID, calls: calls), limit >= 0,
+           try await groups.list(projectID: call.caller.projectID).count + 1 > limit {
+            throw APIError(.forbidden, "Quota exceeded, too many server groups.", format: .fault)
+        }
         let group = StoredServerGroup(
             id: Identifier.make(), projectID: call.caller.projectID, userID: call.caller.userID, name: name, policy: policy,
             maxServerPerHost: maxPerHost, createdAt: Timestamp.now())
@@ -142,6 +146,13 @@ struct ServerGroupRoutes: APIRoutes {
     }
 
     // MARK: Helpers
+
+    /// A project's Compute limit of `resource` when the top enforces quotas (nil: it does not).
+    static func limit(_ resource: String, project: String, calls: ComputePodCalls) async throws -> Int? {
+        let quota = QuotaService(runtime: calls.runtime)
+        guard quota.enforced else { return nil }
+        return try await quota.limits(.compute, project: project)[resource]
+    }
 
     static func notFound(_ id: String) -> APIError { Nova.notFound("Instance group \(id) could not be found.") }
 

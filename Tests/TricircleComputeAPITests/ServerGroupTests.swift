@@ -135,6 +135,22 @@ struct ServerGroupTests {
             #expect(unknown.json["badRequest"]?["message"]?.stringValue == "Instance group 3f0e5d4c-8e7a-4f6b-9a51-0c2d1e3f4a5b could not be found.")
         }
     }
+
+    @Test("server groups and their members count against the project's quota at the top, with Nova's 403s")
+    func quotas() async throws {
+        try await GatewayHarness.with(overrides: ["quota.server_groups": "1", "quota.server_group_members": "1"]) { harness in
+            let demo = try ComputeClient(harness)
+            let made = try await create(demo, ["name": "only", "policy": "anti-affinity"])
+            let id = try #require(made.json["server_group"]?["id"]?.stringValue)
+            let second = try await create(demo, ["name": "more", "policy": "affinity"])
+            #expect(second.status == 403)
+            #expect(second.json["forbidden"]?["message"] == "Quota exceeded, too many server groups.")
+            #expect(try await boot(demo, "m1", group: id, az: "az1").status == 202)
+            let full = try await boot(demo, "m2", group: id, az: "az2")
+            #expect(full.status == 403)
+            #expect(full.json["forbidden"]?["message"] == "Quota exceeded, too many servers in group")
+        }
+    }
 }
 
 extension ComputeClient {
