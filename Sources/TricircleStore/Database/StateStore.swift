@@ -123,7 +123,34 @@ public final class StateStore: Sendable {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     /// COMMIT and ROLLBACK run where the caller's cancellation cannot reach them: a cancelled request must
     /// never leave its session inside an open transaction (the next BEGIN on it would fail).
+    ///
+    /// A transaction the database aborted to keep transactions apart (PostgreSQL's and CockroachDB's
+    /// serialization failure 40001, a deadlock 40P01) rolled back everything it did, so it is run again, a few
+    /// times with a short random pause; `body` must therefore keep its effects inside the transaction.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await transactionOnce(body)
+            } catch where Self.isRetryableConflict(error) && attempt < Self.conflictAttempts {
+                logger.info("transaction aborted by the database to keep transactions apart; running it again",
+                            metadata: ["attempt": "\(attempt)", "error": "\(String(reflecting: error))"])
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
+                attempt += 1
+            }
+        }
+    }
+
+    /// Attempts of one transaction aborted as a serialization failure or a deadlock.
+    static let conflictAttempts = 5
+
+    /// PostgreSQL (and CockroachDB) SQLSTATEs that mean "this transaction lost a conflict, try it again".
+    public static func isRetryableConflict(_ error: any Error) -> Bool {
+        guard let pg = error as? PSQLError, let code = pg.serverInfo?[.sqlState] else { return false }
+        return code == "40001" || code == "40P01"
+    }
+
+    private func transactionOnce<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await read { db in
             try await Self.uncancellable { try await db.raw("BEGIN").run() }
             let result: T
