@@ -57,6 +57,21 @@ cli_smoke() {
   cli_line "volume list" "http://127.0.0.1:$((ap-2))/v3/$(curl -s -H "X-Auth-Token: $TOKEN" -H "X-Subject-Token: $TOKEN" "$OS_AUTH_URL/auth/tokens" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["token"]["project"]["id"])')/volumes" "$osc" volume list -f value -c ID
 }
 
+# cli_database ADMIN_PORT: python-troveclient (pinned from the 2026.1 constraints) at the top: an instance
+# created with --availability-zone az2 lands in RegionTwo (asked directly), then deleted. Sandbox only:
+# the real regions run no Trove.
+cli_database() {
+  local ap=$1 osc="$OSC_VENV/bin/openstack" name="e2e-cli-db-$$" pin
+  pin=$(grep -i '^python-troveclient===' e2e/regions/upper-constraints-2026.1.txt | cut -d= -f4)
+  "$PY" -c "import troveclient" 2>/dev/null || "$OSC_VENV/bin/pip" install -q "python-troveclient==$pin"
+  export OS_REGION_NAME=CentralRegion
+  TOKEN=$("$osc" token issue -f value -c id) || { echo "  FAIL cli token issue"; rc=1; return; }
+  cli_line "database instance create --az az2" "http://127.0.0.1:$((ap-5))/v1.0" bash -c "
+    region=\$(\"$osc\" database instance create $name --flavor 2 --size 1 --availability-zone az2 -f value -c region) &&
+    [ \"\$region\" = RegionTwo ] && OS_REGION_NAME=RegionTwo \"$osc\" database instance show $name -f value -c region &&
+    \"$osc\" database instance delete $name"
+}
+
 run_sandbox() {
   say "sandbox: gateway over simulated regions"
   local work; work=$(mktemp -d /tmp/e2e-sandbox.XXXXXX)
@@ -65,7 +80,7 @@ run_sandbox() {
   for _ in $(seq 1 150); do [ -f "$work/openrc" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.2; done
   if [ ! -f "$work/openrc" ]; then echo "sandbox did not start:"; cat "$RESULTS/sandbox.log"; kill $pid 2>/dev/null; rc=1; return; fi
   ( . "$work/openrc"; "$PY" e2e/suite/e2e.py --target sandbox --json "$RESULTS/sandbox.json" "$@" ) || rc=1
-  ( . "$work/openrc"; say "openstack CLI at the top (sandbox)"; cli_smoke 35999; exit $rc ) || rc=1
+  ( . "$work/openrc"; say "openstack CLI at the top (sandbox)"; cli_smoke 35999; cli_database 35999; exit $rc ) || rc=1
   if [ $rc != 0 ]; then echo "--- gateway/sandbox log (last 60 lines)"; tail -60 "$RESULTS/sandbox.log"; fi
   kill $pid 2>/dev/null; wait $pid 2>/dev/null
   rm -rf "$work"

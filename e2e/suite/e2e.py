@@ -673,6 +673,140 @@ def j_deletion(ctx):
     return f"deleted {gone} at the top; nothing left in {', '.join(ctx.pods)} ({time.time() - t0:.1f}s after the last delete)"
 
 
+# ---------------------------------------------------------------- database (Trove v1.0 at the top)
+
+def database_served(ctx):
+    """The top's Database API, and Trove in both regions (real regions run none yet: skipped)."""
+    served(ctx.top, "database", "/instances", "database instance list")
+    for region, conn in ctx.pods.items():
+        try:
+            st, _ = call(conn.database, "GET", "/datastores")
+        except (ksa_exc.EndpointNotFound, openstack.exceptions.SDKException) as e:
+            raise Skip(f"{region} runs no Trove ({e.__class__.__name__})")
+        if st >= 400:
+            raise Skip(f"{region}'s Trove answers GET /datastores with {st}")
+    return ctx.top.database
+
+
+def db_instance(adapter, iid):
+    st, b = call(adapter, "GET", f"/instances/{iid}")
+    return "DELETED" if st == 404 else (b or {}).get("instance", {}).get("status", f"HTTP {st}")
+
+
+def db_delete(ctx, adapter, ids):
+    """Deletes instances at the top one by one (replicas first: Trove refuses a source's delete while a
+    replica exists, even one being deleted) and waits until each is gone."""
+    for iid in ids:
+        call(adapter, "DELETE", f"/instances/{iid}", expect=(202, 404))
+        wait(f"database instance {iid} gone", lambda: db_instance(adapter, iid) == "DELETED", ctx.timeout)
+
+
+def j_database(ctx):
+    """Database instances placed by AZ and by region_name, checked in their region; merged list; a replica
+    of an az1 instance in az2; the image check refuses a region whose image differs; all deleted."""
+    d = database_served(ctx)
+    mysql = {"type": "mysql", "version": "8.0.21"}
+    made = []
+    try:
+        placed = {}
+        for label, where in (("az2", {"availability_zone": "az2"}), ("r1", {"region_name": "RegionOne"})):
+            _, b = call(d, "POST", "/instances", expect=200, json={"instance": {
+                "name": ctx.name("db-" + label), "flavorRef": "2", "volume": {"size": 1}, "datastore": mysql, **where}})
+            made.append(b["instance"]["id"])
+            placed[label] = (b["instance"]["id"], b["instance"]["region"])
+        assert placed["az2"][1] == "RegionTwo" and placed["r1"][1] == "RegionOne", placed
+        for iid, region in placed.values():
+            st, _ = call(ctx.pods[region].database, "GET", f"/instances/{iid}")
+            assert st == 200, f"{region} does not hold {iid} ({st})"
+        _, lb = call(d, "GET", "/instances", expect=200)
+        listed = {i["id"]: i["region"] for i in lb["instances"]}
+        assert all(listed.get(i) == r for i, r in placed.values()), f"merged list: {listed}"
+        source = placed["r1"][0]
+        wait("source ACTIVE", lambda: db_instance(d, source) == "ACTIVE", ctx.timeout)
+        _, rb = call(d, "POST", "/instances", expect=200, json={"instance": {
+            "name": ctx.name("db-replica"), "replica_of": source, "availability_zone": "az2"}})
+        replica = rb["instance"]["id"]
+        made.insert(0, replica)
+        assert rb["instance"]["region"] == "RegionTwo", rb["instance"]
+        assert (rb["instance"].get("replica_of") or {}).get("id") == source, rb["instance"]
+        _, pb = call(d, "GET", "/datastores/mysql/versions/8.0.21/regions?flavor=2", expect=200)
+        assert all(r["placeable"] for r in pb["regions"]), pb
+        # A version whose image differs in RegionTwo: refused there, naming the region and the difference.
+        _, vb = call(ctx.pods["RegionOne"].database, "GET", "/datastores/mysql/versions/5.7.29", expect=200)
+        image_id = vb["version"].get("image")
+        if image_id and call(ctx.pods["RegionTwo"].image, "GET", f"/images/{image_id}")[0] == 404:
+            img2 = ctx.pods["RegionTwo"].image
+            call(img2, "POST", "/images", expect=201, json={"id": image_id, "name": ctx.name("other-mysql"),
+                 "disk_format": "qcow2", "container_format": "bare"})
+            call(img2, "PUT", f"/images/{image_id}/file", expect=204, data=b"a different build",
+                 headers={"Content-Type": "application/octet-stream"})
+            try:
+                st, eb = call(d, "POST", "/instances", json={"instance": {
+                    "name": ctx.name("db-differs"), "flavorRef": "2", "volume": {"size": 1},
+                    "datastore": {"type": "mysql", "version": "5.7.29"}, "availability_zone": "az2"}})
+                msg = (eb or {}).get("badRequest", {}).get("message", "")
+                assert st == 400 and "RegionTwo" in msg and "differs" in msg, f"differing image -> {st} {eb}"
+            finally:
+                call(img2, "DELETE", f"/images/{image_id}")
+        db_delete(ctx, d, made)
+        made = []
+        for iid, region in list(placed.values()) + [(replica, "RegionTwo")]:
+            assert call(ctx.pods[region].database, "GET", f"/instances/{iid}")[0] == 404, f"{region} still holds {iid}"
+        return "az2 -> RegionTwo, region_name RegionOne -> RegionOne, replica in RegionTwo, differing image refused, all deleted"
+    finally:
+        if made:
+            try:
+                db_delete(ctx, d, made)
+            except AssertionError as e:
+                print(f"  cleanup: {e}")
+
+
+def j_database_clusters(ctx):
+    """A cluster with members in both regions; one grown into a new region and shrunk; all deleted."""
+    d = database_served(ctx)
+    mariadb = {"type": "mariadb", "version": "10.4"}
+    member = lambda where: {"flavorRef": "2", "volume": {"size": 1}, **where}
+    made = []
+
+    def task(cid):
+        st, b = call(d, "GET", f"/clusters/{cid}")
+        return "DELETED" if st == 404 else (b or {}).get("cluster", {}).get("task", {}).get("name", f"HTTP {st}")
+    try:
+        _, b = call(d, "POST", "/clusters", expect=200, json={"cluster": {"name": ctx.name("cluster"), "datastore": mariadb,
+                    "instances": [member({"region_name": "RegionOne"}), member({"availability_zone": "az2"})]}})
+        both = b["cluster"]["id"]
+        made.append(both)
+        assert sorted(i["region"] for i in b["cluster"]["instances"]) == ["RegionOne", "RegionTwo"], b["cluster"]
+        _, b = call(d, "POST", "/clusters", expect=200, json={"cluster": {"name": ctx.name("grows"), "datastore": mariadb,
+                    "instances": [member({"region_name": "RegionOne"}), member({"region_name": "RegionOne"})]}})
+        grows = b["cluster"]["id"]
+        made.append(grows)
+        wait("cluster idle", lambda: task(grows) == "NONE", ctx.timeout)
+        call(d, "POST", f"/clusters/{grows}", expect=202, json={"grow": [member({"region_name": "RegionTwo"})]})
+        wait("cluster grown", lambda: task(grows) == "NONE", ctx.timeout)
+        _, gb = call(d, "GET", f"/clusters/{grows}", expect=200)
+        in_two = [i["id"] for i in gb["cluster"]["instances"] if i["region"] == "RegionTwo"]
+        assert len(in_two) == 1 and len(gb["cluster"]["instances"]) == 3, gb["cluster"]["instances"]
+        _, rb = call(ctx.pods["RegionTwo"].database, "GET", "/clusters", expect=200)
+        assert any(c["name"] == ctx.name("grows") for c in rb["clusters"]), "RegionTwo holds no part of the grown cluster"
+        call(d, "POST", f"/clusters/{grows}", expect=202, json={"shrink": [{"id": in_two[0]}]})
+        wait("cluster shrunk", lambda: task(grows) == "NONE" and all(
+            i["region"] == "RegionOne" for i in call(d, "GET", f"/clusters/{grows}")[1]["cluster"]["instances"]), ctx.timeout)
+        for cid in made:
+            call(d, "DELETE", f"/clusters/{cid}", expect=202)
+        for cid in made:
+            wait(f"cluster {cid} gone", lambda: task(cid) == "DELETED", ctx.timeout)
+        made = []
+        for region, conn in ctx.pods.items():
+            _, lb = call(conn.database, "GET", "/clusters", expect=200)
+            left = [c["id"] for c in lb["clusters"] if c["name"].startswith(ctx.run)]
+            assert not left, f"{region} still holds clusters {left}"
+        return "members in RegionOne and RegionTwo; grown into RegionTwo, shrunk back, all deleted in both regions"
+    finally:
+        for cid in made:
+            call(d, "DELETE", f"/clusters/{cid}")
+
+
 def leftovers(ctx):
     """What the journeys made that any region still holds (asked of each region directly)."""
     left = []
@@ -784,6 +918,8 @@ JOURNEYS = [  # name, function, journeys it needs to have passed
     ("request-id", j_request_id, ["servers-boot"]),
     ("pod-down", j_pod_down, ["servers-boot"]),
     ("floating-ip", j_floating_ip, ["servers-boot"]),
+    ("database", j_database, []),
+    ("database-clusters", j_database_clusters, []),
     ("deletion", j_deletion, []),
 ]
 
