@@ -254,11 +254,24 @@ extension NetworkService {
         }
     }
 
+    /// Claims what `carve` chose: the pool's row moves to a new revision only if nobody moved it since the
+    /// carve read it. A create that loses removes its subnet and carves again (optimistic locking: one
+    /// concurrent carver always wins, so every round makes progress).
+    func commitCarve(_ carve: PoolCarve) async throws -> Bool {
+        guard let doc = try await documents.get(.subnetPools, id: carve.poolID), doc.revision == carve.poolRevision else { return false }
+        var next = doc
+        next.revision += 1
+        return try await documents.update(.subnetPools, next, expectedRevision: carve.poolRevision)
+    }
+
     /// The CIDR a subnet create asks of a pool (`subnetpool_id`, optional `prefixlen` or `cidr`), carved
     /// from the pool's prefixes around the subnets already taken from it. nil when the create names no pool.
-    func carveSubnet(poolID: String?, cidr: String?, prefixlen: Int?, ipVersion: Int?, _ caller: NeutronCaller) async throws -> (String, Int)? {
+    func carveSubnet(poolID: String?, cidr: String?, prefixlen: Int?, ipVersion: Int?, _ caller: NeutronCaller) async throws -> PoolCarve? {
         guard let poolID else { return nil }
-        let (pool, _) = try await subnetPool(poolID, caller)
+        let (pool, poolDoc) = try await subnetPool(poolID, caller)
+        func carved(_ block: IPNetwork) -> PoolCarve {
+            PoolCarve(cidr: block.description, ipVersion: pool.ipVersion, poolID: poolID, poolRevision: poolDoc.revision)
+        }
         if let ipVersion, ipVersion != pool.ipVersion {
             throw NeutronError.invalidInput("Cannot allocate IPv\(ipVersion) subnet from IPv\(pool.ipVersion) subnet pool")
         }
@@ -272,7 +285,7 @@ extension NetworkService {
             guard !taken.contains(where: { $0.overlaps(wanted) }) else {
                 throw NeutronError(status: 409, type: "SubnetAllocationError", message: "Failed to allocate subnet: Cidr \(cidr) overlaps with another subnet of the pool.")
             }
-            return (wanted.description, pool.ipVersion)
+            return carved(wanted)
         }
         let length = prefixlen ?? pool.defaultPrefixlen
         if length < pool.minPrefixlen {
@@ -281,6 +294,14 @@ extension NetworkService {
         if length > pool.maxPrefixlen {
             throw NeutronError.badRequest(resource: "subnets", "Unable to allocate subnet with prefix length \(length), maximum allowed prefix is \(pool.maxPrefixlen)")
         }
-        return (try SubnetPoolRules.carve(prefixlen: length, from: prefixes, taken: taken).description, pool.ipVersion)
+        return carved(try SubnetPoolRules.carve(prefixlen: length, from: prefixes, taken: taken))
     }
+}
+
+/// A block chosen from a pool for a new subnet, and the pool revision the choice was made at.
+struct PoolCarve: Sendable {
+    var cidr: String
+    var ipVersion: Int
+    var poolID: String
+    var poolRevision: Int
 }

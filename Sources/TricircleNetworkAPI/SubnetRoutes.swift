@@ -88,7 +88,7 @@ struct SubnetRoutes: APIRoutes {
         let carved = try await service.carveSubnet(poolID: body.subnetpoolID, cidr: body.cidr, prefixlen: body.prefixlen,
                                                    ipVersion: body.ipVersion, caller)
         let (cidr, ipVersion) = try SubnetValidation.checkedCIDR(
-            carved?.0 ?? body.cidr, ipVersion: carved?.1 ?? body.ipVersion, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
+            carved?.cidr ?? body.cidr, ipVersion: carved?.ipVersion ?? body.ipVersion, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
         // Neutron refuses overlapping CIDRs on one network (other networks may overlap). Checked early for
         // a quick answer, and again atomically with the insert below.
         for other in try await service.subnets(ofNetwork: networkID) { try SubnetValidation.refuseOverlap(cidr, with: other.cidr, networkID: networkID) }
@@ -118,6 +118,11 @@ struct SubnetRoutes: APIRoutes {
             }
         }
         guard inserted else { throw NeutronError.networkNotFound(networkID) }
+        // Two creates may carve the same block of a pool at once: the one whose claim comes second carves again.
+        if let carved, try await !service.commitCarve(carved) {
+            try await service.documents.delete(.subnets, id: id)
+            return try await create(member: member, caller)
+        }
         return subnet
     }
 

@@ -56,6 +56,33 @@ struct SubnetPoolTests {
         }
     }
 
+    @Test("subnets carved from one pool at once, on different networks, get distinct blocks")
+    func concurrentCarves() async throws {
+        try await GatewayHarness.with { harness in
+            let neutron = try NeutronClient(harness)
+            let pool = try await neutron.create("subnetpools", "subnetpool", ["name": "busy", "prefixes": ["10.70.0.0/16"], "default_prefixlen": 24])
+            let poolID = pool["id"]?.stringValue ?? ""
+            var networks: [String] = []
+            for index in 0..<8 {
+                networks.append(try await neutron.create("networks", "network", ["name": .string("n\(index)")])["id"]?.stringValue ?? "")
+            }
+            let cidrs = try await withThrowingTaskGroup(of: String.self) { group in
+                for network in networks {
+                    group.addTask {
+                        try await neutron.create("subnets", "subnet", [
+                            "network_id": .string(network), "ip_version": 4, "subnetpool_id": .string(poolID),
+                        ])["cidr"]?.stringValue ?? ""
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(cidrs).count == 8, "\(cidrs.sorted())")
+            #expect(cidrs.allSatisfy { $0.hasPrefix("10.70.") && $0.hasSuffix("/24") })
+            let stored = try await neutron.send("GET", "/subnets").json["subnets"]?.arrayValue?.compactMap { $0["cidr"]?.stringValue } ?? []
+            #expect(Set(stored) == Set(cidrs) && stored.count == 8)
+        }
+    }
+
     @Test("pool validation: empty, mixed versions, bounds; shared and default are admin-only, one default per version")
     func poolValidation() async throws {
         try await GatewayHarness.with { harness in
