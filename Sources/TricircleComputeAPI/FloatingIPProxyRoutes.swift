@@ -4,7 +4,7 @@ import OpenStackModels
 import TricircleCore
 import TricircleGateway
 
-/// `/os-floating-ips[/{id}]` below 2.36: Nova's proxy to Neutron, answered from the top's floating IPs in
+/// `/os-floating-ips[/{id}]` and `/os-floating-ip-pools` below 2.36: Nova's proxy to Neutron, answered from the top's floating IPs in
 /// Nova's shape (`ip`, `fixed_ip`, `pool` = the external network's name, `instance_id` = the port's device).
 struct FloatingIPProxyRoutes: APIRoutes {
     let proxy: NeutronProxy
@@ -14,6 +14,18 @@ struct FloatingIPProxyRoutes: APIRoutes {
         group.post("os-floating-ips", use: create)
         group.get("os-floating-ips/:id", use: show)
         group.delete("os-floating-ips/:id", use: delete)
+        group.get("os-floating-ip-pools", use: pools)
+    }
+
+    /// The external networks, named (or, unnamed, by id) as Nova lists pools.
+    func pools(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let call = try NeutronProxy.call(request, context)
+        let externals = try await proxy.neutron("GET", "/networks?router:external=True", call: call).json["networks"]?.arrayValue ?? []
+        let items: [JSONValue] = externals.map { n in
+            let name = n["name"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            return ["name": .string(name ?? n["id"]?.stringValue ?? "")]
+        }
+        return call.json(["floating_ip_pools": .array(items)])
     }
 
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {

@@ -89,6 +89,8 @@ struct NovaNetworkProxyTests {
             let subnet = try await neutron(harness, admin.token.id, "POST", "/subnets",
                 #"{"subnet": {"network_id": "\#(externalID)", "cidr": "203.0.113.0/24", "ip_version": 4}}"#)
             #expect(subnet.status == 201)
+            let pools = try await client.send("GET", "/os-floating-ip-pools")
+            #expect(pools.json["floating_ip_pools"] == [["name": "public"]])
             let allocated = try await client.send("POST", "/os-floating-ips", ["pool": "public"])
             #expect(allocated.status == 200)
             let fip = try #require(allocated.json["floating_ip"])
