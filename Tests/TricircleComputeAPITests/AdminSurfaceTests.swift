@@ -114,19 +114,6 @@ struct AdminSurfaceTests {
             #expect(none.status == 404)
             #expect(none.json["itemNotFound"]?["message"] == "No hypervisor matching 'nothing' could be found.")
             #expect(try await admin.send("GET", "/os-hypervisors/compute/search", version: "2.53").status == 404)
-            let uptime = try await admin.send("GET", "/os-hypervisors/\(id)/uptime")
-            #expect(uptime.json["hypervisor"]?["uptime"]?.stringValue?.isEmpty == false)
-            #expect(uptime.json["hypervisor"]?["id"]?.intValue == id)
-
-            // Until 2.52, by host name: in every region, or in the one a `<region>:` pattern names.
-            let everywhere = try await admin.send("GET", "/os-hypervisors/compute/search")
-            #expect(everywhere.json["hypervisors"]?.arrayValue?.count == 2)
-            let inTwo = try await admin.send("GET", "/os-hypervisors/RegionTwo:regiontwo/servers")
-            #expect(inTwo.json["hypervisors"]?.arrayValue?.compactMap { $0["hypervisor_hostname"]?.stringValue } == ["RegionTwo:regiontwo-compute-1"])
-            let none = try await admin.send("GET", "/os-hypervisors/nothing/search")
-            #expect(none.status == 404)
-            #expect(none.json["itemNotFound"]?["message"] == "No hypervisor matching 'nothing' could be found.")
-            #expect(try await admin.send("GET", "/os-hypervisors/compute/search", version: "2.53").status == 404)
 
             let stats = try await admin.send("GET", "/os-hypervisors/statistics")
             #expect(stats.json["hypervisor_statistics"]?["count"]?.intValue == 2)
@@ -159,6 +146,27 @@ struct AdminSurfaceTests {
             #expect(Set(services.compactMap { $0["id"]?.intValue }).count == 6)
             let oneHost = try await admin.send("GET", "/os-services?host=RegionTwo:regiontwo-compute-1")
             #expect(oneHost.json["services"]?.arrayValue?.map { $0["binary"] } == ["nova-compute"])
+
+            // Disabled and enabled again by host name until 2.52, by UUID from 2.53; deleted by id.
+            let disabled = try await admin.send("PUT", "/os-services/disable-log-reason", [
+                "host": "RegionTwo:regiontwo-compute-1", "binary": "nova-compute", "disabled_reason": "maintenance",
+            ])
+            #expect(disabled.status == 200)
+            #expect(disabled.json["service"]?["host"] == "RegionTwo:regiontwo-compute-1")
+            #expect(disabled.json["service"]?["status"] == "disabled")
+            let direct = try await admin.direct("RegionTwo", "/os-services?binary=nova-compute")
+            #expect(direct.json["services"]?.at(0)?["disabled_reason"] == "maintenance")
+            #expect(try await admin.send("PUT", "/os-services/disable", ["host": "nowhere", "binary": "nova-compute"]).status == 404)
+            let modern = try await admin.send("GET", "/os-services?binary=nova-compute&host=RegionTwo:regiontwo-compute-1", version: "2.53")
+            let uuid = try #require(modern.json["services"]?.at(0)?["id"]?.stringValue)
+            let enabled = try await admin.send("PUT", "/os-services/\(uuid)", ["status": "enabled"], version: "2.53")
+            #expect(enabled.json["service"]?["status"] == "enabled")
+            #expect(enabled.json["service"]?["host"] == "RegionTwo:regiontwo-compute-1")
+            let scheduler = try #require(services.first { $0["binary"] == "nova-scheduler" && $0["host"]?.stringValue?.hasPrefix("RegionOne:") == true })
+            let schedulerID = try #require(scheduler["id"]?.intValue)
+            #expect(try await admin.send("DELETE", "/os-services/\(schedulerID)").status == 204)
+            #expect(try await admin.send("GET", "/os-services").json["services"]?.arrayValue?.count == 5)
+            #expect(try await demo.send("PUT", "/os-services/\(uuid)", ["status": "disabled"], version: "2.53").status == 403)
 
             let zones = try await admin.send("GET", "/os-availability-zone/detail").json["availabilityZoneInfo"]?.arrayValue ?? []
             let az2 = zones.first { $0["zoneName"] == "az2" }

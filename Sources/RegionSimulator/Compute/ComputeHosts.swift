@@ -9,34 +9,43 @@ extension ComputeAPI {
     /// Capacity of the simulated hypervisor.
     static let hypervisorCapacity = (vcpus: 64, memoryMB: 131_072, localGB: 2048)
 
-    private struct ServiceRow {
+    fileprivate struct ServiceRow {
         var number: Int
         var binary: String
         var host: String
         var zone: String
+        var change = ServiceChange()
     }
 
-    private var serviceRows: [ServiceRow] {
+    /// The region's services with what admins changed (deleted ones left out).
+    fileprivate var serviceRows: [ServiceRow] {
         let controller = "\(region.regionName.lowercased())-controller"
-        return [
+        let changes = store.compute.withLock { $0.serviceChanges }
+        let rows = [
             ServiceRow(number: 1, binary: "nova-scheduler", host: controller, zone: "internal"),
             ServiceRow(number: 2, binary: "nova-conductor", host: controller, zone: "internal"),
         ] + computeHosts.enumerated().map { index, host in
             ServiceRow(number: 3 + index, binary: "nova-compute", host: host, zone: region.availabilityZone)
         }
+        return rows.compactMap { row in
+            var row = row
+            row.change = changes[row.number] ?? ServiceChange()
+            return row.change.deleted ? nil : row
+        }
     }
 
-    private func serviceUUID(_ number: Int) -> String { SeedID.uuid("\(region.regionName)/service/\(number)") }
+    fileprivate func serviceUUID(_ number: Int) -> String { SeedID.uuid("\(region.regionName)/service/\(number)") }
     private func hypervisorUUID(_ number: Int) -> String { SeedID.uuid("\(region.regionName)/hypervisor/\(number)") }
 
-    private func serviceJSON(_ s: ServiceRow, call: ComputeCall) -> JSONValue {
+    fileprivate func serviceJSON(_ s: ServiceRow, call: ComputeCall) -> JSONValue {
         var o: [String: JSONValue] = [
             "id": call.atLeast(2, 53) ? .string(serviceUUID(s.number)) : .int(s.number),
             "binary": .string(s.binary), "host": .string(s.host), "zone": .string(s.zone),
-            "status": "enabled", "state": "up", "disabled_reason": .null,
+            "status": s.change.disabled ? "disabled" : "enabled", "state": s.change.forcedDown ? "down" : "up",
+            "disabled_reason": s.change.reason.map(JSONValue.string) ?? .null,
             "updated_at": .string(SimTime.cinder(call.now)),
         ]
-        if call.atLeast(2, 11) { o["forced_down"] = false }
+        if call.atLeast(2, 11) { o["forced_down"] = .bool(s.change.forcedDown) }
         return .object(o)
     }
 
@@ -176,5 +185,82 @@ extension ComputeAPI {
                 return .object(o)
             })])
         }
+    }
+}
+
+/// What an admin changed on a service (`PUT`/`DELETE /os-services`).
+struct ServiceChange: Sendable {
+    var disabled = false
+    var reason: String?
+    var forcedDown = false
+    var deleted = false
+}
+
+/// Service updates: by action word and host/binary until 2.52, by UUID from 2.53; deletes by id.
+extension ComputeAPI {
+    func updateService(_ call: ComputeCall) async throws -> Response {
+        let id = try call.param("service")
+        let body = try await SimHTTP.body(call.request, context: call.context, format: .fault)
+        guard let object = body.objectValue else { throw SimulatorError.badRequest("Malformed request body") }
+        let rows = serviceRows
+        if call.atLeast(2, 53) {
+            try requireAdmin(call, "os_compute_api:os-services:update")
+            guard var row = rows.first(where: { serviceUUID($0.number) == id }) else {
+                throw SimulatorError.notFound("Service \(id) could not be found.")
+            }
+            if let status = object["status"]?.stringValue { row.change.disabled = status == "disabled" }
+            if row.change.disabled { row.change.reason = object["disabled_reason"]?.stringValue ?? row.change.reason } else { row.change.reason = nil }
+            if let down = object["forced_down"]?.boolValue { row.change.forcedDown = down }
+            let change = row.change
+            store.compute.withLock { $0.serviceChanges[row.number] = change }
+            return SimHTTP.json(["service": serviceJSON(row, call: call)])
+        }
+        try requireAdmin(call, "os_compute_api:os-services:update")
+        guard let host = object["host"]?.stringValue, let binary = object["binary"]?.stringValue else {
+            throw SimulatorError.badRequest("Invalid input for field/attribute service. 'host' and 'binary' are required properties")
+        }
+        guard var row = rows.first(where: { $0.host == host && $0.binary == binary }) else {
+            throw SimulatorError.notFound("Compute host \(host) with binary \(binary) could not be found.")
+        }
+        var answer: [String: JSONValue] = ["host": .string(host), "binary": .string(binary)]
+        switch id {
+        case "enable":
+            row.change.disabled = false
+            row.change.reason = nil
+            answer["status"] = "enabled"
+        case "disable", "disable-log-reason":
+            row.change.disabled = true
+            if id == "disable-log-reason" {
+                row.change.reason = object["disabled_reason"]?.stringValue
+                answer["disabled_reason"] = row.change.reason.map(JSONValue.string) ?? .null
+            }
+            answer["status"] = "disabled"
+        case "force-down":
+            row.change.forcedDown = object["forced_down"]?.boolValue ?? false
+            answer["forced_down"] = .bool(row.change.forcedDown)
+        default:
+            throw SimulatorError.notFound("Unknown action")
+        }
+        let change = row.change
+        store.compute.withLock { $0.serviceChanges[row.number] = change }
+        return SimHTTP.json(["service": .object(answer)])
+    }
+
+    func deleteService(_ call: ComputeCall) async throws -> Response {
+        try requireAdmin(call, "os_compute_api:os-services:delete")
+        let id = try call.param("service")
+        guard let row = serviceRows.first(where: { call.atLeast(2, 53) ? serviceUUID($0.number) == id : String($0.number) == id }) else {
+            throw SimulatorError.notFound("Service \(id) could not be found.")
+        }
+        let now = call.now
+        try store.compute.withLock { state in
+            if row.binary == "nova-compute", state.servers.values.contains(where: { !$0.isGone(at: now) }) {
+                throw SimulatorError.conflict("Unable to delete compute service that is hosting instances. Migrate or delete the instances first.")
+            }
+            var change = state.serviceChanges[row.number] ?? ServiceChange()
+            change.deleted = true
+            state.serviceChanges[row.number] = change
+        }
+        return SimHTTP.empty(status: 204)
     }
 }

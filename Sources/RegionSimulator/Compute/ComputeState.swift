@@ -186,6 +186,8 @@ struct ComputeState: Sendable {
     var aggregates = AggregateState()
     /// Server id -> its action log, oldest first (kept after the server is gone, as Nova's is).
     var instanceActions: [String: [InstanceActionRecord]] = [:]
+    /// Service number -> what admins changed on it (`os-services`).
+    var serviceChanges: [Int: ServiceChange] = [:]
 
     static func seeded(quotaDefaults: QuotaDefaults) -> ComputeState {
         var state = ComputeState(quotaDefaults: quotaDefaults.compute)

@@ -110,6 +110,8 @@ public struct SimulatedCompute: SimulatedService {
         v.get("os-hypervisors/:hypervisor/search", use: api.handler(api.hypervisorsMatching(servers: false)))
         v.get("os-hypervisors/:hypervisor/servers", use: api.handler(api.hypervisorsMatching(servers: true)))
         v.get("os-services", use: api.handler(api.listServices))
+        v.put("os-services/:service", use: api.handler(api.updateService))
+        v.delete("os-services/:service", use: api.handler(api.deleteService))
         v.get("os-simple-tenant-usage", use: api.handler(api.listTenantUsage))
         v.get("os-simple-tenant-usage/:tenant", use: api.handler(api.showTenantUsage))
         v.get("extensions", use: api.handler(api.listExtensions))
