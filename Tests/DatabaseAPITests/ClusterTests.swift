@@ -4,6 +4,8 @@ import OpenStackModels
 import RegionSimulator
 import Testing
 import TricircleCore
+import TricircleStore
+import TricircleTestSupport
 @testable import TricircleDatabaseAPI
 
 /// A top cluster over one pod cluster per region: create across regions, grow into a region, shrink,
@@ -38,8 +40,8 @@ import TricircleCore
         throw HarnessError("cluster \(id) never became idle")
     }
 
-    @Test func membersInTwoRegionsAreBuiltThereAndShownAsOneCluster() async throws {
-        try await GatewayHarness.with { h in
+    @Test(arguments: TestDatabases.backends) func membersInTwoRegionsAreBuiltThereAndShownAsOneCluster(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { h in
             let db = try await prepare(h)
             let reply = try await create(db, [
                 Self.member(["region_name": "RegionOne"]), Self.member(["region": "RegionOne"]), Self.member(["availability_zone": "az2"]),
@@ -60,8 +62,8 @@ import TricircleCore
         }
     }
 
-    @Test func growIntoANewRegionShrinkAndDeleteEveryPart() async throws {
-        try await GatewayHarness.with { h in
+    @Test(arguments: TestDatabases.backends) func growIntoANewRegionShrinkAndDeleteEveryPart(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { h in
             let db = try await prepare(h)
             let reply = try await create(db, [Self.member(["region_name": "RegionOne"]), Self.member(["region_name": "RegionOne"])])
             let id = try #require(reply.json["cluster"]?["id"]?.stringValue)

@@ -4,11 +4,13 @@ import OpenStackModels
 import RegionSimulator
 import Testing
 import TricircleCore
+import TricircleStore
+import TricircleTestSupport
 
 /// Where `POST /instances` builds, and that the instance is then reached through the top by its id.
 @Suite struct InstancePlacementTests {
-    @Test func regionNameBuildsInThatRegionsOwnTrove() async throws {
-        try await GatewayHarness.with { h in
+    @Test(arguments: TestDatabases.backends) func regionNameBuildsInThatRegionsOwnTrove(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { h in
             let db = try DatabaseClient(h)
             let reply = try await db.create(["region_name": "RegionTwo"])
             #expect(reply.status == 200)
@@ -47,8 +49,8 @@ import TricircleCore
         }
     }
 
-    @Test func listMergesBothRegionsAndPagesWithNextLinks() async throws {
-        try await GatewayHarness.with { h in
+    @Test(arguments: TestDatabases.backends) func listMergesBothRegionsAndPagesWithNextLinks(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { h in
             let db = try DatabaseClient(h)
             let one = try await db.createdID(["availability_zone": "az1", "name": "one"])
             let two = try await db.createdID(["availability_zone": "az2", "name": "two"])
@@ -92,8 +94,8 @@ import TricircleCore
         }
     }
 
-    @Test func routedCallsReachTheInstancesPod() async throws {
-        try await GatewayHarness.with { h in
+    @Test(arguments: TestDatabases.backends) func routedCallsReachTheInstancesPod(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { h in
             let db = try DatabaseClient(h)
             let id = try await db.createdID(["region_name": "RegionTwo"])
             try await db.waitFor(id, status: "ACTIVE")

@@ -4,6 +4,8 @@ import OpenStackModels
 import RegionSimulator
 import Testing
 import TricircleCore
+import TricircleStore
+import TricircleTestSupport
 
 /// The spec's checks before a create in a region, and the pre-flight endpoint that shows them.
 /// The harness's home image service is RegionOne's Glance.
@@ -33,8 +35,8 @@ import TricircleCore
         }
     }
 
-    @Test func aMissingImageIsCopiedAndTheCreateGoesOn() async throws {
-        try await GatewayHarness.with { h in
+    @Test(arguments: TestDatabases.backends) func aMissingImageIsCopiedAndTheCreateGoesOn(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { h in
             let images = DatastoreImages(h: h)
             let imageID = try await images.imageID(region: "RegionOne")
             try await images.register(imageID, data: "the mysql guest image", region: "RegionOne")

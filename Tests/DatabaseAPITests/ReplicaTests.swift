@@ -4,11 +4,13 @@ import OpenStackModels
 import RegionSimulator
 import Testing
 import TricircleCore
+import TricircleStore
+import TricircleTestSupport
 
 /// Replicas in another region than their source, and replica-set actions routed through the top.
 @Suite struct ReplicaTests {
-    @Test func aReplicaOfAnAz1InstanceIsCreatedInAz2AndCanBePromoted() async throws {
-        try await GatewayHarness.with { h in
+    @Test(arguments: TestDatabases.backends) func aReplicaOfAnAz1InstanceIsCreatedInAz2AndCanBePromoted(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { h in
             let images = DatastoreImages(h: h)
             let imageID = try await images.imageID(region: "RegionOne")
             try await images.register(imageID, data: "the mysql guest image", region: "RegionOne")
