@@ -39,6 +39,8 @@ public struct GatewayAssembly: Sendable {
         var database = DatabaseFrontEnd(runtime: runtime, registry: registry)
         // A database flavorRef means the same flavor in every region, as a boot's does.
         if let flavors = catalog.flavorMapping { database = database.with(flavors: flavors) }
+        // Its `nics` name top networks, made ready in the instance's region as for a boot.
+        if let networks = network.networkProvisioner { database = database.with(network: networks) }
         registry.register(ServerAdoptionJob(runtime: runtime, network: provisioners.network))
         AuditJob.register(in: registry, runtime: runtime)
         registry.register(QuotaReconcileJob(runtime: runtime))

@@ -81,6 +81,8 @@ import TricircleJobs
             #expect(text.contains(#"tricircle_pod_calls_total{region="RegionOne",service="compute",outcome="2xx"}"#))
             #expect(text.contains(#"tricircle_pod_circuit_open{region="RegionTwo",service="compute"} 0"#))
             #expect(text.contains(#"tricircle_token_cache_total{result="hit"}"#))
+            // The state database statements each request took, by route (what hurts with a far database).
+            #expect(text.contains(#"tricircle_store_round_trips_count{api="compute",method="GET",route="/v2.1/servers/detail"} 1"#))
         }
     }
 }

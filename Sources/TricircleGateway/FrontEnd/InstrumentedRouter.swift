@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import TricircleCore
+import TricircleStore
 
 /// What every listener is wrapped in, outside all of its middleware: the request's id (the caller's
 /// `X-OpenStack-Request-ID` when it is a valid `req-<uuid>`, else a fresh one) is set for everything the request
@@ -37,25 +38,35 @@ where Inner.Responder.Context == GatewayRequestContext {
             }
             let start = DispatchTime.now().uptimeNanoseconds
             let method = request.method.rawValue
+            let roundTrips = StoreRoundTrips()
             do {
                 let response = try await RequestTrace.$requestID.withValue(context.requestID) {
-                    try await inner.respond(to: request, context: context)
+                    try await StoreRoundTrips.$current.withValue(roundTrips) {
+                        try await inner.respond(to: request, context: context)
+                    }
                 }
-                record(method: method, context: context, status: response.status.code, start: start)
+                record(method: method, context: context, status: response.status.code, start: start, roundTrips: roundTrips)
                 return response
             } catch {
                 let status = (error as? any HTTPResponseError)?.status.code ?? 500
-                record(method: method, context: context, status: status, start: start)
+                record(method: method, context: context, status: status, start: start, roundTrips: roundTrips)
                 throw error
             }
         }
 
-        private func record(method: String, context: GatewayRequestContext, status: Int, start: UInt64) {
+        private func record(
+            method: String, context: GatewayRequestContext, status: Int, start: UInt64, roundTrips: StoreRoundTrips
+        ) {
             // The router names the matched route's template; an unmatched path is one bounded label.
             let route = context.endpointPath ?? "unmatched"
+            let nanoseconds = DispatchTime.now().uptimeNanoseconds &- start
             metrics.recordRequest(
-                api: api, method: method, route: route, status: status,
-                nanoseconds: DispatchTime.now().uptimeNanoseconds &- start)
+                api: api, method: method, route: route, status: status, nanoseconds: nanoseconds,
+                storeRoundTrips: roundTrips.count)
+            context.logger.debug("answered", metadata: [
+                "method": "\(method)", "route": "\(route)", "status": "\(status)",
+                "ms": "\(nanoseconds / 1_000_000)", "store_round_trips": "\(roundTrips.count)",
+            ])
         }
     }
 }

@@ -25,6 +25,8 @@ public final class GatewayMetrics: Sendable {
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
             .microseconds(2_500_000), .seconds(5), .seconds(10), .seconds(30),
         ]
+        // Statements per request: small whole numbers.
+        factory.valueHistogramBuckets["tricircle_store_round_trips"] = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64]
         self.registry = registry
         self.factory = factory
     }
@@ -33,9 +35,18 @@ public final class GatewayMetrics: Sendable {
 
     struct RequestKey: Hashable { let api: String, method: String, route: String, status: Int }
     struct RequestSeries { let count: CoreMetrics.Counter; let duration: CoreMetrics.Timer }
+    struct RouteKey: Hashable { let api: String, method: String, route: String }
 
-    /// One answered request: `tricircle_http_requests_total` and `tricircle_http_request_duration_seconds`.
-    func recordRequest(api: String, method: String, route: String, status: Int, nanoseconds: UInt64) {
+    private let roundTrips = SeriesCache<RouteKey, CoreMetrics.Recorder>()
+
+    /// One answered request: `tricircle_http_requests_total` and `tricircle_http_request_duration_seconds`, and
+    /// the state database statements it took (`tricircle_store_round_trips`, a histogram by route).
+    func recordRequest(api: String, method: String, route: String, status: Int, nanoseconds: UInt64, storeRoundTrips: Int) {
+        roundTrips.get(RouteKey(api: api, method: method, route: route)) {
+            CoreMetrics.Recorder(
+                label: "tricircle_store_round_trips", dimensions: [("api", api), ("method", method), ("route", route)],
+                aggregate: true, factory: factory)
+        }.record(storeRoundTrips)
         let key = RequestKey(api: api, method: method, route: route, status: status)
         let series = requests.get(key) {
             let dimensions = [("api", api), ("method", method), ("route", route), ("status", String(status))]

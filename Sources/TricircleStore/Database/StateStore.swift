@@ -114,9 +114,11 @@ public final class StateStore: Sendable {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch engine {
         case .sqlite(let connection, let lock):
-            return try await lock.withLock { try await body(connection.sql(queryLogLevel: .trace)) }
+            return try await lock.withLock { try await body(RoundTripCountingDatabase(base: connection.sql(queryLogLevel: .trace))) }
         case .postgres(let pool):
-            return try await pool.pool.database(logger: logger).sql(queryLogLevel: .trace).withSession(body)
+            return try await pool.pool.database(logger: logger).sql(queryLogLevel: .trace).withSession { session in
+                try await body(RoundTripCountingDatabase(base: session))
+            }
         }
     }
 

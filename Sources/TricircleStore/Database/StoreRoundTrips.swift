@@ -1,0 +1,45 @@
+import Logging
+import NIOCore
+import SQLKit
+import Synchronization
+
+/// Statements sent to the state database on behalf of one piece of work (an API request): each is a round trip,
+/// which is what hurts when the database is far away (sites over a WAN). The gateway sets one per request
+/// (`StoreRoundTrips.$current`); every statement the store runs for it, in child tasks too, is counted.
+public final class StoreRoundTrips: Sendable {
+    @TaskLocal public static var current: StoreRoundTrips?
+
+    private let value = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Statements counted so far.
+    public var count: Int { value.load(ordering: .relaxed) }
+
+    func add() { value.add(1, ordering: .relaxed) }
+}
+
+/// A session that counts each statement it runs into `StoreRoundTrips.current`, passing everything else through.
+struct RoundTripCountingDatabase: SQLDatabase {
+    let base: any SQLDatabase
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        StoreRoundTrips.current?.add()
+        return base.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        StoreRoundTrips.current?.add()
+        try await base.execute(sql: query, onRow)
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await base.withSession { session in try await closure(RoundTripCountingDatabase(base: session)) }
+    }
+}
