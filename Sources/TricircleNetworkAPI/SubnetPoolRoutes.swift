@@ -254,6 +254,24 @@ extension NetworkService {
         }
     }
 
+    /// The pool a subnet create names: `subnetpool_id`, or with `use_default_subnetpool` the default pool of
+    /// the IP version (Neutron's `_get_subnetpool_id`, same 400s).
+    func requestedPool(_ body: SubnetCreate, _ caller: NeutronCaller) async throws -> String? {
+        let useDefault = body.useDefaultSubnetpool ?? false
+        if useDefault, body.subnetpoolID != nil {
+            throw NeutronError.badRequest(resource: "subnets", "subnetpool_id and use_default_subnetpool cannot both be specified")
+        }
+        if let id = body.subnetpoolID { return id }
+        guard useDefault else { return nil }
+        guard let version = body.cidr.flatMap({ IPNetwork.parse($0)?.network.version }) ?? body.ipVersion else {
+            throw NeutronError.badRequest(resource: "subnets", "ip_version must be specified in the absence of cidr and subnetpool_id")
+        }
+        guard let doc = try await documents.get(.subnetPools, uniqueKey: "default:\(version)"),
+              caller.owns(doc.projectID) || doc.deviceID == Self.sharedMarker
+        else { throw NeutronError.badRequest(resource: "subnets", "No default subnetpool found for IPv\(version)") }
+        return doc.id
+    }
+
     /// Claims what `carve` chose: the pool's row moves to a new revision only if nobody moved it since the
     /// carve read it. A create that loses removes its subnet and carves again (optimistic locking: one
     /// concurrent carver always wins, so every round makes progress).

@@ -85,7 +85,8 @@ struct SubnetRoutes: APIRoutes {
             throw NeutronError.policyNotAuthorized("rule:create_subnet and rule:create_subnet:network_id")
         }
         // A subnet from a pool gets its CIDR carved from the pool's prefixes (SubnetPoolRoutes.swift).
-        let carved = try await service.carveSubnet(poolID: body.subnetpoolID, cidr: body.cidr, prefixlen: body.prefixlen,
+        let poolID = try await service.requestedPool(body, caller)
+        let carved = try await service.carveSubnet(poolID: poolID, cidr: body.cidr, prefixlen: body.prefixlen,
                                                    ipVersion: body.ipVersion, caller)
         let (cidr, ipVersion) = try SubnetValidation.checkedCIDR(
             carved?.cidr ?? body.cidr, ipVersion: carved?.ipVersion ?? body.ipVersion, raMode: body.ipv6RAMode, addressMode: body.ipv6AddressMode)
@@ -103,7 +104,7 @@ struct SubnetRoutes: APIRoutes {
             dnsNameservers: try SubnetValidation.nameservers(body.dnsNameservers ?? []),
             hostRoutes: try SubnetValidation.hostRoutes(body.hostRoutes ?? [], version: ipVersion),
             enableDHCP: body.enableDHCP ?? true, ipv6RAMode: body.ipv6RAMode, ipv6AddressMode: body.ipv6AddressMode,
-            subnetpoolID: body.subnetpoolID, segmentID: body.segmentID, serviceTypes: body.serviceTypes ?? [],
+            subnetpoolID: poolID, segmentID: body.segmentID, serviceTypes: body.serviceTypes ?? [],
             routerExternal: network.routerExternal, tags: body.tags ?? [], createdAt: now, updatedAt: now, revisionNumber: 0)
         let shared = network.shared || network.routerExternal
         let document = NetworkDocument(

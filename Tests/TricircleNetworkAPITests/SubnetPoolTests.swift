@@ -108,6 +108,23 @@ struct SubnetPoolTests {
             let listed = try await neutron.send("GET", "/subnetpools").json["subnetpools"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(listed == ["d"])
             #expect(try await neutron.send("GET", "/subnetpools/\(mine.json["subnetpool"]?["id"]?.stringValue ?? "")").status == 404)
+
+            // use_default_subnetpool carves from the default pool of the version.
+            let defaultID = shared.json["subnetpool"]?["id"]?.stringValue ?? ""
+            let network = try await neutron.create("networks", "network", ["name": "defaulted"])["id"]?.stringValue ?? ""
+            let subnet = try await neutron.create("subnets", "subnet", [
+                "network_id": .string(network), "ip_version": 4, "use_default_subnetpool": true, "prefixlen": 24,
+            ])
+            #expect(subnet["subnetpool_id"]?.stringValue == defaultID)
+            #expect(subnet["cidr"] == "10.0.0.0/24")
+            let both = try await neutron.send("POST", "/subnets", ["subnet": [
+                "network_id": .string(network), "ip_version": 4, "use_default_subnetpool": true, "subnetpool_id": .string(defaultID),
+            ]])
+            #expect(both.status == 400)
+            let noV6 = try await neutron.send("POST", "/subnets", ["subnet": [
+                "network_id": .string(network), "ip_version": 6, "use_default_subnetpool": true,
+            ]])
+            #expect(noV6.json["NeutronError"]?["message"] == "Bad subnets request: No default subnetpool found for IPv6.")
         }
     }
 

@@ -139,6 +139,8 @@ public struct SubnetCreate: Codable, Sendable, Hashable {
     public var ipv6RAMode: String?
     public var ipv6AddressMode: String?
     public var subnetpoolID: String?
+    /// Carve from the default pool of the IP version (`default-subnetpools`).
+    public var useDefaultSubnetpool: Bool?
     public var prefixlen: Int?
     public var segmentID: String?
     public var serviceTypes: [String]?
@@ -158,6 +160,7 @@ public struct SubnetCreate: Codable, Sendable, Hashable {
         case ipv6RAMode = "ipv6_ra_mode"
         case ipv6AddressMode = "ipv6_address_mode"
         case subnetpoolID = "subnetpool_id"
+        case useDefaultSubnetpool = "use_default_subnetpool"
         case segmentID = "segment_id"
         case serviceTypes = "service_types"
     }
@@ -166,7 +169,7 @@ public struct SubnetCreate: Codable, Sendable, Hashable {
     public static let attributeNames: Set<String> = Set(
         [CodingKeys.cidr, .name, .description, .prefixlen, .tags, .networkID, .ipVersion, .projectID, .tenantID,
          .gatewayIP, .allocationPools, .dnsNameservers, .hostRoutes, .enableDHCP, .ipv6RAMode, .ipv6AddressMode,
-         .subnetpoolID, .segmentID, .serviceTypes].map(\.rawValue))
+         .subnetpoolID, .useDefaultSubnetpool, .segmentID, .serviceTypes].map(\.rawValue))
 
     public init(
         networkID: String, cidr: String, ipVersion: Int = 4, name: String? = nil, description: String? = nil,
