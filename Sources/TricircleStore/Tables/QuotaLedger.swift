@@ -98,6 +98,11 @@ public struct QuotaLedger: Sendable {
     public func commit(reservationID: String, holdings: [QuotaHolding], service: String) async throws {
         let now = Timestamp.now()
         try await store.transaction { db in
+            // Under the project's lock, so no check runs between the reservation going and the holdings
+            // coming (PostgreSQL's READ COMMITTED reads each statement at its own moment).
+            for project in Set(holdings.map(\.projectID)).sorted() {
+                try await Self.lock(db, service: service, projectID: project)
+            }
             try await db.raw("DELETE FROM quota_reservations WHERE id = \(bind: reservationID)").run()
             for holding in holdings {
                 try await Self.write(holding, service: service, now: now, on: db)
@@ -211,6 +216,15 @@ public struct QuotaLedger: Sendable {
         _ db: any SQLDatabase, service: String, projectID: String, now: String, countedRows: [String: String]
     ) async throws -> [String: QuotaCount] {
         var out: [String: QuotaCount] = [:]
+        // Reservations are read before holdings: a commit turns one into the other in one transaction, so a
+        // create committing meanwhile is counted once or twice, never missed.
+        for row in try await db.raw("""
+            SELECT resource, SUM(amount) AS n FROM quota_reservations
+            WHERE project_id = \(bind: projectID) AND service = \(bind: service) AND expires_at > \(bind: now)
+            GROUP BY resource
+            """).all() {
+            out[try row.decode(column: "resource", as: String.self), default: QuotaCount()].reserved += try row.decode(column: "n", as: Int.self)
+        }
         // A holding counts while its object is routed (a delete at the top frees it at once); objects
         // gone from their pod without the top noticing are dropped by the reconcile job.
         for row in try await db.raw("""
@@ -221,13 +235,6 @@ public struct QuotaLedger: Sendable {
             GROUP BY a.resource
             """).all() {
             out[try row.decode(column: "resource", as: String.self), default: QuotaCount()].inUse += try row.decode(column: "n", as: Int.self)
-        }
-        for row in try await db.raw("""
-            SELECT resource, SUM(amount) AS n FROM quota_reservations
-            WHERE project_id = \(bind: projectID) AND service = \(bind: service) AND expires_at > \(bind: now)
-            GROUP BY resource
-            """).all() {
-            out[try row.decode(column: "resource", as: String.self), default: QuotaCount()].reserved += try row.decode(column: "n", as: Int.self)
         }
         for (resource, table) in countedRows.sorted(by: { $0.key < $1.key }) {
             let n = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE project_id = \(bind: projectID)")
