@@ -17,8 +17,9 @@ extension NeutronPort: TaggedResource {}
 extension NeutronRouter: TaggedResource {}
 extension SecurityGroup: TaggedResource {}
 extension FloatingIP: TaggedResource {}
+extension SubnetPool: TaggedResource {}
 
-/// `/v2.0/{networks,subnets,ports,routers,security-groups,floatingips}/{id}/tags[/{tag}]` (the
+/// `/v2.0/{networks,subnets,ports,routers,security-groups,floatingips,subnetpools}/{id}/tags[/{tag}]` (the
 /// `standard-attr-tag` extension). Tags live in the top's record of the resource (the top owns these
 /// records), so no pod is called; they show in the resource bodies and the list filters read them. Kept
 /// sorted, as Neutron lists them.
@@ -27,7 +28,7 @@ struct TagRoutes: APIRoutes {
 
     /// One taggable collection: where its records are and how its absence is worded.
     enum Kind: String, CaseIterable, Sendable {
-        case networks, subnets, ports, routers, securityGroups = "security-groups", floatingips
+        case networks, subnets, ports, routers, securityGroups = "security-groups", floatingips, subnetpools
 
         var table: NetworkTable {
             switch self {
@@ -37,6 +38,7 @@ struct TagRoutes: APIRoutes {
             case .routers: .routers
             case .securityGroups: .securityGroups
             case .floatingips: .floatingIPs
+            case .subnetpools: .subnetPools
             }
         }
 
@@ -48,11 +50,12 @@ struct TagRoutes: APIRoutes {
             case .routers: .routerNotFound(id)
             case .securityGroups: .securityGroupNotFound(id)
             case .floatingips: .floatingIPNotFound(id)
+            case .subnetpools: SubnetPoolRoutes.notFound(id)
             }
         }
 
-        /// Shared and external networks (and their subnets) are readable by every project.
-        var sharedReadable: Bool { self == .networks || self == .subnets }
+        /// Shared and external networks (and their subnets) and shared subnet pools are readable by every project.
+        var sharedReadable: Bool { self == .networks || self == .subnets || self == .subnetpools }
     }
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
@@ -137,6 +140,7 @@ struct TagRoutes: APIRoutes {
         case .routers: try await edit(NeutronRouter.self, kind, id: id, caller, write: write, change)
         case .securityGroups: try await edit(SecurityGroup.self, kind, id: id, caller, write: write, change)
         case .floatingips: try await edit(FloatingIP.self, kind, id: id, caller, write: write, change)
+        case .subnetpools: try await edit(SubnetPool.self, kind, id: id, caller, write: write, change)
         }
     }
 

@@ -78,11 +78,12 @@ struct NetworkTagTests {
             let router = try await neutron.create("routers", "router", ["name": "r", "tags": ["r"]])
             let group = try await neutron.create("security-groups", "security_group", ["name": "g", "tags": ["g"]])
             let fip = try await neutron.create("floatingips", "floatingip", ["floating_network_id": external["id"] ?? .null, "tags": ["f"]])
+            let pool = try await neutron.create("subnetpools", "subnetpool", ["name": "pool", "prefixes": ["10.200.0.0/16"]])
             #expect(fip["tags"] == ["f"])
             let ids: [(String, String)] = [
                 ("networks", networkID), ("subnets", subnetID), ("ports", port["id"]?.stringValue ?? ""),
                 ("routers", router["id"]?.stringValue ?? ""), ("security-groups", group["id"]?.stringValue ?? ""),
-                ("floatingips", fip["id"]?.stringValue ?? ""),
+                ("floatingips", fip["id"]?.stringValue ?? ""), ("subnetpools", pool["id"]?.stringValue ?? ""),
             ]
             for (collection, id) in ids {
                 let put = try await neutron.send("PUT", "/\(collection)/\(id)/tags", ["tags": ["x", "y"]])
