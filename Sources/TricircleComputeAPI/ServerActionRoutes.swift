@@ -6,6 +6,7 @@ import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleStore
 
 /// `POST /servers/{id}/action`: every action goes to the server's pod. Ids that differ between the top
 /// and the pod are translated (rebuild's image, resize's flavor, a security group added); everything
@@ -17,7 +18,20 @@ struct ServerActionRoutes: APIRoutes {
         group.post("servers/:id/action", use: action)
     }
 
+    /// A resize holds the quota reservation of its growth (`ServerQuota`) until the pod answered.
     func action(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let claim = QuotaClaim(quota: QuotaService(runtime: calls.runtime), scope: .compute)
+        do {
+            let response = try await action(request, context: context, claim: claim)
+            await claim.settle()
+            return response
+        } catch {
+            await claim.settle()
+            throw error
+        }
+    }
+
+    func action(_ request: Request, context: GatewayRequestContext, claim: QuotaClaim) async throws -> Response {
         let id = try context.parameters.require("id")
         let caller = try context.requireCaller()
         let pod = try await calls.owningPod(serverID: id, caller: caller)
@@ -30,6 +44,7 @@ struct ServerActionRoutes: APIRoutes {
         }
         let podContext = PodCallContext(caller: caller, requestID: context.requestID)
         var changed = false
+        var resized: QuotaHolding?
         switch name {
         case "rebuild":
             if var rebuild = body[name]?.objectValue, let image = rebuild["imageRef"]?.stringValue, let provisioner = calls.provisioners.image {
@@ -38,6 +53,10 @@ struct ServerActionRoutes: APIRoutes {
                 changed = true
             }
         case "resize":
+            if let flavor = ServerCreate.reference(body[name]?["flavorRef"]) {
+                resized = try await ServerQuota(calls: calls).reserveResize(
+                    serverID: id, flavorRef: flavor, projectID: caller.projectID, requestID: context.requestID, claim: claim)
+            }
             if var resize = body[name]?.objectValue, let flavor = ServerCreate.reference(resize["flavorRef"]), let mapping = calls.provisioners.flavor {
                 resize["flavorRef"] = .string(try await mapping.bottomFlavor(Self.lastComponent(flavor), in: pod, context: podContext))
                 body[name] = .object(resize)
@@ -58,6 +77,7 @@ struct ServerActionRoutes: APIRoutes {
         let payload = changed ? ByteBuffer(data: JSONValue.object(body).encoded()) : raw
         let response = try await calls.call(
             "POST", "/servers/\(id)/action", pod: pod, version: version, credentials: credentials, body: payload)
+        if response.isSuccess, let resized { claim.made(resized) }
         // A snapshot lands in the pod's Glance: it becomes a top image under the same id (imported by a job).
         if name == "createImage", response.status == 202, let images = calls.provisioners.image, let imageID = Self.snapshotID(response) {
             try await images.imageMadeInPod(imageID, in: pod, context: podContext)

@@ -43,6 +43,30 @@ struct ServerQuota: Sendable {
         }
     }
 
+    /// Reserves a resize's growth in cores and RAM (to the top's flavor `flavorRef`); returns what the
+    /// server holds once the pod accepted (nil: the top has not counted the server yet, the reconcile job
+    /// will). A smaller flavor reserves nothing; Nova's 403 when the growth does not fit.
+    func reserveResize(serverID: String, flavorRef: String, projectID: String, requestID: String, claim: QuotaClaim) async throws -> QuotaHolding? {
+        guard var holding = try await quota.holding(objectType: "server", objectID: serverID) else { return nil }
+        let target = try await perServer(flavorRef: flavorRef, requestID: requestID)
+        guard target["cores"] != nil else { return nil }
+        var growth: [String: Int] = [:]
+        for key in ["cores", "ram"] {
+            let delta = (target[key] ?? 0) - (holding.amounts[key] ?? 0)
+            if delta > 0 { growth[key] = delta }
+        }
+        if !growth.isEmpty {
+            switch try await quota.reserve(.compute, project: holding.projectID, perUnit: growth) {
+            case .reserved(let id, _):
+                claim.taken(id, perUnit: growth)
+            case .exceeded(let overs, let counts, let limits, _):
+                throw Self.quotaExceeded(overs: overs, requested: growth, counts: counts, limits: limits)
+            }
+        }
+        holding.amounts = target
+        return holding
+    }
+
     /// Nova's `TooManyInstances` (403): "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances".
     static func quotaExceeded(overs: [String], requested: [String: Int], counts: [String: Int], limits: [String: Int]) -> APIError {
         let first = overs.first ?? "instances"

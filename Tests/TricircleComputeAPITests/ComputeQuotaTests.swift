@@ -155,4 +155,24 @@ struct ComputeQuotaTests {
             _ = try await demo.boot("second", az: "az1")
         }
     }
+
+    @Test("a resize reserves its growth in cores: Nova's 403 when it does not fit; the new flavor is counted once accepted")
+    func resizeIsChecked() async throws {
+        try await GatewayHarness.with { harness in
+            let admin = try ComputeClient(harness, user: "admin")
+            let demo = try ComputeClient(harness)
+            let project = demo.token.projectID
+            #expect(try await admin.send("PUT", "/os-quota-sets/\(project)", ["quota_set": ["cores": 3]]).status == 200)
+            let id = try await demo.boot("r", az: "az1")
+            try await demo.waitFor(id, status: "ACTIVE")
+            let large = try await demo.send("POST", "/servers/\(id)/action", ["resize": ["flavorRef": "4"]])
+            #expect(large.status == 403)
+            #expect(large.json["forbidden"]?["message"] == "Quota exceeded for cores: Requested 3, but already used 1 of 3 cores")
+            let medium = try await demo.send("POST", "/servers/\(id)/action", ["resize": ["flavorRef": "3"]])
+            #expect(medium.status == 202, "\(medium.text)")
+            let detail = try await demo.send("GET", "/os-quota-sets/\(project)/detail").json["quota_set"]
+            #expect(detail?["cores"] == ["limit": 3, "in_use": 2, "reserved": 0])
+            #expect(detail?["ram"]?["in_use"] == 4096)
+        }
+    }
 }
