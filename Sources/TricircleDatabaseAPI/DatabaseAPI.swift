@@ -17,6 +17,8 @@ struct DatabaseAPI: Sendable {
     let glance: PodForwarder
     /// The top's flavor mapping (Compute's), so a `flavorRef` means the same flavor in every region.
     var flavors: (any FlavorMapping)?
+    /// The top's Networking, so `nics` name top networks and ports (materialized in the instance's region).
+    var network: (any NetworkProvisioning)?
     let logger = Logger(label: "tricircle.database")
 
     /// The catalog service type of Trove in the pods.
@@ -98,6 +100,12 @@ struct DatabaseAPI: Sendable {
     }
 
     static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message, format: .trove) }
+
+    /// The top forgets an instance its pod no longer has, and releases the top ports its `nics` made.
+    func forget(_ id: String, in pod: Pod, call: DatabaseCall) async {
+        try? await runtime.routing.forget(topID: id, type: .databaseInstance)
+        await network?.serverGone(serverID: id, in: pod, context: call.podContext)
+    }
 
     /// Deletes what a pod made when the top could not record it (retried while the pod still builds it),
     /// so nothing is left that nobody can see.

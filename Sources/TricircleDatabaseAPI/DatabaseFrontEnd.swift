@@ -22,6 +22,14 @@ public struct DatabaseFrontEnd: GatewayFrontEnd {
         return copy
     }
 
+    /// The same front-end, reading `nics` as top networks and ports, made ready in the instance's region
+    /// as for a boot.
+    public func with(network: any NetworkProvisioning) -> DatabaseFrontEnd {
+        var copy = self
+        copy.api.network = network
+        return copy
+    }
+
     public var component: GatewayComponents { .database }
     public var name: String { "database" }
     public var port: Int { runtime.config.databasePort }

@@ -80,9 +80,25 @@ struct InstanceCreateRoutes: APIRoutes {
                 instance["region_name"] = .string(pod.regionName)
             }
         }
+        // `nics` name top networks and ports: made ready in the region the instance is built in.
+        var prepared: PreparedNetworks?
+        if let network = api.network, let nics = instance["nics"]?.arrayValue, !nics.isEmpty {
+            let ready = try await network.prepare(networks: .array(nics.map(Self.bootNetwork)), securityGroups: [], in: pod, context: call.podContext)
+            prepared = ready
+            instance["nics"] = .array((ready.networks?.arrayValue ?? []).map(Self.troveNIC))
+        }
         whole["instance"] = .object(instance)
-        let response = try await api.forward(call, to: holder, path: "/instances", body: DatabaseAPI.encode(.object(whole)))
-        guard response.isSuccess else { return api.relay(response, call) }
+        let response: RegionalResponse
+        do {
+            response = try await api.forward(call, to: holder, path: "/instances", body: DatabaseAPI.encode(.object(whole)))
+        } catch {
+            if let prepared, let network = api.network { await network.release(prepared, in: pod, context: call.podContext) }
+            throw error
+        }
+        guard response.isSuccess else {
+            if let prepared, let network = api.network { await network.release(prepared, in: pod, context: call.podContext) }
+            return api.relay(response, call)
+        }
         guard let created = try? JSONValue(data: response.data), let id = created["instance"]?["id"]?.stringValue else {
             api.logger.error("pod accepted a database instance but its answer has no id", metadata: ["pod": "\(holder.regionName)"])
             throw APIError(.badGateway, "Region \(holder.regionName) accepted the instance but did not say its id.", format: .trove)
@@ -96,7 +112,31 @@ struct InstanceCreateRoutes: APIRoutes {
             throw APIError(.serviceUnavailable, "The instance could not be recorded at the top and was removed from \(holder.regionName); try again.",
                            format: .trove, headers: [.retryAfter: "5"])
         }
+        if let prepared, let network = api.network {
+            await network.serverCreated(serverID: id, prepared: prepared, in: pod, context: call.podContext)
+        }
         return api.relay(response, call)
+    }
+
+    /// A Trove `nics` entry in a boot's `networks` terms.
+    static func bootNetwork(_ nic: JSONValue) -> JSONValue {
+        var entry: [String: JSONValue] = [:]
+        if let net = nic["net-id"] { entry["uuid"] = net }
+        if let port = nic["port-id"] { entry["port"] = port }
+        if let ip = nic["v4-fixed-ip"] { entry["fixed_ip"] = ip }
+        return .object(entry)
+    }
+
+    /// A prepared boot network (the region's ids) as a Trove `nics` entry.
+    static func troveNIC(_ network: JSONValue) -> JSONValue {
+        var nic: [String: JSONValue] = [:]
+        if let port = network["port"] {
+            nic["port-id"] = port
+        } else if let net = network["uuid"] {
+            nic["net-id"] = net
+            if let ip = network["fixed_ip"] { nic["v4-fixed-ip"] = ip }
+        }
+        return .object(nic)
     }
 
     /// The pod an instance goes to: the named region's, else the zone's, else the source's, else the default.

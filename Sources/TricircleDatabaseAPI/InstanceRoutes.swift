@@ -35,7 +35,7 @@ struct InstanceRoutes: APIRoutes {
         let id = try call.param("id")
         let (pod, bottomID) = try await api.locate(id, call: call)
         let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)")
-        if response.status == 404 { try? await api.runtime.routing.forget(topID: id, type: .databaseInstance) }
+        if response.status == 404 { await api.forget(id, in: pod, call: call) }
         return api.relay(response, call)
     }
 
@@ -59,10 +59,10 @@ struct InstanceRoutes: APIRoutes {
         let (pod, bottomID) = try await api.locate(id, call: call)
         let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)")
         if response.status == 404 {
-            try? await api.runtime.routing.forget(topID: id, type: .databaseInstance)
+            await api.forget(id, in: pod, call: call)
         } else if response.isSuccess,
                   let check = try? await api.send(call, .get("/instances/\(bottomID)"), to: pod), check.status == 404 {
-            try? await api.runtime.routing.forget(topID: id, type: .databaseInstance)
+            await api.forget(id, in: pod, call: call)
         }
         return api.relay(response, call)
     }
