@@ -49,7 +49,15 @@ struct InstanceCreateRoutes: APIRoutes {
             }
         }
 
-        let pod = try await target(region: regionName, zone: zone, source: source?.pod)
+        // A restore reads its backup from its region's object store: it is built in that region.
+        var backupPod: Pod?
+        if let backupRef = Self.text(instance["restorePoint"]?["backupRef"]) {
+            backupPod = try await BackupRoutes(api: api).holder(of: backupRef, call: call)
+        }
+        let pod = try await target(region: regionName, zone: zone, source: source?.pod ?? backupPod)
+        if let backupPod, backupPod.podID != pod.podID {
+            throw DatabaseAPI.badRequest("The backup is in region \(backupPod.regionName); an instance restored from it must be created there, not in \(pod.regionName).")
+        }
         var checked: PlacementCheck.Outcome?
         if let datastore {
             let outcome = try await PlacementCheck(api: api).check(

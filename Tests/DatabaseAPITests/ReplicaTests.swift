@@ -69,3 +69,32 @@ import TricircleTestSupport
         }
     }
 }
+
+/// Backups are made by their instance's region and found there; a restore is built in the backup's region.
+@Suite struct BackupTests {
+    @Test func aBackupIsMadeInItsInstancesRegionAndRestoredThere() async throws {
+        try await GatewayHarness.with { h in
+            let db = try DatabaseClient(h)
+            let id = try await db.createdID(["region_name": "RegionTwo"])
+            try await db.waitFor(id, status: "ACTIVE")
+            let made = try await db.send("POST", "/backups", body: #"{"backup": {"name": "nightly", "instance": "\#(id)"}}"#)
+            #expect(made.status == 200)
+            let backup = try #require(made.json["backup"]?["id"]?.stringValue)
+            #expect(try await db.direct("RegionTwo", "/backups/\(backup)").status == 200)
+            #expect(try await db.send("GET", "/backups/\(backup)").json["backup"]?["instance_id"]?.stringValue == id)
+            #expect(try await db.send("GET", "/backups").json["backups"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == [backup])
+            #expect(try await db.send("GET", "/instances/\(id)/backups").json["backups"]?.arrayValue?.count == 1)
+
+            let restorePoint: JSONValue = ["backupRef": .string(backup)]
+            let elsewhere = try await db.create(["region_name": "RegionOne", "restorePoint": restorePoint])
+            #expect(elsewhere.status == 400)
+            #expect(elsewhere.json["badRequest"]?["message"]?.stringValue?.contains("RegionTwo") == true)
+            let restored = try await db.create(["restorePoint": restorePoint])
+            #expect(restored.json["instance"]?["region"]?.stringValue == "RegionTwo")
+
+            #expect(try await db.send("DELETE", "/backups/\(backup)").status == 202)
+            #expect(try await db.send("GET", "/backups/\(backup)").status == 404)
+            #expect(try await db.send("POST", "/backups", body: #"{"backup": {"name": "x", "instance": "nope"}}"#).status == 404)
+        }
+    }
+}

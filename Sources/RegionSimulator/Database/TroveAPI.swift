@@ -84,6 +84,7 @@ struct TroveAPI: Sendable {
         registerCatalog(on: router, prefix: p)
         registerGuest(on: router, prefix: p)
         registerManagement(on: router, prefix: p)
+        registerBackups(on: router, prefix: p)
     }
 
     private func registerClusters(on router: Router<BasicRequestContext>, prefix p: String) {

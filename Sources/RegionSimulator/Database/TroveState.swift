@@ -59,6 +59,19 @@ struct TroveClusterRecord: Sendable {
     var locality: String?
 }
 
+/// A Trove backup: NEW until its transition time has come, then COMPLETED (status derived on read).
+struct TroveBackupRecord: Sendable {
+    var id: String
+    var name: String
+    var description: String?
+    var projectID: String
+    var instanceID: String
+    var datastore: DatastoreRef
+    var size: Double
+    var created: Date
+    var completes: Date
+}
+
 /// Everything one simulated Trove knows.
 struct TroveState: Sendable {
     var regionName = "RegionOne"
@@ -71,6 +84,8 @@ struct TroveState: Sendable {
     /// Instances and clusters with a transition still to come; `settle` looks at these only.
     var pendingInstances: Set<String> = []
     var pendingClusters: Set<String> = []
+    /// Backups of this region's instances (their data stays in this region's object store).
+    var backups: [String: TroveBackupRecord] = [:]
     /// This region's datastores (an operator may remove versions: the mgmt API).
     var catalog: [Datastore] = TroveState.datastores
     /// Images registered for versions by the mgmt API (else a stable id per datastore and version).
