@@ -21,6 +21,8 @@ struct SecurityGroupNegativeTests {
         ("icmp", 300, 1, "Invalid value for ICMP type (port_range_min) 300"),
         (nil, 22, 22, "Must also specify protocol if port range is given."),
         ("gre", 22, 22, "Ports cannot be specified for protocol 47"),
+        ("ipv6-icmp", nil, nil, "Invalid ethertype IPv4 for protocol ipv6-icmp."),
+        ("58", nil, nil, "Invalid ethertype IPv4 for protocol 58."),
     ]
 
     static func rule(_ group: String, _ proto: String?, _ min: Int?, _ max: Int?) -> JSONValue {

@@ -24,6 +24,11 @@ public struct ValidatedSecurityGroupRule: Sendable, Hashable {
         "vrrp": 112,
     ]
 
+    /// Protocols (names and numbers) Neutron accepts only on IPv6 rules.
+    public static let ipv6OnlyProtocols: Set<String> = [
+        "ipv6-encap", "ipv6-frag", "ipv6-icmp", "icmpv6", "ipv6-nonxt", "ipv6-opts", "ipv6-route", "41", "44", "58", "59", "60", "43",
+    ]
+
     /// Checks `body`; throws Neutron's 400 for the first rule it breaks.
     public init(_ body: SecurityGroupRuleCreate) throws {
         guard let groupID = body.securityGroupID else {
@@ -73,6 +78,11 @@ public struct ValidatedSecurityGroupRule: Sendable, Hashable {
             if let prefix, (prefix.version == 4 ? "IPv4" : "IPv6") != ethertype {
                 throw NeutronError.securityGroupRuleParameterConflict(ethertype: ethertype, cidr: text)
             }
+        }
+        // IPv6-only protocols on an IPv4 rule (Neutron's _validate_ethertype_and_protocol).
+        if ethertype == "IPv4", let p = proto, Self.ipv6OnlyProtocols.contains(p) {
+            throw NeutronError(status: 400, type: "SecurityGroupEthertypeConflictWithProtocol",
+                               message: "Invalid ethertype \(ethertype) for protocol \(p).")
         }
         securityGroupID = groupID
         self.direction = direction
