@@ -80,18 +80,13 @@ struct QuotaRoutes: APIRoutes {
         let caller = NeutronCaller(try context.requireCaller())
         guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:update_quota") }
         let project = try context.parameters.require("project")
-        let member = try await NeutronHTTP.member(request, key: "quota", allowed: NetworkQuota.names)
-        var changes: [String: Int] = [:]
-        for (resource, value) in member {
-            guard let limit = value.intValue ?? value.stringValue.flatMap({ Int($0) }) else {
-                throw NeutronError.invalidAttribute(resource, reason: "'\(Self.text(value))' is not an integer")
-            }
-            guard limit >= -1 else {
-                throw NeutronError.invalidAttribute(resource, reason: "'\(limit)' is too small - must be at least '-1'")
-            }
-            changes[resource] = limit
+        let member = try await NeutronHTTP.member(request, key: "quota", allowed: NetworkQuota.names.union(["check_limit"]))
+        let update = try NeutronQuotaUpdate(member)
+        if update.checkLimit {
+            let counts = try await service.quotaCounts(project: project)
+            if let refusal = update.refusal(usage: { counts[$0]?.inUse ?? 0 }) { throw refusal }
         }
-        try await service.quota.setLimits(.network, project: project, changes)
+        try await service.quota.setLimits(.network, project: project, update.limits)
         return NeutronHTTP.json(["quota": Self.render(try await service.quotaLimits(project: project))])
     }
 

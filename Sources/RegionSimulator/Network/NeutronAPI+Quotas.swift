@@ -62,13 +62,12 @@ extension NeutronAPI {
                 guard caller.isAdmin else { throw NeutronError.policyNotAuthorized("rule:update_quota") }
                 let project = context.parameters.get("project") ?? ""
                 let member = try await NeutronHTTP.member(
-                    request, key: "quota", allowed: Set(NeutronState.quotaResources).union(["subnetpool", "rbac_policy"]))
-                var changes: [String: Int] = [:]
-                for (resource, value) in member {
-                    guard let limit = value.intValue ?? value.stringValue.flatMap(Int.init), limit >= -1 else {
-                        throw NeutronError.invalidAttribute(resource, reason: "'\(value)' is not a valid quota limit")
-                    }
-                    changes[resource] = limit
+                    request, key: "quota",
+                    allowed: Set(NeutronState.quotaResources).union(["subnetpool", "rbac_policy", "check_limit"]))
+                let update = try NeutronQuotaUpdate(member)
+                let changes = update.limits
+                if let refusal = store.state.withLock({ state in update.refusal(usage: { state.usage($0, project) }) }) {
+                    throw refusal
                 }
                 let limits = store.state.withLock { state in
                     state.quotas[project, default: [:]].merge(changes) { _, new in new }
