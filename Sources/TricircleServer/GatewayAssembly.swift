@@ -44,6 +44,7 @@ public struct GatewayAssembly: Sendable {
         registry.register(ServerAdoptionJob(runtime: runtime, network: provisioners.network))
         AuditJob.register(in: registry, runtime: runtime)
         registry.register(QuotaReconcileJob(runtime: runtime))
+        registry.register(QuotaPodSyncJob(runtime: runtime))
         return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network, database])
     }
 

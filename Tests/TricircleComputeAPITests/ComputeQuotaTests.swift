@@ -175,4 +175,35 @@ struct ComputeQuotaTests {
             #expect(detail?["ram"]?["in_use"] == 4096)
         }
     }
+
+    @Test("each region's own quota follows the global limit minus the usage elsewhere: a boot sent straight to a region past it is refused there")
+    func regionsQuotasFollowTheGlobalLimit() async throws {
+        try await GatewayHarness.with { harness in
+            let admin = try ComputeClient(harness, user: "admin")
+            let demo = try ComputeClient(harness)
+            let project = demo.token.projectID
+            #expect(try await admin.send("PUT", "/os-quota-sets/\(project)", ["quota_set": ["instances": 3]]).status == 200)
+            _ = try await demo.boot("top", az: "az1")
+            try await QuotaPodSync(runtime: harness.runtime).run(projects: [project])
+            #expect(try await demo.direct("RegionOne", "/os-quota-sets/\(project)").json["quota_set"]?["instances"] == 3)
+            #expect(try await demo.direct("RegionTwo", "/os-quota-sets/\(project)").json["quota_set"]?["instances"] == 2)
+
+            // Straight to RegionTwo, around the gateway: its own quota now holds the global limit.
+            guard let nova = harness.cloud.endpoint(region: "RegionTwo", service: .compute),
+                  let image = harness.cloud.store(region: "RegionTwo")?.seededImageID
+            else { throw HarnessError("no RegionTwo") }
+            var statuses: [Int] = []
+            for index in 0..<3 {
+                let body = JSONValue.object(["server": ["name": .string("direct\(index)"), "flavorRef": "1", "imageRef": .string(image)]])
+                statuses.append(try await harness.send("POST", nova + "/servers", token: demo.token.id,
+                                                       body: String(decoding: body.encoded(), as: UTF8.self)).status)
+            }
+            #expect(statuses == [202, 202, 403])
+
+            // An admin lowers the limit: one sync later the regions follow.
+            #expect(try await admin.send("PUT", "/os-quota-sets/\(project)", ["quota_set": ["instances": 1]]).status == 200)
+            try await QuotaPodSync(runtime: harness.runtime).run(projects: [project])
+            #expect(try await demo.direct("RegionTwo", "/os-quota-sets/\(project)").json["quota_set"]?["instances"] == 0)
+        }
+    }
 }

@@ -63,6 +63,8 @@ public enum TricircleOptions {
         .init("quota", "enforce", .bool, default: "true", help: "Check Compute and Block Storage quotas at the top before a pod is asked (false: the pods' own quotas only)."),
         .init("quota", "reservation_expire", .number(1...86400), default: "120", help: "Seconds a reservation of a create under way counts before it is dropped (its gateway died); at least twice [client] pod_timeout."),
         .init("quota", "reconcile_interval", .number(0...86400), default: "300", help: "Seconds between reconcile jobs (usage checked against what the pods hold, expired reservations dropped); 0: off."),
+        .init("quota", "pod_sync", .bool, default: "true", help: "Keep each region's own quota for a project at the project's limit minus its usage in the other regions (Compute instances/cores/ram, Block Storage volumes/gigabytes/snapshots), so a create sent straight to a region cannot pass the limit either; set after an admin changes a limit and after each reconcile."),
+        .init("quota", "pod_sync_exclude", .string, default: "", help: "Comma-separated region names whose own quotas the gateway never sets (their operators manage them)."),
         .init("quota", "instances", .integer(-1...Int(Int32.max)), default: "10", help: "Compute: servers per project (-1: unlimited)."),
         .init("quota", "cores", .integer(-1...Int(Int32.max)), default: "20", help: "Compute: vCPUs per project."),
         .init("quota", "ram", .integer(-1...Int(Int32.max)), default: "51200", help: "Compute: MiB of RAM per project."),

@@ -191,10 +191,13 @@ public struct QuotaReconcileJob: JobHandler {
 
     public func run(_ payload: Payload, context: JobContext) async throws {
         let report = try await QuotaReconciler(runtime: runtime, logger: context.logger).run()
+        // Usage is true again: the regions' own quotas follow it (a region that does not answer is set next time).
+        let unsynced = try await QuotaPodSync(runtime: runtime, logger: context.logger).run()
         try await context.progress(
             done: 1, total: 1,
             note: "added \(report.added), changed \(report.changed), freed \(report.freed), expired reservations \(report.expiredReservations)"
-                + (report.podsSkipped.isEmpty ? "" : ", pods skipped: \(report.podsSkipped.joined(separator: ", "))"))
+                + (report.podsSkipped.isEmpty ? "" : ", pods skipped: \(report.podsSkipped.joined(separator: ", "))")
+                + (unsynced.isEmpty ? "" : ", regions' quotas not set: \(unsynced.joined(separator: ", "))"))
     }
 
     /// Queues a reconcile every `[quota] reconcile_interval` seconds until cancelled (0: never); a queued

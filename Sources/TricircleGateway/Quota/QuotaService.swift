@@ -76,13 +76,29 @@ public struct QuotaService: Sendable {
         }
     }
 
-    /// Sets some of a project's limits (others keep theirs).
+    /// Sets some of a project's limits (others keep theirs); the regions' own quotas follow (a sync job).
     public func setLimits(_ scope: QuotaScope, project: String, _ limits: [String: Int]) async throws {
         switch scope {
         case .compute: try await QuotaStore(store: runtime.store).set(projectID: project, limits: limits)
         case .network: try await NetworkQuotaStore(store: runtime.store).set(projectID: project, limits: limits)
         case .volume, .database:
             try await QuotaLimitStore(store: runtime.store, service: scope.rawValue).set(projectID: project, limits: limits)
+        }
+        await syncPods(scope, project: project)
+    }
+
+    /// Sets the regions' own quotas for a project whose Compute or Block Storage limits changed, before the
+    /// change is answered (a raised limit must not be refused by a region still holding the old share); a
+    /// region that does not take it gets a job that retries.
+    func syncPods(_ scope: QuotaScope, project: String) async {
+        let sync = QuotaPodSync(runtime: runtime)
+        guard scope == .compute || scope == .volume, sync.enabled else { return }
+        if let failed = try? await sync.run(projects: [project]), failed.isEmpty { return }
+        do {
+            _ = try await runtime.jobs.submit(QuotaPodSyncJob.self, projectID: project, payload: .init(project: project))
+        } catch {
+            runtime.logger.warning("quota: could not queue the regions' quota sync; the next reconcile does it",
+                                   metadata: ["project": "\(project)", "error": "\(error)"])
         }
     }
 
@@ -93,6 +109,7 @@ public struct QuotaService: Sendable {
         case .network: try await NetworkQuotaStore(store: runtime.store).reset(projectID: project)
         case .volume, .database: try await QuotaLimitStore(store: runtime.store, service: scope.rawValue).reset(projectID: project)
         }
+        await syncPods(scope, project: project)
     }
 
     /// In use and reserved per resource (`countedRows`: resources counted as a top table's project rows).

@@ -160,6 +160,32 @@ public struct QuotaLedger: Sendable {
         }
     }
 
+    /// What a project's live resources hold in `service`, per pod (pod id -> resource -> amount).
+    public func usageByPod(service: String, projectID: String) async throws -> [String: [String: Int]] {
+        try await store.read { db in
+            var out: [String: [String: Int]] = [:]
+            for row in try await db.raw("""
+                SELECT a.pod_id AS pod_id, a.resource AS resource, SUM(a.amount) AS n FROM quota_allocations a
+                WHERE a.project_id = \(bind: projectID) AND a.service = \(bind: service)
+                  AND EXISTS (SELECT 1 FROM resource_routings r
+                              WHERE r.top_id = a.object_id AND r.resource_type = a.object_type AND r.bottom_id IS NOT NULL)
+                GROUP BY a.pod_id, a.resource
+                """).all() {
+                out[try row.decode(column: "pod_id", as: String.self), default: [:]][try row.decode(column: "resource", as: String.self)] =
+                    try row.decode(column: "n", as: Int.self)
+            }
+            return out
+        }
+    }
+
+    /// Projects holding anything in `service`.
+    public func projects(service: String) async throws -> [String] {
+        try await store.read { db in
+            try await db.raw("SELECT DISTINCT project_id FROM quota_allocations WHERE service = \(bind: service) ORDER BY project_id")
+                .all().map { try $0.decode(column: "project_id", as: String.self) }
+        }
+    }
+
     /// What one object holds (nil: nothing recorded).
     public func holding(objectType: String, objectID: String) async throws -> QuotaHolding? {
         try await store.read { db in
