@@ -5,6 +5,8 @@ import Testing
 import TricircleCore
 import TricircleGateway
 import TricircleJobs
+import TricircleStore
+import TricircleTestSupport
 
 /// What operators follow a request by: one request id from the caller through the gateway, its pod calls and
 /// its jobs, and the Prometheus series on the admin port.
@@ -83,6 +85,26 @@ import TricircleJobs
             #expect(text.contains(#"tricircle_token_cache_total{result="hit"}"#))
             // The state database statements each request took, by route (what hurts with a far database).
             #expect(text.contains(#"tricircle_store_round_trips_count{api="compute",method="GET",route="/v2.1/servers/detail"} 1"#))
+        }
+    }
+}
+
+/// Round trips to the state database per request, on both backends (PostgreSQL's pool runs a session's body in
+/// a task of its own, so the request's counter must reach it some other way than a task-local).
+@Suite(.serialized) struct StoreRoundTripTests {
+    @Test("a network create counts its statements into tricircle_store_round_trips", arguments: TestDatabases.backends)
+    func counted(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
+            let demo = try harness.token().id
+            let created = try await harness.send(
+                "POST", harness.url("network") + "/v2.0/networks", token: demo, body: #"{"network": {"name": "counted"}}"#)
+            #expect(created.status == 201)
+            let text = try await harness.send("GET", harness.origin("admin") + "/metrics", token: nil).text
+            let line = text.split(separator: "\n").first {
+                $0.hasPrefix(#"tricircle_store_round_trips_sum{api="network",method="POST",route="/v2.0/networks"}"#)
+            }
+            let sum = line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
+            #expect(sum > 0, "\(line ?? "no series")")
         }
     }
 }

@@ -114,10 +114,14 @@ public final class StateStore: Sendable {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch engine {
         case .sqlite(let connection, let lock):
-            return try await lock.withLock { try await body(RoundTripCountingDatabase(base: connection.sql(queryLogLevel: .trace))) }
+            let counter = StoreRoundTrips.current
+            return try await lock.withLock {
+                try await body(RoundTripCountingDatabase(base: connection.sql(queryLogLevel: .trace), counter: counter))
+            }
         case .postgres(let pool):
+            let counter = StoreRoundTrips.current
             return try await pool.pool.database(logger: logger).sql(queryLogLevel: .trace).withSession { session in
-                try await body(RoundTripCountingDatabase(base: session))
+                try await body(RoundTripCountingDatabase(base: session, counter: counter))
             }
         }
     }

@@ -19,9 +19,12 @@ public final class StoreRoundTrips: Sendable {
     func add() { value.add(1, ordering: .relaxed) }
 }
 
-/// A session that counts each statement it runs into `StoreRoundTrips.current`, passing everything else through.
+/// A session that counts each statement it runs into the counter of the work that opened it, passing everything
+/// else through. The counter is taken when the session is asked for: PostgreSQL's pool runs the session's body
+/// in a task of its own, where the caller's task-local is no longer set.
 struct RoundTripCountingDatabase: SQLDatabase {
     let base: any SQLDatabase
+    let counter: StoreRoundTrips?
 
     var logger: Logger { base.logger }
     var eventLoop: any EventLoop { base.eventLoop }
@@ -30,16 +33,16 @@ struct RoundTripCountingDatabase: SQLDatabase {
     var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        StoreRoundTrips.current?.add()
+        counter?.add()
         return base.execute(sql: query, onRow)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        StoreRoundTrips.current?.add()
+        counter?.add()
         try await base.execute(sql: query, onRow)
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await base.withSession { session in try await closure(RoundTripCountingDatabase(base: session)) }
+        try await base.withSession { session in try await closure(RoundTripCountingDatabase(base: session, counter: counter)) }
     }
 }
