@@ -233,7 +233,12 @@ class Run:
         self.wait(EC.element_to_be_clickable((by, what))).click()
 
     def confirm(self):
-        self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, ".modal-dialog .btn-danger"))).click()
+        """Clicks the confirm button of the topmost dialog (opened last, so last in the page)."""
+        def topmost(d):
+            shown = [b for b in d.find_elements(By.CSS_SELECTOR, ".modal-dialog .modal-footer .btn-danger") if b.is_displayed()]
+            return shown[-1] if shown else False
+        time.sleep(0.5)  # the dialog fades in
+        self.wait(topmost).click()
 
     def modal_form(self):
         return self.wait(EC.visibility_of_element_located((By.CSS_SELECTOR, ".modal-dialog form")))
@@ -387,6 +392,19 @@ def main() -> int:
                 raise RuntimeError(f"{name} row lacks {zone}: {cells}")
     r.step("instances-active-both-regions", active, needs=["launch-instance-az2"])
 
+    def wait_status(table, name, want, timeout=90):
+        deadline = time.time() + timeout
+        status = ""
+        while time.time() < deadline:
+            r.d.refresh()
+            status = r.cell(table, name, "Status")
+            if status.lower() == want.lower():
+                return
+            if "error" in status.lower():
+                raise RuntimeError(f"{name} went to {status}")
+            time.sleep(1.5)
+        raise RuntimeError(f"{name} is {status!r}, not {want}")
+
     def volume():
         r.get("/project/volumes/")
         r.click(By.LINK_TEXT, "Create Volume")
@@ -404,19 +422,6 @@ def main() -> int:
         r.messages(f'Creating volume "{NAMES["vol"]}"')
         wait_status("volumes", NAMES["vol"], "Available")
     r.step("create-volume", volume, needs=["region-and-overview"])
-
-    def wait_status(table, name, want, timeout=90):
-        deadline = time.time() + timeout
-        status = ""
-        while time.time() < deadline:
-            r.d.refresh()
-            status = r.cell(table, name, "Status")
-            if status.lower() == want.lower():
-                return
-            if "error" in status.lower():
-                raise RuntimeError(f"{name} went to {status}")
-            time.sleep(1.5)
-        raise RuntimeError(f"{name} is {status!r}, not {want}")
 
     def attach():
         r.get("/project/volumes/")
@@ -498,7 +503,7 @@ def main() -> int:
             r.get("/project/volumes/")
             r.row_action("volumes", NAMES["vol"], "Manage Attachments")
             r.wait(EC.visibility_of_element_located((By.CSS_SELECTOR, ".modal-content form#attach_volume_form")))
-            r.d.find_element(By.CSS_SELECTOR, "table#attachments button[id*='action_detach'], table#attachments .btn-danger").click()
+            r.d.find_element(By.CSS_SELECTOR, "table#attachments [id^='attachments__row_'][id$='__action_detach']").click()
             r.confirm()
             r.messages("Detaching Volume")
             wait_status("volumes", NAMES["vol"], "Available")
