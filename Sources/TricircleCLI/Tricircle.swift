@@ -9,7 +9,7 @@ struct Tricircle: AsyncParsableCommand {
         version: TricircleVersion.current,
         subcommands: [
             ServeCommand.self, DBCommand.self, PodCommand.self, RoutingCommand.self, JobCommand.self,
-            SandboxCommand.self, SimCommand.self, ConfigCommand.self, AuditCommand.self,
+            SandboxCommand.self, SimCommand.self, ConfigCommand.self, AuditCommand.self, QuotaCommand.self,
         ])
 }
 

@@ -206,4 +206,25 @@ struct ComputeQuotaTests {
             #expect(try await demo.direct("RegionTwo", "/os-quota-sets/\(project)").json["quota_set"]?["instances"] == 0)
         }
     }
+
+    @Test("the admin API shows a project's quotas with each region's part: in use there and its own quota's share")
+    func perRegionView() async throws {
+        try await GatewayHarness.with { harness in
+            let admin = try ComputeClient(harness, user: "admin")
+            let demo = try ComputeClient(harness)
+            let project = demo.token.projectID
+            #expect(try await admin.send("PUT", "/os-quota-sets/\(project)", ["quota_set": ["instances": 4]]).status == 200)
+            _ = try await demo.boot("one", az: "az1")
+            let reply = try await harness.send("GET", harness.origin("admin") + "/v1.0/quotas/\(project)", token: admin.token.id)
+            #expect(reply.status == 200, "\(reply.text)")
+            let rows = reply.json["quota"]?["resources"]?.arrayValue ?? []
+            let instances = rows.first { $0["service"] == "compute" && $0["resource"] == "instances" }
+            #expect(instances?["limit"] == 4)
+            #expect(instances?["in_use"] == 1)
+            #expect(instances?["regions"]?["RegionOne"] == ["in_use": 1, "share": 4])
+            #expect(instances?["regions"]?["RegionTwo"] == ["in_use": 0, "share": 3])
+            #expect(rows.contains { $0["service"] == "network" && $0["resource"] == "port" })
+            #expect(try await harness.send("GET", harness.origin("admin") + "/v1.0/quotas/\(project)", token: demo.token.id).status == 403)
+        }
+    }
 }

@@ -21,6 +21,9 @@ extension GatewayRuntime {
             .add(middleware: KeystoneAuthMiddleware(validator: keystone, configuration: authConfiguration, cache: tokenCache, errorBody: .admin))
             .add(middleware: RequireAdminMiddleware(errorBody: .admin))
         protected.get("/v1.0/status") { [self] _, _ in AdminJSON.response(try await self.operatorStatus()) }
+        protected.get("/v1.0/quotas/:project") { [self] _, context in
+            AdminJSON.response(try await self.quotaView(project: context.parameters.require("project")))
+        }
         admin.addRoutes(to: protected)
         return Application(
             router: InstrumentedRouter(router, api: "admin", metrics: metrics), server: serverBuilder, configuration: listenerConfiguration(port: config.adminPort, name: "admin"),
