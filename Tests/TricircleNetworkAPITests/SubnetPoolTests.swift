@@ -2,6 +2,8 @@ import Foundation
 import GatewayTestHarness
 import OpenStackModels
 import Testing
+import TricircleStore
+import TricircleTestSupport
 
 /// `/v2.0/subnetpools` and `/v2.0/address-scopes` at the top, with Neutron's validation and errors.
 @Suite("Subnet pools and address scopes")
@@ -56,9 +58,9 @@ struct SubnetPoolTests {
         }
     }
 
-    @Test("subnets carved from one pool at once, on different networks, get distinct blocks")
-    func concurrentCarves() async throws {
-        try await GatewayHarness.with { harness in
+    @Test("subnets carved from one pool at once, on different networks, get distinct blocks", arguments: TestDatabases.backends)
+    func concurrentCarves(_ backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
             let neutron = try NeutronClient(harness)
             let pool = try await neutron.create("subnetpools", "subnetpool", ["name": "busy", "prefixes": ["10.70.0.0/16"], "default_prefixlen": 24])
             let poolID = pool["id"]?.stringValue ?? ""

@@ -208,13 +208,15 @@ public struct NetworkDocumentStore: Sendable {
                 SELECT revision FROM \(unsafeRaw: table.rawValue) WHERE id = \(bind: document.id)
                 """).first()
             guard let current, try current.decode(column: "revision", as: Int.self) == expectedRevision else { return false }
-            try await db.raw("""
+            // On PostgreSQL (READ COMMITTED) a concurrent writer may commit between the read above and this
+            // statement, which then matches no row: only a row actually written counts as success.
+            return try await db.raw("""
                 UPDATE \(unsafeRaw: table.rawValue) SET name = \(bind: document.name), device_id = \(bind: document.deviceID),
                     unique_key = \(bind: document.uniqueKey), revision = \(bind: document.revision), body = \(bind: document.body),
                     updated_at = \(bind: document.updatedAt)
                 WHERE id = \(bind: document.id) AND revision = \(bind: expectedRevision)
-                """).run()
-            return true
+                RETURNING id
+                """).first() != nil
         }
     }
 
