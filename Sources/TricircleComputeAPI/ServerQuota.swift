@@ -33,6 +33,11 @@ struct ServerQuota: Sendable {
         let minCount = server.minCount ?? 1
         let maxCount = server.maxCount ?? minCount
         guard minCount >= 1, maxCount >= minCount else { return }
+        // Nova's MetadataLimitExceeded (403) against the project's limit at the top.
+        if quota.enforced, let count = server.object["metadata"]?.objectValue?.count, count > 0,
+           let allowed = try await quota.limits(.compute, project: projectID)["metadata_items"], allowed >= 0, count > allowed {
+            throw APIError(.forbidden, "Maximum number of metadata items exceeds \(allowed)", format: .fault)
+        }
         let perUnit = try await perServer(flavorRef: server.flavorReference, requestID: requestID)
         switch try await quota.reserve(.compute, project: projectID, perUnit: perUnit, minUnits: minCount, maxUnits: maxCount) {
         case .reserved(let id, let units):

@@ -83,6 +83,13 @@ struct ComputeQuotaTests {
             #expect(try await Self.serversInRegions(demo) == 3)
             let detail = try await demo.send("GET", "/os-quota-sets/\(project)/detail").json["quota_set"]
             #expect(detail?["instances"]?["in_use"] == 3)
+            // metadata_items is the top's limit too.
+            #expect(try await admin.send("PUT", "/os-quota-sets/\(project)", ["quota_set": ["metadata_items": 1]]).status == 200)
+            let metadata = try await demo.send("POST", "/servers", ["server": [
+                "name": "meta", "flavorRef": "1", "imageRef": .string(image), "metadata": ["a": "1", "b": "2"],
+            ]])
+            #expect(metadata.status == 403)
+            #expect(metadata.json["forbidden"]?["message"] == "Maximum number of metadata items exceeds 1")
             let flavor = try await demo.send("GET", "/flavors/1").json["flavor"]
             #expect(detail?["cores"]?["in_use"]?.intValue == 3 * (flavor?["vcpus"]?.intValue ?? -1))
             #expect(detail?["ram"]?["in_use"]?.intValue == 3 * (flavor?["ram"]?.intValue ?? -1))
