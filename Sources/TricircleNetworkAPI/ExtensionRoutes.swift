@@ -43,17 +43,17 @@ struct ExtensionRoutes: APIRoutes {
         ("fip-port-details", "Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource"),
         ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
         ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not"),
-    ].map { alias, name, description in NeutronExtension(alias: alias, name: name, description: description, updated: updated) }
         ("subnet_allocation", "Subnet Allocation", "Enables allocation of subnets from a subnet pool"),
         ("default-subnetpools", "Default Subnetpools", "Provides ability to mark and use a subnetpool as the default."),
         ("subnetpool-prefix-ops", "Subnet Pool Prefix Operations", "Provides support for adjusting the prefix list of subnet pools"),
         ("address-scope", "Address scope", "Address scopes extension."),
+    ].map { alias, name, description in NeutronExtension(alias: alias, name: name, description: description, updated: updated) }
 
     static let collections = [
         ("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("router", "routers"),
         ("security_group", "security-groups"), ("security_group_rule", "security-group-rules"), ("floatingip", "floatingips"),
-    ]
         ("subnetpool", "subnetpools"), ("address_scope", "address-scopes"),
+    ]
 
     /// `GET /v2.0`: the collections served.
     func resources(_ request: Request, context: GatewayRequestContext) async throws -> Response {
