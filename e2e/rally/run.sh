@@ -23,10 +23,10 @@ if [ "$TARGET" = sandbox ]; then
   SANDBOX_PID=$!
   for _ in $(seq 1 150); do [ -f "$WORK/sandbox/openrc" ] && break; sleep 0.2; done
   [ -f "$WORK/sandbox/openrc" ] || { cat "$WORK/sandbox.log"; exit 1; }
-  AUTH_URL=http://127.0.0.1:25100/v3; USER=demo; PASS=demopass; PROJECT=demo; DIRECT=RegionOne
+  AUTH_URL=http://127.0.0.1:25100/v3; USER=demo; PASS=demopass; PROJECT=demo; DIRECT=RegionOne; ADMIN_PASS=secret
 else
   AUTH_URL=${OS_AUTH_URL:-http://127.0.0.1:5000/v3}; USER=${RALLY_USER:-demo}; PASS=${RALLY_PASSWORD:-demopass}
-  PROJECT=${RALLY_PROJECT:-demo}; DIRECT=RegionOne
+  PROJECT=${RALLY_PROJECT:-demo}; DIRECT=RegionOne; ADMIN_PASS=${ADMIN_PASS:-secret}
 fi
 OSC=${OSC_VENV:-/tmp/tricircle-osc}/bin/openstack
 head -c 1048576 /dev/urandom > "$WORK/image.img"
@@ -40,6 +40,12 @@ rally db create > "$WORK/db.log" 2>&1
 for REGION in CentralRegion "$DIRECT"; do
   os() { "$OSC" --os-auth-url "$AUTH_URL" --os-username "$USER" --os-password "$PASS" --os-project-name "$PROJECT" \
            --os-user-domain-name Default --os-project-domain-name Default --os-region-name "$REGION" "$@"; }
+  # As an operator does before Rally: create_and_list_* keep what they make until the end (10 security groups
+  # plus the default one pass Neutron's default quota of 10 at the top, as in a real Neutron).
+  "$OSC" --os-auth-url "$AUTH_URL" --os-username admin --os-password "$ADMIN_PASS" --os-project-name admin \
+    --os-user-domain-name Default --os-project-domain-name Default --os-region-name "$REGION" \
+    quota set --secgroups $((TIMES * 2 + 10)) --networks $((TIMES * 2 + 10)) --subnets $((TIMES * 2 + 10)) "$PROJECT" \
+    || echo "(could not raise $PROJECT's network quotas in $REGION)"
   net=$(os network create "rally-net-$REGION" -f value -c id)
   os subnet create --network "$net" --subnet-range 10.123.0.0/24 "rally-subnet-$REGION" -f value -c id > /dev/null
   image=$(os image list -f value -c Name | grep -m1 cirros || true)
