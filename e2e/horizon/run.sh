@@ -7,7 +7,8 @@
 # Env: TRICIRCLE_BIN, HORIZON_VENV, HORIZON_PORT (28080), HORIZON_SHOTS (.ci-logs/horizon).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BIN=${TRICIRCLE_BIN:-$(swift build --show-bin-path)/tricircle}
+# Not `swift build --show-bin-path`: with the OSC venv first on PATH (CI), `swift` is python-swiftclient's.
+BIN=${TRICIRCLE_BIN:-$PWD/.build/debug/tricircle}
 OUT=${HORIZON_SHOTS:-$PWD/.ci-logs/horizon}
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/tricircle-horizon-sandbox.XXXXXX)
