@@ -107,21 +107,10 @@ struct DatabaseAPI: Sendable {
         await network?.serverGone(serverID: id, in: pod, context: call.podContext)
     }
 
-    /// Deletes what a pod made when the top could not record it (retried while the pod still builds it),
-    /// so nothing is left that nobody can see.
+    /// Deletes what a pod made when the top could not record it (retried while the pod still builds it).
     func removeOrphan(_ call: DatabaseCall, path: String, in pod: Pod) async {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: runtime.config.podTimeout)
-        var wait = Duration.milliseconds(50)
-        while true {
-            let response = try? await send(call, .delete(path), to: pod)
-            if let response, response.isSuccess || response.status == 404 { return }
-            guard clock.now < deadline else { break }
-            try? await Task.sleep(for: wait)
-            wait = min(wait * 2, .seconds(2))
-        }
-        logger.error("could not remove a database resource the top failed to record; it is orphaned in its pod",
-                     metadata: ["pod": "\(pod.regionName)", "path": "\(path)"])
+        await forwarder.removeOrphan(
+            .delete(path), in: pod, credentials: call.credentials, patience: runtime.config.podTimeout, logger: logger)
     }
 }
 

@@ -114,22 +114,12 @@ struct VolumeAPI: Sendable {
         return ByteBuffer(data: (try? encoder.encode(value)) ?? Data("{}".utf8))
     }
 
-    /// Removes what a pod created when the top could not record it, so nothing is left that nobody can
-    /// see. A resource still being created cannot be deleted yet: retried with backoff for up to the
-    /// routed-call timeout.
+    /// Deletes what a pod made when the top could not record it (retried while the pod still builds it).
     func removeOrphan(_ call: VolumeCall, path: String, in pod: Pod) async {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: runtime.config.podTimeout)
-        var wait = Duration.milliseconds(50)
-        while true {
-            let response = try? await send(call, .delete(path), to: pod)
-            if let response, response.isSuccess || response.status == 404 { return }
-            guard clock.now < deadline else { break }
-            try? await Task.sleep(for: wait)
-            wait = min(wait * 2, .seconds(2))
-        }
-        logger.error("could not remove a resource the top failed to record; it is orphaned in its pod",
-                     metadata: ["pod": "\(pod.regionName)", "path": "\(path)"])
+        var request = RegionalRequest.delete(path)
+        request.headers += call.versionHeaders
+        await forwarder.removeOrphan(
+            request, in: pod, credentials: call.credentials, patience: runtime.config.podTimeout, logger: logger)
     }
 
     /// The Cinder 400 for a bad field.
