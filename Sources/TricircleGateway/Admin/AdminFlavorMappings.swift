@@ -29,7 +29,7 @@ extension AdminAPI {
         router.post("/v1.0/flavor-mappings") { request, _ in try await createFlavorMapping(request) }
         router.get("/v1.0/flavor-mappings") { request, _ in try await listFlavorMappings(request) }
         router.get("/v1.0/flavor-mappings/:id") { _, context in
-            AdminJSON.response(["flavor_mapping": FlavorMappingView(try await existingFlavorMapping(context.parameters.require("id")))])
+            AdminJSON.response(["flavor_mapping": AdminView(try await existingFlavorMapping(context.parameters.require("id")))])
         }
         router.put("/v1.0/flavor-mappings/:id") { request, context in
             try await updateFlavorMapping(context.parameters.require("id"), request)
@@ -52,17 +52,18 @@ extension AdminAPI {
         }
         let row = try await pods.flavorMappings.put(
             topFlavorID: topID, podID: podID, bottomFlavorID: fields.string("bottom_flavor_id") ?? "", pinned: true)
-        return AdminJSON.response(["flavor_mapping": FlavorMappingView(row)])
+        return AdminJSON.response(["flavor_mapping": AdminView(row)])
     }
 
     func listFlavorMappings(_ request: Request) async throws -> Response {
         let query = try Self.flavorMappingListQuery.validate(request.uri)
         let limit = query.int("limit") ?? defaultPageSize
-        let (page, links) = try await AdminPaging.page(request, base: publicURL, limit: limit, id: { $0.id }) { count in
+        return try await AdminPaging.list(
+            request, base: publicURL, collection: "flavor_mappings", limit: limit, id: \FlavorMappingRow.id
+        ) { count in
             try await pods.flavorMappings.list(
                 topFlavorID: query.string("top_flavor_id"), podID: query.string("pod_id"), limit: count, marker: query.string("marker"))
         }
-        return AdminJSON.response(FlavorMappingList(flavorMappings: page.map(FlavorMappingView.init), flavorMappingsLinks: links))
     }
 
     func updateFlavorMapping(_ id: String, _ request: Request) async throws -> Response {
@@ -70,7 +71,7 @@ extension AdminAPI {
         let fields = try Self.flavorMappingUpdateSchema.validate(try await AdminBody.read(request, limit: maxBodySize))
         let row = try await pods.flavorMappings.put(
             topFlavorID: current.topFlavorID, podID: current.podID, bottomFlavorID: fields.string("bottom_flavor_id") ?? "", pinned: true)
-        return AdminJSON.response(["flavor_mapping": FlavorMappingView(row)])
+        return AdminJSON.response(["flavor_mapping": AdminView(row)])
     }
 
     func existingFlavorMapping(_ id: String) async throws -> FlavorMappingRow {
@@ -80,36 +81,5 @@ extension AdminAPI {
 
     static func flavorMappingNotFound(_ id: String) -> AdminError {
         .notFound("Flavor mapping \(BodySchema.shown(id)) could not be found")
-    }
-}
-
-/// A flavor mapping as the admin API shows it.
-struct FlavorMappingView: Encodable {
-    let row: FlavorMappingRow
-    init(_ row: FlavorMappingRow) { self.row = row }
-
-    enum CodingKeys: String, CodingKey {
-        case id, topFlavorID = "top_flavor_id", podID = "pod_id", bottomFlavorID = "bottom_flavor_id", pinned
-        case createdAt = "created_at", updatedAt = "updated_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(row.id, forKey: .id)
-        try c.encode(row.topFlavorID, forKey: .topFlavorID)
-        try c.encode(row.podID, forKey: .podID)
-        try c.encode(row.bottomFlavorID, forKey: .bottomFlavorID)
-        try c.encode(row.pinned, forKey: .pinned)
-        try c.encode(row.createdAt, forKey: .createdAt)
-        try c.encode(row.updatedAt, forKey: .updatedAt)
-    }
-}
-
-/// `{"flavor_mappings": [...], "flavor_mappings_links": [...]}`.
-struct FlavorMappingList: Encodable {
-    let flavorMappings: [FlavorMappingView]
-    let flavorMappingsLinks: [Link]
-    enum CodingKeys: String, CodingKey {
-        case flavorMappings = "flavor_mappings", flavorMappingsLinks = "flavor_mappings_links"
     }
 }

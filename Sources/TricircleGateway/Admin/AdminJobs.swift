@@ -43,20 +43,19 @@ extension AdminAPI {
             type: query.string("type"), status: query.string("status").flatMap { Self.jobStatusSpellings[$0] },
             projectID: query.string("project_id"))
         let limit = query.int("limit") ?? defaultPageSize
-        let (page, links) = try await AdminPaging.page(request, base: publicURL, limit: limit, id: \Job.id) { count in
+        return try await AdminPaging.list(request, base: publicURL, collection: "jobs", limit: limit, id: \Job.id) { count in
             do {
                 return try await jobs.list(filter: filter, limit: count, marker: query.string("marker"))
             } catch JobError.notFound {
                 throw AdminError.badRequest("Marker \(query.string("marker") ?? "") could not be found")
             }
         }
-        return AdminJSON.response(JobList(jobs: page.map { JobView($0) }, jobsLinks: links))
     }
 
     func showJob(_ id: String) async throws -> Response {
         let job = try await existingJob(id)
         let runs = try await jobs.runs(of: job.id, limit: 10)
-        return AdminJSON.response(["job": JobView(job, runs: runs)])
+        return AdminJSON.response(["job": AdminView(job, runs: runs)])
     }
 
     func createJob(_ request: Request) async throws -> Response {
@@ -67,7 +66,7 @@ extension AdminAPI {
         try await checkJobResourceBelongs(resource, projectID: projectID)
         do {
             let job = try await jobs.submit(type: type, projectID: projectID, resource: resource)
-            return AdminJSON.response(["job": JobView(job)], status: .accepted)
+            return AdminJSON.response(["job": AdminView(job)], status: .accepted)
         } catch let error as JobError {
             throw Self.adminError(error, path: "job")
         }
@@ -76,7 +75,7 @@ extension AdminAPI {
     func redoJob(_ id: String) async throws -> Response {
         _ = try await existingJob(id)
         do {
-            return AdminJSON.response(["job": JobView(try await jobs.redo(id))])
+            return AdminJSON.response(["job": AdminView(try await jobs.redo(id))])
         } catch let error as JobError {
             throw Self.adminError(error, path: "job")
         }
@@ -137,85 +136,5 @@ extension AdminAPI {
         case .leaseLost:
             return .conflict("\(error)")
         }
-    }
-}
-
-/// A job as the admin API shows it (snake_case, every field present; `runs` only on show).
-struct JobView: Encodable {
-    let job: Job
-    let runs: [JobRun]?
-
-    init(_ job: Job, runs: [JobRun]? = nil) {
-        self.job = job
-        self.runs = runs
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, type, projectID = "project_id", resource, status, attempts, maxAttempts = "max_attempts"
-        case nextRunAt = "next_run_at", leaseOwner = "lease_owner", leaseExpiresAt = "lease_expires_at"
-        case lastError = "last_error", progress, createdAt = "created_at", updatedAt = "updated_at"
-        case startedAt = "started_at", finishedAt = "finished_at", willRetry = "will_retry", runs
-        case requestID = "request_id"
-    }
-
-    struct ProgressView: Encodable {
-        let done: Int64
-        let total: Int64
-        let note: String?
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(done, forKey: .done)
-            try c.encode(total, forKey: .total)
-            try c.encode(note, forKey: .note)
-        }
-        enum Keys: String, CodingKey { case done, total, note }
-    }
-
-    struct RunView: Encodable {
-        let run: JobRun
-        enum Keys: String, CodingKey {
-            case outcome, attempt, worker, error, startedAt = "started_at", finishedAt = "finished_at"
-        }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: Keys.self)
-            try c.encode(run.outcome, forKey: .outcome)
-            try c.encode(run.attempt, forKey: .attempt)
-            try c.encode(run.worker, forKey: .worker)
-            try c.encode(run.error, forKey: .error)
-            try c.encode(run.startedAt, forKey: .startedAt)
-            try c.encode(run.finishedAt, forKey: .finishedAt)
-        }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(job.id, forKey: .id)
-        try c.encode(job.type, forKey: .type)
-        try c.encode(job.projectID, forKey: .projectID)
-        try c.encode(job.resource, forKey: .resource)
-        try c.encode(job.status.rawValue, forKey: .status)
-        try c.encode(job.attempts, forKey: .attempts)
-        try c.encode(job.maxAttempts, forKey: .maxAttempts)
-        try c.encode(job.nextRunAt, forKey: .nextRunAt)
-        try c.encode(job.leaseOwner, forKey: .leaseOwner)
-        try c.encode(job.leaseExpiresAt, forKey: .leaseExpiresAt)
-        try c.encode(job.lastError, forKey: .lastError)
-        try c.encode(ProgressView(done: job.progress.done, total: job.progress.total, note: job.progress.note), forKey: .progress)
-        try c.encode(job.createdAt, forKey: .createdAt)
-        try c.encode(job.updatedAt, forKey: .updatedAt)
-        try c.encode(job.startedAt, forKey: .startedAt)
-        try c.encode(job.finishedAt, forKey: .finishedAt)
-        try c.encode(job.willRetry, forKey: .willRetry)
-        try c.encode(job.requestID, forKey: .requestID)
-        if let runs { try c.encode(runs.map(RunView.init), forKey: .runs) }
-    }
-}
-
-/// `{"jobs": [...], "jobs_links": [...]}`.
-struct JobList: Encodable {
-    let jobs: [JobView]
-    let jobsLinks: [Link]
-    enum CodingKeys: String, CodingKey {
-        case jobs, jobsLinks = "jobs_links"
     }
 }

@@ -5,14 +5,19 @@ import OpenStackModels
 /// Marker paging for the admin lists: one page and its next link.
 enum AdminPaging {
     /// Reads `limit + 1` rows through `fetch` (one extra tells whether a next page exists, without an
-    /// empty last page) and returns the page with its `next` link, whose marker is the page's last id.
-    static func page<Row: Sendable>(
-        _ request: Request, base: String?, limit: Int, id: (Row) -> String, fetch: (Int) async throws -> [Row]
-    ) async throws -> (rows: [Row], links: [Link]) {
+    /// empty last page) and answers the page as `{"<collection>": [...], "<collection>_links": [...]}`, its
+    /// `next` link's marker being the page's last id.
+    static func list<Row: AdminRow>(
+        _ request: Request, base: String?, collection: String, limit: Int, id: (Row) -> String,
+        fetch: (Int) async throws -> [Row]
+    ) async throws -> Response {
         let rows = try await fetch(limit + 1)
         let page = Array(rows.prefix(limit))
-        guard rows.count > limit, let last = page.last else { return (page, []) }
-        return (page, [Link(rel: "next", href: nextHref(request, base: base, marker: id(last)))])
+        var links: [Link] = []
+        if rows.count > limit, let last = page.last {
+            links = [Link(rel: "next", href: nextHref(request, base: base, marker: id(last)))]
+        }
+        return AdminJSON.response(AdminPage(collection: collection, rows: page, links: links))
     }
 
     /// The same path and filters, with `marker` set to `marker`.

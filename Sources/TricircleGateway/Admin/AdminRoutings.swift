@@ -56,7 +56,7 @@ extension AdminAPI {
         let routing = try await routings.create(
             topID: fields.string("top_id") ?? "", bottomID: fields.string("bottom_id"), podID: podID,
             projectID: fields.string("project_id") ?? "", resourceType: type)
-        return AdminJSON.response(["routing": RoutingView(routing)])
+        return AdminJSON.response(["routing": AdminView(routing)])
     }
 
     func listRoutings(_ request: Request) async throws -> Response {
@@ -66,18 +66,19 @@ extension AdminAPI {
             podID: query.string("pod_id"), projectID: query.string("project_id"),
             resourceType: query.string("resource_type").flatMap(ResourceType.init(rawValue:)))
         let limit = query.int("limit") ?? defaultPageSize
-        let (page, links) = try await AdminPaging.page(request, base: publicURL, limit: limit, id: \ResourceRouting.id) { count in
+        return try await AdminPaging.list(
+            request, base: publicURL, collection: "routings", limit: limit, id: \ResourceRouting.id
+        ) { count in
             do {
                 return try await routings.list(filter: filter, limit: count, marker: query.string("marker"))
             } catch StoreError.notFound {
                 throw AdminError.badRequest("Marker \(query.string("marker") ?? "") could not be found")
             }
         }
-        return AdminJSON.response(RoutingList(routings: page.map(RoutingView.init), routingsLinks: links))
     }
 
     func showRouting(_ id: String) async throws -> Response {
-        AdminJSON.response(["routing": RoutingView(try await existingRouting(id))])
+        AdminJSON.response(["routing": AdminView(try await existingRouting(id))])
     }
 
     func updateRouting(_ id: String, _ request: Request) async throws -> Response {
@@ -95,7 +96,7 @@ extension AdminAPI {
             throw AdminError.conflict("Another routing already maps this resource in that pod")
         }
         guard let updated else { throw Self.routingNotFound(id) }
-        return AdminJSON.response(["routing": RoutingView(updated)])
+        return AdminJSON.response(["routing": AdminView(updated)])
     }
 
     func deleteRouting(_ id: String) async throws -> Response {
@@ -110,37 +111,5 @@ extension AdminAPI {
 
     static func routingNotFound(_ id: String) -> AdminError {
         .notFound("Resource routing \(BodySchema.shown(id)) could not be found")
-    }
-}
-
-/// A routing as the admin API shows it; `bottom_id` is written as null while the row is a create-lock.
-struct RoutingView: Encodable {
-    let routing: ResourceRouting
-    init(_ routing: ResourceRouting) { self.routing = routing }
-
-    enum CodingKeys: String, CodingKey {
-        case id, topID = "top_id", bottomID = "bottom_id", podID = "pod_id", projectID = "project_id"
-        case resourceType = "resource_type", createdAt = "created_at", updatedAt = "updated_at"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(routing.id, forKey: .id)
-        try c.encode(routing.topID, forKey: .topID)
-        try c.encode(routing.bottomID, forKey: .bottomID)
-        try c.encode(routing.podID, forKey: .podID)
-        try c.encode(routing.projectID, forKey: .projectID)
-        try c.encode(routing.resourceType.rawValue, forKey: .resourceType)
-        try c.encode(routing.createdAt, forKey: .createdAt)
-        try c.encode(routing.updatedAt, forKey: .updatedAt)
-    }
-}
-
-/// `{"routings": [...], "routings_links": [...]}`.
-struct RoutingList: Encodable {
-    let routings: [RoutingView]
-    let routingsLinks: [Link]
-    enum CodingKeys: String, CodingKey {
-        case routings, routingsLinks = "routings_links"
     }
 }

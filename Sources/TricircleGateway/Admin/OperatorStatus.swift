@@ -35,7 +35,7 @@ struct OperatorStatus: Encodable, Sendable {
         try c.encode(pods, forKey: .pods)
         try c.encode(jobs, forKey: .jobs)
         // Jobs as the admin API shows them everywhere else (snake_case, with will_retry).
-        try c.encode(failedJobs.map { JobView($0) }, forKey: .failedJobs)
+        try c.encode(failedJobs.map { AdminView($0) }, forKey: .failedJobs)
     }
 }
 
