@@ -36,15 +36,15 @@ struct SnapshotRoutes: APIRoutes {
     func create(_ request: Request, context: GatewayRequestContext, claim: QuotaClaim) async throws -> Response {
         let call = try await api.begin(request, context)
         let raw = try await api.body(call)
-        var snapshot = try api.member(raw, "snapshot")
-        guard let volumeID = snapshot["volume_id"]?.stringValue else {
+        var snapshot = SnapshotCreate(object: try api.member(raw, "snapshot"))
+        guard let volumeID = snapshot.volumeID else {
             throw VolumeAPI.badRequest("Invalid input for field/attribute snapshot. 'volume_id' is a required property")
         }
         let (pod, bottomVolume) = try await api.locate(volumeID, type: .volume, call: call)
-        snapshot["volume_id"] = .string(bottomVolume)
+        snapshot.volumeID = bottomVolume
         try await VolumeQuota(api: api).reserveSnapshot(volumeID: volumeID, projectID: call.caller.projectID, claim: claim)
         var outgoing = (try? JSONValue(data: Data(buffer: raw)))?.objectValue ?? [:]
-        outgoing["snapshot"] = .object(snapshot)
+        outgoing["snapshot"] = .object(snapshot.object)
         let response = try await api.forward(call, to: pod, path: "/snapshots", body: VolumeAPI.encode(.object(outgoing)))
         guard response.isSuccess else { return api.relay(response, call) }
         let answer = try? JSONValue(data: response.data)

@@ -101,11 +101,11 @@ extension BlockStorageAPI {
 
     func createSnapshot(_ call: VolumeCall) async throws -> Response {
         let body = try await SimHTTP.body(call.request, context: call.context, format: .fault)
-        let r = try SimHTTP.member(body, "snapshot", format: .fault)
-        guard let volumeID = r["volume_id"]?.stringValue else {
-            throw SimulatorError.badRequest("Invalid input for field/attribute snapshot. Value: \(JSONValue.object(r)). 'volume_id' is a required property")
+        let r = SnapshotCreate(object: try SimHTTP.member(body, "snapshot", format: .fault))
+        guard let volumeID = r.volumeID else {
+            throw SimulatorError.badRequest("Invalid input for field/attribute snapshot. Value: \(JSONValue.object(r.object)). 'volume_id' is a required property")
         }
-        let force = r["force"]?.boolValue ?? (r["force"]?.stringValue?.lowercased() == "true")
+        let force = r.force
         let transition = self.transition
         let s = try store.volumes.withLock { state -> SnapshotRecord in
             let v = try findVolume(volumeID, call: call, in: state)
@@ -117,10 +117,10 @@ extension BlockStorageAPI {
                 throw SimulatorError(status: 413, message: "SnapshotLimitExceeded: Maximum number of snapshots allowed (\(limit)) exceeded", name: "overLimit")
             }
             let s = SnapshotRecord(
-                id: newUUID(), name: r["name"]?.stringValue, description: r["description"]?.stringValue, volumeID: volumeID,
+                id: newUUID(), name: r.name, description: r.description, volumeID: volumeID,
                 size: v.size, status: "creating", pending: Pending(due: call.now.addingTimeInterval(transition), target: "available"),
                 projectID: call.token.projectID, userID: call.token.userID, created: call.now, updated: call.now,
-                metadata: r["metadata"]?.objectValue?.compactMapValues { $0.stringValue } ?? [:])
+                metadata: r.metadata ?? [:])
             state.snapshots[s.id] = s
             state.snapshotOrder.append(s.id)
             return s.settled(at: call.now)
