@@ -42,7 +42,7 @@ public struct ServerAdoptionJob: JobHandler {
     public static let resourceKeys = ["pod_id", "project_id", "name", "sent_at", "bottom_ports", "top_ports"]
     /// How long after the create a server may still appear in the pod: Nova lists a server as soon as it
     /// accepted the create, so a few minutes are plenty; past it the job's retries release the ports.
-    static let window: TimeInterval = 150
+    static let window = BootSettling.adoptionWindow
 
     let runtime: GatewayRuntime
     let network: (any NetworkProvisioning)?

@@ -149,7 +149,7 @@ struct BootPreparer: Sendable {
             // The top's AZ in the top's record (the pod's Nova writes its own AZ on its copy when it binds it).
             port = try await service.createPort(
                 PortCreate(networkID: networkID, fixedIPs: fixed, deviceOwner: "compute:\(pod.azName)",
-                           securityGroups: groups.isEmpty ? nil : groups), caller)
+                           securityGroups: groups.isEmpty ? nil : groups), caller, storedDevice: ServerPortBinder.pendingBootDevice)
             madeForThisBoot = true
         } else {
             throw NeutronError.httpBadRequest("Bad networks format: each item needs a uuid or a port")

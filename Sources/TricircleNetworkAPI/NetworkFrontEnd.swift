@@ -22,6 +22,8 @@ public struct NetworkFrontEnd: GatewayFrontEnd {
 
     /// What a boot uses to materialize networks, ports and security groups in its pod.
     public var networkProvisioner: (any NetworkProvisioning)? { provisioner }
+    /// What `tricircle audit` checks of this module's own records: ports boots made and never settled.
+    public var bootPortAudit: (any TopRecordAuditing)? { StrandedBootPorts(service: service, serverPorts: provisioner.serverPorts) }
     public var component: GatewayComponents { .network }
     public var name: String { "network" }
     public var port: Int { runtime.config.networkPort }

@@ -131,7 +131,9 @@ struct PortRoutes: APIRoutes {
 
 extension NetworkService {
     /// Creates a port at the top (also used by boots and router interfaces, which are ACTIVE at once).
-    func createPort(_ body: PortCreate, _ caller: NeutronCaller, status: String = "DOWN") async throws -> NeutronPort {
+    /// `storedDevice`: the device recorded for the row when it differs from the port's `device_id` (a boot's
+    /// pending mark, `ServerPortBinder.pendingBootDevice`).
+    func createPort(_ body: PortCreate, _ caller: NeutronCaller, status: String = "DOWN", storedDevice: String? = nil) async throws -> NeutronPort {
         guard let networkID = body.networkID else {
             throw NeutronError.httpBadRequest("Failed to parse request. Required attribute 'network_id' not specified")
         }
@@ -164,7 +166,7 @@ extension NetworkService {
             portSecurityEnabled: portSecurity, bindingHostID: body.bindingHostID ?? "", bindingProfile: body.bindingProfile ?? [:],
             bindingVnicType: body.bindingVnicType ?? "normal", qosPolicyID: body.qosPolicyID, tags: body.tags ?? [],
             createdAt: now, updatedAt: now, revisionNumber: 1)
-        return try await PortAllocator(service: self).write(port, requests: requests, macRequested: body.macAddress != nil, deviceID: port.deviceID).0
+        return try await PortAllocator(service: self).write(port, requests: requests, macRequested: body.macAddress != nil, deviceID: storedDevice ?? port.deviceID).0
     }
 
     /// The groups a port gets: the named ones (each must exist in the project), or the project's default group.

@@ -25,6 +25,20 @@ struct ServerPortBinder: Sendable {
     /// Ports `prepare` made for a boot's `{"uuid": ...}` request (Nova's own ports, deleted with the server).
     static func madeForBoot(_ port: NeutronPort) -> Bool { port.deviceOwner.hasPrefix("compute:") && port.name.isEmpty }
 
+    /// The stored device of a port a boot made until the boot settles it (bound to its server, or released):
+    /// the API shows `device_id` "" meanwhile; a port still marked long after was stranded by a crash
+    /// (`StrandedBootPorts`).
+    static let pendingBootDevice = "boot:pending"
+
+    /// Removes a port a boot made: its floating IPs let go, its pod copies deleted by job (so no caller waits
+    /// on a pod, and a pod that is down gets it later: the job reads the routing rows, which outlive the
+    /// document), the top's record gone.
+    func removeBootPort(_ portID: String) async throws {
+        try await floatingIPs.disassociateFloatingIPs(ofPort: portID)
+        try await queue.scheduleCleanup(.port, id: portID)
+        try await service.documents.delete(.ports, id: portID)
+    }
+
     func serverDeleting(serverID: String, in pod: Pod, context: PodCallContext) async {
         do {
             let device = serverID.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_"))) ?? serverID
@@ -66,11 +80,7 @@ struct ServerPortBinder: Sendable {
                         let port = try service.model(NeutronPort.self, doc)
                         guard port.deviceID == serverID else { return }
                         if Self.madeForBoot(port) {
-                            // The copies go by job, so the client's delete waits on no pod and a pod that is
-                            // down gets it later; the job reads the routing rows, which outlive the document.
-                            try await floatingIPs.disassociateFloatingIPs(ofPort: port.id)
-                            try await queue.scheduleCleanup(.port, id: port.id)
-                            try await service.documents.delete(.ports, id: port.id)
+                            try await removeBootPort(port.id)
                         } else {
                             // The pod's Nova already unbound its copy; the top's record follows.
                             try await setDevice(of: port.id, from: [serverID], to: "", clearOwner: true)

@@ -14,6 +14,8 @@ public struct GatewayAssembly: Sendable {
     public let runtime: GatewayRuntime
     /// Every OpenStack API front-end; which ones listen is decided by the components run.
     public let frontEnds: [any GatewayFrontEnd]
+    /// The front-ends' own top records `tricircle audit` checks (ports boots made).
+    public let topRecordAuditors: [any TopRecordAuditing]
 
     /// Opens the runtime and builds the front-ends and job handlers.
     /// `sharingStoreOf`: another gateway in this process whose store this one uses (and leaves open; tests).
@@ -42,10 +44,16 @@ public struct GatewayAssembly: Sendable {
         // Its `nics` name top networks, made ready in the instance's region as for a boot.
         if let networks = network.networkProvisioner { database = database.with(network: networks) }
         registry.register(ServerAdoptionJob(runtime: runtime, network: provisioners.network))
-        AuditJob.register(in: registry, runtime: runtime)
+        let auditors: [any TopRecordAuditing] = [network.bootPortAudit].compactMap { $0 }
+        AuditJob.register(in: registry, runtime: runtime, topRecords: auditors)
         registry.register(QuotaReconcileJob(runtime: runtime))
         registry.register(QuotaPodSyncJob(runtime: runtime))
-        return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network, database])
+        return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network, database], topRecordAuditors: auditors)
+    }
+
+    /// The audit of this process's pods and records (`tricircle audit`), with every front-end's own checks.
+    public func audit(graceSeconds: Double, logger: Logger = Logger(label: "tricircle.audit")) -> GatewayAudit {
+        GatewayAudit(runtime: runtime, graceSeconds: graceSeconds, topRecords: topRecordAuditors, logger: logger)
     }
 
     /// Runs the requested components until SIGTERM/SIGINT or cancellation.

@@ -156,13 +156,61 @@ struct AuditTests {
             try await client.waitFor(two, status: "ACTIVE")
             try await Self.drain(harness.runtime.jobs)
 
-            let report = try await GatewayAudit(runtime: harness.runtime, graceSeconds: 0).run(repair: false)
+            // Both boots settled their ports: none is left marked as a pending boot's.
+            let pending = try await harness.runtime.store.read { db in
+                try await db.raw("SELECT id FROM neutron_ports WHERE device_id = 'boot:pending'").all().count
+            }
+            #expect(pending == 0)
+            let report = try await harness.assembly.audit(graceSeconds: 0).run(repair: false)
             #expect(report.isClean, "\(report)")
             #expect(report.skipped.isEmpty)
             for region in ["RegionOne", "RegionTwo"] {
                 #expect(report.listed["\(region)/routers"] == 1, "\(report.listed)")
                 #expect(report.listed["\(region)/ports"] ?? 0 >= 3, "\(report.listed)")
             }
+        }
+    }
+
+    @Test("a port a boot made and a crash stranded (still marked pending long after) is found and removed; fresh and users' ports stay",
+          arguments: TestDatabases.backends)
+    func strandedBootPortRemoved(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { harness in
+            let client = try ComputeClient(harness)
+            let neutron = harness.url("network") + "/v2.0"
+            let network = try #require(try await harness.send("POST", neutron + "/networks", token: client.token.id,
+                                                              body: #"{"network": {"name": "n1"}}"#).json["network"]?["id"]?.stringValue)
+            let subnet = try await harness.send("POST", neutron + "/subnets", token: client.token.id,
+                                                body: #"{"subnet": {"network_id": "\#(network)", "cidr": "10.61.0.0/24", "ip_version": 4}}"#)
+            #expect(subnet.status == 201)
+            func port() async throws -> String {
+                let reply = try await harness.send("POST", neutron + "/ports", token: client.token.id,
+                                                   body: #"{"port": {"network_id": "\#(network)", "device_owner": "compute:az1"}}"#)
+                return try #require(reply.json["port"]?["id"]?.stringValue)
+            }
+            // As a boot's preparation leaves them when its gateway is killed: marked pending, never settled.
+            let stranded = try await port()
+            let fresh = try await port()
+            let users = try await port()   // a user's own port shaped like a boot's: not the audit's business
+            try await harness.runtime.store.read { db in
+                try await db.raw("UPDATE neutron_ports SET device_id = 'boot:pending', created_at = '2001-01-01T00:00:00Z' WHERE id = \(bind: stranded)").run()
+                try await db.raw("UPDATE neutron_ports SET device_id = 'boot:pending' WHERE id = \(bind: fresh)").run()
+                try await db.raw("UPDATE neutron_ports SET created_at = '2001-01-01T00:00:00Z' WHERE id = \(bind: users)").run()
+            }
+            // The API shows the pending port as Neutron would: no device yet.
+            let shown = try await harness.send("GET", neutron + "/ports/\(stranded)", token: client.token.id)
+            #expect(shown.json["port"]?["device_id"]?.stringValue == "")
+
+            let audit = harness.assembly.audit(graceSeconds: 0)
+            let found = try await audit.run(repair: true)
+            #expect(found.strandedTopRecords.map(\.id) == [stranded])
+            #expect(found.counts.dangling == 1)
+            #expect(!found.isClean)
+            #expect(found.repair?.topRecordsRemoved == 1)
+            #expect(try await harness.send("GET", neutron + "/ports/\(stranded)", token: client.token.id).status == 404)
+            #expect(try await harness.send("GET", neutron + "/ports/\(fresh)", token: client.token.id).status == 200)
+            #expect(try await harness.send("GET", neutron + "/ports/\(users)", token: client.token.id).status == 200)
+            try await Self.drain(harness.runtime.jobs)
+            #expect(try await audit.run(repair: false).isClean)
         }
     }
 

@@ -15,7 +15,8 @@ struct AuditCommand: AsyncParsableCommand {
             lists every bottom pod's servers, volumes, snapshots, Neutron copies and image copies (all projects)
             with the service user. Reports four counts:
               orphans                  pod resources the gateway made that no routing row points at
-              rows pointing at nothing routing rows whose bottom resource the pod no longer holds
+              rows pointing at nothing routing rows whose bottom resource the pod no longer holds, and the top's
+                                       own records no pod holds (ports a boot made for a server never recorded)
               jobs lost                jobs no worker will pick up again (dead lease, never due, given up after crashes)
               create-locks stuck       create-lock rows older than [routing] stale_lock_seconds
             Exit 0 when all four are 0, else 1. With --repair: orphans are deleted by `audit_orphan_delete` jobs
@@ -44,7 +45,7 @@ struct AuditCommand: AsyncParsableCommand {
         let gateway = try await GatewayAssembly.start(config: config, logger: Logger(label: "tricircle.audit"))
         let report: AuditReport
         do {
-            report = try await GatewayAudit(runtime: gateway.runtime, graceSeconds: graceSeconds).run(repair: repair)
+            report = try await gateway.audit(graceSeconds: graceSeconds).run(repair: repair)
         } catch {
             await gateway.shutdown()
             throw error
@@ -81,6 +82,12 @@ struct AuditCommand: AsyncParsableCommand {
                 [$0.id, $0.resourceType.rawValue, $0.topID, $0.bottomID ?? "-", $0.podID, $0.updatedAt]
             }))
         }
+        if !report.strandedTopRecords.isEmpty {
+            out.append("\nTop records pointing at nothing (counted with the rows):")
+            out.append(table(["type", "id", "project", "created", "why"], report.strandedTopRecords.map {
+                [$0.resourceType, $0.id, $0.projectID, $0.createdAt, String($0.reason.prefix(80))]
+            }))
+        }
         if !report.lostJobs.isEmpty {
             out.append("\nJobs lost:")
             out.append(table(["job id", "type", "status", "why"], report.lostJobs.map {
@@ -99,7 +106,8 @@ struct AuditCommand: AsyncParsableCommand {
         }
         if let repair = report.repair {
             out.append("\nRepair: \(repair.orphanJobsQueued) cleanup jobs queued, \(repair.rowsDropped) rows dropped, "
-                       + "\(repair.locksReleased) locks released, \(repair.jobsRequeued) jobs queued again")
+                       + "\(repair.locksReleased) locks released, \(repair.jobsRequeued) jobs queued again, "
+                       + "\(repair.topRecordsRemoved) top records removed")
             for line in repair.skipped { out.append("  left alone: \(line)") }
         }
         return out.joined(separator: "\n")

@@ -32,8 +32,12 @@ public struct OrphanCleanupJob: JobHandler {
     public static let resourceKeys = ["pod_id", "resource_type", "bottom_id", "top_id"]
 
     let runtime: GatewayRuntime
+    let topRecords: [any TopRecordAuditing]
 
-    public init(runtime: GatewayRuntime) { self.runtime = runtime }
+    public init(runtime: GatewayRuntime, topRecords: [any TopRecordAuditing] = []) {
+        self.runtime = runtime
+        self.topRecords = topRecords
+    }
 
     public func run(_ payload: Payload, context: JobContext) async throws {
         guard let type = ResourceType(rawValue: payload.resourceType), let collection = PodInventory.Collection.of(type) else {
@@ -114,14 +118,18 @@ public struct AuditJob: JobHandler {
     public static let resourceKeys = ["scope"]
 
     let runtime: GatewayRuntime
+    let topRecords: [any TopRecordAuditing]
 
-    public init(runtime: GatewayRuntime) { self.runtime = runtime }
+    public init(runtime: GatewayRuntime, topRecords: [any TopRecordAuditing] = []) {
+        self.runtime = runtime
+        self.topRecords = topRecords
+    }
 
     public func run(_ payload: Payload, context: JobContext) async throws {
         // The grace spans a stale lock's life and a pod's slowest create answer, so nothing a live create
         // holds or is about to record is judged.
         let grace = max(60, Double(runtime.config.staleLockSeconds) * 2, Double(runtime.config.podTimeout.components.seconds) * 2)
-        let report = try await GatewayAudit(runtime: runtime, graceSeconds: grace, logger: context.logger).run(repair: true)
+        let report = try await GatewayAudit(runtime: runtime, graceSeconds: grace, topRecords: topRecords, logger: context.logger).run(repair: true)
         let counts = report.counts
         try await context.progress(
             done: 1, total: 1,
@@ -134,9 +142,9 @@ public struct AuditJob: JobHandler {
     }
 
     /// Registers the audit's job types with a process's handlers.
-    public static func register(in registry: JobHandlerRegistry, runtime: GatewayRuntime) {
+    public static func register(in registry: JobHandlerRegistry, runtime: GatewayRuntime, topRecords: [any TopRecordAuditing] = []) {
         registry.register(OrphanCleanupJob(runtime: runtime))
-        registry.register(AuditJob(runtime: runtime))
+        registry.register(AuditJob(runtime: runtime, topRecords: topRecords))
     }
 
     /// Queues an audit every `[job] audit_interval` seconds until cancelled (0: never). Every worker process

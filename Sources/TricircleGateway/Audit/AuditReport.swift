@@ -36,6 +36,8 @@ public struct AuditRepairSummary: Sendable, Codable, Equatable {
     public var rowsDropped = 0
     public var locksReleased = 0
     public var jobsRequeued = 0
+    /// Stranded top records removed (with their pod copies queued for deletion).
+    public var topRecordsRemoved = 0
     /// Findings left alone, with why (e.g. the pod still shows the resource when asked directly).
     public var skipped: [String] = []
 
@@ -43,7 +45,7 @@ public struct AuditRepairSummary: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case orphanJobsQueued = "orphan_jobs_queued", rowsDropped = "rows_dropped", locksReleased = "locks_released"
-        case jobsRequeued = "jobs_requeued", skipped
+        case jobsRequeued = "jobs_requeued", topRecordsRemoved = "top_records_removed", skipped
     }
 }
 
@@ -56,6 +58,9 @@ public struct AuditReport: Sendable, Codable, Equatable {
     public var orphans: [AuditOrphan] = []
     /// Complete routing rows whose bottom resource the pod no longer holds.
     public var danglingRows: [ResourceRouting] = []
+    /// The top's own records (e.g. ports a boot made) that no pod holds and no live create will finish;
+    /// counted with the rows pointing at nothing.
+    public var strandedTopRecords: [AuditTopRecord] = []
     public var lostJobs: [LostJob] = []
     /// Create-lock rows older than `[routing] stale_lock_seconds`.
     public var stuckLocks: [ResourceRouting] = []
@@ -66,15 +71,17 @@ public struct AuditReport: Sendable, Codable, Equatable {
 
     /// The four counts, in the order the CLI prints them.
     public var counts: (orphans: Int, dangling: Int, lostJobs: Int, stuckLocks: Int) {
-        (orphans.count, danglingRows.count, lostJobs.count, stuckLocks.count)
+        (orphans.count, danglingRows.count + strandedTopRecords.count, lostJobs.count, stuckLocks.count)
     }
 
     /// True when all four counts are 0.
-    public var isClean: Bool { orphans.isEmpty && danglingRows.isEmpty && lostJobs.isEmpty && stuckLocks.isEmpty }
+    public var isClean: Bool {
+        orphans.isEmpty && danglingRows.isEmpty && strandedTopRecords.isEmpty && lostJobs.isEmpty && stuckLocks.isEmpty
+    }
 
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", graceSeconds = "grace_seconds", orphans
-        case danglingRows = "rows_pointing_at_nothing", lostJobs = "lost_jobs", stuckLocks = "stuck_create_locks"
+        case danglingRows = "rows_pointing_at_nothing", strandedTopRecords = "top_records_pointing_at_nothing", lostJobs = "lost_jobs", stuckLocks = "stuck_create_locks"
         case skipped, listed, repair
     }
 }

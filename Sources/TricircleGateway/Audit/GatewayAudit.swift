@@ -24,11 +24,17 @@ import TricircleStore
 public struct GatewayAudit: Sendable {
     public let runtime: GatewayRuntime
     public let graceSeconds: Double
+    /// The front-ends' own top records that crashes can strand (ports a boot made, ...).
+    public let topRecords: [any TopRecordAuditing]
     let logger: Logger
 
-    public init(runtime: GatewayRuntime, graceSeconds: Double = 60, logger: Logger = Logger(label: "tricircle.audit")) {
+    public init(
+        runtime: GatewayRuntime, graceSeconds: Double = 60, topRecords: [any TopRecordAuditing] = [],
+        logger: Logger = Logger(label: "tricircle.audit")
+    ) {
         self.runtime = runtime
         self.graceSeconds = max(0, graceSeconds)
+        self.topRecords = topRecords
         self.logger = logger
     }
 
@@ -124,6 +130,13 @@ public struct GatewayAudit: Sendable {
             }
         }
         report.orphans.sort { ($0.region, $0.resourceType.rawValue, $0.bottomID) < ($1.region, $1.resourceType.rawValue, $1.bottomID) }
+
+        // The top's own records that point at nothing: older than the grace and than any create-lock's life.
+        let recordCutoff = min(started.addingTimeInterval(-graceSeconds), now.addingTimeInterval(-Double(runtime.config.staleLockSeconds)))
+        for auditor in topRecords {
+            report.strandedTopRecords += try await auditor.strandedRecords(madeBefore: recordCutoff)
+        }
+        report.strandedTopRecords.sort { ($0.resourceType, $0.id) < ($1.resourceType, $1.id) }
 
         report.lostJobs = try await runtime.jobs.lostJobs(graceSeconds: graceSeconds)
         return report
@@ -230,6 +243,16 @@ public struct GatewayAudit: Sendable {
             }
         }
 
+        for record in report.strandedTopRecords {
+            guard let auditor = topRecords.first(where: { $0.recordTypes.contains(record.resourceType) }) else { continue }
+            do {
+                try await auditor.remove(record)
+                summary.topRecordsRemoved += 1
+            } catch {
+                summary.skipped.append("\(record.resourceType) \(record.id): \(error)")
+            }
+        }
+
         for lost in report.lostJobs {
             do {
                 if try await runtime.jobs.requeueLost(lost, graceSeconds: graceSeconds) {
@@ -244,6 +267,7 @@ public struct GatewayAudit: Sendable {
         logger.info("audit repair", metadata: [
             "orphan_jobs": "\(summary.orphanJobsQueued)", "rows_dropped": "\(summary.rowsDropped)",
             "locks_released": "\(summary.locksReleased)", "jobs_requeued": "\(summary.jobsRequeued)",
+            "top_records_removed": "\(summary.topRecordsRemoved)",
         ])
         return summary
     }

@@ -85,6 +85,12 @@ public protocol NetworkProvisioning: Sendable {
     func serverGone(serverID: String, in pod: Pod, context: PodCallContext) async
 }
 
+/// How long a single boot may stay unsettled: after its create was sent, the pod may still show the server
+/// for this long, and until then the boot's `server_adopt` job (not the audit) owns its ports.
+public enum BootSettling {
+    public static let adoptionWindow: TimeInterval = 150
+}
+
 /// The provisioners a boot uses; nil members mean "pass the client's ids through unchanged".
 public struct BootProvisioners: Sendable {
     public var image: (any ImageProvisioning)?
