@@ -30,6 +30,22 @@ struct ComputePodCalls: Sendable {
         return pod
     }
 
+    /// Starts a call on a routed server (`:id` in the path unless named): the caller, the server's pod
+    /// (404 when the caller cannot see the server), the caller's credentials and the negotiated microversion.
+    func server(_ request: Request, _ context: GatewayRequestContext, id: String? = nil) async throws -> ServerCall {
+        let id = try id ?? context.parameters.require("id")
+        let caller = try context.requireCaller()
+        let pod = try await owningPod(serverID: id, caller: caller)
+        let credentials = caller.credentials(requestID: context.requestID)
+        let version = try await microversions.negotiate(request, credentials: credentials)
+        return ServerCall(id: id, caller: caller, pod: pod, credentials: credentials, version: version)
+    }
+
+    /// Sends `method path` to the server's pod at the call's microversion.
+    func call(_ method: String, _ path: String, on server: ServerCall, body: ByteBuffer? = nil) async throws -> RegionalResponse {
+        try await call(method, path, pod: server.pod, version: server.version, credentials: server.credentials, body: body)
+    }
+
     /// Sends to a pod through its circuit (the forwarder's): an open circuit fails at once with 503.
     func send(_ request: RegionalRequest, to pod: Pod, credentials: ServiceCredentials) async throws -> RegionalResponse {
         try await forwarder.send(request, to: pod, credentials: credentials)
@@ -75,15 +91,11 @@ struct ComputePodCalls: Sendable {
 
     /// Forwards the client's request as is (method, path, query, body) to the server's pod and relays.
     func passThrough(_ request: Request, context: GatewayRequestContext, serverID: String) async throws -> Response {
-        let caller = try context.requireCaller()
-        let pod = try await owningPod(serverID: serverID, caller: caller)
-        let credentials = caller.credentials(requestID: context.requestID)
-        let version = try await microversions.negotiate(request, credentials: credentials)
+        let server = try await server(request, context, id: serverID)
         let body: ByteBuffer? = request.method == .get || request.method == .delete || request.method == .head
             ? nil : try await Self.body(request)
         let response = try await call(
-            request.method.rawValue, Self.podPath(request), pod: pod, version: version, credentials: credentials,
-            body: body.flatMap { $0.readableBytes > 0 ? $0 : nil })
+            request.method.rawValue, Self.podPath(request), on: server, body: body.flatMap { $0.readableBytes > 0 ? $0 : nil })
         return Self.relay(response, request: request)
     }
 
@@ -136,4 +148,16 @@ extension JSONValue {
         default: return self
         }
     }
+}
+
+/// One call on a routed server, gathered once for every `/servers/{id}/...` route.
+struct ServerCall: Sendable {
+    let id: String
+    let caller: AuthenticatedCaller
+    /// The pod the server lives in.
+    let pod: Pod
+    /// The caller's token, for the pod.
+    let credentials: ServiceCredentials
+    /// The negotiated microversion, sent on to the pod.
+    let version: Microversion
 }

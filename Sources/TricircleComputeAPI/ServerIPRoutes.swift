@@ -36,12 +36,8 @@ struct ServerIPRoutes: APIRoutes {
     private func podAddresses(
         _ request: Request, context: GatewayRequestContext
     ) async throws -> (RegionalResponse, [String: JSONValue]?) {
-        let id = try context.parameters.require("id")
-        let caller = try context.requireCaller()
-        let pod = try await calls.owningPod(serverID: id, caller: caller)
-        let credentials = caller.credentials(requestID: context.requestID)
-        let version = try await calls.microversions.negotiate(request, credentials: credentials)
-        let response = try await calls.call("GET", "/servers/\(id)/ips", pod: pod, version: version, credentials: credentials)
+        let server = try await calls.server(request, context)
+        let response = try await calls.call("GET", "/servers/\(server.id)/ips", on: server)
         guard response.isSuccess, let addresses = (try? JSONValue(data: response.data))?["addresses"]?.objectValue else {
             return (response, nil)
         }

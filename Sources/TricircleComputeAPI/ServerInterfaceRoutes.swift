@@ -23,26 +23,18 @@ struct ServerInterfaceRoutes: APIRoutes {
     }
 
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let caller = try context.requireCaller()
-        let pod = try await calls.owningPod(serverID: id, caller: caller)
-        let credentials = caller.credentials(requestID: context.requestID)
-        let version = try await calls.microversions.negotiate(request, credentials: credentials)
-        let response = try await calls.call("GET", "/servers/\(id)/os-interface", pod: pod, version: version, credentials: credentials)
-        return await views.translated(response, request: request, pod: pod)
+        let server = try await calls.server(request, context)
+        let response = try await calls.call("GET", "/servers/\(server.id)/os-interface", on: server)
+        return await views.translated(response, request: request, pod: server.pod)
     }
 
     /// Show and detach: the port in the path is the top's, the pod knows its copy.
     func onePort(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
         let port = try context.parameters.require("port")
-        let caller = try context.requireCaller()
-        let pod = try await calls.owningPod(serverID: id, caller: caller)
-        let credentials = caller.credentials(requestID: context.requestID)
-        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let server = try await calls.server(request, context)
+        let pod = server.pod
         let podPort = await views.bottomPort(port, pod: pod)
-        let response = try await calls.call(
-            request.method.rawValue, "/servers/\(id)/os-interface/\(podPort)", pod: pod, version: version, credentials: credentials)
+        let response = try await calls.call(request.method.rawValue, "/servers/\(server.id)/os-interface/\(podPort)", on: server)
         guard response.status != 404 || podPort == port else {
             // Nova's wording names the port the client gave.
             throw Nova.notFound("Port \(port) is not attached")
@@ -57,12 +49,10 @@ struct ServerInterfaceRoutes: APIRoutes {
         guard let network = calls.provisioners.network else {
             return try await calls.passThrough(request, context: context, serverID: id)
         }
-        let caller = try context.requireCaller()
-        let pod = try await calls.owningPod(serverID: id, caller: caller)
-        let credentials = caller.credentials(requestID: context.requestID)
-        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let server = try await calls.server(request, context, id: id)
+        let pod = server.pod
         var body = try ComputePodCalls.jsonObject(try await ComputePodCalls.body(request))
-        let podContext = PodCallContext(caller: caller, requestID: context.requestID)
+        let podContext = PodCallContext(caller: server.caller, requestID: context.requestID)
         var prepared: PreparedNetworks?
         if var attachment = body["interfaceAttachment"]?.objectValue {
             // The same shape as one entry of a boot's `networks`, so the boot's translation applies.
@@ -85,8 +75,7 @@ struct ServerInterfaceRoutes: APIRoutes {
             }
         }
         let response = try await calls.call(
-            "POST", "/servers/\(id)/os-interface", pod: pod, version: version, credentials: credentials,
-            body: ByteBuffer(data: JSONValue.object(body).encoded()))
+            "POST", "/servers/\(id)/os-interface", on: server, body: ByteBuffer(data: JSONValue.object(body).encoded()))
         if !response.isSuccess, let prepared {
             await network.release(prepared, in: pod, context: podContext)
         }

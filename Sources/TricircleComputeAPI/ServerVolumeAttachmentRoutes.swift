@@ -22,15 +22,10 @@ struct ServerVolumeAttachmentRoutes: APIRoutes {
 
     /// The pod's list; volumes the top does not route yet (made by the boot) are recorded on the way.
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let caller = try context.requireCaller()
-        let pod = try await calls.owningPod(serverID: id, caller: caller)
-        let credentials = caller.credentials(requestID: context.requestID)
-        let version = try await calls.microversions.negotiate(request, credentials: credentials)
-        let response = try await calls.call(
-            "GET", ComputePodCalls.podPath(request), pod: pod, version: version, credentials: credentials)
+        let server = try await calls.server(request, context)
+        let response = try await calls.call("GET", ComputePodCalls.podPath(request), on: server)
         if response.isSuccess, let items = (try? JSONValue(data: response.data))?["volumeAttachments"]?.arrayValue {
-            await calls.adoptVolumes(items.compactMap { $0["volumeId"]?.stringValue }, serverID: id, pod: pod)
+            await calls.adoptVolumes(items.compactMap { $0["volumeId"]?.stringValue }, serverID: server.id, pod: server.pod)
         }
         return ComputePodCalls.relay(response, request: request)
     }
@@ -47,9 +42,10 @@ struct ServerVolumeAttachmentRoutes: APIRoutes {
 
     /// The volume's id in `pod`; 400 when the routing table places it in another pod. A volume the
     /// gateway has no row for (made in the pod directly) keeps its id.
-    func bottomVolume(_ volumeID: String, serverID: String, pod: Pod, caller: AuthenticatedCaller) async throws -> String {
+    func bottomVolume(_ volumeID: String, on server: ServerCall) async throws -> String {
+        let (serverID, pod) = (server.id, server.pod)
         guard let row = try await calls.runtime.routing.resolveOne(
-            topID: volumeID, type: .volume, projectID: ComputePodCalls.scope(caller))
+            topID: volumeID, type: .volume, projectID: ComputePodCalls.scope(server.caller))
         else { return volumeID }
         guard row.podID == pod.podID else {
             let other = try await calls.runtime.podDirectory.pod(id: row.podID)
@@ -63,38 +59,27 @@ struct ServerVolumeAttachmentRoutes: APIRoutes {
 
     /// POST (attach) and PUT (swap): the body's `volumeId` is translated and checked.
     func attach(_ request: Request, _ context: GatewayRequestContext, volume pathVolume: String?) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let caller = try context.requireCaller()
-        let pod = try await calls.owningPod(serverID: id, caller: caller)
-        let credentials = caller.credentials(requestID: context.requestID)
-        let version = try await calls.microversions.negotiate(request, credentials: credentials)
+        let server = try await calls.server(request, context)
         var body = try ComputePodCalls.jsonObject(try await ComputePodCalls.body(request))
         if var attachment = body["volumeAttachment"]?.objectValue, let volumeID = attachment["volumeId"]?.stringValue {
-            attachment["volumeId"] = .string(try await bottomVolume(volumeID, serverID: id, pod: pod, caller: caller))
+            attachment["volumeId"] = .string(try await bottomVolume(volumeID, on: server))
             body["volumeAttachment"] = .object(attachment)
         }
-        var path = "/servers/\(id)/os-volume_attachments"
+        var path = "/servers/\(server.id)/os-volume_attachments"
         if let pathVolume {
-            path += "/" + (try await bottomVolume(pathVolume, serverID: id, pod: pod, caller: caller))
+            path += "/" + (try await bottomVolume(pathVolume, on: server))
         }
         let response = try await calls.call(
-            request.method.rawValue, path, pod: pod, version: version, credentials: credentials,
-            body: ByteBuffer(data: JSONValue.object(body).encoded()))
+            request.method.rawValue, path, on: server, body: ByteBuffer(data: JSONValue.object(body).encoded()))
         return ComputePodCalls.relay(response, request: request)
     }
 
     /// GET and DELETE of one attachment, the volume id in the path translated.
     func one(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
         let volume = try context.parameters.require("volume")
-        let caller = try context.requireCaller()
-        let pod = try await calls.owningPod(serverID: id, caller: caller)
-        let credentials = caller.credentials(requestID: context.requestID)
-        let version = try await calls.microversions.negotiate(request, credentials: credentials)
-        let bottom = try await bottomVolume(volume, serverID: id, pod: pod, caller: caller)
-        let response = try await calls.call(
-            request.method.rawValue, "/servers/\(id)/os-volume_attachments/\(bottom)", pod: pod, version: version,
-            credentials: credentials)
+        let server = try await calls.server(request, context)
+        let bottom = try await bottomVolume(volume, on: server)
+        let response = try await calls.call(request.method.rawValue, "/servers/\(server.id)/os-volume_attachments/\(bottom)", on: server)
         return ComputePodCalls.relay(response, request: request)
     }
 }
