@@ -24,14 +24,7 @@ struct ServerCreateRoutes: APIRoutes {
     /// with the servers recorded, released when none was made.
     func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let claim = QuotaClaim(quota: QuotaService(runtime: calls.runtime), scope: .compute)
-        do {
-            let response = try await create(request, context: context, claim: claim)
-            await claim.settle()
-            return response
-        } catch {
-            await claim.settle()
-            throw error
-        }
+        return try await claim.settling { try await create(request, context: context, claim: claim) }
     }
 
     func create(_ request: Request, context: GatewayRequestContext, claim: QuotaClaim) async throws -> Response {
@@ -207,21 +200,13 @@ struct ServerCreateRoutes: APIRoutes {
 
         // The pod's network of each prepared port, asked of the pod's Neutron all at once.
         let neutron = calls.runtime.forwarder(serviceType: "network", format: .fault)
-        let found = await withTaskGroup(of: (Int, String?).self) { group in
-            for (index, port) in portsToSwap {
-                group.addTask {
-                    let request = RegionalRequest(method: "GET", path: "/v2.0/ports/\(port)")
-                    guard let response = try? await neutron.send(request, to: pod, credentials: credentials),
-                          response.isSuccess,
-                          let networkID = (try? JSONValue(data: response.data))?["port"]?["network_id"]?.stringValue
-                    else { return (index, nil) }
-                    return (index, networkID)
-                }
-            }
-            var out: [Int: String] = [:]
-            for await (index, networkID) in group { if let networkID { out[index] = networkID } }
-            return out
+        let networks = try await Fanout.all(portsToSwap) { entry -> String? in
+            let request = RegionalRequest(method: "GET", path: "/v2.0/ports/\(entry.port)")
+            guard let response = try? await neutron.send(request, to: pod, credentials: credentials), response.isSuccess else { return nil }
+            return (try? JSONValue(data: response.data))?["port"]?["network_id"]?.stringValue
         }
+        var found: [Int: String] = [:]
+        for ((index, _), networkID) in zip(portsToSwap, networks) { found[index] = networkID }
         guard found.count == portsToSwap.count else {
             await network.release(prepared, in: pod, context: context)
             throw APIError(.serviceUnavailable, "Region \(pod.regionName) did not say which network the boot's ports are on; try again.",
@@ -313,13 +298,9 @@ struct ServerCreateRoutes: APIRoutes {
         } catch {
             calls.logger.error("server create: recording failed; deleting the servers in the pod",
                                metadata: ["pod": "\(pod.regionName)", "servers": "\(ids)", "error": "\(error)"])
-            await withTaskGroup(of: Void.self) { group in
-                for id in ids {
-                    group.addTask {
-                        _ = try? await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
-                        try? await calls.runtime.routing.forget(topID: id, type: .server)
-                    }
-                }
+            try? await Fanout.each(ids) { id in
+                _ = try? await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
+                try? await calls.runtime.routing.forget(topID: id, type: .server)
             }
             if let prepared, let network = calls.provisioners.network { await network.release(prepared, in: pod, context: context) }
             throw Nova.internalError("The server could not be recorded at the gateway and was removed from region \(pod.regionName); try again.")

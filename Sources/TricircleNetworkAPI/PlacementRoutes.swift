@@ -29,14 +29,7 @@ struct PlacementRoutes: APIRoutes {
         var rows = try await routing.routings.lookup(topID: id, resourceType: kind.resourceType, projectID: nil)
         // A port's shadows (in the other pods of a stretched VXLAN network) are listed with its real copies.
         if kind == .port { rows += try await routing.routings.lookup(topID: id, resourceType: .shadowPort, projectID: nil) }
-        let placements = await withTaskGroup(of: JSONValue.self) { group in
-            for row in rows {
-                group.addTask { await describe(row, kind: kind) }
-            }
-            var out: [JSONValue] = []
-            for await item in group { out.append(item) }
-            return out
-        }
+        let placements = try await Fanout.all(rows) { row in await describe(row, kind: kind) }
         let sorted = placements.sorted { ($0["region"]?.stringValue ?? "") < ($1["region"]?.stringValue ?? "") }
         return NeutronHTTP.json(["placements": .array(sorted), "top_id": .string(id), "kind": .string(kind.rawValue)])
     }
