@@ -29,6 +29,16 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Keep the gateway database of an earlier sandbox run (by default each run starts clean).")
     var keepState = false
 
+    @Option(help: "State store URL (postgresql://...) instead of SQLite in --state-dir; it is used as it is (not emptied).")
+    var databaseConnection: String?
+
+    @Flag(help: """
+        Run no gateway here: `tricircle serve` processes on --database-connection, behind a load balancer on \
+        --admin-port and the ports below it, are the top region's endpoints. The sandbox registers the pods, \
+        seeds the regions, waits for that network endpoint, then makes the DevStack networks through it.
+        """)
+    var externalGateway = false
+
     @Flag(name: .long, help: "Log at debug level.")
     var debug = false
 
@@ -37,13 +47,19 @@ struct SandboxCommand: AsyncParsableCommand {
     /// The region whose Glance holds the top's images (copied to the other pods on demand).
     static let imageHomeRegion = "RegionOne"
 
+    func validate() throws {
+        if externalGateway && databaseConnection == nil {
+            throw ValidationError("--external-gateway needs --database-connection: the gateway processes share that store")
+        }
+    }
+
     func run() async throws {
         LoggingSetup.bootstrap(debug: debug)
         let logger = Logger(label: "tricircle.sandbox")
         let stateDir = (self.stateDir as NSString).standardizingPath
         try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
         let databasePath = stateDir + "/tricircle.sqlite"
-        if !keepState {
+        if !keepState && databaseConnection == nil {
             // The simulated regions live in memory, so routings from an earlier run would point at nothing.
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
         }
@@ -61,7 +77,7 @@ struct SandboxCommand: AsyncParsableCommand {
                 "DEFAULT.state_path": stateDir,
                 "DEFAULT.bind_host": "127.0.0.1",
                 "DEFAULT.debug": debug ? "true" : "false",
-                "database.connection": "sqlite://" + databasePath,
+                "database.connection": databaseConnection ?? "sqlite://" + databasePath,
                 "gateway.admin_port": "\(adminPort)",
                 "gateway.compute_port": "\(adminPort - 1)",
                 "gateway.volume_port": "\(adminPort - 2)",
@@ -74,15 +90,17 @@ struct SandboxCommand: AsyncParsableCommand {
             ])
             let gateway = try await GatewayAssembly.start(config: config, logger: logger)
             let runtime = gateway.runtime
-            let listening = AsyncStream<(String, Int)>.makeStream()
-            group.addTask {
-                try await gateway.run(components: .all) { name, port in listening.continuation.yield((name, port)) }
-            }
             var ports: [String: Int] = [:]
-            let expected = Set(["admin"] + gateway.frontEnds.map(\.name))
-            for await (name, port) in listening.stream {
-                ports[name] = port
-                if expected.isSubset(of: Set(ports.keys)) { break }
+            if !externalGateway {
+                let listening = AsyncStream<(String, Int)>.makeStream()
+                group.addTask {
+                    try await gateway.run(components: .all) { name, port in listening.continuation.yield((name, port)) }
+                }
+                let expected = Set(["admin"] + gateway.frontEnds.map(\.name))
+                for await (name, port) in listening.stream {
+                    ports[name] = port
+                    if expected.isSubset(of: Set(ports.keys)) { break }
+                }
             }
             let adminURL = "http://127.0.0.1:\(ports["admin"] ?? adminPort)"
 
@@ -100,8 +118,10 @@ struct SandboxCommand: AsyncParsableCommand {
             }
             let image = try await seedImage(cloud: cloud, http: runtime.httpClient)
             let datastoreImages = try await seedDatastoreImages(cloud: cloud, http: runtime.httpClient)
+            let networkURL = "http://127.0.0.1:\(ports["network"] ?? adminPort - 3)"
+            if externalGateway { try await waitForGateway(networkURL, http: runtime.httpClient) }
             try await SandboxNetworks(
-                keystoneURL: cloud.identityURL, networkURL: "http://127.0.0.1:\(ports["network"] ?? adminPort - 3)",
+                keystoneURL: cloud.identityURL, networkURL: networkURL,
                 http: runtime.httpClient, externalZone: Self.bottomRegions[0].1).seed()
             try writeClientFiles(stateDir: stateDir, keystoneURL: cloud.identityURL)
 
@@ -110,7 +130,7 @@ struct SandboxCommand: AsyncParsableCommand {
                 Tricircle sandbox is running.
                   Keystone (simulated):   \(cloud.identityURL)   users admin/secret, demo/demopass, alt_demo/altpass
                   Gateway admin API:      \(adminURL)/v1.0   (tricircle pod list, routing list, job list)
-                  Gateway state:          sqlite://\(databasePath)
+                  Gateway state:          \(runtime.store.displayURL)\(externalGateway ? "   (gateway processes started apart)" : "")
                   Top region:             \(Self.topRegion): the gateway's front-ends
                 """)
             for frontEnd in gateway.frontEnds {
@@ -136,6 +156,20 @@ struct SandboxCommand: AsyncParsableCommand {
             say("stopping")
             group.cancelAll()
         }
+    }
+
+    /// Waits until a gateway started apart answers its version document (unauthenticated) at `url`.
+    func waitForGateway(_ url: String, http: HTTPClient) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .seconds(120))
+        while clock.now < deadline {
+            if let answer = try? await http.execute(HTTPClientRequest(url: url + "/"), timeout: .seconds(2)),
+               (try? await answer.body.collect(upTo: 1 << 20)) != nil, answer.status.code < 300 {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw ValidationError("no gateway answered at \(url) within 120 s (--external-gateway)")
     }
 
     /// Registers the top pod and one pod per bottom region; a restart with --keep-state finds them already there.

@@ -12,13 +12,13 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the gateway's API front-ends and job workers.",
         discussion: """
             With no configuration it starts on SQLite under ./data. Several processes can share one PostgreSQL
-            database; give each the components it should run, e.g. `--only admin` on API nodes and
-            `--only jobs` on worker nodes.
+            database; give each the components it should run, e.g. `--only api` (the admin API and every
+            front-end) on API nodes behind a load balancer and `--only jobs` on worker nodes.
             """)
 
     @OptionGroup var options: ConfigOptionGroup
 
-    @Option(help: "Comma-separated components to run: \(GatewayComponents.names.map(\.0).joined(separator: ", ")). Default: all.")
+    @Option(help: "Comma-separated components to run: \(GatewayComponents.names.map(\.0).joined(separator: ", ")), or api (all but jobs). Default: all.")
     var only: String?
 
     func run() async throws {

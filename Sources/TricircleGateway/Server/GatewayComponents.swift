@@ -20,13 +20,19 @@ public struct GatewayComponents: OptionSet, Sendable, Hashable {
         ("database", .database),
     ]
 
-    /// Parses `admin,jobs`; the error names the first unknown entry.
+    /// Every API listener (the admin API and each front-end), no job workers: an API node behind a load balancer.
+    public static let api: GatewayComponents = [.admin, .compute, .volume, .image, .network, .database]
+
+    /// Names that stand for several components (`--only api` on API nodes, `--only jobs` on workers).
+    public static let groups: [(String, GatewayComponents)] = [("api", .api)]
+
+    /// Parses `admin,jobs` or `api`; the error names the first unknown entry.
     public static func parse(_ text: String) throws(ComponentNameError) -> GatewayComponents {
         var result: GatewayComponents = []
         for raw in text.split(separator: ",") {
             let name = raw.trimmingCharacters(in: .whitespaces)
-            guard let match = names.first(where: { $0.0 == name }) else {
-                throw ComponentNameError(message: "unknown component '\(name)'; known: \(names.map(\.0).joined(separator: ", "))")
+            guard let match = (names + groups).first(where: { $0.0 == name }) else {
+                throw ComponentNameError(message: "unknown component '\(name)'; known: \((names + groups).map(\.0).joined(separator: ", "))")
             }
             result.insert(match.1)
         }
