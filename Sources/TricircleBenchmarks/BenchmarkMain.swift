@@ -8,7 +8,8 @@ struct TricircleBench: AsyncParsableCommand {
         commandName: "tricircle-bench",
         abstract: "Benchmarks for the Tricircle gateway (run with -c release).",
         subcommands: [RoutingBenchmark.self, JobsBenchmark.self, SimulatorBenchmark.self, GatewayBenchmark.self, ImageBenchmark.self,
-                       PortAllocationBenchmark.self, ChaosBenchmark.self, WANBenchmark.self, QuotaBenchmark.self])
+                       PortAllocationBenchmark.self, ChaosBenchmark.self, WANBenchmark.self, QuotaBenchmark.self,
+                       FailoverBenchmark.self])
 }
 
 /// Latency samples with percentiles.

@@ -63,6 +63,11 @@ public struct AdminError: Error, HTTPResponseError, Sendable, CustomStringConver
             return AdminError(error.status, error.status.reasonPhrase)
         default:
             if StateStore.isUniqueViolation(error) { return .conflict("The resource already exists") }
+            if StateStore.isUnavailable(error) {
+                // A failover of the state database: the client retries, as on the front-ends' 503.
+                return AdminError(.serviceUnavailable, "The state database is unavailable (failing over?); retry shortly",
+                                  headers: [.retryAfter: "\(ErrorBoundaryMiddleware.storeRetryAfterSeconds)"])
+            }
             return AdminError(.internalServerError, "The admin API could not complete the request; see the gateway log")
         }
     }

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import OpenStackModels
+import TricircleStore
 
 /// The outermost middleware of every front-end: every answer, success or failure, carries
 /// `x-openstack-request-id`, and every failure is answered in the API's own error format. Errors the
@@ -56,6 +57,13 @@ public struct ErrorBoundaryMiddleware: RouterMiddleware {
         case let error as any HTTPResponseError:
             if let response = try? error.response(from: request, context: context) { return response }
             return internalError(error, context: context)
+        case let error where StateStore.isUnavailable(error):
+            // The state database is failing over (or out of reach): the request decided nothing the client
+            // can rely on, and the store reconnects on the next one. A 503 the client retries, not a 500.
+            context.logger.warning("state database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            return APIError(.serviceUnavailable, "The service is temporarily unavailable (its state database is "
+                            + "failing over); retry the request. Request id \(context.requestID).", format: format,
+                            headers: [.retryAfter: "\(Self.storeRetryAfterSeconds)"]).render()
         default:
             return internalError(error, context: context)
         }
@@ -66,6 +74,9 @@ public struct ErrorBoundaryMiddleware: RouterMiddleware {
         return APIError(.internalServerError, "\(internalErrorMessage) \(context.requestID).", format: format,
                         type: "HTTPInternalServerError").render()
     }
+
+    /// Retry-After on a 503 for an unavailable state database: about one Patroni failover (a few seconds).
+    static let storeRetryAfterSeconds = 2
 
     static func defaultMessage(_ status: HTTPResponse.Status) -> String {
         switch status.code {

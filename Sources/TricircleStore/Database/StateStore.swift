@@ -8,6 +8,13 @@ import SQLiteKit
 import Synchronization
 import TricircleCore
 
+/// The database cannot be reached or is not the primary (lost connection, failover under way, a demoted node
+/// answering read-only): the caller answers 503 with Retry-After and the client retries; the store reconnects.
+public struct StoreUnavailableError: Error, CustomStringConvertible, Sendable {
+    public let reason: String
+    public var description: String { "state database unavailable: \(reason)" }
+}
+
 /// Which database engine holds the state.
 public enum StoreBackend: String, Sendable {
     case sqlite
@@ -120,10 +127,61 @@ public final class StateStore: Sendable {
             }
         case .postgres(let pool):
             let counter = StoreRoundTrips.current
-            return try await pool.pool.database(logger: logger).sql(queryLogLevel: .trace).withSession { session in
-                try await body(RoundTripCountingDatabase(base: session, counter: counter))
+            do {
+                return try await pool.pool.withConnection(logger: logger) { connection in
+                    connection.eventLoop.makeFutureWithTask {
+                        do {
+                            return try await body(RoundTripCountingDatabase(base: connection.sql(queryLogLevel: .trace), counter: counter))
+                        } catch where Self.isUnavailable(error) {
+                            // A session on a node that stopped being the primary may keep its socket (a demoted
+                            // node answers 25006): close it, so the pool opens the next one through the proxy to
+                            // the new primary instead of handing this one out again.
+                            if !connection.isClosed { try? await connection.close() }
+                            throw error
+                        }
+                    }
+                }.get()
+            } catch where Self.isUnavailable(error) {
+                if error is StoreUnavailableError { throw error }
+                throw StoreUnavailableError(reason: Self.describe(error))
             }
         }
+    }
+
+    /// Whether an error means the database is out of reach or not the primary, rather than a refused
+    /// statement: the connection was lost or could not be made, the server is shutting down or starting
+    /// (57P01 after pg_terminate_backend or a fast shutdown, 57P02, 57P03), a connection exception (class 08),
+    /// a read-only node (25006: a demoted primary or a standby), no connection slot (53300), or the pool had
+    /// none to give within its wait.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        switch error {
+        case is StoreUnavailableError: return true
+        case let pg as PSQLError:
+            switch pg.code {
+            case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+                return true
+            case .server:
+                guard let code = pg.serverInfo?[.sqlState] else { return false }
+                return code.hasPrefix("08") || code.hasPrefix("57P0") || code == "25006" || code == "53300"
+            default:
+                return false
+            }
+        case is ConnectionPoolTimeoutError:
+            return true
+        case is ChannelError, is NIOConnectionError, is IOError:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A short description of an unavailability for logs and `StoreUnavailableError`.
+    static func describe(_ error: any Error) -> String {
+        guard let pg = error as? PSQLError else { return String(describing: error) }
+        if let message = pg.serverInfo?[.message] {
+            return "\(pg.serverInfo?[.sqlState] ?? "") \(message)"
+        }
+        return "\(pg.code)" + (pg.underlying.map { ": \($0)" } ?? "")
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
@@ -135,14 +193,23 @@ public final class StateStore: Sendable {
     /// times with a short random pause; `body` must therefore keep its effects inside the transaction.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         var attempt = 1
+        var reopened = false
         while true {
+            let progress = TransactionProgress()
             do {
-                return try await transactionOnce(body)
+                return try await transactionOnce(body, progress: progress)
             } catch where Self.isRetryableConflict(error) && attempt < Self.conflictAttempts {
                 logger.info("transaction aborted by the database to keep transactions apart; running it again",
                             metadata: ["attempt": "\(attempt)", "error": "\(String(reflecting: error))"])
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...(20 * attempt))))
                 attempt += 1
+            } catch where Self.isUnavailable(error) && !progress.began && !reopened {
+                // BEGIN never went through (a pooled connection the old primary's end had closed): nothing of the
+                // body ran, so one more try on a new connection is safe. Once BEGIN went through, a lost
+                // connection may have lost the COMMIT's answer too: that is the caller's 503, never a rerun.
+                logger.info("the state database connection was lost before the transaction began; trying a new one",
+                            metadata: ["error": "\(String(reflecting: error))"])
+                reopened = true
             }
         }
     }
@@ -156,9 +223,12 @@ public final class StateStore: Sendable {
         return code == "40001" || code == "40P01"
     }
 
-    private func transactionOnce<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    private func transactionOnce<T: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T, progress: TransactionProgress
+    ) async throws -> T {
         try await read { db in
             try await Self.uncancellable { try await db.raw("BEGIN").run() }
+            progress.markBegan()
             let result: T
             do {
                 result = try await body(db)
@@ -201,6 +271,13 @@ public final class StateStore: Sendable {
         components.password = "***"
         return components.string ?? url
     }
+}
+
+/// Whether one attempt of a transaction got past BEGIN (read by the retry decision after it failed).
+final class TransactionProgress: Sendable {
+    private let state = Atomic<Bool>(false)
+    var began: Bool { state.load(ordering: .acquiring) }
+    func markBegan() { state.store(true, ordering: .releasing) }
 }
 
 /// AsyncKit's pool guards its own state with a lock but predates `Sendable`; this box says so once.
