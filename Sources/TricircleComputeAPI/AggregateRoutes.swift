@@ -61,7 +61,7 @@ struct AggregateRoutes: APIRoutes {
 
     /// Every aggregate at the top, in id order.
     func all(_ call: ComputeAdminCalls.Call) async throws -> [JSONValue] {
-        let pods = try await admin.runtime.podDirectory.bottomPods()
+        let pods = try await admin.calls.pods.bottomPods()
         let slots = PodSlots(pods)
         async let aggregates = admin.askEvery(call, "/os-aggregates", pods: pods)
         async let services = admin.askEvery(call, "/os-services?binary=nova-compute", pods: pods)
@@ -77,7 +77,7 @@ struct AggregateRoutes: APIRoutes {
 
     /// The aggregate behind a top id: its pod, and its id there (0: `ag_<region>`); Nova's 404 otherwise.
     func locate(_ text: String) async throws -> (pod: Pod, bottom: Int, slots: PodSlots) {
-        let slots = PodSlots(try await admin.runtime.podDirectory.bottomPods())
+        let slots = PodSlots(try await admin.calls.pods.bottomPods())
         guard let id = Int(text), let (pod, bottom) = slots.resolve(id) else {
             throw Nova.notFound("Aggregate \(text) could not be found.")
         }
@@ -129,7 +129,7 @@ struct AggregateRoutes: APIRoutes {
         let zone = aggregate["availability_zone"]?.stringValue
         let pod: Pod
         do {
-            pod = try await admin.runtime.podDirectory.podForCreate(availabilityZone: zone)
+            pod = try await admin.calls.pods.podForCreate(availabilityZone: zone)
         } catch {
             throw Nova.badRequest("Invalid input for field/attribute availability_zone. Value: \(zone ?? ""). No region serves availability zone \(zone ?? "").")
         }
@@ -137,7 +137,7 @@ struct AggregateRoutes: APIRoutes {
             throw Nova.conflict("Aggregate \(name) already exists.")
         }
         if let zone { aggregate["availability_zone"] = .string(TopHost.podZone(zone, in: pod)) }
-        let slots = PodSlots(try await admin.runtime.podDirectory.bottomPods())
+        let slots = PodSlots(try await admin.calls.pods.bottomPods())
         let response = try await admin.send(call, "POST", "/os-aggregates", to: pod, body: ["aggregate": .object(aggregate)])
         return try answer(response, topID: "", bottom: -1, pod: pod, slots: slots, call: call)
     }

@@ -16,11 +16,11 @@ struct BootReferences: Sendable {
     func authorize(_ server: ServerCreate, caller: AuthenticatedCaller) async throws {
         let provisioners = calls.provisioners
         if provisioners.keypair != nil, let name = server.keyName,
-           try await KeypairStore(store: calls.runtime.store).get(userID: caller.userID, name: name) == nil {
+           try await calls.keypairs.get(userID: caller.userID, name: name) == nil {
             throw Nova.badRequest("Invalid key_name provided.")
         }
         if provisioners.network != nil, let items = server.networks?.arrayValue {
-            let documents = NetworkDocumentStore(store: calls.runtime.store)
+            let documents = calls.networks
             for item in items {
                 if let port = item["port"]?.stringValue, !port.isEmpty {
                     // Ports are the owner's only, as in Neutron.
@@ -45,7 +45,7 @@ struct BootReferences: Sendable {
             let source = bdm["source_type"]?.stringValue
             guard source == "volume" || source == "snapshot" else { continue }
             let type: ResourceType = source == "volume" ? .volume : .snapshot
-            guard try await calls.runtime.routing.resolveOne(topID: uuid, type: type, projectID: ComputePodCalls.scope(caller)) == nil
+            guard try await calls.routing.resolveOne(topID: uuid, type: type, projectID: ComputePodCalls.scope(caller)) == nil
             else { continue }
             throw Self.unknown(type, uuid, isRoot: imageRef.isEmpty && Self.isRoot(bdm))
         }

@@ -13,8 +13,6 @@ import TricircleGateway
 struct ComputeAdminCalls: Sendable {
     let calls: ComputePodCalls
 
-    var runtime: GatewayRuntime { calls.runtime }
-
     /// One admin request: who asks, with what, at which microversion.
     struct Call: Sendable {
         let request: Request
@@ -58,8 +56,8 @@ struct ComputeAdminCalls: Sendable {
     /// query), that answer is relayed instead of an empty list.
     func askEvery(_ call: Call, _ path: String, pods given: [Pod]? = nil) async throws -> [PodAnswer] {
         var pods = given ?? []
-        if given == nil { pods = try await runtime.podDirectory.bottomPods() }
-        let timeout = runtime.listTimeout
+        if given == nil { pods = try await calls.pods.bottomPods() }
+        let timeout = calls.listTimeout
         let version = call.version
         let credentials = call.credentials
         let calls = calls
@@ -72,11 +70,11 @@ struct ComputeAdminCalls: Sendable {
             case .success(let response) where response.isSuccess:
                 answers.append(PodAnswer(pod: pod, body: try? response.decode(JSONValue.self), response: response))
             case .success(let response):
-                runtime.logger.warning("pod refused an admin listing", metadata: [
+                calls.logger.warning("pod refused an admin listing", metadata: [
                     "region": "\(pod.regionName)", "path": "\(path)", "status": "\(response.status)"])
                 answers.append(PodAnswer(pod: pod, body: nil, response: response))
             case .failure(let error):
-                runtime.logger.warning("pod did not answer an admin listing", metadata: [
+                calls.logger.warning("pod did not answer an admin listing", metadata: [
                     "region": "\(pod.regionName)", "path": "\(path)", "error": "\(error)"])
                 answers.append(PodAnswer(pod: pod, body: nil, response: nil))
             }

@@ -36,11 +36,7 @@ public struct ComputeFrontEnd: GatewayFrontEnd {
         let v = authed.group("/v2.1")
         // Nova also serves the server paths with the project id after the version (older catalogs carry it).
         let withProject = authed.group("/v2.1/:project_id").add(middleware: ProjectPathMiddleware())
-        let calls = ComputePodCalls(
-            runtime: runtime, forwarder: runtime.forwarder(serviceType: "compute", format: .fault),
-            microversions: microversions, health: health, provisioners: provisioners,
-            views: ServerViews(routings: runtime.routing.routings, networks: NetworkDocumentStore(store: runtime.store)),
-            logger: Logger(label: "tricircle.compute"))
+        let calls = ComputePodCalls(runtime: runtime, microversions: microversions, health: health, provisioners: provisioners)
         let servers: [any APIRoutes] = [
             ServerListRoutes(calls: calls), ServerCreateRoutes(calls: calls), ServerRoutes(calls: calls),
             ServerActionRoutes(calls: calls), ServerMetadataRoutes(calls: calls), ServerTagRoutes(calls: calls),

@@ -7,25 +7,70 @@ import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleJobs
+import TricircleStore
 
 /// What every server route shares: finding a server's pod, calling a pod at the negotiated microversion
-/// through its circuit, and relaying the pod's answer with links pointing at the gateway.
+/// through its circuit, and relaying the pod's answer with links pointing at the gateway. Made from the
+/// runtime once (`init(runtime:...)`): routes reach the gateway through these, not the whole runtime.
 struct ComputePodCalls: Sendable {
+    /// The whole runtime, for what is still built from it (the job submission of a boot's adoption).
     let runtime: GatewayRuntime
     let forwarder: PodForwarder
+    /// Neutron and Glance in the pods, for what a boot or a proxy asks of them.
+    let neutron: PodForwarder, glance: PodForwarder
     let microversions: ComputeMicroversions
     let health: PodHealth
     let provisioners: BootProvisioners
     let views: ServerViews
     let logger: Logger
+    /// Top id -> pod of servers and what they name.
+    let routing: RoutingService
+    /// The registered pods; AZ -> pod for creates.
+    let pods: PodDirectory
+    /// Merged, paged lists across pods.
+    let lister: CrossPodLister
+    /// One quota per project over all regions.
+    let quota: QuotaService
+    let jobs: JobEngine
+    /// The store's tables the routes read.
+    let keypairs: KeypairStore, serverGroups: ServerGroupStore, flavors: FlavorStore, networks: NetworkDocumentStore
+    /// How long a routed call may take, and each pod's part of a merged list.
+    let podTimeout: Duration, listTimeout: Duration
+    /// The top region's name (its Glance is the home image service).
+    let topRegionName: String
+
+    init(runtime: GatewayRuntime, microversions: ComputeMicroversions, health: PodHealth, provisioners: BootProvisioners) {
+        self.runtime = runtime
+        forwarder = runtime.forwarder(serviceType: "compute", format: .fault)
+        neutron = runtime.forwarder(serviceType: "network", format: .fault)
+        glance = runtime.forwarder(serviceType: "image", format: .fault)
+        self.microversions = microversions
+        self.health = health
+        self.provisioners = provisioners
+        networks = NetworkDocumentStore(store: runtime.store)
+        views = ServerViews(routings: runtime.routing.routings, networks: networks)
+        logger = Logger(label: "tricircle.compute")
+        routing = runtime.routing
+        pods = runtime.podDirectory
+        lister = runtime.lister
+        quota = QuotaService(runtime: runtime)
+        jobs = runtime.jobs
+        keypairs = KeypairStore(store: runtime.store)
+        serverGroups = ServerGroupStore(store: runtime.store)
+        flavors = FlavorStore(store: runtime.store)
+        podTimeout = runtime.config.podTimeout
+        listTimeout = runtime.listTimeout
+        topRegionName = runtime.config.topRegionName
+    }
 
     /// The project whose resources the caller may reach through the routing table (nil: any, for admins).
     static func scope(_ caller: AuthenticatedCaller) -> String? { caller.isAdmin ? nil : caller.projectID }
 
     /// The pod a server lives in; 404 `itemNotFound` when the caller cannot see such a server.
     func owningPod(serverID: String, caller: AuthenticatedCaller) async throws -> Pod {
-        guard let row = try await runtime.routing.resolveOne(topID: serverID, type: .server, projectID: Self.scope(caller)),
-              let pod = try await runtime.podDirectory.pod(id: row.podID)
+        guard let row = try await routing.resolveOne(topID: serverID, type: .server, projectID: Self.scope(caller)),
+              let pod = try await pods.pod(id: row.podID)
         else { throw Nova.serverNotFound(serverID) }
         return pod
     }

@@ -26,7 +26,7 @@ struct ExtensionRoutes: APIRoutes {
         let caller = try context.requireCaller()
         let credentials = caller.credentials(requestID: context.requestID)
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
-        let pods = try await calls.runtime.podDirectory.bottomPods()
+        let pods = try await calls.pods.bottomPods()
         let calls = calls
         let answer = await Fanout.first(pods) { pod -> RegionalResponse? in
             guard let response = try? await calls.call("GET", path, pod: pod, version: version, credentials: credentials),

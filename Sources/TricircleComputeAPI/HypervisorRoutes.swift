@@ -45,7 +45,7 @@ struct HypervisorRoutes: APIRoutes {
     /// The merged list, paged at the top (`limit`/`marker` from 2.33; the marker is a top id).
     func listing(_ request: Request, _ context: GatewayRequestContext, detail: Bool) async throws -> Response {
         let call = try await admin.begin(request, context, rule: "os_compute_api:os-hypervisors:\(detail ? "detail" : "list")")
-        var pods = try await admin.runtime.podDirectory.bottomPods()
+        var pods = try await admin.calls.pods.bottomPods()
         let slots = PodSlots(pods)
         var query = ComputeAdminCalls.query(request, dropping: ["limit", "marker", "hypervisor_hostname_pattern"])
         if let pattern = call.query("hypervisor_hostname_pattern") {
@@ -100,7 +100,7 @@ struct HypervisorRoutes: APIRoutes {
     func one(_ request: Request, _ context: GatewayRequestContext, rule: String, suffix: String) async throws -> Response {
         let call = try await admin.begin(request, context, rule: "os_compute_api:os-hypervisors:\(rule)")
         let id = try context.parameters.require("hypervisor")
-        let pods = try await admin.runtime.podDirectory.bottomPods()
+        let pods = try await admin.calls.pods.bottomPods()
         let slots = PodSlots(pods)
         let notFound = Nova.notFound("Hypervisor with ID '\(id)' could not be found.")
         if call.atLeast(2, 53) {
@@ -136,7 +136,7 @@ struct HypervisorRoutes: APIRoutes {
         guard !call.atLeast(2, 53) else { throw Nova.notFound("The resource could not be found.") }
         let pattern = try context.parameters.require("hypervisor")
         let decoded = pattern.removingPercentEncoding ?? pattern
-        var pods = try await admin.runtime.podDirectory.bottomPods()
+        var pods = try await admin.calls.pods.bottomPods()
         let slots = PodSlots(pods)
         var bare = decoded
         if let parsed = TopHost.parse(decoded), pods.contains(where: { $0.regionName == parsed.region }) {

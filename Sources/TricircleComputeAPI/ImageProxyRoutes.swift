@@ -97,7 +97,7 @@ struct ComputeImageProxy: Sendable {
 
     init(calls: ComputePodCalls) {
         self.calls = calls
-        self.forwarder = calls.runtime.forwarder(serviceType: "image", format: .fault)
+        self.forwarder = calls.glance
     }
 
     struct Call: Sendable {
@@ -114,14 +114,14 @@ struct ComputeImageProxy: Sendable {
         let credentials = try context.podCredentials()
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
         guard version < Microversion(2, 36) else { throw Nova.notFound("The resource could not be found.") }
-        let top = calls.runtime.config.topRegionName
+        let top = calls.topRegionName
         let glanceBase = (try? await forwarder.client.resolver.url(region: top, serviceType: "image")) ?? ""
         return Call(request: request, credentials: credentials, version: version, glanceBase: glanceBase)
     }
 
     /// Sends to the top region's image service with the caller's token.
     func glance(_ call: Call, _ request: RegionalRequest) async throws -> RegionalResponse {
-        let top = try await calls.runtime.pod(region: calls.runtime.config.topRegionName)
+        let top = try await calls.runtime.pod(region: calls.topRegionName)
         return try await forwarder.send(request, to: top, credentials: call.credentials)
     }
 

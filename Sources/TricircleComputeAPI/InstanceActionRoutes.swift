@@ -19,14 +19,14 @@ struct InstanceActionRoutes: APIRoutes {
     func actions(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let serverID = try context.parameters.require("id")
         let caller = try context.requireCaller()
-        if let row = try await calls.runtime.routing.resolveOne(topID: serverID, type: .server, projectID: ComputePodCalls.scope(caller)),
-           try await calls.runtime.podDirectory.pod(id: row.podID) != nil {
+        if let row = try await calls.routing.resolveOne(topID: serverID, type: .server, projectID: ComputePodCalls.scope(caller)),
+           try await calls.pods.pod(id: row.podID) != nil {
             return try await calls.passThrough(request, context: context, serverID: serverID)
         }
         let credentials = caller.credentials(requestID: context.requestID)
         let version = try await calls.microversions.negotiate(request, credentials: credentials)
         guard version >= Microversion(2, 21) else { throw Nova.serverNotFound(serverID) }
-        let pods = try await calls.runtime.podDirectory.bottomPods()
+        let pods = try await calls.pods.bottomPods()
         let path = ComputePodCalls.podPath(request)
         let calls = calls
         let results = try await Fanout.results(pods) { pod in

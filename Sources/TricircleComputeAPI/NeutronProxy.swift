@@ -34,12 +34,12 @@ struct NeutronProxy: Sendable {
 
     /// `method /v2.0<path>` on the top's Networking API as the caller.
     func neutron(_ method: String, _ path: String, body: JSONValue? = nil, call: CatalogCall) async throws -> Answer {
-        guard let top = try await calls.runtime.podDirectory.top() else {
+        guard let top = try await calls.pods.top() else {
             throw APIError(.serviceUnavailable, "The top region is not registered; its networking cannot be reached.", format: .fault)
         }
         var request = RegionalRequest(method: method, path: "/v2.0" + path)
         if let body { request.body = .bytes(ByteBuffer(data: body.encoded()), contentType: "application/json") }
-        let forwarder = calls.runtime.forwarder(serviceType: "network", format: .fault)
+        let forwarder = calls.neutron
         let response = try await forwarder.send(request, to: top, credentials: call.caller.credentials(requestID: call.requestID))
         return Answer(status: response.status, json: (try? JSONValue(data: response.data)) ?? .null)
     }

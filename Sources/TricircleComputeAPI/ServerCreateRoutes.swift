@@ -23,7 +23,7 @@ struct ServerCreateRoutes: APIRoutes {
     /// The boot holds a quota reservation from the check to the pod's answer (`ServerQuota`): committed
     /// with the servers recorded, released when none was made.
     func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let claim = QuotaClaim(quota: QuotaService(runtime: calls.runtime), scope: .compute)
+        let claim = QuotaClaim(quota: calls.quota, scope: .compute)
         return try await claim.settling { try await create(request, context: context, claim: claim) }
     }
 
@@ -50,7 +50,7 @@ struct ServerCreateRoutes: APIRoutes {
             if let together = placement?.affinityPod, (azParts.first ?? "").isEmpty {
                 pod = together
             } else {
-                pod = try await calls.runtime.podDirectory.podForCreate(availabilityZone: azParts.first)
+                pod = try await calls.pods.podForCreate(availabilityZone: azParts.first)
             }
             try placement?.check(pod)
         } catch PodSelectionError.unknownAvailabilityZone {
@@ -199,7 +199,7 @@ struct ServerCreateRoutes: APIRoutes {
         guard !portsToSwap.isEmpty else { return prepared }
 
         // The pod's network of each prepared port, asked of the pod's Neutron all at once.
-        let neutron = calls.runtime.forwarder(serviceType: "network", format: .fault)
+        let neutron = calls.neutron
         let networks = try await Fanout.all(portsToSwap) { entry -> String? in
             let request = RegionalRequest(method: "GET", path: "/v2.0/ports/\(entry.port)")
             guard let response = try? await neutron.send(request, to: pod, credentials: credentials), response.isSuccess else { return nil }
@@ -246,9 +246,9 @@ struct ServerCreateRoutes: APIRoutes {
             switch entry["source_type"]?.stringValue {
             case "volume", "snapshot":
                 let type: ResourceType = entry["source_type"]?.stringValue == "volume" ? .volume : .snapshot
-                if let row = try await calls.runtime.routing.resolveOne(topID: uuid, type: type, projectID: ComputePodCalls.scope(caller)) {
+                if let row = try await calls.routing.resolveOne(topID: uuid, type: type, projectID: ComputePodCalls.scope(caller)) {
                     guard row.podID == pod.podID else {
-                        let other = try await calls.runtime.podDirectory.pod(id: row.podID)
+                        let other = try await calls.pods.pod(id: row.podID)
                         let place = other.map { "availability zone \($0.azName) (region \($0.regionName))" } ?? "another region"
                         throw Nova.badRequest(
                             "Block device mapping is invalid: \(type == .volume ? "volume" : "snapshot") \(uuid) is in \(place), "
@@ -289,7 +289,7 @@ struct ServerCreateRoutes: APIRoutes {
     ) async throws {
         do {
             for id in ids {
-                try await calls.runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: caller.projectID, type: .server)
+                try await calls.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: caller.projectID, type: .server)
             }
             // One server: its prepared top ports are its own now (a multiple create shares none).
             if ids.count == 1, let id = ids.first, let prepared, let network = calls.provisioners.network {
@@ -300,7 +300,7 @@ struct ServerCreateRoutes: APIRoutes {
                                metadata: ["pod": "\(pod.regionName)", "servers": "\(ids)", "error": "\(error)"])
             try? await Fanout.each(ids) { id in
                 _ = try? await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
-                try? await calls.runtime.routing.forget(topID: id, type: .server)
+                try? await calls.routing.forget(topID: id, type: .server)
             }
             if let prepared, let network = calls.provisioners.network { await network.release(prepared, in: pod, context: context) }
             throw Nova.internalError("The server could not be recorded at the gateway and was removed from region \(pod.regionName); try again.")
@@ -343,9 +343,9 @@ struct ServerCreateRoutes: APIRoutes {
     /// Queues the server's adoption job, due once the create can no longer be under way; nil (logged) when
     /// the queue cannot be written, which leaves the boot as it was before the job existed.
     func adoptionIntent(_ payload: ServerAdoptionJob.Payload, projectID: String) async -> TricircleJobs.Job? {
-        let podTimeout = calls.runtime.config.podTimeout
+        let podTimeout = calls.podTimeout
         do {
-            return try await calls.runtime.jobs.submit(
+            return try await calls.jobs.submit(
                 ServerAdoptionJob.self, projectID: projectID, payload: payload, runAfter: podTimeout * 2 + .seconds(5))
         } catch {
             calls.logger.error("server create: could not queue the adoption job", metadata: ["error": "\(error)"])
@@ -356,7 +356,7 @@ struct ServerCreateRoutes: APIRoutes {
     /// The create is settled (recorded, or refused by the pod): its adoption job is no longer needed.
     func settled(_ job: TricircleJobs.Job?) async {
         guard let job else { return }
-        do { try await calls.runtime.jobs.delete(job.id) } catch {
+        do { try await calls.jobs.delete(job.id) } catch {
             // Running already (a very slow create): it finds the server recorded, or no server, and ends.
             calls.logger.info("server create: adoption job left to finish", metadata: ["job": "\(job.id)", "error": "\(error)"])
         }

@@ -25,7 +25,7 @@ struct ServerGroupPlacement: Sendable {
         guard let id = hint.stringValue ?? hint.arrayValue?.first?.stringValue, UUID(uuidString: id) != nil else {
             throw Nova.badRequest("Invalid input for field/attribute group. Value: \(ServerGroupRoutes.text(hint)). \(ServerGroupRoutes.text(hint)) is not a 'uuid'")
         }
-        let store = ServerGroupStore(store: calls.runtime.store)
+        let store = calls.serverGroups
         guard let group = try await store.get(id: id), caller.isAdmin || group.projectID == caller.projectID else {
             throw Nova.badRequest("Instance group \(id) could not be found.")
         }
@@ -38,7 +38,7 @@ struct ServerGroupPlacement: Sendable {
         }
         if group.policy == "affinity" {
             let member = try await store.members(groupIDs: [id]).first { live.contains($0.serverID) }
-            if let member { affinityPod = try await calls.runtime.podDirectory.pod(id: member.podID) }
+            if let member { affinityPod = try await calls.pods.pod(id: member.podID) }
         }
         return ServerGroupPlacement(calls: calls, group: group, affinityPod: affinityPod)
     }
@@ -66,7 +66,7 @@ struct ServerGroupPlacement: Sendable {
     /// The servers the pod made join the top group (logged, not thrown: the boot has succeeded).
     func joined(_ serverIDs: [String], pod: Pod) async {
         do {
-            try await ServerGroupStore(store: calls.runtime.store).addMembers(groupID: group.id, serverIDs: serverIDs, podID: pod.podID)
+            try await calls.serverGroups.addMembers(groupID: group.id, serverIDs: serverIDs, podID: pod.podID)
         } catch {
             calls.logger.error("server group membership not recorded", metadata: ["group": "\(group.id)", "servers": "\(serverIDs)", "error": "\(error)"])
         }
@@ -74,7 +74,7 @@ struct ServerGroupPlacement: Sendable {
 
     /// The pod's group for the top group, made with the same policy (and rules) when the pod has none.
     func podGroup(in pod: Pod, credentials: ServiceCredentials) async throws -> String {
-        let store = ServerGroupStore(store: calls.runtime.store)
+        let store = calls.serverGroups
         if let existing = try await store.podGroup(groupID: group.id, podID: pod.podID) { return existing }
         // Named after the top group, so the pod's operators can tell what it stands for.
         var request: [String: JSONValue] = ["name": .string(group.id)]

@@ -18,7 +18,7 @@ struct ServerGroupRoutes: APIRoutes {
         group.delete("os-server-groups/:id", use: delete)
     }
 
-    var groups: ServerGroupStore { ServerGroupStore(store: calls.runtime.store) }
+    var groups: ServerGroupStore { calls.serverGroups }
 
     static let policies = ["anti-affinity", "affinity"]
     static let softPolicies = ["soft-anti-affinity", "soft-affinity"]
@@ -131,7 +131,7 @@ struct ServerGroupRoutes: APIRoutes {
         let group = try await visibleGroup(try context.parameters.require("id"), caller: call.caller)
         let credentials = call.caller.credentials(requestID: context.requestID)
         for (podID, bottomID) in try await groups.podGroups(groupID: group.id) {
-            guard let pod = try await calls.runtime.podDirectory.pod(id: podID) else { continue }
+            guard let pod = try await calls.pods.pod(id: podID) else { continue }
             do {
                 let answer = try await calls.call("DELETE", "/os-server-groups/\(bottomID)", pod: pod, version: Microversion(2, 1), credentials: credentials)
                 if !answer.isSuccess, answer.status != 404 {
@@ -149,7 +149,7 @@ struct ServerGroupRoutes: APIRoutes {
 
     /// A project's Compute limit of `resource` when the top enforces quotas (nil: it does not).
     static func limit(_ resource: String, project: String, calls: ComputePodCalls) async throws -> Int? {
-        let quota = QuotaService(runtime: calls.runtime)
+        let quota = calls.quota
         guard quota.enforced else { return nil }
         return try await quota.limits(.compute, project: project)[resource]
     }
@@ -168,7 +168,7 @@ struct ServerGroupRoutes: APIRoutes {
     func liveMembers(of ids: [String]) async throws -> [String: [String]] {
         var out: [String: [String]] = [:]
         for member in try await groups.members(groupIDs: ids) {
-            let rows = try await calls.runtime.routing.resolve(topID: member.serverID, type: .server, projectID: nil)
+            let rows = try await calls.routing.resolve(topID: member.serverID, type: .server, projectID: nil)
             if !rows.isEmpty { out[member.groupID, default: []].append(member.serverID) }
         }
         return out

@@ -42,7 +42,7 @@ struct ServerInterfaceRoutes: APIRoutes {
         return await views.translated(response, request: request, pod: pod)
     }
 
-    private var views: InterfaceViews { InterfaceViews(routings: calls.runtime.routing) }
+    private var views: InterfaceViews { InterfaceViews(routings: calls.routing) }
 
     func attach(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")

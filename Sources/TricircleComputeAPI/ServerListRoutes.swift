@@ -63,7 +63,7 @@ struct ServerListRoutes: APIRoutes {
 
         let allTenants = caller.isAdmin && value("all_tenants").map { $0 != "0" && $0.lowercased() != "false" } == true
         let scope: String? = allTenants ? (value("project_id") ?? value("tenant_id")) : caller.projectID
-        var pods = try await calls.runtime.podDirectory.bottomPods()
+        var pods = try await calls.pods.bottomPods()
         let azFilter = value("availability_zone")
         if let azFilter { pods = pods.filter { $0.azName == azFilter } }
         let kept = pairs.filter { !Self.ownParameters.contains($0.key) }.map(\.raw)
@@ -79,10 +79,10 @@ struct ServerListRoutes: APIRoutes {
         if limit > 0, !pods.isEmpty {
             let page: CrossPodPage<PodServer>
             do {
-                page = try await calls.runtime.lister.page(
+                page = try await calls.lister.page(
                     source, pods: pods, limit: limit, marker: marker, sortKeys: sortKeys,
                     signature: (scope ?? "*") + "|" + (kept + ["availability_zone", "image", "flavor"].map { "\($0)=\(value($0) ?? "")" })
-                        .sorted().joined(separator: "&"), podTimeout: calls.runtime.listTimeout)
+                        .sorted().joined(separator: "&"), podTimeout: calls.listTimeout)
             } catch CrossPodListError.markerNotFound(let id) {
                 throw Nova.badRequest("marker [\(id)] not found")
             }
@@ -129,7 +129,7 @@ struct ServerListRoutes: APIRoutes {
     func downCellServers(_ pods: [Pod], scope: String?, limit: Int, detail: Bool, root: String) async throws -> [JSONValue] {
         var out: [JSONValue] = []
         for pod in pods {
-            let rows = try await calls.runtime.routing.routings.list(
+            let rows = try await calls.routing.routings.list(
                 filter: RoutingFilter(podID: pod.podID, projectID: scope, resourceType: .server), limit: limit)
             for row in rows where row.isComplete {
                 var server: [String: JSONValue] = [
@@ -201,7 +201,7 @@ struct ServerListSource: CrossPodListSource {
         // A copied image has its own id in the pod; a mapped flavor may too. Without a copy or mapping the
         // pod's servers were booted with the same id, or none uses it: the top id is sent as it is.
         if let image {
-            let copy = try await calls.runtime.routing.resolve(topID: image, type: .image, podID: pod.podID, projectID: nil)?.bottomID
+            let copy = try await calls.routing.resolve(topID: image, type: .image, podID: pod.podID, projectID: nil)?.bottomID
             items.append(URLQueryItem(name: "image", value: copy ?? image))
         }
         if let flavor {
@@ -269,8 +269,8 @@ struct ServerListSource: CrossPodListSource {
     }
 
     func locate(marker: String) async throws -> (pod: Pod, item: PodServer)? {
-        guard let row = try await calls.runtime.routing.resolveOne(topID: marker, type: .server, projectID: scope),
-              let pod = try await calls.runtime.podDirectory.pod(id: row.podID)
+        guard let row = try await calls.routing.resolveOne(topID: marker, type: .server, projectID: scope),
+              let pod = try await calls.pods.pod(id: row.podID)
         else { return nil }
         let response = try await calls.call("GET", "/servers/\(row.bottomID ?? marker)", pod: pod, version: version, credentials: credentials)
         guard response.isSuccess, let object = (try? JSONValue(data: response.data))?["server"]?.objectValue else { return nil }

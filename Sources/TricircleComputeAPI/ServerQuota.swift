@@ -8,14 +8,14 @@ import TricircleStore
 struct ServerQuota: Sendable {
     let calls: ComputePodCalls
 
-    var quota: QuotaService { QuotaService(runtime: calls.runtime) }
+    var quota: QuotaService { calls.quota }
 
     /// What one server of a top flavor holds (a flavor the top does not know holds only an instance: the
     /// pod refuses the boot with Nova's own words).
     func perServer(flavorRef: String?, requestID: String) async throws -> [String: Int] {
         guard let flavorRef, !flavorRef.isEmpty else { return ["instances": 1] }
         let id = ServerActionRoutes.lastComponent(flavorRef)
-        let store = FlavorStore(store: calls.runtime.store)
+        let store = calls.flavors
         var flavor = try await store.get(id)
         // The top's catalog is filled from the pods on first use: before the first flavor call, it may be empty.
         if flavor == nil, let mapper = calls.provisioners.flavor as? FlavorMapper {

@@ -44,11 +44,11 @@ struct ServerVolumeAttachmentRoutes: APIRoutes {
     /// gateway has no row for (made in the pod directly) keeps its id.
     func bottomVolume(_ volumeID: String, on server: ServerCall) async throws -> String {
         let (serverID, pod) = (server.id, server.pod)
-        guard let row = try await calls.runtime.routing.resolveOne(
+        guard let row = try await calls.routing.resolveOne(
             topID: volumeID, type: .volume, projectID: ComputePodCalls.scope(server.caller))
         else { return volumeID }
         guard row.podID == pod.podID else {
-            let other = try await calls.runtime.podDirectory.pod(id: row.podID)
+            let other = try await calls.pods.pod(id: row.podID)
             let where_ = other.map { "availability zone \($0.azName) (region \($0.regionName))" } ?? "another region"
             throw Nova.badRequest(
                 "Volume \(volumeID) is in \(where_) but server \(serverID) is in availability zone \(pod.azName) "
@@ -92,10 +92,10 @@ extension ComputePodCalls {
     func adoptVolumes(_ volumeIDs: [String], serverID: String, pod: Pod) async {
         do {
             var server: ResourceRouting?
-            for volumeID in volumeIDs where try await runtime.routing.resolve(topID: volumeID, type: .volume, projectID: nil).isEmpty {
-                if server == nil { server = try await runtime.routing.resolveOne(topID: serverID, type: .server, projectID: nil) }
+            for volumeID in volumeIDs where try await routing.resolve(topID: volumeID, type: .volume, projectID: nil).isEmpty {
+                if server == nil { server = try await routing.resolveOne(topID: serverID, type: .server, projectID: nil) }
                 guard let server else { return }
-                _ = try await runtime.routing.record(topID: volumeID, bottomID: volumeID, podID: pod.podID, projectID: server.projectID, type: .volume)
+                _ = try await routing.record(topID: volumeID, bottomID: volumeID, podID: pod.podID, projectID: server.projectID, type: .volume)
             }
         } catch {
             logger.warning("boot volumes not recorded", metadata: ["server": "\(serverID)", "error": "\(error)"])

@@ -29,7 +29,7 @@ struct ServiceRoutes: APIRoutes {
 
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await admin.begin(request, context, rule: "os_compute_api:os-services:list")
-        var pods = try await admin.runtime.podDirectory.bottomPods()
+        var pods = try await admin.calls.pods.bottomPods()
         let slots = PodSlots(pods)
         var query = ComputeAdminCalls.query(request, dropping: ["host"])
         if let host = call.query("host") {
@@ -66,14 +66,14 @@ struct ServiceRoutes: APIRoutes {
         let call = try await admin.begin(request, context, rule: "os_compute_api:os-services:update")
         let id = try context.parameters.require("service")
         var body = try ComputePodCalls.jsonObject(try await ComputePodCalls.body(request))
-        let slots = PodSlots(try await admin.runtime.podDirectory.bottomPods())
+        let slots = PodSlots(try await admin.calls.pods.bottomPods())
         let pod: Pod
         if call.atLeast(2, 53) {
             guard UUID(uuidString: id) != nil else { throw Nova.badRequest("Invalid uuid \(id)") }
             pod = try await self.pod(ofService: id, call: call)
         } else {
             let host = body["host"]?.stringValue ?? ""
-            let pods = try await admin.runtime.podDirectory.bottomPods()
+            let pods = try await admin.calls.pods.bottomPods()
             guard let parsed = TopHost.parse(host), let found = pods.first(where: { $0.regionName == parsed.region }) else {
                 throw Nova.notFound("Compute host \(host) with binary \(body["binary"]?.stringValue ?? "") could not be found.")
             }
@@ -97,7 +97,7 @@ struct ServiceRoutes: APIRoutes {
             guard UUID(uuidString: id) != nil else { throw Nova.badRequest("Invalid uuid \(id)") }
             pod = try await self.pod(ofService: id, call: call)
         } else {
-            let slots = PodSlots(try await admin.runtime.podDirectory.bottomPods())
+            let slots = PodSlots(try await admin.calls.pods.bottomPods())
             guard let number = Int(id), let (found, bottomID) = slots.resolve(number), bottomID > 0 else {
                 throw Nova.notFound("Service \(id) could not be found.")
             }
