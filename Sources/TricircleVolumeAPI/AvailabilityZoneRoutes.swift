@@ -14,7 +14,7 @@ struct AvailabilityZoneRoutes: APIRoutes {
     /// `GET /os-availability-zone`: the AZs the top's pods serve (the registered pods, no pod call).
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
-        let zones = try await api.runtime.podDirectory.bottomPods().map(\.azName)
+        let zones = try await api.pods.bottomPods().map(\.azName)
         let info: [JSONValue] = Array(Set(zones)).sorted().map { ["zoneName": .string($0), "zoneState": ["available": true]] }
         return api.json(["availabilityZoneInfo": .array(info)], call: call)
     }

@@ -25,7 +25,7 @@ struct QuotaSetRoutes: APIRoutes {
         group.delete("os-quota-sets/:project", use: delete)
     }
 
-    var quota: QuotaService { QuotaService(runtime: api.runtime) }
+    var quota: QuotaService { api.quota }
 
     /// `GET /os-quota-sets/{project}[?usage=true]`.
     func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -113,7 +113,7 @@ struct QuotaSetRoutes: APIRoutes {
     /// Volume type names as the first bottom pod lists them (none when it does not answer: the per-type
     /// quotas then show only where set).
     func typeNames(_ call: VolumeCall) async -> [String] {
-        guard let pod = try? await api.runtime.podDirectory.bottomPods().first,
+        guard let pod = try? await api.pods.bottomPods().first,
               let entries = try? await api.types.entries(in: pod, call: call)
         else { return [] }
         return entries.map(\.name)

@@ -42,7 +42,7 @@ extension VolumeAPI {
         let response = try await forward(
             call, to: pod, path: "/\(Self.collection(type))/\(bottomID)\(suffix)", body: hasBody ? try await body(call) : nil)
         if suffix.isEmpty, call.request.method == .get, response.status == 404 {
-            try? await runtime.routing.forget(topID: id, type: type)
+            try? await routing.forget(topID: id, type: type)
         }
         return (pod, response)
     }
@@ -57,9 +57,9 @@ extension VolumeAPI {
             let path = "/\(Self.collection(type))/\(bottomID)"
             let response = try await forward(call, to: pod, path: path)
             if response.status == 404 {
-                try? await runtime.routing.forget(topID: id, type: type)
+                try? await routing.forget(topID: id, type: type)
             } else if response.isSuccess, let check = try? await send(call, .get(path), to: pod), check.status == 404 {
-                try? await runtime.routing.forget(topID: id, type: type)
+                try? await routing.forget(topID: id, type: type)
             }
             return relay(response, call)
         }
@@ -71,7 +71,7 @@ extension VolumeAPI {
                        amounts: [String: Int]) async throws {
         let noun = Self.noun(type).lowercased()
         do {
-            try await runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: call.caller.projectID, type: type)
+            try await routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: call.caller.projectID, type: type)
             claim.made(QuotaHolding(objectType: type.rawValue, objectID: id, projectID: call.caller.projectID, podID: pod.podID,
                                     amounts: amounts))
         } catch {

@@ -21,7 +21,7 @@ struct ServiceRoutes: APIRoutes {
     /// Asks every pod for `path` with the caller's token; pods that fail are left out (logged).
     func askEvery(_ call: VolumeCall, _ path: String, pods: [Pod]) async throws -> [(Pod, JSONValue)] {
         let api = api
-        let timeout = api.runtime.listTimeout
+        let timeout = api.listTimeout
         let results = try await Fanout.results(pods) { pod in
             var request = RegionalRequest.get(path)
             request.timeout = timeout
@@ -59,7 +59,7 @@ struct ServiceRoutes: APIRoutes {
     func services(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
         guard call.caller.isAdmin else { throw Self.forbidden("volume_extension:services:index") }
-        var pods = try await api.runtime.podDirectory.bottomPods()
+        var pods = try await api.pods.bottomPods()
         var host: String? = request.uri.queryParameters.get("host").map { String($0) }
         if let given = host, let colon = given.firstIndex(of: ":"),
            let pod = pods.first(where: { $0.regionName == String(given[..<colon]) }) {
@@ -83,7 +83,7 @@ struct ServiceRoutes: APIRoutes {
     func pools(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
         guard call.caller.isAdmin else { throw Self.forbidden("scheduler_extension:scheduler_stats:get_pools") }
-        let pods = try await api.runtime.podDirectory.bottomPods()
+        let pods = try await api.pods.bottomPods()
         let answers = try await askEvery(call, "/scheduler-stats/get_pools" + PodForwarder.query(of: request), pods: pods)
         var items: [JSONValue] = []
         for (pod, body) in answers {

@@ -8,11 +8,23 @@ import OpenStackModels
 import TricircleCore
 import TricircleGateway
 
-/// What every Block Storage route shares, built once per process: the forwarder, the negotiated
-/// microversion range and the per-pod volume type names.
+/// What every Block Storage route shares, built once per process from the runtime: the forwarder, where
+/// volumes live, the pods, merged lists, quotas, the negotiated microversion range and the per-pod
+/// volume type names. Routes reach the gateway through these, not the whole runtime.
 struct VolumeAPI: Sendable {
+    /// The whole runtime, for what still takes it (the quota service, version negotiation, type catalog).
     let runtime: GatewayRuntime
     let forwarder: PodForwarder
+    /// Top id -> pod of every volume and snapshot.
+    let routing: RoutingService
+    /// The registered pods; AZ -> pod for creates.
+    let pods: PodDirectory
+    /// Merged, paged lists across pods.
+    let lister: CrossPodLister
+    /// One quota per project over all regions.
+    let quota: QuotaService
+    /// How long a routed call may take, and each pod's part of a merged list.
+    let podTimeout: Duration, listTimeout: Duration
     let versions: VolumeVersionRange
     let types: VolumeTypeCatalog
     /// Copies a top image into a pod before a volume is made from it there (nil: ids pass unchanged).
@@ -25,6 +37,12 @@ struct VolumeAPI: Sendable {
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
         self.forwarder = runtime.forwarder(serviceType: Self.podServiceType, format: .fault)
+        self.routing = runtime.routing
+        self.pods = runtime.podDirectory
+        self.lister = runtime.lister
+        self.quota = QuotaService(runtime: runtime)
+        self.podTimeout = runtime.config.podTimeout
+        self.listTimeout = runtime.listTimeout
         self.versions = VolumeVersionRange(runtime: runtime)
         self.types = VolumeTypeCatalog(runtime: runtime)
     }
@@ -45,9 +63,9 @@ struct VolumeAPI: Sendable {
 
     /// The pod of a routed resource, or 404 in Cinder's words when unknown or another project's.
     func locate(_ id: String, type: ResourceType, call: VolumeCall) async throws -> (pod: Pod, bottomID: String) {
-        let row = try await runtime.routing.resolveOne(
+        let row = try await routing.resolveOne(
             topID: id, type: type, projectID: call.caller.isAdmin ? nil : call.caller.projectID)
-        guard let row, let bottomID = row.bottomID, let pod = try await runtime.podDirectory.pod(id: row.podID) else {
+        guard let row, let bottomID = row.bottomID, let pod = try await pods.pod(id: row.podID) else {
             throw APIError(.notFound, "\(Self.noun(type)) \(id) could not be found.", format: .fault)
         }
         return (pod, bottomID)
@@ -119,7 +137,7 @@ struct VolumeAPI: Sendable {
         var request = RegionalRequest.delete(path)
         request.headers += call.versionHeaders
         await forwarder.removeOrphan(
-            request, in: pod, credentials: call.credentials, patience: runtime.config.podTimeout, logger: logger)
+            request, in: pod, credentials: call.credentials, patience: podTimeout, logger: logger)
     }
 
     /// The Cinder 400 for a bad field.

@@ -51,7 +51,7 @@ struct VolumeTypeRoutes: APIRoutes {
     func showDefault(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try await api.begin(request, context)
         let pod: Pod
-        do { pod = try await api.runtime.podDirectory.podForCreate(availabilityZone: nil) } catch {
+        do { pod = try await api.pods.podForCreate(availabilityZone: nil) } catch {
             throw APIError(.notFound, "Default volume type can not be found.", format: .fault)
         }
         return api.relay(try await api.send(call, .get("/types/default"), to: pod), call)
@@ -66,7 +66,7 @@ struct VolumeTypeRoutes: APIRoutes {
         }
         let raw = try await api.body(call)
         _ = try api.member(raw, "volume_type")
-        let pods = try await api.runtime.podDirectory.bottomPods()
+        let pods = try await api.pods.bottomPods()
         let answers = try await Fanout.results(pods) { pod in try await api.send(call, .rawJSON("POST", "/types", body: raw), to: pod) }
         api.types.invalidate()
         let failure = answers.first { if case .success(let r) = $0 { !r.isSuccess } else { true } }
