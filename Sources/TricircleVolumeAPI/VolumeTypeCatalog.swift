@@ -56,29 +56,61 @@ final class VolumeTypeCatalog: Sendable {
     /// Every pod's own id of the type the client names (a top id = some pod's id, or a name), found by
     /// the type's name in each pod at once; 404 in Cinder's words when no pod knows it.
     func holders(of id: String, call: VolumeCall) async throws -> [(Pod, String)] {
+        if let found = try await cachedHolders(of: id, call: call) { return found }
+        // Made a moment ago, perhaps through another gateway process whose cache is not this one: ask the pods again.
+        invalidate(project: call.caller.projectID)
+        if let found = try await cachedHolders(of: id, call: call) { return found }
+        throw APIError(.notFound, "Volume type \(id) could not be found.", format: .fault)
+    }
+
+    /// The holders as the cached (or freshly read) lists say; nil when no pod's list has the type.
+    private func cachedHolders(of id: String, call: VolumeCall) async throws -> [(Pod, String)]? {
         let pods = try await runtime.podDirectory.bottomPods()
         let lists = try await Fanout.results(pods) { pod in try await self.entries(in: pod, call: call) }.map { try? $0.get() }
         guard let name = lists.lazy.compactMap({ list in list?.first(where: { $0.id == id || $0.name == id })?.name }).first else {
-            throw APIError(.notFound, "Volume type \(id) could not be found.", format: .fault)
+            return nil
         }
         return zip(pods, lists).compactMap { pod, list in list?.first(where: { $0.name == name }).map { (pod, $0.id) } }
+    }
+
+    /// Forgets one project's lists in every pod.
+    func invalidate(project: String) {
+        cache.withLock { cache in
+            for key in cache.keys where key.hasSuffix("|" + project) { cache[key] = nil }
+        }
     }
 
     /// A type named by the client (a name, or a top id = another pod's id) as `pod` knows it.
     /// 400 when the type exists elsewhere but not in that pod; unknown values go through unchanged
     /// (the pod then answers its own 404).
     func translate(_ value: String, to pod: Pod, call: VolumeCall) async throws -> String {
-        guard let here = try? await entries(in: pod, call: call) else { return value }
-        if here.contains(where: { $0.name == value || $0.id == value }) { return value }
+        var found = await translation(value, to: pod, call: call)
+        if case .known = found {} else {
+            // Lists kept from before the type was made, perhaps through another gateway process whose cache is
+            // not this one: ask the pods again before calling it unknown or missing here.
+            invalidate(project: call.caller.projectID)
+            found = await translation(value, to: pod, call: call)
+        }
+        switch found {
+        case .known(let translated): return translated
+        case .unknown: return value
+        case .missingHere(let name):
+            throw VolumeAPI.badRequest("Invalid input received: volume type \(name) is not available in availability zone \(pod.azName).")
+        }
+    }
+
+    /// What the cached (or freshly read) lists say about a type named by the client.
+    private enum Translation { case known(String), unknown, missingHere(name: String) }
+
+    private func translation(_ value: String, to pod: Pod, call: VolumeCall) async -> Translation {
+        guard let here = try? await entries(in: pod, call: call) else { return .known(value) }
+        if here.contains(where: { $0.name == value || $0.id == value }) { return .known(value) }
         let others = ((try? await runtime.podDirectory.bottomPods()) ?? []).filter { $0.podID != pod.podID }
         let name = await Fanout.first(others) { other in
             (try? await self.entries(in: other, call: call))?.first { $0.id == value }?.name
         }
-        guard let name else { return value }
-        guard here.contains(where: { $0.name == name }) else {
-            throw VolumeAPI.badRequest("Invalid input received: volume type \(name) is not available in availability zone \(pod.azName).")
-        }
-        return name
+        guard let name else { return .unknown }
+        return here.contains(where: { $0.name == name }) ? .known(name) : .missingHere(name: name)
     }
 }
 

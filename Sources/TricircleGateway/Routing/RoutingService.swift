@@ -38,21 +38,31 @@ public final class RoutingService: Sendable {
         self.logger = logger
     }
 
+    /// Types a resource of which lives in one pod: its one complete row stays as it is until the resource
+    /// is deleted, so it is served from the cache. Every other type gains pod copies over time (a network
+    /// reaching a new pod at a boot), possibly made by another gateway process whose cache is not ours:
+    /// "every copy" of those is read from the store, and a copy the cache lacks is looked up there.
+    static let singlePod: Set<ResourceType> = [.server, .volume, .snapshot, .databaseInstance]
+
     /// Complete rows for a top resource visible to `projectID` (nil: any project). Another project's id
     /// resolves to nothing, so callers answer 404, never 403.
     public func resolve(topID: String, type: ResourceType, projectID: String?) async throws -> [ResourceRouting] {
-        let rows: [ResourceRouting]
-        let cached = cache.get(topID: topID, type: type)
-        metrics?.routingCache(hit: cached != nil)
-        if let cached {
-            rows = cached
-        } else {
-            rows = try await routings.lookup(topID: topID, resourceType: type, projectID: nil).filter(\.isComplete)
-            // Only positive answers are cached: a resource created by another process must be seen at once.
-            if !rows.isEmpty { cache.put(topID: topID, type: type, rows: rows) }
-        }
+        let rows = try await rows(topID: topID, type: type, fresh: !Self.singlePod.contains(type))
         guard let projectID else { return rows }
         return rows.filter { $0.projectID == projectID }
+    }
+
+    /// Complete rows from the cache, or from the store when `fresh` or not cached.
+    private func rows(topID: String, type: ResourceType, fresh: Bool) async throws -> [ResourceRouting] {
+        if !fresh {
+            let cached = cache.get(topID: topID, type: type)
+            metrics?.routingCache(hit: cached != nil)
+            if let cached { return cached }
+        }
+        let rows = try await routings.lookup(topID: topID, resourceType: type, projectID: nil).filter(\.isComplete)
+        // Only positive answers are cached: a resource created by another process must be seen at once.
+        if rows.isEmpty { cache.invalidate(topID: topID, type: type) } else { cache.put(topID: topID, type: type, rows: rows) }
+        return rows
     }
 
     /// The single pod row of a singleton resource (server, volume, ...), if any.
@@ -61,8 +71,13 @@ public final class RoutingService: Sendable {
     }
 
     /// The row of a resource in one given pod (networks and other resources copied into several pods).
+    /// A copy the cache does not hold is looked for in the store: another process may have made it.
     public func resolve(topID: String, type: ResourceType, podID: String, projectID: String?) async throws -> ResourceRouting? {
-        try await resolve(topID: topID, type: type, projectID: projectID).first { $0.podID == podID }
+        let visible = { (row: ResourceRouting) in row.podID == podID && (projectID == nil || row.projectID == projectID) }
+        let cached = cache.get(topID: topID, type: type)
+        metrics?.routingCache(hit: cached != nil)
+        if let row = cached?.first(where: visible) { return row }
+        return try await rows(topID: topID, type: type, fresh: true).first(where: visible)
     }
 
     /// Records a resource created without a lock (e.g. a server, whose top id is its bottom id).
