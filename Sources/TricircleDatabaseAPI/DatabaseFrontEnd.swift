@@ -44,7 +44,7 @@ public struct DatabaseFrontEnd: GatewayFrontEnd {
         let resources: [any APIRoutes] = [
             InstanceListRoutes(api: api), InstanceCreateRoutes(api: api), InstanceRoutes(api: api),
             DatastoreRoutes(api: api), PlacementRoutes(api: api), FlavorRoutes(api: api), ClusterRoutes(api: api),
-            BackupRoutes(api: api),
+            BackupRoutes(api: api), QuotaRoutes(api: api),
         ]
         let v = authed.group("/v1.0/:project_id")
         for r in resources { r.addRoutes(to: v) }

@@ -33,6 +33,7 @@ struct InstanceCreateRoutes: APIRoutes {
 
         // A replica: its source's pod, and the source's datastore version when none is named.
         var source: (pod: Pod, bottomID: String)?
+        var volumeSize = instance["volume"]?["size"]?.intValue ?? Self.text(instance["volume"]?["size"]).flatMap { Int($0) }
         if let replicaOf = Self.text(instance["replica_of"]) {
             let located = try await api.locate(replicaOf, call: call)
             source = located
@@ -41,6 +42,8 @@ struct InstanceCreateRoutes: APIRoutes {
                 return api.relay(answer, call)
             }
             datastore = datastore ?? shown.instance.datastore
+            // Trove sizes a replica's volume as its source's (what the quota counts).
+            if volumeSize == nil { volumeSize = shown.instance.volume?.size }
             // Trove gives a replica its source's flavor when none is named (python-troveclient names none);
             // the top names it, so it is checked and mapped for the replica's region like any other.
             if flavorRef == nil {
@@ -75,6 +78,22 @@ struct InstanceCreateRoutes: APIRoutes {
             checked = outcome
         }
 
+        // One quota over all regions: the instance and its volume are reserved before any region is asked.
+        let quota = DatabaseQuota(api: api)
+        let claim = quota.claim()
+        try await quota.reserve(DatabaseQuota.instanceAmounts(volumeSize: volumeSize), projectID: call.caller.projectID, claim: claim)
+        return try await claim.settling {
+            try await build(call, whole: whole, instance: instance, pod: pod, source: source, checked: checked, zone: zone, claim: claim)
+        }
+    }
+
+    /// Asks the pod to build the checked, reserved instance and records it at the top.
+    func build(
+        _ call: DatabaseCall, whole: [String: JSONValue], instance: [String: JSONValue], pod: Pod,
+        source: (pod: Pod, bottomID: String)?, checked: PlacementCheck.Outcome?, zone: String?, claim: QuotaClaim
+    ) async throws -> Response {
+        var whole = whole
+        var instance = instance
         // What the pod is asked: its own names for the zone and the flavor, no region of its own.
         instance["region"] = nil
         instance["region_name"] = nil
@@ -100,6 +119,8 @@ struct InstanceCreateRoutes: APIRoutes {
         do {
             response = try await api.forward(call, to: holder, path: "/instances", body: DatabaseAPI.encode(.object(whole)))
         } catch {
+            // The pod may have built it all the same: its reservation counts until it expires.
+            claim.leaveToExpire()
             if let prepared, let network = api.network { await network.release(prepared, in: pod, context: call.podContext) }
             throw error
         }
@@ -120,6 +141,7 @@ struct InstanceCreateRoutes: APIRoutes {
             throw APIError(.serviceUnavailable, "The instance could not be recorded at the top and was removed from \(holder.regionName); try again.",
                            format: .trove, headers: [.retryAfter: "5"])
         }
+        claim.made(objectType: ResourceType.databaseInstance.rawValue, ids: [id], projectID: call.caller.projectID, podID: holder.podID)
         if let prepared, let network = api.network {
             await network.serverCreated(serverID: id, prepared: prepared, in: pod, context: call.podContext)
         }

@@ -45,9 +45,22 @@ struct InstanceRoutes: APIRoutes {
         let id = try call.param("id")
         let (pod, bottomID) = try await api.locate(id, call: call)
         let hasBody = [.post, .put, .patch].contains(request.method)
-        let response = try await api.forward(
-            call, to: pod, path: "/instances/\(bottomID)" + Self.suffix(of: request, after: id),
-            body: hasBody ? try await api.body(call) : nil)
+        let suffix = Self.suffix(of: request, after: id)
+        let body = hasBody ? try await api.body(call) : nil
+        // A volume resize grows the project's one Database quota: reserved before the pod is asked.
+        if request.method == .post, suffix == "/action", let body,
+           let size = (try? JSONValue(data: Data(buffer: body)))?["resize"]?["volume"]?["size"]?.intValue {
+            let quota = DatabaseQuota(api: api)
+            let claim = quota.claim()
+            guard let grown = try await quota.reserveVolumeGrowth(instanceID: id, newSize: size, projectID: call.caller.projectID, claim: claim)
+            else { return api.relay(try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: body), call) }
+            return try await claim.settling {
+                let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: body)
+                if response.isSuccess { claim.made(grown) }
+                return api.relay(response, call)
+            }
+        }
+        let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: body)
         return api.relay(response, call)
     }
 
@@ -58,6 +71,10 @@ struct InstanceRoutes: APIRoutes {
         let id = try call.param("id")
         let (pod, bottomID) = try await api.locate(id, call: call)
         let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)")
+        if response.isSuccess {
+            // Trove frees an instance's quota when it accepts the delete (`deltas` -1), so does the top.
+            await DatabaseQuota(api: api).quota.forget(objectType: ResourceType.databaseInstance.rawValue, objectID: id)
+        }
         if response.status == 404 {
             await api.forget(id, in: pod, call: call)
         } else if response.isSuccess,

@@ -16,14 +16,7 @@ struct VolumeQuota: Sendable {
 
     /// Runs `body` holding `claim`, then commits or releases it, whatever `body` did.
     static func settling<T: Sendable>(_ claim: QuotaClaim, _ body: () async throws -> T) async throws -> T {
-        do {
-            let result = try await body()
-            await claim.settle()
-            return result
-        } catch {
-            await claim.settle()
-            throw error
-        }
+        try await claim.settling(body)
     }
 
     /// What a volume of `size` GiB and type `type` holds.

@@ -3,6 +3,8 @@ public enum ResourceType: String, Sendable, Codable, CaseIterable, Hashable {
     case server
     case volume
     case snapshot
+    /// A Cinder backup (of a routed volume, kept in the volume's region).
+    case volumeBackup = "volume_backup"
     case volumeType = "volume_type"
     case image
     case flavor

@@ -24,7 +24,7 @@ public struct QuotaPodSync: Sendable {
     /// limit below what the region already holds.
     static let synced: [(scope: QuotaScope, serviceType: String, resources: [String])] = [
         (.compute, "compute", ["instances", "cores", "ram"]),
-        (.volume, "volumev3", ["volumes", "gigabytes", "snapshots"]),
+        (.volume, "volumev3", ["volumes", "gigabytes", "snapshots", "backups", "backup_gigabytes"]),
     ]
 
     /// Whether the sync runs at all (`[quota] pod_sync`).

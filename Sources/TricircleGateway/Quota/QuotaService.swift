@@ -102,6 +102,19 @@ public struct QuotaService: Sendable {
         }
     }
 
+    /// A resource of `type` the top routed is gone: when it held a quota the regions' shares are kept
+    /// for (servers; volumes and snapshots), a coalesced `quota_pod_sync` job sets them again, so a
+    /// region's share does not lag a delete elsewhere until the next reconcile.
+    func usageDropped(_ type: ResourceType, project: String) async {
+        guard [.server, .volume, .snapshot, .volumeBackup].contains(type), QuotaPodSync(runtime: runtime).enabled else { return }
+        do {
+            _ = try await runtime.jobs.submit(QuotaPodSyncJob.self, projectID: project, payload: .init(project: project))
+        } catch {
+            runtime.logger.warning("quota: could not queue the regions' quota sync after a delete; the next reconcile does it",
+                                   metadata: ["project": "\(project)", "error": "\(error)"])
+        }
+    }
+
     /// Drops a project's limits back to the defaults.
     public func resetLimits(_ scope: QuotaScope, project: String) async throws {
         switch scope {
@@ -201,6 +214,18 @@ public final class QuotaClaim: Sendable {
 
     /// The pod's answer is unknown: the reservation keeps counting until it expires.
     public func leaveToExpire() { state.withLock { $0.leftToExpire = true } }
+
+    /// Runs `body` holding this claim, then settles it, whatever `body` did (threw or not).
+    public func settling<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            await settle()
+            return result
+        } catch {
+            await settle()
+            throw error
+        }
+    }
 
     /// Commits what was made, or releases the reservation when nothing was; idempotent.
     public func settle() async {

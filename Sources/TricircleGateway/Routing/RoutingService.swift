@@ -42,7 +42,7 @@ public final class RoutingService: Sendable {
     /// is deleted, so it is served from the cache. Every other type gains pod copies over time (a network
     /// reaching a new pod at a boot), possibly made by another gateway process whose cache is not ours:
     /// "every copy" of those is read from the store, and a copy the cache lacks is looked up there.
-    static let singlePod: Set<ResourceType> = [.server, .volume, .snapshot, .databaseInstance]
+    static let singlePod: Set<ResourceType> = [.server, .volume, .snapshot, .volumeBackup, .databaseInstance]
 
     /// Complete rows for a top resource visible to `projectID` (nil: any project). Another project's id
     /// resolves to nothing, so callers answer 404, never 403.
@@ -88,10 +88,23 @@ public final class RoutingService: Sendable {
         return row
     }
 
-    /// Forgets every row of a resource after it was deleted everywhere.
+    /// Forgets every row of a resource after it was deleted everywhere; the forget observer is told
+    /// whose single-pod resource went.
     public func forget(topID: String, type: ResourceType) async throws {
+        let observer = forgetObserver.withLock { $0 }
+        let projects = observer == nil || !Self.singlePod.contains(type)
+            ? [] : Set((try? await resolve(topID: topID, type: type, projectID: nil))?.map(\.projectID) ?? [])
         try await routings.deleteAll(topID: topID, resourceType: type)
         cache.invalidate(topID: topID, type: type)
+        if let observer { for project in projects.sorted() { await observer(type, project) } }
+    }
+
+    /// Called with the type and project of each single-pod resource the top forgets (a usage drop).
+    private let forgetObserver = Mutex<(@Sendable (ResourceType, String) async -> Void)?>(nil)
+
+    /// Sets what is told of each forgotten single-pod resource (the quota's region sync).
+    public func onForget(_ observer: @escaping @Sendable (ResourceType, String) async -> Void) {
+        forgetObserver.withLock { $0 = observer }
     }
 
     /// Drops one cached entry, e.g. after a pod answered 404 for it.

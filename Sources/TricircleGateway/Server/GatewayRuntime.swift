@@ -122,6 +122,11 @@ public final class GatewayRuntime: Sendable {
         self.jobs = JobEngine(
             store: store, registry: registry, config: JobEngineConfig(config), logger: Logger(label: "tricircle.jobs"),
             metrics: metrics.factory)
+        // A resource the top forgets frees its project's quota: the regions' own shares follow at once.
+        routing.onForget { [weak self] type, project in
+            guard let self else { return }
+            await QuotaService(runtime: self).usageDropped(type, project: project)
+        }
     }
 
     /// Releases the store and the HTTP client.

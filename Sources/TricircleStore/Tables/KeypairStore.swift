@@ -29,14 +29,29 @@ public struct KeypairStore: Sendable {
 
     public init(store: StateStore) { self.store = store }
 
-    /// Stores a key pair; `StoreError.conflict` when the user already has one with that name.
+    /// The user already holds `limit` key pairs (Nova's `key_pairs` quota, counted per user).
+    public struct LimitExceeded: Error, Sendable {
+        public let limit: Int
+    }
+
+    /// Stores a key pair; `StoreError.conflict` when the user already has one with that name, `LimitExceeded`
+    /// when the user holds `limit` already (-1: unlimited). The count and the insert run under the user's
+    /// `quota_locks` row, so concurrent creates through several gateways never pass the limit.
     @discardableResult
-    public func create(userID: String, name: String, type: String, publicKey: String, fingerprint: String) async throws -> StoredKeypair {
+    public func create(
+        userID: String, name: String, type: String, publicKey: String, fingerprint: String, limit: Int = -1
+    ) async throws -> StoredKeypair {
         let keypair = StoredKeypair(
             id: Identifier.make(), userID: userID, name: name, type: type, publicKey: publicKey, fingerprint: fingerprint,
             createdAt: Timestamp.now())
         do {
             try await store.transaction { db in
+                if limit >= 0 {
+                    try await QuotaLedger.lock(db, service: "key_pairs", projectID: userID)
+                    let held = try await db.raw("SELECT COUNT(*) AS n FROM compute_keypairs WHERE user_id = \(bind: userID)")
+                        .first()?.decode(column: "n", as: Int.self) ?? 0
+                    if held >= limit { throw LimitExceeded(limit: limit) }
+                }
                 if try await db.raw("""
                     SELECT id FROM compute_keypairs WHERE user_id = \(bind: userID) AND name = \(bind: name)
                     """).first() != nil {
@@ -49,6 +64,8 @@ public struct KeypairStore: Sendable {
                     """).run()
             }
         } catch let error as StoreError {
+            throw error
+        } catch let error as LimitExceeded {
             throw error
         } catch where StateStore.isUniqueViolation(error) {
             throw StoreError.conflict("Key pair '\(name)' already exists.")
