@@ -48,6 +48,14 @@ struct VolumeActionRoutes: APIRoutes {
                     let serverAZ = try await api.runtime.podDirectory.pod(id: row.podID)?.azName ?? row.podID
                     throw VolumeAPI.badRequest("Invalid volume: volume \(id) is in availability zone \(pod.azName) and server \(server) is in \(serverAZ); a volume can only be attached to a server in the same availability zone.")
                 }
+            case "os-migrate_volume":
+                // The top shows hosts as `<region>:<host>` (`VolumeRoutes.topVolume`); the pod knows its own part.
+                let prefix = pod.regionName + ":"
+                if var arguments = args.objectValue, let host = arguments["host"]?.stringValue, host.hasPrefix(prefix) {
+                    arguments["host"] = .string(String(host.dropFirst(prefix.count)))
+                    object[name] = .object(arguments)
+                    raw = VolumeAPI.encode(.object(object))
+                }
             case "os-extend":
                 if let newSize = args["new_size"]?.intValue ?? args["new_size"]?.stringValue.flatMap({ Int($0) }) {
                     extended = try await VolumeQuota(api: api).reserveExtend(volumeID: id, newSize: newSize, projectID: call.caller.projectID, claim: claim)

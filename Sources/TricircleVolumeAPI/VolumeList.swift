@@ -43,9 +43,9 @@ struct CinderCollectionSource: CrossPodListSource {
         let items = (try? JSONValue(data: response.data))?[collection]?.arrayValue ?? []
         let podOrigin = PodForwarder.origin(of: response.url)
         return items.compactMap { item -> Item? in
-            guard var object = item.objectValue else { return nil }
-            // The top's AZ names, not the pod's.
-            if object["availability_zone"]?.stringValue == pod.bottomAZ { object["availability_zone"] = .string(pod.azName) }
+            guard let podObject = item.objectValue else { return nil }
+            // The top's AZ names and host names, not the pod's.
+            var object = VolumeRoutes.topVolume(podObject, pod: pod)
             // The pod's own links with its origin replaced, exactly as a routed show relays them: clients
             // (Tempest's VolumesListTestJSON) compare a listed volume with its show field by field, and
             // Cinder writes the project into its links even on project-less URLs.

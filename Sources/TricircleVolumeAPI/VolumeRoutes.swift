@@ -187,16 +187,33 @@ struct VolumeRoutes: APIRoutes {
         return api.relay(response, call)
     }
 
-    /// The pod's AZ name replaced by the top's in a volume answer, when the two differ.
+    /// A pod's volume answer as the top shows it (`topVolume`).
     static func topAZ(_ response: RegionalResponse, pod: Pod) -> RegionalResponse {
-        guard pod.bottomAZ != pod.azName, response.isSuccess,
+        guard response.isSuccess,
               var object = (try? JSONValue(data: response.data))?.objectValue,
-              var volume = object["volume"]?.objectValue, volume["availability_zone"]?.stringValue == pod.bottomAZ
+              let volume = object["volume"]?.objectValue
         else { return response }
-        volume["availability_zone"] = .string(pod.azName)
-        object["volume"] = .object(volume)
+        let shown = topVolume(volume, pod: pod)
+        guard shown != volume else { return response }
+        object["volume"] = .object(shown)
         var copy = response
         copy.body = VolumeAPI.encode(.object(object))
         return copy
+    }
+
+    static let hostKey = "os-vol-host-attr:host"
+
+    /// A pod's volume as the top shows it: the top's AZ name instead of the pod's, and the host (shown to
+    /// admins) as `<region>:<host>@<backend>#<pool>`, as the top's `os-services` and pools name it, so a host
+    /// read from a volume finds its service there (Tempest's `test_get_service_by_volume_host_name`).
+    static func topVolume(_ volume: [String: JSONValue], pod: Pod) -> [String: JSONValue] {
+        var out = volume
+        if pod.bottomAZ != pod.azName, out["availability_zone"]?.stringValue == pod.bottomAZ {
+            out["availability_zone"] = .string(pod.azName)
+        }
+        if let host = out[hostKey]?.stringValue, !host.isEmpty {
+            out[hostKey] = .string(ServiceRoutes.hostName(host, in: pod))
+        }
+        return out
     }
 }

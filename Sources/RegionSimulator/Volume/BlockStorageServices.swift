@@ -25,8 +25,18 @@ extension BlockStorageAPI {
         }
         let host = call.query("host")
         let binary = call.query("binary")
-        rows = rows.filter { (host == nil || $0["host"]?.stringValue == host) && (binary == nil || $0["binary"]?.stringValue == binary) }
+        rows = rows.filter { (host == nil || Self.hostMatches($0["host"]?.stringValue, host ?? "")) && (binary == nil || $0["binary"]?.stringValue == binary) }
         return SimHTTP.json(["services": .array(rows)])
+    }
+
+    /// Cinder's `_filter_host`: a value with `#` names a pool (exact), with `@` a backend (exact or its
+    /// pools), else a host (exact, or any backend or pool of it): `host=node1` finds `node1@lvmdriver-1`.
+    static func hostMatches(_ candidate: String?, _ value: String) -> Bool {
+        guard let candidate else { return false }
+        if candidate == value { return true }
+        if value.contains("#") { return false }
+        if value.contains("@") { return candidate.hasPrefix(value + "#") }
+        return candidate.hasPrefix(value + "@") || candidate.hasPrefix(value + "#")
     }
 
     func getPools(_ call: VolumeCall) async throws -> Response {
