@@ -53,8 +53,9 @@ public struct ComputeCatalogRoutes: Sendable {
 
 // MARK: Shared request handling
 
-/// The newest Compute microversion the catalog routes understand (Nova 2024.1).
-let catalogMaxMicroversion = Microversion(2, 96)
+/// The newest Compute microversion the catalog routes understand: the gateway's (flavors and key pairs
+/// do not change between 2.96 and 2.100), so a call at the version servers are served at is not refused here.
+let catalogMaxMicroversion = ComputeMicroversions.gatewayRange.upperBound
 let catalogMinMicroversion = Microversion(2, 1)
 
 /// One catalog request: the caller, the negotiated microversion and how to answer.

@@ -11,8 +11,10 @@ import TricircleGateway
 /// The Compute microversion range the top can honour (see `PodMicroversions`: the intersection of the
 /// pods' ranges, cached), read from each pod's version document, and Nova's way of negotiating it.
 final class ComputeMicroversions: Sendable {
-    /// What the gateway itself understands (its own logic reads 2.1 ... 2.96 bodies).
-    static let gatewayRange = Microversion(2, 1)...Microversion(2, 96)
+    /// What the gateway itself understands (its own logic reads 2.1 ... 2.100 bodies: 2.98's image
+    /// `properties` and 2.100's `scheduler_hints` in server views). Not 2.101+: 2.102 changes the flavor
+    /// views and query checks the top serves itself, which it does not do yet.
+    static let gatewayRange = Microversion(2, 1)...Microversion(2, 100)
 
     private let shared: PodMicroversions
 

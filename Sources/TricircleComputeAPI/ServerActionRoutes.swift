@@ -52,6 +52,10 @@ struct ServerActionRoutes: APIRoutes {
                 body[name] = .object(rebuild)
                 changed = true
             }
+            // A new key pair (2.54+) is the caller's top key pair: made present in the pod first, as for a boot.
+            if let keyName = body[name]?["key_name"]?.stringValue, let provisioner = calls.provisioners.keypair {
+                try await provisioner.ensureKeypair(keyName, in: pod, context: podContext)
+            }
         case "resize":
             if let flavor = ServerCreate.reference(body[name]?["flavorRef"]) {
                 resized = try await ServerQuota(calls: calls).reserveResize(
@@ -78,8 +82,8 @@ struct ServerActionRoutes: APIRoutes {
         let response = try await calls.call(
             "POST", "/servers/\(id)/action", pod: pod, version: version, credentials: credentials, body: payload)
         if response.isSuccess, let resized { claim.made(resized) }
-        // A snapshot lands in the pod's Glance: it becomes a top image under the same id (imported by a job).
-        if name == "createImage", response.status == 202, let images = calls.provisioners.image, let imageID = Self.snapshotID(response) {
+        // A snapshot or backup lands in the pod's Glance: it becomes a top image under the same id (imported by a job).
+        if name == "createImage" || name == "createBackup", response.status == 202, let images = calls.provisioners.image, let imageID = Self.snapshotID(response) {
             try await images.imageMadeInPod(imageID, in: pod, context: podContext)
         }
         return ComputePodCalls.relay(response, request: request)

@@ -47,6 +47,10 @@ struct ServerRoutes: APIRoutes {
                 tops.append(.string((try? await store.topGroup(bottomID: bottom, podID: pod.podID)).flatMap { $0 } ?? bottom))
             }
             shown["server_groups"] = .array(tops)
+            // From 2.100 the hints the pod was given show too (each a list): their group is the pod's as well.
+            if let hints = shown["scheduler_hints"]?.objectValue, hints["group"]?.arrayValue?.first == groups.first, let top = tops.first {
+                shown["scheduler_hints"] = JSONValue.object(hints).setting("group", [top])
+            }
             server = shown
             response.body = ByteBuffer(data: JSONValue.object(["server": .object(shown)]).encoded())
         }

@@ -18,6 +18,7 @@ final class ServerViews: Sendable {
     private let ttl = Duration.seconds(60)
 
     static let azKey = "OS-EXT-AZ:availability_zone"
+    static let pinnedKey = "pinned_availability_zone"
 
     init(routings: RoutingStore, networks: NetworkDocumentStore) {
         self.routings = routings
@@ -45,7 +46,8 @@ final class ServerViews: Sendable {
 
     /// Whether a pod's server view shows anything `translate` would change.
     func needsTranslation(_ server: [String: JSONValue], pod: Pod) async -> Bool {
-        if pod.bottomAZ != pod.azName, server[Self.azKey]?.stringValue == pod.bottomAZ { return true }
+        if pod.bottomAZ != pod.azName,
+           server[Self.azKey]?.stringValue == pod.bottomAZ || server[Self.pinnedKey]?.stringValue == pod.bottomAZ { return true }
         if let image = server["image"]?["id"]?.stringValue, await topImage(image, pod: pod) != nil { return true }
         for key in server["addresses"]?.objectValue?.keys.map({ $0 }) ?? [] where await networkName(key) != nil { return true }
         return false
@@ -79,8 +81,15 @@ final class ServerViews: Sendable {
             var out = server
             // The pod's own AZ name ("nova") is shown as the top's AZ, the one clients booted into.
             if renameAZ, server[Self.azKey]?.stringValue == pod.bottomAZ { out[Self.azKey] = .string(pod.azName) }
+            // So is the AZ the server is pinned to (2.96+): the pod pinned it to its own name.
+            if renameAZ, server[Self.pinnedKey]?.stringValue == pod.bottomAZ { out[Self.pinnedKey] = .string(pod.azName) }
             if let id = server["image"]?["id"]?.stringValue, let top = tops[id] {
-                out["image"] = ["id": .string(top), "links": [["rel": "bookmark", "href": .string("\(root)/images/\(top)")]]]
+                // Only the id and its link change: the image `properties` the pod embeds from 2.98 (Nova's
+                // standard image properties, the same in a copy) stay.
+                var image = server["image"]?.objectValue ?? [:]
+                image["id"] = .string(top)
+                image["links"] = [["rel": "bookmark", "href": .string("\(root)/images/\(top)")]]
+                out["image"] = .object(image)
             }
             if let addresses = server["addresses"]?.objectValue, addresses.keys.contains(where: { names[$0] != nil }) {
                 var renamed: [String: JSONValue] = [:]

@@ -49,6 +49,8 @@ extension ComputeAPI {
                           target: { _ in .init(vmState: "active", powerState: 1) }, novaName: "unrescue"),
         "createImage": .init(allowed: ["active", "stopped", "paused", "suspended", "shelved"], task: "image_snapshot",
                              target: { s in .init(vmState: s.vmState, powerState: s.powerState) }, novaName: "createImage"),
+        "createBackup": .init(allowed: ["active", "stopped", "paused", "suspended"], task: "image_backup",
+                              target: { s in .init(vmState: s.vmState, powerState: s.powerState) }, novaName: "createBackup"),
         "changePassword": .init(allowed: ["active"], task: nil, target: nil, novaName: "changePassword"),
         "os-getConsoleOutput": .init(allowed: ["active", "paused", "suspended", "rescued", "error", "building", "stopped", "resized"], task: nil, target: nil, novaName: "get_console_output"),
         "lock": .init(allowed: [], task: nil, target: nil, novaName: "lock"),
@@ -91,6 +93,16 @@ extension ComputeAPI {
         }
         if name == "createImage", args["name"]?.stringValue == nil {
             throw SimulatorError.badRequest("Invalid input for field/attribute createImage. Value: \(args). 'name' is a required property")
+        }
+        var rotation = 0
+        if name == "createBackup" {
+            for key in ["name", "backup_type", "rotation"] where args[key] == nil {
+                throw SimulatorError.badRequest("Invalid input for field/attribute createBackup. Value: \(args). '\(key)' is a required property")
+            }
+            guard let count = args["rotation"]?.intValue ?? args["rotation"]?.stringValue.flatMap({ Int($0) }), count >= 0 else {
+                throw SimulatorError.badRequest("Invalid input for field/attribute rotation. Value: \(args["rotation"] ?? .null). Value must be an integer >= 0")
+            }
+            rotation = count
         }
         if name == "reboot" {
             let type = args["type"]?.stringValue?.uppercased()
@@ -153,7 +165,13 @@ extension ComputeAPI {
                 if let name = args["name"]?.stringValue { s.name = name }
                 if let metadata = args["metadata"]?.objectValue { s.metadata = metadata.compactMapValues { $0.stringValue } }
                 if call.atLeast(2, 19), let description = args["description"] { s.description = description.stringValue }
-                if call.atLeast(2, 54), let key = args["key_name"] { s.keyName = key.stringValue }
+                if call.atLeast(2, 54), let key = args["key_name"] {
+                    // Nova checks the new key pair is the caller's, as a boot does.
+                    if let name = key.stringValue, state.keypairs[call.token.userID]?[name] == nil {
+                        throw SimulatorError.badRequest("Invalid key_name provided.")
+                    }
+                    s.keyName = key.stringValue
+                }
                 if call.atLeast(2, 57), let data = args["user_data"] { s.userData = data.stringValue }
             default:
                 break
@@ -194,6 +212,27 @@ extension ComputeAPI {
                 created: call.now, activeAt: call.now.addingTimeInterval(transition))
             if call.atLeast(2, 45) { return SimHTTP.json(["image_id": .string(imageID)], status: 202) }
             return SimHTTP.empty(status: 202, headers: [("Location", "\(call.base)/images/\(imageID)")])
+        case "createBackup":
+            // As Nova: a snapshot typed as a backup of this server, then the server's backups of that type
+            // beyond the `rotation` newest deleted (Nova rotates once the upload ends; here at once).
+            let imageID = newUUID()
+            let backupType = args["backup_type"]?.stringValue ?? ""
+            var object = ImageState.baseObject(
+                id: imageID, name: args["name"]?.stringValue, owner: call.token.projectID, visibility: "private", created: call.now)
+            object["image_type"] = "backup"
+            object["backup_type"] = .string(backupType)
+            object["instance_uuid"] = .string(server.id)
+            object["base_image_ref"] = .string(server.imageRef)
+            object["user_id"] = .string(call.token.userID)
+            object["disk_format"] = "qcow2"
+            object["container_format"] = "bare"
+            for (key, value) in args["metadata"]?.objectValue ?? [:] { object[key] = value }
+            store.addServiceImage(
+                id: imageID, object: object, data: RegionStore.serviceImageData(seed: "backup \(imageID) of server \(server.id)"),
+                created: call.now, activeAt: call.now.addingTimeInterval(transition))
+            store.rotateBackups(serverID: server.id, backupType: backupType, keep: rotation)
+            if call.atLeast(2, 45) { return SimHTTP.json(["image_id": .string(imageID)], status: 202) }
+            return SimHTTP.empty(status: 202, headers: rotation > 0 ? [("Location", "\(call.base)/images/\(imageID)")] : [])
         case "rebuild":
             var rendered = render(server, call: call, flavors: flavors, withGroups: true)
             if case .object(var object) = rendered {

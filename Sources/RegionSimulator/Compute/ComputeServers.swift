@@ -38,13 +38,17 @@ extension ComputeAPI {
                 }),
         ]
         if s.status == "BUILD" || s.status == "ACTIVE" { o["progress"] = 0 }
-        o["image"] =
-            s.imageRef.isEmpty
-            ? ""
-            : [
+        if s.imageRef.isEmpty {
+            o["image"] = ""
+        } else {
+            var image: [String: JSONValue] = [
                 "id": .string(s.imageRef),
                 "links": [["rel": "bookmark", "href": .string("\(call.base)/images/\(s.imageRef)")]],
             ]
+            // 2.98: the image's standard properties as Nova kept them at boot; the simulated images set none.
+            if call.atLeast(2, 98) { image["properties"] = [:] }
+            o["image"] = .object(image)
+        }
         let flavor = flavors[s.flavorID]
         if call.atLeast(2, 47) {
             var embedded: [String: JSONValue] = [
@@ -85,6 +89,9 @@ extension ComputeAPI {
         if call.atLeast(2, 63) { o["trusted_image_certificates"] = .null }
         if withGroups, call.atLeast(2, 71) { o["server_groups"] = .array(s.serverGroupID.map { [.string($0)] } ?? []) }
         if call.atLeast(2, 96) { o["pinned_availability_zone"] = .string(s.request["availability_zone"]?.stringValue) }
+        // 2.100: the scheduler hints of the boot, each a list as Nova's RequestSpec keeps them (the simulator
+        // keeps only the group).
+        if call.atLeast(2, 100) { o["scheduler_hints"] = .object(s.serverGroupID.map { ["group": [.string($0)]] } ?? [:]) }
         if s.vmState == "error" {
             o["fault"] = [
                 "code": 500, "created": .string(SimTime.iso(s.updated)),

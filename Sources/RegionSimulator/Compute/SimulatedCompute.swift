@@ -13,7 +13,7 @@ public struct SimulatedCompute: SimulatedService {
     public let store: RegionStore
 
     /// Highest microversion answered (Nova 2024.1 "Caracal").
-    public static let maxVersion = Microversion(2, 96)
+    public static let maxVersion = Microversion(2, 100)
     static let policy = MicroversionPolicy(
         serviceWord: "compute", minimum: Microversion(2, 1), maximum: maxVersion,
         legacyHeader: "X-OpenStack-Nova-API-Version")

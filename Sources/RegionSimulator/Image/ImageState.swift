@@ -122,6 +122,21 @@ extension RegionStore {
         }
     }
 
+    /// Nova's backup rotation: a server's backups of one type beyond the `keep` newest are deleted.
+    func rotateBackups(serverID: String, backupType: String, keep: Int) {
+        images.withLock { state in
+            let backups = state.order.compactMap { state.images[$0] }.filter {
+                $0.object["image_type"]?.stringValue == "backup" && $0.object["backup_type"]?.stringValue == backupType
+                    && $0.object["instance_uuid"]?.stringValue == serverID
+            }
+            // Oldest first (creation order breaks ties of equal timestamps).
+            for old in backups.dropLast(keep) {
+                state.images[old.id] = nil
+                state.order.removeAll { $0 == old.id }
+            }
+        }
+    }
+
     /// Deterministic image data a region service writes for `seed` (several 64 KiB chunks, so a streamed
     /// transfer of it takes more than one read).
     static func serviceImageData(seed: String, bytes: Int = 200_000) -> [UInt8] {
