@@ -13,7 +13,8 @@ import TricircleJobs
 /// `active`, creates it in the home Glance with the same id, name, properties, formats, visibility and
 /// owner, streams the data from the pod to the home Glance (never whole in memory), checks that the
 /// home's checksum and os_hash_value equal the pod's (and what passed through), and from then on the pod's
-/// image is that pod's copy (its routing row stays, so a boot there reuses it).
+/// image is that pod's copy (its routing row stays, so a boot there reuses it). A server backup's import
+/// then mirrors the pod's backup rotation at the top (`BackupRotation`).
 ///
 /// The pod is the one the routing row (top id = pod id) names; one job per image
 /// (coalesced). Ends without work when the row is gone (deleted at the top). The pod's image ending
@@ -79,6 +80,18 @@ public struct ImageImportJob: JobHandler {
         context.logger.info("image imported", metadata: [
             "image_id": "\(source.id)", "from": "\(pod.regionName)", "bytes": "\(source.size ?? 0)",
         ])
+        // A server backup: the older backups the pod's Nova rotated out go at the top too. The import
+        // itself has succeeded whatever this does (a rerun would find it done and not rotate again).
+        do {
+            let rotated = try await BackupRotation(runtime: runtime, home: home)
+                .mirror(source, from: pod, homeRegion: homeRegion, credentials: credentials)
+            if !rotated.isEmpty {
+                try await context.progress(done: Int64(source.size ?? 0), total: Int64(source.size ?? 0),
+                                           note: "imported; backups rotated out in \(pod.regionName) deleted at the top: \(rotated.joined(separator: ", "))")
+            }
+        } catch {
+            context.logger.warning("backup rotation not mirrored at the top", metadata: ["image_id": "\(source.id)", "error": "\(error)"])
+        }
     }
 
     /// Polls the pod's image until it is active (returned). Killed, deleted or gone: `forget` runs and the

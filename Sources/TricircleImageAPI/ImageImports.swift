@@ -85,6 +85,15 @@ struct ImageImports: Sendable {
         return PodForwarder.relay(shown, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }
 
+    /// `GET /v2/images/{id}/tasks` for an image the home Glance does not have (yet): the pod's answer with
+    /// the caller's token. Nil: no pod holds it.
+    func tasks(_ id: String, request: Request, context: GatewayRequestContext) async throws -> Response? {
+        guard let pod = try await heldInPod(id)?.pod else { return nil }
+        let answer = try await home.send(
+            .get("/v2/images/" + HomeImageService.escape(id) + "/tasks"), credentials: try context.podCredentials(), region: pod.regionName)
+        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
+    }
+
     /// `DELETE /v2/images/{id}` for an image the home Glance does not have (yet): deleted in its pod with
     /// the caller's token, then forgotten (its import job then ends). Nil: no pod holds it.
     func delete(_ id: String, request: Request, context: GatewayRequestContext) async throws -> Response? {

@@ -26,6 +26,7 @@ struct ImageRoutes: APIRoutes {
         group.delete("images/:id/tags/:tag", use: forward)
         group.post("images/:id/actions/:action", use: forward)
         group.post("images/:id/import", use: forward)
+        group.get("images/:id/tasks", use: tasks)
         group.get("images/:id/members", use: forward)
         group.post("images/:id/members", use: forward)
         group.get("images/:id/members/:member", use: forward)
@@ -60,6 +61,17 @@ struct ImageRoutes: APIRoutes {
             var shown = answer
             shown.body = ByteBuffer(data: JSONValue.object(image.object).encoded())
             return PodForwarder.relay(shown, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
+        }
+        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
+    }
+
+    /// `GET /v2/images/{id}/tasks` (Glance's image API 2.12): the home Glance's answer; for an image a pod
+    /// made that is not at home yet, that pod's (clients wait on these tasks after a server backup).
+    func tasks(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let answer = try await relay.send(request, context: context)
+        if answer.status == 404, let raw = context.parameters.get("id"),
+           let held = try await imports.tasks(raw.removingPercentEncoding ?? raw, request: request, context: context) {
+            return held
         }
         return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }

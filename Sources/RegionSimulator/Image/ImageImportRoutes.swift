@@ -105,6 +105,17 @@ extension ImageAPI {
         return SimHTTP.json(["tasks": .array(stubs.map { .object($0) }), "first": "/v2/tasks", "schema": "/v2/schemas/tasks"])
     }
 
+    /// `GET /v2/images/{id}/tasks` (image API 2.12): the tasks that worked on a visible image, oldest first
+    /// (none for an image uploaded directly or made by Nova); 404 for an image the caller cannot see.
+    func imageTasks(_ call: ImageCall) async throws -> Response {
+        let id = try call.param("id")
+        let tasks = try store.images.withLock { state in
+            _ = try findImage(id, call, in: state)
+            return state.taskOrder.compactMap { state.tasks[$0] }.filter { $0["image_id"]?.stringValue == id }
+        }
+        return SimHTTP.json(["tasks": .array(tasks.map { .object($0) })])
+    }
+
     /// `GET /v2/tasks/{id}`; admins only.
     func showTask(_ call: ImageCall) async throws -> Response {
         try Self.requireTaskAccess(call)

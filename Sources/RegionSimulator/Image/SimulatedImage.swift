@@ -43,6 +43,7 @@ public struct SimulatedImage: SimulatedService {
         v.get("info/stores", use: api.handler(api.storesInfo))
         v.put("images/:id/stage", use: api.handler(api.stage))
         v.post("images/:id/import", use: api.handler(api.importImage))
+        v.get("images/:id/tasks", use: api.handler(api.imageTasks))
         v.get("tasks", use: api.handler(api.listTasks))
         v.get("tasks/:id", use: api.handler(api.showTask))
         return router
