@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GatewayTestHarness
+import Logging
 import RegionSimulator
 import TricircleCore
 
@@ -32,7 +33,21 @@ struct GatewayBenchmark: AsyncParsableCommand {
     @Option(help: "Sequential list requests measured per pod count.")
     var listRequests: Int = 40
 
+    @Option(help: "Name of this run in the CSV and chart (e.g. before, after).")
+    var label: String = "run"
+
+    @Option(help: "Append the routed-GET rows to this CSV file (created with a header when missing).")
+    var csv: String?
+
+    @Option(help: "Draw every run in the CSV file as an SVG chart here (needs --csv).")
+    var svg: String?
+
+    @Option(help: "Targets of the routed GET (comma-separated among region,nginx,gateway).")
+    var targets: String = "region,nginx,gateway"
+
     func run() async throws {
+        // Log as `tricircle serve` does by default (text at info), not with swift-log's fallback handler.
+        LoggingSystem.bootstrap { label in TextLogHandler(label: label) }
         try await routedGet()
         for count in podCounts.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) where count > 0 {
             try await mergedList(pods: count)
@@ -64,16 +79,46 @@ struct GatewayBenchmark: AsyncParsableCommand {
 
             print("Routed GET /servers/{id}: wrk -t\(threads) -c\(connections) -d\(seconds)s, same process serves the simulated region")
             print(row(["target", "req/s", "p50", "p90", "p99"], widths: [34, 10, 10, 10, 10]))
-            let targets = [
-                ("region directly", nova + "/servers/" + id),
-                ("nginx proxy_pass -> region", nginx.url + "/servers/" + id),
-                ("tricircle gateway (routed)", gatewayURL),
+            let chosen = Set(targets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let all = [
+                ("region", "region directly", nova + "/servers/" + id),
+                ("nginx", "nginx proxy_pass -> region", nginx.url + "/servers/" + id),
+                ("gateway", "tricircle gateway (routed)", gatewayURL),
             ]
-            for (name, url) in targets {
+            var results: [RoutedResult] = []
+            for (key, name, url) in all where chosen.contains(key) {
                 let result = try Self.runWrk(wrk, url: url, token: token.id, threads: threads, connections: connections, seconds: seconds)
                 print(row([name, String(format: "%.0f", result.rate), result.p50, result.p90, result.p99], widths: [34, 10, 10, 10, 10]))
+                results.append(RoutedResult(
+                    label: label, target: name, rate: result.rate, p50: Self.milliseconds(result.p50),
+                    p90: Self.milliseconds(result.p90), p99: Self.milliseconds(result.p99)))
             }
+            try record(results)
         }
+    }
+
+    /// Appends this run's rows to `--csv` and redraws `--svg` from every run the file holds.
+    func record(_ results: [RoutedResult]) throws {
+        guard let csv else { return }
+        let existing = (try? String(contentsOfFile: csv, encoding: .utf8)) ?? ""
+        var text = existing.isEmpty ? RoutedResult.header + "\n" : existing
+        if !text.hasSuffix("\n") { text += "\n" }
+        for result in results { text += result.csv + "\n" }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        if let svg {
+            let chart = BenchChart.routedGetSVG(
+                RoutedResult.read(csv: text),
+                title: "Routed GET /v2.1/servers/{id}: wrk -t\(threads) -c\(connections), per target and run")
+            try chart.write(toFile: svg, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// wrk's "2.31ms" / "850.00us" / "1.20s" in milliseconds (0 when unreadable).
+    static func milliseconds(_ text: String) -> Double {
+        for (unit, factor) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where text.hasSuffix(unit) {
+            return (Double(text.dropLast(unit.count)) ?? 0) * factor
+        }
+        return 0
     }
 
     struct WrkResult {
