@@ -28,40 +28,44 @@ struct ServerRoutes: APIRoutes {
         let body = request.method == .put ? try await ComputePodCalls.body(request) : nil
         var response = try await calls.call(
             request.method.rawValue, "/servers/\(id)", pod: pod, version: version, credentials: credentials, body: body)
-        var server = response.isSuccess ? (try? JSONValue(data: response.data))?["server"]?.objectValue : nil
+        // Only the fields that decide anything are read; the view is decoded whole, changed and encoded
+        // again (once) only when something in it must change, else relay rewrites its links on the bytes.
+        let glance = response.isSuccess ? ServerGlance.read(response) : nil
         // The pod no longer has it (a delete finished): the top forgets it too. Real Nova answers a
         // server whose delete has finished but whose row is not yet gone with status DELETED (what
         // `openstack server delete --wait` stops at), so that counts as gone as well.
-        if request.method == .get, response.status == 404 || server?["status"]?.stringValue == "DELETED" {
+        if request.method == .get, response.status == 404 || glance?.status == "DELETED" {
             await forget(id, pod: pod, context: PodCallContext(caller: caller, requestID: context.requestID))
         }
-        if let attached = server?["os-extended-volumes:volumes_attached"]?.arrayValue, !attached.isEmpty {
-            await calls.adoptVolumes(attached.compactMap { $0["id"]?.stringValue }, serverID: id, pod: pod)
+        guard let glance else { return ComputePodCalls.relay(response, request: request) }
+        if !glance.attachedVolumeIDs.isEmpty {
+            await calls.adoptVolumes(glance.attachedVolumeIDs, serverID: id, pod: pod)
         }
+        let translate = await calls.views.needsTranslation(glance, pod: pod)
+        guard translate || !glance.serverGroups.isEmpty,
+              var server = (try? JSONValue(data: response.data))?["server"]?.objectValue
+        else { return ComputePodCalls.relay(response, request: request) }
         // From 2.71 the view names its group: the pod's, which stands in for the top's.
-        if let groups = server?["server_groups"]?.arrayValue, !groups.isEmpty, var shown = server {
+        if let first = glance.serverGroups.first {
             let store = ServerGroupStore(store: calls.runtime.store)
             var tops: [JSONValue] = []
-            for group in groups {
-                let bottom = group.stringValue ?? ""
+            for bottom in glance.serverGroups {
                 tops.append(.string((try? await store.topGroup(bottomID: bottom, podID: pod.podID)).flatMap { $0 } ?? bottom))
             }
-            shown["server_groups"] = .array(tops)
+            server["server_groups"] = .array(tops)
             // From 2.100 the hints the pod was given show too (each a list): their group is the pod's as well.
-            if let hints = shown["scheduler_hints"]?.objectValue, hints["group"]?.arrayValue?.first == groups.first, let top = tops.first {
-                shown["scheduler_hints"] = JSONValue.object(hints).setting("group", [top])
+            if let hints = server["scheduler_hints"]?.objectValue, hints["group"]?.arrayValue?.first == .string(first), let top = tops.first {
+                server["scheduler_hints"] = JSONValue.object(hints).setting("group", [top])
             }
-            server = shown
-            response.body = ByteBuffer(data: JSONValue.object(["server": .object(shown)]).encoded())
         }
-        // Re-encode only when the view names a copied image or a top network; otherwise relay rewrites links in place.
-        if let server, await calls.views.needsTranslation(server, pod: pod) {
+        // A copied image, a top network or the pod's AZ name: links rewritten in the values, then translated.
+        if translate {
             let root = ComputePodCalls.gatewayRoot(request)
             let from = ComputePodCalls.podRoot(of: response, sentPath: "/servers/\(id)")
             let rewritten = from.map { JSONValue.object(server).replacingPrefix($0, with: root) }?.objectValue ?? server
-            let translated = await calls.views.translate([rewritten], pod: pod, root: root)
-            response.body = ByteBuffer(data: JSONValue.object(["server": .object(translated.first ?? rewritten)]).encoded())
+            server = await calls.views.translate([rewritten], pod: pod, root: root).first ?? rewritten
         }
+        response.body = ByteBuffer(data: JSONValue.object(["server": .object(server)]).encoded())
         return ComputePodCalls.relay(response, request: request)
     }
 

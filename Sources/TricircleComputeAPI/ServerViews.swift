@@ -45,11 +45,11 @@ final class ServerViews: Sendable {
     }
 
     /// Whether a pod's server view shows anything `translate` would change.
-    func needsTranslation(_ server: [String: JSONValue], pod: Pod) async -> Bool {
+    func needsTranslation(_ glance: ServerGlance, pod: Pod) async -> Bool {
         if pod.bottomAZ != pod.azName,
-           server[Self.azKey]?.stringValue == pod.bottomAZ || server[Self.pinnedKey]?.stringValue == pod.bottomAZ { return true }
-        if let image = server["image"]?["id"]?.stringValue, await topImage(image, pod: pod) != nil { return true }
-        for key in server["addresses"]?.objectValue?.keys.map({ $0 }) ?? [] where await networkName(key) != nil { return true }
+           glance.availabilityZone == pod.bottomAZ || glance.pinnedAvailabilityZone == pod.bottomAZ { return true }
+        if let imageID = glance.imageID, await topImage(imageID, pod: pod) != nil { return true }
+        for key in glance.networkKeys where await networkName(key) != nil { return true }
         return false
     }
 
