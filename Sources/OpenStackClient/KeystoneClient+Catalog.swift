@@ -24,7 +24,8 @@ public struct CatalogEndpointTemplate: Sendable, Hashable, Codable {
     /// filled in, and no trailing slash.
     public func url(projectID: String?) -> String {
         var url = urlTemplate
-        if let projectID {
+        // Every placeholder has "(": most endpoints have none, and this runs for every pod call.
+        if let projectID, urlTemplate.utf8.contains(UInt8(ascii: "(")) {
             for placeholder in Self.projectPlaceholders { url = url.replacingOccurrences(of: placeholder, with: projectID) }
         }
         while url.hasSuffix("/") { url.removeLast() }

@@ -106,7 +106,15 @@ public struct RegionalResponse: Sendable {
 
     /// The first value of a header, case-insensitively.
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        headers.first { Self.sameName($0.0, name) }?.1
+    }
+
+    /// ASCII case-insensitive equality of header names (Foundation's `caseInsensitiveCompare` bridges each
+    /// pair to NSString; relaying an answer asks for several headers).
+    public static func sameName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 
     /// The service's request id (`x-openstack-request-id` or `x-compute-request-id`).

@@ -100,8 +100,10 @@ public final class RegionalServiceClient: Sendable {
             outgoing.body = body
         }
         do {
+            // AsyncHTTPClient only logs at debug and trace, but tags a logger it is given with a request id on
+            // every call: below debug it gets none, so that costs nothing either.
             let response = try await httpClient.execute(
-                outgoing, timeout: TimeAmount(request.timeout ?? defaultTimeout), logger: logger)
+                outgoing, timeout: TimeAmount(request.timeout ?? defaultTimeout), logger: logger.logLevel <= .debug ? logger : nil)
             let body = try await response.body.collect(upTo: request.maxResponseBytes)
             return RegionalResponse(
                 url: url, status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },

@@ -17,6 +17,9 @@ public enum SharedHTTPClient {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = maxConnectionsPerHost
         configuration.decompression = .enabled(limit: .ratio(100))
         configuration.redirectConfiguration = .disallow
+        // No tracing system is bootstrapped: with the global no-op tracer AsyncHTTPClient still parsed each
+        // request's URL a second time for span attributes nobody reads.
+        configuration.tracing.tracer = nil
         return configuration
     }
 

@@ -146,7 +146,11 @@ public struct PodForwarder: Sendable {
         var fields = HTTPFields()
         for (name, value) in response.headers where relayedResponseHeaders.contains(name.lowercased()) {
             guard let field = HTTPField.Name(name) else { continue }
-            let rewritten = from.flatMap { from in publicOrigin.map { value.replacingOccurrences(of: from, with: $0) } } ?? value
+            // Only a value naming the pod (a Location) is rewritten; the others are kept without a Foundation call.
+            var rewritten = value
+            if let from, let publicOrigin, value.utf8Range(of: from) != nil {
+                rewritten = value.replacingOccurrences(of: from, with: publicOrigin)
+            }
             fields.append(HTTPField(name: field, value: rewritten))
         }
         var body = response.body
