@@ -15,6 +15,7 @@ public final class GatewayMetrics: Sendable {
     private let requests = SeriesCache<RequestKey, RequestSeries>()
     private let podCalls = SeriesCache<PodCallKey, PodCallSeries>()
     private let counters = SeriesCache<[String], CoreMetrics.Counter>()
+    private let cacheCounters: CacheCounters
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -29,6 +30,7 @@ public final class GatewayMetrics: Sendable {
         factory.valueHistogramBuckets["tricircle_store_round_trips"] = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64]
         self.registry = registry
         self.factory = factory
+        self.cacheCounters = CacheCounters(factory: factory)
     }
 
     // MARK: requests
@@ -105,10 +107,26 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// A token cache lookup: `tricircle_token_cache_total{result="hit"|"miss"}`.
-    func tokenCache(hit: Bool) { count("tricircle_token_cache_total", [("result", hit ? "hit" : "miss")]) }
+    func tokenCache(hit: Bool) { (hit ? cacheCounters.tokenHit : cacheCounters.tokenMiss).increment() }
 
     /// A routing cache lookup: `tricircle_routing_cache_total{result="hit"|"miss"}`.
-    func routingCache(hit: Bool) { count("tricircle_routing_cache_total", [("result", hit ? "hit" : "miss")]) }
+    func routingCache(hit: Bool) { (hit ? cacheCounters.routingHit : cacheCounters.routingMiss).increment() }
+
+    /// The cache counters every request increments, made once (building a label array and looking it up per
+    /// request cost allocations and a lock on the hot path).
+    struct CacheCounters {
+        let tokenHit, tokenMiss, routingHit, routingMiss: CoreMetrics.Counter
+
+        init(factory: any MetricsFactory) {
+            func counter(_ name: String, _ result: String) -> CoreMetrics.Counter {
+                CoreMetrics.Counter(label: name, dimensions: [("result", result)], factory: factory)
+            }
+            tokenHit = counter("tricircle_token_cache_total", "hit")
+            tokenMiss = counter("tricircle_token_cache_total", "miss")
+            routingHit = counter("tricircle_routing_cache_total", "hit")
+            routingMiss = counter("tricircle_routing_cache_total", "miss")
+        }
+    }
 
     // MARK: gauges read at scrape time
 
