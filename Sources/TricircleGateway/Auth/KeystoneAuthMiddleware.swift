@@ -36,7 +36,7 @@ public struct KeystoneAuthMiddleware<Context: AuthenticatedRequestContext>: Rout
     static var maxTokenLength: Int { 16 * 1024 }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token = request.headers[.authToken]?.trimmingCharacters(in: .whitespaces), !token.isEmpty,
+        guard let token = request.headers[.authToken].map(Self.trimmed), !token.isEmpty,
             token.utf8.count <= Self.maxTokenLength
         else {
             return unauthorized()
@@ -94,6 +94,14 @@ public struct KeystoneAuthMiddleware<Context: AuthenticatedRequestContext>: Rout
         // fail) would answer with a partial result: the 401 is the answer instead.
         if let rejection = await check.rejection() { return rejection.inMergedList().response() }
         return response
+    }
+
+    /// The header's value without surrounding whitespace. Tokens are ASCII with nothing around them: checking the
+    /// two ends saves a Foundation trim (a CharacterSet walk) on every request; anything else is trimmed as before.
+    static func trimmed(_ value: String) -> String {
+        let plain: (UInt8) -> Bool = { $0 < 0x80 && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+        if let first = value.utf8.first, let last = value.utf8.last, plain(first), plain(last) { return value }
+        return value.trimmingCharacters(in: .whitespaces)
     }
 
     func unauthorized() -> Response {
