@@ -9,7 +9,7 @@ import TricircleGateway
 
 /// What every front-end answers the same way because the kit builds its router: hostile and careless
 /// bodies, unknown paths and methods, media types, store failures, and links that ignore the Host header.
-/// Each test runs over all four OpenStack front-ends.
+/// Each test runs over the OpenStack front-ends (the store failure over all five, and the admin API).
 // Serialized: each case runs a whole gateway over simulated regions, four per test; run side by side with
 // the rest of the suite they crowded 2 cores until other tests hit their 60 s HTTP deadline.
 @Suite(.serialized) struct FrontEndKitTests {
@@ -143,7 +143,13 @@ import TricircleGateway
         }
     }
 
-    @Test("a failing state store is a 500 in the API's format that names the request id, not the cause", arguments: apis)
+    /// Every OpenStack front-end, the Database API (Trove) included, for the store failure test.
+    static let storeAPIs: [API] = apis + [
+        API(name: "database", createPath: "/v1.0/{p}/instances", storePath: "/v1.0/{p}/instances/6a1e3c0e-0000-4000-8000-000000000001",
+            getOnlyPath: "/v1.0/{p}/datastores", format: .trove),
+    ]
+
+    @Test("a failing state store is a 500 in the API's format that names the request id, not the cause", arguments: storeAPIs)
     func storeFailure(api: API) async throws {
         try await GatewayHarness.with { h in
             let token = try h.token().id
@@ -157,6 +163,22 @@ import TricircleGateway
             let requestID = try #require(reply.header("x-openstack-request-id"))
             let message = try #require(Self.message(reply, api.format), "\(reply.text.prefix(300))")
             #expect(message.contains(requestID))
+            #expect(!message.lowercased().contains("sql"))
+            #expect(!message.contains("resource_routings"))
+        }
+    }
+
+    @Test("a failing state store makes the admin API a 500 in its fault format with a request id, not the cause")
+    func adminStoreFailure() async throws {
+        try await GatewayHarness.with { h in
+            let token = try h.token(user: "admin").id
+            try await h.runtime.store.transaction { db in
+                try await db.raw("DROP TABLE resource_routings").run()
+            }
+            let reply = try await h.send("GET", h.origin("admin") + "/v1.0/routings", token: token)
+            #expect(reply.status == 500)
+            #expect(reply.header("x-openstack-request-id") != nil)
+            let message = try #require(Self.message(reply, .fault), "\(reply.text.prefix(300))")
             #expect(!message.lowercased().contains("sql"))
             #expect(!message.contains("resource_routings"))
         }
