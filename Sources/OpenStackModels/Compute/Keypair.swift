@@ -35,9 +35,3 @@ public struct Keypair: Codable, Sendable, Hashable {
         self.createdAt = createdAt
     }
 }
-
-/// `{"keypair": {...}}` (create body and show answer).
-public struct KeypairEnvelope: Codable, Sendable, Hashable {
-    public var keypair: Keypair
-    public init(keypair: Keypair) { self.keypair = keypair }
-}
