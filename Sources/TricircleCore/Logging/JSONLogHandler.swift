@@ -21,9 +21,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        let fields = Self.fields(metadata, provider: metadataProvider, event: event)
         var line = "{\"timestamp\":\(Self.quoted(Self.timestamp()))"
         line += ",\"level\":\(Self.quoted(event.level.rawValue)),\"logger\":\(Self.quoted(label))"
         line += ",\"message\":\(Self.quoted(event.message.description)),\"source\":\(Self.quoted(event.source))"
@@ -33,6 +31,14 @@ public struct JSONLogHandler: LogHandler {
         line += "}\n"
         // One write per line: lines from concurrent tasks never interleave.
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// A line's metadata: the logger's, then the provider's, then the call's (later ones win).
+    static func fields(_ metadata: Logger.Metadata, provider: Logger.MetadataProvider?, event: LogEvent) -> Logger.Metadata {
+        var fields = metadata
+        if let provided = provider?.get() { fields.merge(provided) { _, new in new } }
+        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        return fields
     }
 
     /// The fields every line has; metadata with these names is left out rather than written twice.
