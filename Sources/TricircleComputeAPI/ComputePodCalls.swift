@@ -13,7 +13,7 @@ import TricircleStore
 /// What every server route shares: finding a server's pod, calling a pod at the negotiated microversion
 /// through its circuit, and relaying the pod's answer with links pointing at the gateway. Made from the
 /// runtime once (`init(runtime:...)`): routes reach the gateway through these, not the whole runtime.
-struct ComputePodCalls: Sendable {
+struct ComputePodCalls: Sendable, UsesGatewayServices {
     /// The whole runtime, for what is still built from it (the job submission of a boot's adoption).
     let runtime: GatewayRuntime
     let forwarder: PodForwarder
@@ -24,19 +24,9 @@ struct ComputePodCalls: Sendable {
     let provisioners: BootProvisioners
     let views: ServerViews
     let logger: Logger
-    /// Top id -> pod of servers and what they name.
-    let routing: RoutingService
-    /// The registered pods; AZ -> pod for creates.
-    let pods: PodDirectory
-    /// Merged, paged lists across pods.
-    let lister: CrossPodLister
-    /// One quota per project over all regions.
-    let quota: QuotaService
-    let jobs: JobEngine
+    let services: GatewayServices
     /// The store's tables the routes read.
     let keypairs: KeypairStore, serverGroups: ServerGroupStore, flavors: FlavorStore, networks: NetworkDocumentStore
-    /// How long a routed call may take, and each pod's part of a merged list.
-    let podTimeout: Duration, listTimeout: Duration
     /// The top region's name (its Glance is the home image service).
     let topRegionName: String
 
@@ -51,16 +41,10 @@ struct ComputePodCalls: Sendable {
         networks = NetworkDocumentStore(store: runtime.store)
         views = ServerViews(routings: runtime.routing.routings, networks: networks)
         logger = Logger(label: "tricircle.compute")
-        routing = runtime.routing
-        pods = runtime.podDirectory
-        lister = runtime.lister
-        quota = QuotaService(runtime: runtime)
-        jobs = runtime.jobs
+        services = GatewayServices(runtime: runtime)
         keypairs = KeypairStore(store: runtime.store)
         serverGroups = ServerGroupStore(store: runtime.store)
         flavors = FlavorStore(store: runtime.store)
-        podTimeout = runtime.config.podTimeout
-        listTimeout = runtime.listTimeout
         topRegionName = runtime.config.topRegionName
     }
 

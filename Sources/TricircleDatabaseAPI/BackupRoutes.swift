@@ -55,7 +55,7 @@ struct BackupRoutes: APIRoutes {
 
     /// The pod whose Trove has the backup (asked all at once), or Trove's 404.
     func holder(of id: String, call: DatabaseCall) async throws -> Pod {
-        let pods = try await api.runtime.podDirectory.bottomPods()
+        let pods = try await api.pods.bottomPods()
         let found = await Fanout.first(pods) { pod -> Pod? in
             guard let response = try? await api.send(call, .get("/backups/\(PlacementCheck.escape(id))"), to: pod), response.isSuccess else { return nil }
             return pod

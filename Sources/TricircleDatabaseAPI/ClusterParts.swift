@@ -24,11 +24,11 @@ struct ClusterParts: Sendable {
 
     /// Every part of a top cluster the caller may see, read from their pods at once; 404 when none.
     func parts(_ topID: String, call: DatabaseCall) async throws -> [Part] {
-        let rows = try await api.runtime.routing.resolve(
+        let rows = try await api.routing.resolve(
             topID: topID, type: .databaseCluster, projectID: call.caller.isAdmin ? nil : call.caller.projectID)
         var located: [(Pod, String)] = []
         for row in rows {
-            if let bottomID = row.bottomID, let pod = try await api.runtime.podDirectory.pod(id: row.podID) { located.append((pod, bottomID)) }
+            if let bottomID = row.bottomID, let pod = try await api.pods.pod(id: row.podID) { located.append((pod, bottomID)) }
         }
         guard !located.isEmpty else { throw DatabaseAPI.fault(TroveError.clusterNotFound(topID)) }
         let answers = try await Fanout.all(located) { pod, bottomID -> Part in
@@ -42,8 +42,8 @@ struct ClusterParts: Sendable {
         }
         // Parts their pod no longer has were deleted (or shrunk away): forgotten.
         for part in answers where part.cluster == nil {
-            if let row = rows.first(where: { $0.podID == part.pod.podID }) { _ = try? await api.runtime.routing.routings.delete(row.id) }
-            api.runtime.routing.invalidate(topID: topID, type: .databaseCluster)
+            if let row = rows.first(where: { $0.podID == part.pod.podID }) { _ = try? await api.routing.routings.delete(row.id) }
+            api.routing.invalidate(topID: topID, type: .databaseCluster)
         }
         let alive = answers.filter { $0.cluster != nil }
         guard !alive.isEmpty else { throw DatabaseAPI.fault(TroveError.clusterNotFound(topID)) }
@@ -138,16 +138,16 @@ struct ClusterParts: Sendable {
 
     /// Records a part and its members (so `/instances/{member}` is routed too).
     func record(topID: String, part: DatabaseCluster, in pod: Pod, call: DatabaseCall) async throws {
-        if try await api.runtime.routing.resolve(topID: topID, type: .databaseCluster, podID: pod.podID, projectID: nil) == nil {
-            try await api.runtime.routing.record(topID: topID, bottomID: part.id, podID: pod.podID, projectID: call.caller.projectID, type: .databaseCluster)
+        if try await api.routing.resolve(topID: topID, type: .databaseCluster, podID: pod.podID, projectID: nil) == nil {
+            try await api.routing.record(topID: topID, bottomID: part.id, podID: pod.podID, projectID: call.caller.projectID, type: .databaseCluster)
         }
         try await recordMembers(part, in: pod, call: call)
     }
 
     func recordMembers(_ part: DatabaseCluster, in pod: Pod, call: DatabaseCall) async throws {
         for member in part.instances
-        where try await api.runtime.routing.resolve(topID: member.id, type: .databaseInstance, podID: pod.podID, projectID: nil) == nil {
-            try await api.runtime.routing.record(topID: member.id, bottomID: member.id, podID: pod.podID, projectID: call.caller.projectID, type: .databaseInstance)
+        where try await api.routing.resolve(topID: member.id, type: .databaseInstance, podID: pod.podID, projectID: nil) == nil {
+            try await api.routing.record(topID: member.id, bottomID: member.id, podID: pod.podID, projectID: call.caller.projectID, type: .databaseInstance)
         }
     }
 }

@@ -33,7 +33,7 @@ struct ClusterRoutes: APIRoutes {
     /// whose region does not answer is left out and logged.
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try api.begin(request, context)
-        let rows = try await api.runtime.routing.routings.list(
+        let rows = try await api.routing.routings.list(
             filter: RoutingFilter(projectID: call.caller.projectID, resourceType: .databaseCluster), limit: 10_000)
         var topIDs: [String] = []
         for row in rows where !topIDs.contains(row.topID) { topIDs.append(row.topID) }
@@ -92,7 +92,7 @@ struct ClusterRoutes: APIRoutes {
         } catch {
             api.logger.error("recording a created cluster failed; removing its parts", metadata: ["cluster": "\(topID)", "error": "\(error)"])
             await undo(built, call: call)
-            try? await api.runtime.routing.routings.deleteAll(topID: topID, resourceType: .databaseCluster)
+            try? await api.routing.routings.deleteAll(topID: topID, resourceType: .databaseCluster)
             throw APIError(.serviceUnavailable, "The cluster could not be recorded at the top and was removed; try again.", format: .trove)
         }
         return try parts.answer(parts.render(topID, parts: built, call: call))

@@ -7,12 +7,22 @@ import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleJobs
+import TricircleStore
 
-/// What every Database route shares, built once per process: the pods' Trove and Glance forwarders and
-/// the provisioners the pre-create checks use (nil: that check is skipped and ids pass unchanged).
-struct DatabaseAPI: Sendable {
+/// What every Database route shares, built once per process from the runtime: the pods' Trove and Glance
+/// forwarders, where instances live, the pods, merged lists, jobs, the timeouts, and the provisioners the
+/// pre-create checks use (nil: that check is skipped and ids pass unchanged). Routes reach the gateway
+/// through these, not the whole runtime.
+struct DatabaseAPI: Sendable, UsesGatewayServices {
+    /// The whole runtime, for what is still built from it (service credentials).
     let runtime: GatewayRuntime
+    let services: GatewayServices
     let forwarder: PodForwarder
+    /// The top's flavors (a `flavorRef` is checked against them).
+    let flavorStore: FlavorStore
+    /// The region whose Glance holds the top's images (`[image] home_region`).
+    let imageHomeRegion: String?
     /// The pods' Glance, for the datastore image comparison.
     let glance: PodForwarder
     /// The top's flavor mapping (Compute's), so a `flavorRef` means the same flavor in every region.
@@ -29,6 +39,9 @@ struct DatabaseAPI: Sendable {
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
         self.forwarder = runtime.forwarder(serviceType: Self.podServiceType, format: .trove)
+        self.services = GatewayServices(runtime: runtime)
+        self.flavorStore = FlavorStore(store: runtime.store)
+        self.imageHomeRegion = runtime.config.imageHomeRegion
         self.glance = runtime.forwarder(serviceType: "image", format: .trove)
     }
 
@@ -46,9 +59,9 @@ struct DatabaseAPI: Sendable {
 
     /// The pod holding a routed instance (or cluster), or Trove's 404 when unknown or another project's.
     func locate(_ id: String, type: ResourceType = .databaseInstance, call: DatabaseCall) async throws -> (pod: Pod, bottomID: String) {
-        let row = try await runtime.routing.resolveOne(
+        let row = try await routing.resolveOne(
             topID: id, type: type, projectID: call.caller.isAdmin ? nil : call.caller.projectID)
-        guard let row, let bottomID = row.bottomID, let pod = try await runtime.podDirectory.pod(id: row.podID) else {
+        guard let row, let bottomID = row.bottomID, let pod = try await pods.pod(id: row.podID) else {
             throw type == .databaseCluster ? Self.fault(TroveError.clusterNotFound(id)) : Self.fault(TroveError.notFound(id))
         }
         return (pod, bottomID)
@@ -103,14 +116,14 @@ struct DatabaseAPI: Sendable {
 
     /// The top forgets an instance its pod no longer has, and releases the top ports its `nics` made.
     func forget(_ id: String, in pod: Pod, call: DatabaseCall) async {
-        try? await runtime.routing.forget(topID: id, type: .databaseInstance)
+        try? await routing.forget(topID: id, type: .databaseInstance)
         await network?.serverGone(serverID: id, in: pod, context: call.podContext)
     }
 
     /// Deletes what a pod made when the top could not record it (retried while the pod still builds it).
     func removeOrphan(_ call: DatabaseCall, path: String, in pod: Pod) async {
         await forwarder.removeOrphan(
-            .delete(path), in: pod, credentials: call.credentials, patience: runtime.config.podTimeout, logger: logger)
+            .delete(path), in: pod, credentials: call.credentials, patience: podTimeout, logger: logger)
     }
 }
 

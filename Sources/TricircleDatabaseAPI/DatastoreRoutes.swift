@@ -109,8 +109,8 @@ struct PodAnswers {
     let api: DatabaseAPI
 
     func all<T: Decodable & Sendable>(_ call: DatabaseCall, path: String, as type: T.Type) async throws -> [(pod: Pod, value: T)] {
-        var pods = try await api.runtime.podDirectory.bottomPods()
-        if let home = api.runtime.config.imageHomeRegion, let index = pods.firstIndex(where: { $0.regionName == home }) {
+        var pods = try await api.pods.bottomPods()
+        if let home = api.imageHomeRegion, let index = pods.firstIndex(where: { $0.regionName == home }) {
             pods.insert(pods.remove(at: index), at: 0)
         }
         let results = try await Fanout.results(pods) { pod -> RegionalResponse in
@@ -149,7 +149,7 @@ struct PlacementRoutes: APIRoutes {
         let call = try api.begin(request, context)
         let datastore = DatastoreRef(type: try call.param("ds"), version: try call.param("version"))
         let flavor = QueryString.decoded(request.uri.query).first { $0.0 == "flavor" }?.1
-        let pods = try await api.runtime.podDirectory.bottomPods()
+        let pods = try await api.pods.bottomPods()
         let check = PlacementCheck(api: api)
         let results = try await Fanout.results(pods) { pod in
             try await check.check(datastore: datastore, flavorRef: flavor, in: pod, call: call, copyMissingImage: false)

@@ -37,15 +37,15 @@ struct InstanceListRoutes: APIRoutes {
         }
         let marker = query.first(where: { $0.0 == "marker" })?.1
         let filters = query.filter { $0.0 != "limit" && $0.0 != "marker" }.map { URLQueryItem(name: $0.0, value: $0.1) }
-        let pods = try await api.runtime.podDirectory.bottomPods()
+        let pods = try await api.pods.bottomPods()
         let source = TroveInstanceSource(api: api, call: call, path: detail ? "/instances/detail" : "/instances", filters: filters)
         let signature = (["database_instances", call.caller.projectID, detail ? "detail" : "list"]
             + filters.map { "\($0.name)=\($0.value ?? "")" }.sorted()).joined(separator: "|")
         let page: CrossPodPage<[String: JSONValue]>
         do {
-            page = try await api.runtime.lister.page(
+            page = try await api.lister.page(
                 source, pods: pods, limit: limit, marker: marker, sortKeys: Self.order, signature: signature,
-                podTimeout: api.runtime.listTimeout)
+                podTimeout: api.listTimeout)
         } catch CrossPodListError.markerNotFound(let missing) {
             throw DatabaseAPI.fault(TroveError.notFound(missing))
         }
@@ -97,9 +97,9 @@ struct TroveInstanceSource: CrossPodListSource {
     func sortValue(of item: Item, field: String) -> JSONValue? { item[field] }
 
     func locate(marker: String) async throws -> (pod: Pod, item: Item)? {
-        guard let row = try await api.runtime.routing.resolveOne(
+        guard let row = try await api.routing.resolveOne(
                   topID: marker, type: .databaseInstance, projectID: call.caller.isAdmin ? nil : call.caller.projectID),
-              let pod = try await api.runtime.podDirectory.pod(id: row.podID),
+              let pod = try await api.pods.pod(id: row.podID),
               let response = try? await api.send(call, .get("/instances/\(row.bottomID ?? marker)"), to: pod), response.isSuccess,
               let item = (try? JSONValue(data: response.data))?["instance"]?.objectValue
         else { return nil }

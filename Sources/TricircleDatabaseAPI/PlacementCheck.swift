@@ -105,8 +105,8 @@ struct PlacementCheck: Sendable {
         _ version: DatastoreVersion, datastore: DatastoreRef, name: String, in pod: Pod, call: DatabaseCall, copy: Bool,
         into outcome: inout Outcome
     ) async throws {
-        guard let homeRegion = api.runtime.config.imageHomeRegion,
-              let homePod = try await api.runtime.podDirectory.pod(region: homeRegion) else {
+        guard let homeRegion = api.imageHomeRegion,
+              let homePod = try await api.pods.pod(region: homeRegion) else {
             outcome.image = "unchecked"
             outcome.notes.append("No home image service is configured ([image] home_region): images are not compared.")
             return
@@ -151,7 +151,7 @@ struct PlacementCheck: Sendable {
     /// image, else one of the same name (the spec's rule).
     func imageThere(version: DatastoreVersion, home: Image, in pod: Pod, credentials: ServiceCredentials) async throws -> Image? {
         if let id = version.image, let found = try await image(id, in: pod, credentials: credentials) { return found }
-        if let row = try await api.runtime.routing.resolve(topID: home.id, type: .image, podID: pod.podID, projectID: nil),
+        if let row = try await api.routing.resolve(topID: home.id, type: .image, podID: pod.podID, projectID: nil),
            let bottomID = row.bottomID, let found = try await image(bottomID, in: pod, credentials: credentials) {
             return found
         }
@@ -197,13 +197,13 @@ struct PlacementCheck: Sendable {
     func copyImage(_ imageID: String, to pod: Pod, call: DatabaseCall) async throws -> String {
         let job: TricircleJobs.Job
         do {
-            job = try await api.runtime.jobs.submit(
+            job = try await api.jobs.submit(
                 type: "image_copy", projectID: call.caller.projectID, resource: ["image_id": imageID, "pod_id": pod.podID])
         } catch {
             return "no image copy could be queued (\(error))"
         }
-        let routing = api.runtime.routing
-        let jobs = api.runtime.jobs
+        let routing = api.routing
+        let jobs = api.jobs
         let outcome: String? = try await jobs.waitFor(until: .now + .seconds(300), maxPause: .milliseconds(500)) {
             if let row = try await routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil), row.bottomID != nil {
                 return "copied"
@@ -235,7 +235,7 @@ struct PlacementCheck: Sendable {
                 return
             }
         }
-        let reference = try await FlavorStore(store: api.runtime.store).get(id)
+        let reference = try await api.flavorStore.get(id)
         let response = try await api.send(call, .get("/flavors/\(Self.escape(bottomID))"), to: pod)
         guard response.isSuccess, let there = try? response.decode(DatabaseFlavorEnvelope.self).flavor else {
             outcome.flavor = "missing"

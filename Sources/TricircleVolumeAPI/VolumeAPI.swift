@@ -11,20 +11,11 @@ import TricircleGateway
 /// What every Block Storage route shares, built once per process from the runtime: the forwarder, where
 /// volumes live, the pods, merged lists, quotas, the negotiated microversion range and the per-pod
 /// volume type names. Routes reach the gateway through these, not the whole runtime.
-struct VolumeAPI: Sendable {
-    /// The whole runtime, for what still takes it (the quota service, version negotiation, type catalog).
+struct VolumeAPI: Sendable, UsesGatewayServices {
+    /// The whole runtime, for what still takes it (version negotiation, the type catalog).
     let runtime: GatewayRuntime
+    let services: GatewayServices
     let forwarder: PodForwarder
-    /// Top id -> pod of every volume and snapshot.
-    let routing: RoutingService
-    /// The registered pods; AZ -> pod for creates.
-    let pods: PodDirectory
-    /// Merged, paged lists across pods.
-    let lister: CrossPodLister
-    /// One quota per project over all regions.
-    let quota: QuotaService
-    /// How long a routed call may take, and each pod's part of a merged list.
-    let podTimeout: Duration, listTimeout: Duration
     let versions: VolumeVersionRange
     let types: VolumeTypeCatalog
     /// Copies a top image into a pod before a volume is made from it there (nil: ids pass unchanged).
@@ -37,12 +28,7 @@ struct VolumeAPI: Sendable {
     init(runtime: GatewayRuntime) {
         self.runtime = runtime
         self.forwarder = runtime.forwarder(serviceType: Self.podServiceType, format: .fault)
-        self.routing = runtime.routing
-        self.pods = runtime.podDirectory
-        self.lister = runtime.lister
-        self.quota = QuotaService(runtime: runtime)
-        self.podTimeout = runtime.config.podTimeout
-        self.listTimeout = runtime.listTimeout
+        self.services = GatewayServices(runtime: runtime)
         self.versions = VolumeVersionRange(runtime: runtime)
         self.types = VolumeTypeCatalog(runtime: runtime)
     }
@@ -75,6 +61,7 @@ struct VolumeAPI: Sendable {
         switch type {
         case .volume: "Volume"
         case .snapshot: "Snapshot"
+        case .volumeBackup: "Backup"
         case .volumeType: "Volume type"
         default: type.rawValue
         }
