@@ -14,15 +14,15 @@ struct VolumeRoutes: APIRoutes {
 
     func addRoutes(to group: RouterGroup<GatewayRequestContext>) {
         group.get("volumes", use: list)
-        group.get("volumes/detail", use: listDetail)
+        group.get("volumes/detail", use: api.list(.volume, detail: true))
         group.post("volumes", use: create)
-        group.get("volumes/:id", use: show)
-        group.put("volumes/:id", use: update)
-        group.delete("volumes/:id", use: delete)
-        // Metadata goes to the volume's pod unchanged.
+        // Show, update and metadata: routed, answered as the pod answered with the top's names (`topAZ`).
+        group.get("volumes/:id", use: api.routed(.volume, shown: Self.topAZ))
+        group.put("volumes/:id", use: api.routed(.volume, shown: Self.topAZ))
+        group.delete("volumes/:id", use: api.delete(.volume))
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
-            group.on("volumes/:id/metadata", method: method, use: metadata)
-            group.on("volumes/:id/metadata/:key", method: method, use: metadataItem)
+            group.on("volumes/:id/metadata", method: method, use: api.routed(.volume, suffix: "/metadata", shown: Self.topAZ))
+            group.on("volumes/:id/metadata/:key", method: method, use: api.routed(.volume, suffix: "/metadata/:key", shown: Self.topAZ))
         }
     }
 
@@ -31,27 +31,6 @@ struct VolumeRoutes: APIRoutes {
         // The router treats "volumes/" as "volumes"; Cinder reads it as a show of the empty id.
         if request.uri.path.hasSuffix("/") { throw APIError(.notFound, "Volume  could not be found.", format: .fault) }
         return try await api.mergedList(try await api.begin(request, context), collection: "volumes", type: .volume, detail: false)
-    }
-
-    /// `GET /volumes/detail`.
-    func listDetail(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try await api.mergedList(try await api.begin(request, context), collection: "volumes", type: .volume, detail: true)
-    }
-
-    /// `PUT /volumes/{id}`: routed.
-    func update(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try await routed(try await api.begin(request, context), suffix: "")
-    }
-
-    /// `/volumes/{id}/metadata`: routed.
-    func metadata(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        try await routed(try await api.begin(request, context), suffix: "/metadata")
-    }
-
-    /// `/volumes/{id}/metadata/{key}`: routed.
-    func metadataItem(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let call = try await api.begin(request, context)
-        return try await routed(call, suffix: "/metadata/" + (try call.param("key")))
     }
 
     /// `POST /volumes`: the pod is the one serving the requested AZ (or the source's pod, or the default);
@@ -123,19 +102,10 @@ struct VolumeRoutes: APIRoutes {
         outgoing["volume"] = .object(volume)
         let response = try await api.forward(call, to: pod, path: "/volumes", body: VolumeAPI.encode(.object(outgoing)))
         guard response.isSuccess else { return api.relay(response, call) }
-        guard let created = try? JSONValue(data: response.data), let id = created["volume"]?["id"]?.stringValue else {
-            api.logger.error("pod accepted a volume create but its answer has no id", metadata: ["pod": "\(pod.regionName)"])
-            throw APIError(.badGateway, "Region \(pod.regionName) accepted the volume but did not say its id.", format: .fault)
-        }
-        do {
-            try await api.runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: call.caller.projectID, type: .volume)
-            claim.made(QuotaHolding(objectType: "volume", objectID: id, projectID: call.caller.projectID, podID: pod.podID,
-                                    amounts: VolumeQuota.volumeAmounts(size: created["volume"]?["size"]?.intValue ?? size ?? 0, type: topType)))
-        } catch {
-            api.logger.error("recording a created volume failed; removing it from its pod", metadata: ["id": "\(id)", "error": "\(error)"])
-            await api.removeOrphan(call, path: "/volumes/\(id)", in: pod)
-            throw APIError(.serviceUnavailable, "The volume could not be recorded at the top and was removed from \(pod.azName); try again.", format: .fault)
-        }
+        let created = try? JSONValue(data: response.data)
+        let id = try api.createdID(created, member: "volume", in: pod)
+        try await api.recordCreated(id, type: .volume, in: pod, call: call, claim: claim,
+                                    amounts: VolumeQuota.volumeAmounts(size: created?["volume"]?["size"]?.intValue ?? size ?? 0, type: topType))
         return api.relay(Self.topAZ(response, pod: pod), call)
     }
 
@@ -149,42 +119,6 @@ struct VolumeRoutes: APIRoutes {
         } catch let error as APIError where error.type == "ImageNotFound" {
             throw VolumeAPI.badRequest("Invalid image identifier or unable to access requested image.")
         }
-    }
-
-    /// `GET /volumes/{id}`: routed. A pod that says the volume is gone makes the top forget it.
-    func show(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let call = try await api.begin(request, context)
-        let id = try call.param("id")
-        let (pod, bottomID) = try await api.locate(id, type: .volume, call: call)
-        let response = try await api.forward(call, to: pod, path: "/volumes/\(bottomID)")
-        if response.status == 404 { try? await api.runtime.routing.forget(topID: id, type: .volume) }
-        return api.relay(Self.topAZ(response, pod: pod), call)
-    }
-
-    /// Update and metadata calls of one volume: routed, answered as the pod answered.
-    func routed(_ call: VolumeCall, suffix: String) async throws -> Response {
-        let id = try call.param("id")
-        let (pod, bottomID) = try await api.locate(id, type: .volume, call: call)
-        let hasBody = call.request.method == .post || call.request.method == .put
-        let response = try await api.forward(call, to: pod, path: "/volumes/\(bottomID)\(suffix)", body: hasBody ? try await api.body(call) : nil)
-        return api.relay(Self.topAZ(response, pod: pod), call)
-    }
-
-    /// `DELETE /volumes/{id}`: routed; the routing row goes once the pod says the volume is gone
-    /// (Cinder deletes asynchronously: a later show that gets 404 forgets it too).
-    func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let call = try await api.begin(request, context)
-        let id = try call.param("id")
-        let (pod, bottomID) = try await api.locate(id, type: .volume, call: call)
-        let response = try await api.forward(call, to: pod, path: "/volumes/\(bottomID)")
-        if response.status == 404 {
-            try? await api.runtime.routing.forget(topID: id, type: .volume)
-        } else if response.isSuccess {
-            if let check = try? await api.send(call, .get("/volumes/\(bottomID)"), to: pod), check.status == 404 {
-                try? await api.runtime.routing.forget(topID: id, type: .volume)
-            }
-        }
-        return api.relay(response, call)
     }
 
     /// A pod's volume answer as the top shows it (`topVolume`).
