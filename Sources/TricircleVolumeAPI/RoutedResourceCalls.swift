@@ -12,7 +12,13 @@ extension VolumeAPI {
     typealias Handler = @Sendable (Request, GatewayRequestContext) async throws -> Response
 
     /// The URL collection of a routed type (`volumes`, `snapshots`).
-    static func collection(_ type: ResourceType) -> String { type == .snapshot ? "snapshots" : "volumes" }
+    static func collection(_ type: ResourceType) -> String {
+        switch type {
+        case .snapshot: "snapshots"
+        case .volumeBackup: "backups"
+        default: "volumes"
+        }
+    }
 
     /// `GET /<collection>` or `/<collection>/detail`: merged across pods (see `mergedList`).
     func list(_ type: ResourceType, detail: Bool) -> Handler {

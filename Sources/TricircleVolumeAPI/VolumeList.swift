@@ -197,7 +197,7 @@ extension VolumeAPI {
                 ["rel": "self", "href": .string("\(call.base)/\(collection)/\(id)")],
                 ["rel": "bookmark", "href": .string("\(call.origin)/\(call.urlProject.map { "\($0)/" } ?? "")\(collection)/\(id)")],
             ]
-            if collection == "volumes" {
+            if collection == "volumes" || collection == "backups" {
                 // The pod's links (made to lead here) when it gave some, so a listed volume equals its show.
                 let links = item["links"] ?? links
                 object["links"] = links

@@ -72,10 +72,16 @@ struct VolumeQuota: Sendable {
     /// Cinder's 413 for the first resource over its limit, gigabytes first, in Cinder's words
     /// (`VolumeSizeExceedsAvailableQuota`, `VolumeLimitExceeded`, `SnapshotLimitExceeded`).
     static func overQuota(overs: [String], requested: [String: Int], counts: [String: Int], limits: [String: Int]) -> APIError {
-        let over = overs.first { $0.hasPrefix("gigabytes") } ?? overs.first ?? "volumes"
+        // Cinder names the size first (`VolumeSizeExceedsAvailableQuota`, `VolumeBackupSizeExceedsAvailableQuota`).
+        let over = overs.first { $0.hasPrefix("gigabytes") || $0 == "backup_gigabytes" } ?? overs.first ?? "volumes"
         let allowed = limits[over] ?? 0
         let message: String
-        if over.hasPrefix("gigabytes") {
+        if over == "backup_gigabytes" {
+            message = "Requested backup exceeds allowed Backup gigabytes quota. Requested \(requested[over] ?? 0)G, "
+                + "quota is \(allowed)G and \(counts[over] ?? 0)G has been consumed."
+        } else if over == "backups" {
+            message = "Maximum number of backups allowed (\(allowed)) exceeded"
+        } else if over.hasPrefix("gigabytes") {
             message = "Requested volume or snapshot exceeds allowed \(over) quota. Requested \(requested[over] ?? 0)G, "
                 + "quota is \(allowed)G and \(counts[over] ?? 0)G has been consumed."
         } else if over.hasPrefix("snapshots") {

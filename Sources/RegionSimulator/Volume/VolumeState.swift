@@ -81,6 +81,8 @@ struct VolumeState: Sendable {
     var order: [String] = []
     var snapshots: [String: SnapshotRecord] = [:]
     var snapshotOrder: [String] = []
+    var backups: [String: BackupRecord] = [:]
+    var backupOrder: [String] = []
     var types: [String: VolumeType] = [:]
     var defaultTypeID: String
     var quotaDefaults: [String: Int]
