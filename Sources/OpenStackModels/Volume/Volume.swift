@@ -47,45 +47,6 @@ public struct VolumeServerAttachment: Codable, Sendable, Hashable {
     }
 }
 
-/// `POST /volumes` body's `volume` object, kept whole for pass-through.
-public struct VolumeCreate: JSONObjectBacked {
-    public var object: [String: JSONValue]
-    public init(object: [String: JSONValue]) { self.object = object }
-
-    public init(size: Int, name: String? = nil) {
-        object = ["size": .number(Double(size))]
-        if let name { object["name"] = .string(name) }
-    }
-
-    public var size: Int? {
-        get { int("size") }
-        set { set("size", newValue) }
-    }
-    public var name: String? {
-        get { string("name") }
-        set { set("name", newValue) }
-    }
-    public var description: String? {
-        get { string("description") }
-        set { set("description", newValue) }
-    }
-    public var availabilityZone: String? {
-        get { string("availability_zone") }
-        set { set("availability_zone", newValue) }
-    }
-    public var volumeType: String? {
-        get { string("volume_type") }
-        set { set("volume_type", newValue) }
-    }
-    public var snapshotID: String? { string("snapshot_id") }
-    public var sourceVolumeID: String? { string("source_volid") }
-    public var imageRef: String? { string("imageRef") }
-    public var metadata: [String: String]? {
-        get { stringMap("metadata") }
-        set { set("metadata", newValue) }
-    }
-}
-
 /// `GET /volumes` and `/volumes/detail` answers.
 public struct VolumeList: Codable, Sendable, Hashable {
     public var volumes: [Volume]
