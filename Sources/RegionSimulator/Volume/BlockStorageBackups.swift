@@ -3,7 +3,7 @@ import Hummingbird
 import OpenStackModels
 
 /// A simulated Cinder backup of a volume (its data stays in the region).
-struct BackupRecord: Sendable {
+struct BackupRecord: SettlingRecord {
     var id: String
     var name: String?
     var description: String?
@@ -17,15 +17,6 @@ struct BackupRecord: Sendable {
     var created: Date
     var updated: Date
     var incremental: Bool
-
-    func settled(at now: Date) -> BackupRecord {
-        guard let pending, pending.due <= now else { return self }
-        var copy = self
-        copy.status = pending.target
-        copy.updated = max(updated, pending.due)
-        copy.pending = nil
-        return copy
-    }
 }
 
 /// Cinder's `/backups`: create (413 `BackupLimitExceeded` / `VolumeBackupSizeExceedsAvailableQuota` on

@@ -10,8 +10,28 @@ struct VolumeAttachRecord: Sendable, Hashable {
     var hostName: String?
 }
 
+/// A simulated Cinder record whose status becomes `pending.target` once `pending.due` has passed.
+protocol SettlingRecord: Sendable {
+    var status: String { get set }
+    var pending: Pending<String>? { get set }
+    var updated: Date { get set }
+}
+
+extension SettlingRecord {
+    func settled(at now: Date) -> Self {
+        guard let pending, pending.due <= now else { return self }
+        var copy = self
+        copy.status = pending.target
+        copy.updated = max(updated, pending.due)
+        copy.pending = nil
+        return copy
+    }
+
+    mutating func settle(at now: Date) { self = settled(at: now) }
+}
+
 /// A simulated Cinder volume.
-struct VolumeRecord: Sendable {
+struct VolumeRecord: SettlingRecord {
     var id: String
     var name: String?
     var description: String?
@@ -35,21 +55,10 @@ struct VolumeRecord: Sendable {
     var host: String
     /// Fields of the create request this simulator does not interpret.
     var request: [String: JSONValue]
-
-    func settled(at now: Date) -> VolumeRecord {
-        guard let pending, pending.due <= now else { return self }
-        var copy = self
-        copy.status = pending.target
-        copy.updated = max(updated, pending.due)
-        copy.pending = nil
-        return copy
-    }
-
-    mutating func settle(at now: Date) { self = settled(at: now) }
 }
 
 /// A simulated Cinder snapshot.
-struct SnapshotRecord: Sendable {
+struct SnapshotRecord: SettlingRecord {
     var id: String
     var name: String?
     var description: String?
@@ -62,17 +71,6 @@ struct SnapshotRecord: Sendable {
     var created: Date
     var updated: Date
     var metadata: [String: String]
-
-    func settled(at now: Date) -> SnapshotRecord {
-        guard let pending, pending.due <= now else { return self }
-        var copy = self
-        copy.status = pending.target
-        copy.updated = max(updated, pending.due)
-        copy.pending = nil
-        return copy
-    }
-
-    mutating func settle(at now: Date) { self = settled(at: now) }
 }
 
 /// Cinder's state in one region.
