@@ -46,3 +46,52 @@ struct RoundTripCountingDatabase: SQLDatabase {
         try await base.withSession { session in try await closure(RoundTripCountingDatabase(base: session, counter: counter)) }
     }
 }
+
+/// A PostgreSQL session whose statements fail as `StoreUnavailableError` when the connection closes under them.
+/// postgres-nio hands a statement to the connection's channel without a write promise: one written just as the
+/// server went away (a killed primary) was never answered nor failed, and its request waited forever (seen in
+/// `tricircle-bench failover`). While a statement waits, the connection is looked at twice a second (a timer
+/// per statement, gone with it: nothing piles up on a long-lived connection).
+struct ClosingSessionDatabase: SQLDatabase {
+    let base: any SQLDatabase
+    let isClosed: @Sendable () -> Bool
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        let loop = base.eventLoop
+        let promise = loop.makePromise(of: Void.self)
+        let once = Once()
+        let isClosed = isClosed
+        let watch = loop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { task in
+            guard isClosed() else { return }
+            task.cancel()
+            if once.first() {
+                promise.fail(StoreUnavailableError(reason: "the connection closed while a statement was waiting on it"))
+            }
+        }
+        base.execute(sql: query, onRow).whenComplete { result in
+            watch.cancel()
+            if once.first() { promise.completeWith(result) }
+        }
+        return promise.futureResult
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try await execute(sql: query, onRow).get()
+    }
+
+    func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await closure(self)
+    }
+}
+
+/// True for the first caller only: one statement's answer or its connection's loss completes it, never both.
+final class Once: Sendable {
+    private let done = Atomic<Bool>(false)
+    func first() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
+}
