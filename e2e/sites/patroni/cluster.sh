@@ -189,7 +189,10 @@ up() {
 down() {
   if running "$DIR/haproxy.pid"; then kill "$(cat "$DIR/haproxy.pid")" 2>/dev/null || true; fi
   for m in "${MEMBERS[@]}"; do
-    if running "$DIR/$m.pid"; then kill "$(cat "$DIR/$m.pid")" 2>/dev/null || true; fi
+    # The pid file names runuser; Patroni is its child, and it is Patroni that must get the SIGTERM.
+    if running "$DIR/$m.pid"; then
+      pid=$(cat "$DIR/$m.pid"); kill $(pgrep -P "$pid") "$pid" 2>/dev/null || true
+    fi
   done
   # Patroni stops its postgres on SIGTERM; wait for that, then make sure nothing of ours is left.
   for _ in $(seq 100); do
@@ -198,7 +201,7 @@ down() {
     [ -z "$alive" ] && break; sleep 0.2
   done
   for m in "${MEMBERS[@]}"; do
-    running "$DIR/$m.pid" && kill -9 "$(cat "$DIR/$m.pid")" 2>/dev/null
+    if running "$DIR/$m.pid"; then pid=$(cat "$DIR/$m.pid"); kill -9 $(pgrep -P "$pid") "$pid" 2>/dev/null || true; fi
     if [ -f "$DIR/$m/data/postmaster.pid" ]; then
       pid=$(head -1 "$DIR/$m/data/postmaster.pid"); kill -9 "$pid" 2>/dev/null || true
     fi
