@@ -230,7 +230,10 @@ public final class StateStore: Sendable {
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> T, progress: TransactionProgress
     ) async throws -> T {
         try await read { db in
-            try await Self.uncancellable { try await db.raw("BEGIN").run() }
+            // SQLite: take the write lock at BEGIN, where busy_timeout waits for another process's writer; a
+            // deferred transaction that read first fails at once ("database is locked") when it comes to write.
+            let begin: SQLQueryString = self.backend == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+            try await Self.uncancellable { try await db.raw(begin).run() }
             progress.markBegan()
             let result: T
             do {
