@@ -117,14 +117,20 @@ struct StoreReconnectTests {
         do {
             try await store.migrate()
             let pods = PodStore(store: store)
-            // One session in the pool, made read-only for the rest of its life, as on a node now in recovery.
-            try await store.read { db in try await db.raw("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY").run() }
+            // A session made read-only for the rest of its life, as on a node now in recovery: a write on it is
+            // refused with 25006, which must read as unavailable and drop the session.
             await #expect(throws: StoreUnavailableError.self) {
-                _ = try await pods.create(regionName: "RegionOne", azName: "az1")
+                try await store.read { db in
+                    try await db.raw("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY").run()
+                    try await db.raw("""
+                        INSERT INTO pods (pod_id, region_name, az_name, pod_az_name, dc_name, created_at, updated_at)
+                        VALUES ('p-ro', 'RegionRO', 'azr', '', '', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z')
+                        """).run()
+                }
             }
-            // The pool opened a new (writable) session for the next request.
-            _ = try await pods.create(regionName: "RegionOne", azName: "az1")
-            #expect(try await pods.list().count == 1)
+            // Had the read-only session gone back to the pool, one of these writes would land on it and fail.
+            for index in 0..<4 { _ = try await pods.create(regionName: "Region\(index)", azName: "az\(index)") }
+            #expect(try await pods.list().count == 4)
             try await store.close()
         } catch {
             try? await store.close()
