@@ -233,6 +233,15 @@ struct ChaosBenchmark: AsyncParsableCommand {
             backoff_max_seconds = 3
             [routing]
             stale_lock_seconds = 5
+            [quota]
+            # Limits the 200 operations stay under (the defaults, 10 servers, would refuse most boots);
+            # reservations are still taken and left behind by the kills.
+            instances = 1000
+            cores = 2000
+            ram = 4096000
+            volumes = 1000
+            gigabytes = 100000
+            port = 5000
             """
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -309,7 +318,7 @@ struct ChaosBenchmark: AsyncParsableCommand {
         func count(_ key: String) -> Int { (object[key] as? [Any])?.count ?? -1 }
         let skipped = (object["skipped"] as? [Any])?.count ?? 0
         return AuditCounts(
-            orphans: count("orphans"), dangling: count("rows_pointing_at_nothing"), lostJobs: count("lost_jobs"),
+            orphans: count("orphans"), dangling: count("rows_pointing_at_nothing") + count("top_records_pointing_at_nothing"), lostJobs: count("lost_jobs"),
             stuckLocks: count("stuck_create_locks"), skipped: skipped, exitStatus: status)
     }
 }
