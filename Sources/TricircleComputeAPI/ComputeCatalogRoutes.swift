@@ -169,6 +169,9 @@ extension ComputeCatalogRoutes {
             }
         } catch let error as any HTTPResponseError {
             throw APIError(error.status, error.status.reasonPhrase, format: .fault)
+        } catch where StateStore.isUnavailable(error) {
+            // A state database failing over: the error boundary answers 503 with Retry-After, as for every API.
+            throw error
         } catch {
             runtime.logger.error("compute catalog request failed", metadata: [
                 "request_id": "\(context.requestID)", "path": "\(request.uri.path)", "error": "\(error)",

@@ -6,6 +6,8 @@ import OpenStackModels
 import SQLKit
 import Testing
 import TricircleGateway
+import TricircleStore
+import TricircleTestSupport
 
 /// What every front-end answers the same way because the kit builds its router: hostile and careless
 /// bodies, unknown paths and methods, media types, store failures, and links that ignore the Host header.
@@ -165,6 +167,33 @@ import TricircleGateway
             #expect(message.contains(requestID))
             #expect(!message.lowercased().contains("sql"))
             #expect(!message.contains("resource_routings"))
+        }
+    }
+
+    @Test("a state database that stopped taking writes (a failover) makes a Compute catalog write a 503 with Retry-After, not a 500",
+          arguments: TestDatabases.backends.filter { $0 == .postgres })
+    func catalogWriteDuringFailover(backend: StoreBackend) async throws {
+        try await GatewayHarness.with(backend: backend) { h in
+            let token = try h.token().id
+            // As a demoted primary answers: every new session is read-only (25006), and the pooled ones are cut.
+            try await h.runtime.store.read { db in
+                let name = try #require(try await db.raw("SELECT current_database() AS name").first()).decode(column: "name", as: String.self)
+                try await db.raw("ALTER DATABASE \(ident: name) SET default_transaction_read_only = on").run()
+            }
+            // Every session, this one too (it would still write): the statement dies with it.
+            _ = try? await h.runtime.store.read { db in
+                try await db.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()").run()
+            }
+            let reply = try await h.send("POST", h.origin("compute") + "/v2.1/os-keypairs", token: token,
+                                         body: #"{"keypair": {"name": "during-failover"}}"#)
+            #expect(reply.status == 503, "\(reply.text.prefix(300))")
+            #expect(reply.header("retry-after") != nil)
+            #expect(reply.header("x-openstack-request-id") != nil)
+            try await h.runtime.store.read { db in
+                let name = try #require(try await db.raw("SELECT current_database() AS name").first()).decode(column: "name", as: String.self)
+                try await db.raw("SET default_transaction_read_only = off").run()
+                try await db.raw("ALTER DATABASE \(ident: name) RESET default_transaction_read_only").run()
+            }
         }
     }
 
