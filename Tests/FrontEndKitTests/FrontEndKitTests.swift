@@ -180,9 +180,12 @@ import TricircleTestSupport
                 let name = try #require(try await db.raw("SELECT current_database() AS name").first()).decode(column: "name", as: String.self)
                 try await db.raw("ALTER DATABASE \(ident: name) SET default_transaction_read_only = on").run()
             }
-            // Every session, this one too (it would still write): the statement dies with it.
+            // Every session, the others first, then this one (it would still write): the last statement dies with it.
             _ = try? await h.runtime.store.read { db in
-                try await db.raw("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()").run()
+                try await db.raw("""
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    """).run()
+                try await db.raw("SELECT pg_terminate_backend(pg_backend_pid())").run()
             }
             let reply = try await h.send("POST", h.origin("compute") + "/v2.1/os-keypairs", token: token,
                                          body: #"{"keypair": {"name": "during-failover"}}"#)
