@@ -13,8 +13,9 @@ export WS=$BASE/tempest-ws-$REGION
 # an external network for the floating IP tests and the region's own extension list
 eval "$(python3 $D/network.py $REGION)"; export PUBLIC_NETWORK_ID NETWORK_EXTENSIONS
 export IMAGE_ID=$(python3 $D/image.py RegionOne) FLAVOR_ID=e2e00000-0000-4000-8000-000000000001 FLAVOR_ALT_ID=e2e00000-0000-4000-8000-000000000002
-# workspace names are global (~/.tempest): one per path, so two BASEs never collide
-[ -d $WS ] || tempest init --name "e2e$(echo $WS | tr / -)" $WS
+# the workspace registry lives in BASE, not ~/.tempest: a BASE wiped and made again (CI on a reused
+# machine) would otherwise meet its old entry and `tempest init` refuses a name that already exists
+[ -d $WS ] || tempest init --workspace-path $BASE/tempest-workspaces.yaml --name "tempest-$REGION" $WS
 python3 -c "import os,string,sys;print(string.Template(open(sys.argv[1]).read()).safe_substitute(os.environ))" \
   $D/tempest.conf.tmpl > $WS/etc/tempest.conf
 grep -v '^#' ${TEMPEST_TESTS:-$D/tests.txt} | grep . > $WS/include-list.txt
