@@ -90,6 +90,61 @@ extension ComputeAPI {
         return SimHTTP.json(["volumeAttachment": attachmentJSON(attachment, serverID: id, call: call)])
     }
 
+    /// `PUT /servers/{id}/os-volume_attachments/{volume}` as Nova's `update`: from 2.85 the same volume id
+    /// changes `delete_on_termination` (id, serverId, device and tag must match what is recorded: "not
+    /// mutable"); another volume id (or any PUT before 2.85) is a swap, admin-only and only for Cinder
+    /// while it migrates the old volume, which no simulated volume does (409 as Nova).
+    func updateVolumeAttachment(_ call: ComputeCall) async throws -> Response {
+        let id = try call.param("id")
+        let volumeID = try call.param("volume")
+        let body = try await SimHTTP.body(call.request, context: call.context, format: .fault)
+        let request = try SimHTTP.member(body, "volumeAttachment", format: .fault)
+        guard let newVolumeID = request["volumeId"]?.stringValue else {
+            throw SimulatorError.badRequest("Invalid input for field/attribute volumeAttachment. Value: \(JSONValue.object(request)). 'volumeId' is a required property")
+        }
+        let onlySwap = !call.atLeast(2, 85)
+        if onlySwap || newVolumeID != volumeID {
+            guard call.isAdmin else {
+                throw SimulatorError.forbidden("Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.")
+            }
+        }
+        if onlySwap {
+            let allowed: Set<String> = ["volumeId"]
+            if let extra = request.keys.first(where: { !allowed.contains($0) }) {
+                throw SimulatorError.badRequest("Invalid input for field/attribute volumeAttachment. Value: \(JSONValue.object(request)). Additional properties are not allowed ('\(extra)' was unexpected)")
+            }
+        }
+        var deleteOnTermination: Bool?
+        if !onlySwap, let value = request["delete_on_termination"] {
+            guard let flag = value.boolValue else {
+                throw SimulatorError.badRequest("Invalid input for field/attribute delete_on_termination. Value: \(value). \(value) is not of type 'boolean'")
+            }
+            deleteOnTermination = flag
+        }
+        try store.compute.withLock { compute in
+            var s = try findServer(id, call: call, in: compute)
+            guard let index = s.volumeAttachments.firstIndex(where: { $0.volumeID == volumeID }) else {
+                throw SimulatorError.notFound("No volume Block Device Mapping with id \(volumeID).")
+            }
+            if !onlySwap {
+                let bdm = s.volumeAttachments[index]
+                if let v = request["id"], v.stringValue != volumeID { throw SimulatorError.badRequest("The id property is not mutable") }
+                if let v = request["serverId"], v.stringValue != id { throw SimulatorError.badRequest("The serverId property is not mutable") }
+                if let v = request["device"], v.stringValue != bdm.device { throw SimulatorError.badRequest("The device property is not mutable") }
+                if let v = request["tag"], v.stringValue != bdm.tag { throw SimulatorError.badRequest("The tag property is not mutable") }
+                if let deleteOnTermination {
+                    s.volumeAttachments[index].deleteOnTermination = deleteOnTermination
+                    s.updated = call.now
+                    compute.servers[id] = s
+                }
+            }
+            if onlySwap || newVolumeID != volumeID {
+                throw SimulatorError.conflict("volume \(volumeID) is not migrating; this API should only be called by Cinder")
+            }
+        }
+        return SimHTTP.empty(status: 202)
+    }
+
     func detachVolume(_ call: ComputeCall) async throws -> Response {
         let id = try call.param("id")
         let volumeID = try call.param("volume")

@@ -61,6 +61,7 @@ public struct SimulatedCompute: SimulatedService {
         v.post("servers/:id/os-volume_attachments", use: api.handler(api.attachVolume))
         v.get("servers/:id/os-volume_attachments/:volume", use: api.handler(api.showVolumeAttachment))
         v.delete("servers/:id/os-volume_attachments/:volume", use: api.handler(api.detachVolume))
+        v.put("servers/:id/os-volume_attachments/:volume", use: api.handler(api.updateVolumeAttachment))
         v.get("servers/:id/diagnostics", use: api.handler(api.diagnostics))
         v.post("servers/:id/remote-consoles", use: api.handler(api.remoteConsole))
         // Flavors.

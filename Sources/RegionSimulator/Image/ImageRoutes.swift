@@ -114,6 +114,7 @@ extension ImageAPI {
             }
             state.images[id] = nil
             state.order.removeAll { $0 == id }
+            state.members[id] = nil
         }
         return SimHTTP.empty(status: 204)
     }
@@ -178,7 +179,7 @@ extension ImageAPI {
     // MARK: List
 
     func listImages(_ call: ImageCall) async throws -> Response {
-        let q = call.request.uri.queryParameters
+        let q = SimHTTP.formQuery(call.request)
         let limit: Int
         if let text = q.get("limit") {
             guard let n = Int(text), n >= 0 else { throw Self.error(400, "limit param must be an integer") }
@@ -228,9 +229,18 @@ extension ImageAPI {
             Set((text.hasPrefix("in:") ? String(text.dropFirst(3)) : text).split(separator: ",").map(String.init))
         }
 
+        // Shared images of others are listed when the caller's answer to the share is this one.
+        let wantedStatus = q.get("member_status").map { String($0) } ?? "accepted"
+        guard wantedStatus == "all" || Self.memberStatuses.contains(wantedStatus) else {
+            throw Self.error(400, "Invalid status: \(wantedStatus)")
+        }
         let images = store.images.withLock { state in
             state.order.compactMap { id -> ImageRecord? in
-                guard let image = state.images[id]?.settled(at: call.now), canSee(image, call) else { return nil }
+                guard let image = state.images[id]?.settled(at: call.now), canSee(image, call, in: state) else { return nil }
+                if !call.isAdmin, image.owner != call.token.projectID, let status = memberStatus(image, call, in: state),
+                   wantedStatus != "all", status != wantedStatus {
+                    return nil
+                }
                 let v = image.visibility
                 switch visibility {
                 case nil, "all":

@@ -38,6 +38,8 @@ struct ImageRecord: Sendable {
 struct ImageState: Sendable {
     var images: [String: ImageRecord] = [:]
     var order: [String] = []
+    /// The projects each shared image is shared with (`/v2/images/{id}/members`), by image id.
+    var members: [String: [ImageMemberRecord]] = [:]
     /// Uploads still to be stored corrupted (`RegionStore.corruptNextImageUploads`).
     var corruptUploads = 0
     /// Largest upload accepted, as a storage quota would (`RegionStore.limitImageUploads`); nil: the service's.

@@ -39,6 +39,13 @@ public struct SimulatedImage: SimulatedService {
         v.post("images/:id/actions/reactivate", use: api.handler(api.reactivate))
         v.get("schemas/image", use: api.handler(api.imageSchema))
         v.get("schemas/images", use: api.handler(api.imagesSchema))
+        v.get("schemas/member", use: api.handler(api.memberSchema))
+        v.get("schemas/members", use: api.handler(api.membersSchema))
+        v.get("images/:id/members", use: api.handler(api.listMembers))
+        v.post("images/:id/members", use: api.handler(api.addMember))
+        v.get("images/:id/members/:member", use: api.handler(api.showMember))
+        v.put("images/:id/members/:member", use: api.handler(api.updateMember))
+        v.delete("images/:id/members/:member", use: api.handler(api.deleteMember))
         v.get("info/import", use: api.handler(api.importInfo))
         v.get("info/stores", use: api.handler(api.storesInfo))
         v.put("images/:id/stage", use: api.handler(api.stage))
@@ -106,9 +113,17 @@ struct ImageAPI: Sendable {
 
     // MARK: Visibility
 
-    /// Whether the caller may see the image at all (404 otherwise).
-    func canSee(_ image: ImageRecord, _ call: ImageCall) -> Bool {
+    /// Whether the caller may see the image at all (404 otherwise): a shared image's members see it
+    /// whatever their answer to the share.
+    func canSee(_ image: ImageRecord, _ call: ImageCall, in state: ImageState) -> Bool {
         call.isAdmin || image.visibility == "public" || image.visibility == "community" || image.owner == call.token.projectID
+            || memberStatus(image, call, in: state) != nil
+    }
+
+    /// The caller's answer to the share of a shared image it does not own; nil when not a member.
+    func memberStatus(_ image: ImageRecord, _ call: ImageCall, in state: ImageState) -> String? {
+        guard image.visibility == "shared" else { return nil }
+        return state.members[image.id]?.first { $0.memberID == call.token.projectID }?.status
     }
 
     /// Whether the caller may change the image (403 otherwise).
@@ -117,7 +132,7 @@ struct ImageAPI: Sendable {
     }
 
     func findImage(_ id: String, _ call: ImageCall, in state: ImageState) throws -> ImageRecord {
-        guard let image = state.images[id]?.settled(at: call.now), canSee(image, call) else {
+        guard let image = state.images[id]?.settled(at: call.now), canSee(image, call, in: state) else {
             throw Self.error(404, "No image found with ID \(id)")
         }
         return image

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import OpenStackModels
 
 /// Response and request helpers shared by the simulated services.
@@ -71,6 +72,20 @@ enum SimHTTP {
     /// One query parameter.
     static func query(_ request: Request, _ key: String) -> String? {
         request.uri.queryParameters.get(key)
+    }
+
+    /// The query as the services' WebOb reads it (application/x-www-form-urlencoded): `+` is a space, then
+    /// percent escapes are decoded (Hummingbird's `queryParameters` keeps `+` and leaves keys encoded).
+    static func formQuery(_ request: Request) -> FlatDictionary<Substring, Substring> {
+        guard let query = request.uri.query, !query.isEmpty else { return [:] }
+        func decode(_ part: Substring) -> Substring {
+            let spaced = part.replacingOccurrences(of: "+", with: " ")
+            return Substring(spaced.removingPercentEncoding ?? spaced)
+        }
+        return FlatDictionary(query.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (key: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
+        })
     }
 
     /// A new OpenStack request id: `req-<uuid>`.

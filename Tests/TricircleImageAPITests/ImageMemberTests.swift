@@ -1,0 +1,119 @@
+import Foundation
+import GatewayTestHarness
+import OpenStackModels
+import Testing
+
+/// Image sharing, the member schemas and form-encoded list queries through the top Image API (the home
+/// Glance holds the image and decides, with the caller's own token, who may do what).
+@Suite("Image members at the top")
+struct ImageMemberTests {
+    static func create(_ harness: GatewayHarness, _ token: String, _ name: String, visibility: String = "shared") async throws -> String {
+        let created = try await harness.send(
+            "POST", harness.url("image") + "/v2/images", token: token,
+            body: #"{"name": "\#(name)", "disk_format": "raw", "container_format": "bare", "visibility": "\#(visibility)"}"#)
+        #expect(created.status == 201)
+        return try #require(created.json["id"]?.stringValue)
+    }
+
+    @Test("the owner shares with another project: pending, seen but not listed, accepted by the member itself, removed by the owner only")
+    func sharing() async throws {
+        try await GatewayHarness.with { harness in
+            let owner = try harness.token()
+            let other = try harness.token(user: "alt_demo")
+            let v2 = harness.url("image") + "/v2"
+            let id = try await Self.create(harness, owner.id, "shared-one")
+            #expect(try await harness.send("GET", v2 + "/images/\(id)", token: other.id).status == 404)
+
+            let added = try await harness.send("POST", v2 + "/images/\(id)/members", token: owner.id, body: #"{"member": "\#(other.projectID)"}"#)
+            #expect(added.status == 200, "\(added.text)")
+            #expect(added.json["member_id"]?.stringValue == other.projectID)
+            #expect(added.json["image_id"]?.stringValue == id)
+            #expect(added.json["status"] == "pending")
+            #expect(added.json["schema"] == "/v2/schemas/member")
+            let again = try await harness.send("POST", v2 + "/images/\(id)/members", token: owner.id, body: #"{"member": "\#(other.projectID)"}"#)
+            #expect(again.status == 409)
+            #expect(try await harness.send("POST", v2 + "/images/\(id)/members", token: owner.id, body: #"{"member": ""}"#).status == 400)
+            // Only the owner adds members.
+            #expect(try await harness.send("POST", v2 + "/images/\(id)/members", token: other.id, body: #"{"member": "someone"}"#).status == 403)
+
+            // A pending member sees the image but does not list it unless it asks for pending shares.
+            #expect(try await harness.send("GET", v2 + "/images/\(id)", token: other.id).status == 200)
+            func listed(_ query: String) async throws -> Bool {
+                let list = try await harness.send("GET", v2 + "/images" + query, token: other.id)
+                #expect(list.status == 200, "\(list.text)")
+                return list.json["images"]?.arrayValue?.contains { $0["id"]?.stringValue == id } == true
+            }
+            #expect(try await listed("") == false)
+            #expect(try await listed("?member_status=pending") == true)
+            #expect(try await harness.send("GET", v2 + "/images?member_status=maybe", token: other.id).status == 400)
+
+            let members = try await harness.send("GET", v2 + "/images/\(id)/members", token: owner.id)
+            #expect(members.status == 200)
+            #expect(members.json["schema"] == "/v2/schemas/members")
+            #expect(members.json["members"]?.arrayValue?.map { $0["member_id"]?.stringValue } == [other.projectID])
+            #expect(try await harness.send("GET", v2 + "/images/\(id)/members/\(other.projectID)", token: other.id).status == 200)
+            #expect(try await harness.send("GET", v2 + "/images/\(id)/members/nobody", token: owner.id).status == 404)
+
+            // The member answers the share, not the owner.
+            let byOwner = try await harness.send("PUT", v2 + "/images/\(id)/members/\(other.projectID)", token: owner.id, body: #"{"status": "accepted"}"#)
+            #expect(byOwner.status == 403)
+            let bad = try await harness.send("PUT", v2 + "/images/\(id)/members/\(other.projectID)", token: other.id, body: #"{"status": "maybe"}"#)
+            #expect(bad.status == 400)
+            let accepted = try await harness.send("PUT", v2 + "/images/\(id)/members/\(other.projectID)", token: other.id, body: #"{"status": "accepted"}"#)
+            #expect(accepted.status == 200)
+            #expect(accepted.json["status"] == "accepted")
+            #expect(try await listed("") == true)
+
+            #expect(try await harness.send("DELETE", v2 + "/images/\(id)/members/\(other.projectID)", token: other.id).status == 403)
+            #expect(try await harness.send("DELETE", v2 + "/images/\(id)/members/\(other.projectID)", token: owner.id).status == 204)
+            #expect(try await harness.send("GET", v2 + "/images/\(id)", token: other.id).status == 404)
+        }
+    }
+
+    @Test("an image that is not shared has no members: 403 to list or add, 404 to show one")
+    func onlySharedImagesHaveMembers() async throws {
+        try await GatewayHarness.with { harness in
+            let owner = try harness.token()
+            let v2 = harness.url("image") + "/v2"
+            let id = try await Self.create(harness, owner.id, "private-one", visibility: "private")
+            let list = try await harness.send("GET", v2 + "/images/\(id)/members", token: owner.id)
+            #expect(list.status == 403)
+            #expect(list.text.contains("Only shared images have members."))
+            #expect(try await harness.send("POST", v2 + "/images/\(id)/members", token: owner.id, body: #"{"member": "x"}"#).status == 403)
+            #expect(try await harness.send("GET", v2 + "/images/\(id)/members/x", token: owner.id).status == 404)
+        }
+    }
+
+    @Test("schemas/member and schemas/members are served as Glance's")
+    func memberSchemas() async throws {
+        try await GatewayHarness.with { harness in
+            let token = try harness.token().id
+            let v2 = harness.url("image") + "/v2"
+            let member = try await harness.send("GET", v2 + "/schemas/member", token: token)
+            #expect(member.status == 200)
+            #expect(member.json["name"] == "member")
+            #expect(member.json["properties"]?["status"]?["enum"] == ["pending", "accepted", "rejected"])
+            let members = try await harness.send("GET", v2 + "/schemas/members", token: token)
+            #expect(members.status == 200)
+            #expect(members.json["name"] == "members")
+            #expect(members.json["properties"]?["members"]?["items"]?["name"] == "member")
+        }
+    }
+
+    @Test("a list query is form-encoded: + is a space and %2B a plus, as WebOb reads it")
+    func plusInQueryIsASpace() async throws {
+        try await GatewayHarness.with { harness in
+            let token = try harness.token().id
+            let spaced = try await Self.create(harness, token, "Test Image", visibility: "private")
+            let plussed = try await Self.create(harness, token, "Test+Image", visibility: "private")
+            func ids(_ query: String) async throws -> [String] {
+                let reply = try await harness.send("GET", harness.url("image") + "/v2/images?" + query, token: token)
+                #expect(reply.status == 200, "\(reply.text)")
+                return reply.json["images"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            }
+            #expect(try await ids("name=Test+Image") == [spaced])
+            #expect(try await ids("name=Test%20Image") == [spaced])
+            #expect(try await ids("name=Test%2BImage") == [plussed])
+        }
+    }
+}
