@@ -16,9 +16,26 @@ struct ClusterResize: Sendable {
         guard !specs.isEmpty else { throw DatabaseAPI.badRequest("Validation error: grow must list at least one instance") }
         try idle(current)
         guard let home = current.first, let cluster = home.cluster else { throw DatabaseAPI.fault(TroveError.clusterNotFound(id)) }
-        let groups = try await parts.checked(try await parts.group(specs, fallback: home.pod), datastore: cluster.datastore, call: call)
+        let grouped = try await parts.group(specs, fallback: home.pod)
+        let groups = try await parts.checked(grouped, datastore: cluster.datastore, call: call)
+        // Every new member reserved at once before any region is asked (all or nothing, as Trove checks them).
+        let quota = DatabaseQuota(api: api)
+        let claim = quota.claim()
+        var amounts: [[[String: Int]]] = []
+        for group in grouped { amounts.append(try await quota.memberAmounts(group.specs)) }
+        try await quota.reserve(DatabaseQuota.total(amounts.flatMap { $0 }), projectID: call.caller.projectID, claim: claim)
+        return try await claim.settling {
+            try await grow(id, cluster: cluster, groups: groups, amounts: amounts, current: current, claim: claim, call: call)
+        }
+    }
+
+    /// Adds the checked, reserved items to their regions' parts; the members made hold their share.
+    func grow(
+        _ id: String, cluster: DatabaseCluster, groups: [(pod: Pod, specs: [[String: JSONValue]])], amounts: [[[String: Int]]],
+        current: [ClusterParts.Part], claim: QuotaClaim, call: DatabaseCall
+    ) async throws -> Response {
         var newParts: [ClusterParts.Part] = []
-        for group in groups {
+        for (group, held) in zip(groups, amounts) {
             let response: RegionalResponse
             if let part = current.first(where: { $0.pod.podID == group.pod.podID }) {
                 let body: JSONValue = ["grow": .array(group.specs.map { .object($0) })]
@@ -27,6 +44,8 @@ struct ClusterResize: Sendable {
                    let shown = try? await api.send(call, .get("/clusters/\(part.bottomID)"), to: part.pod),
                    let grown = parts.decodeCluster(shown, call: call) {
                     try await parts.recordMembers(grown, in: part.pod, call: call)
+                    let before = Set(part.cluster?.instances.map(\.id) ?? [])
+                    DatabaseQuota.made(grown.instances.map(\.id).filter { !before.contains($0) }, holding: held, in: part.pod, claim: claim, call: call)
                 }
             } else {
                 var create: [String: JSONValue] = [
@@ -43,6 +62,7 @@ struct ClusterResize: Sendable {
                         throw APIError(.serviceUnavailable, "The new part in \(group.pod.regionName) could not be recorded and was removed; try again.", format: .trove)
                     }
                     newParts.append(ClusterParts.Part(pod: group.pod, bottomID: made.id, cluster: made))
+                    DatabaseQuota.made(made.instances.map(\.id), holding: held, in: group.pod, claim: claim, call: call)
                 }
             }
             guard response.isSuccess else { return api.relay(response, call) }
@@ -73,6 +93,8 @@ struct ClusterResize: Sendable {
                 response = try await api.send(call, .rawJSON("POST", "/clusters/\(part.bottomID)", body: DatabaseAPI.encode(body)), to: part.pod)
             }
             guard response.isSuccess else { return api.relay(response, call) }
+            // Trove frees a removed member's quota when it accepts the shrink, so does the top.
+            await DatabaseQuota(api: api).forget(instances: removing)
         }
         return Response(status: .accepted)
     }

@@ -66,7 +66,24 @@ struct ClusterRoutes: APIRoutes {
             throw DatabaseAPI.badRequest("Validation error: cluster['instances'] is a required property")
         }
         let datastore = DatastoreRef(type: type, version: InstanceCreateRoutes.text(cluster["datastore"]?["version"]))
-        let groups = try await parts.checked(try await parts.group(specs, fallback: nil), datastore: datastore, call: call)
+        let grouped = try await parts.group(specs, fallback: nil)
+        let groups = try await parts.checked(grouped, datastore: datastore, call: call)
+        // One quota over all regions: every member reserved at once before any region is asked.
+        let quota = DatabaseQuota(api: api)
+        let claim = quota.claim()
+        var amounts: [[[String: Int]]] = []
+        for group in grouped { amounts.append(try await quota.memberAmounts(group.specs)) }
+        try await quota.reserve(DatabaseQuota.total(amounts.flatMap { $0 }), projectID: call.caller.projectID, claim: claim)
+        return try await claim.settling {
+            try await build(whole: whole, cluster: cluster, groups: groups, amounts: amounts, claim: claim, call: call)
+        }
+    }
+
+    /// Builds every region's part of a checked, reserved cluster; the members made hold their share.
+    func build(
+        whole: [String: JSONValue], cluster: [String: JSONValue], groups: [(pod: Pod, specs: [[String: JSONValue]])],
+        amounts: [[[String: Int]]], claim: QuotaClaim, call: DatabaseCall
+    ) async throws -> Response {
         let topID = UUID().uuidString.lowercased()
         var built: [ClusterParts.Part] = []
         for group in groups {
@@ -78,6 +95,8 @@ struct ClusterRoutes: APIRoutes {
             do {
                 response = try await api.send(call, .rawJSON("POST", "/clusters", body: DatabaseAPI.encode(.object(body))), to: group.pod)
             } catch {
+                // This part may exist all the same: the reservation counts until it expires.
+                claim.leaveToExpire()
                 await undo(built, call: call)
                 throw error
             }
@@ -94,6 +113,9 @@ struct ClusterRoutes: APIRoutes {
             await undo(built, call: call)
             try? await api.routing.routings.deleteAll(topID: topID, resourceType: .databaseCluster)
             throw APIError(.serviceUnavailable, "The cluster could not be recorded at the top and was removed; try again.", format: .trove)
+        }
+        for (part, group) in zip(built, amounts) {
+            DatabaseQuota.made(part.cluster?.instances.map(\.id) ?? [], holding: group, in: part.pod, claim: claim, call: call)
         }
         return try parts.answer(parts.render(topID, parts: built, call: call))
     }
@@ -125,6 +147,8 @@ struct ClusterRoutes: APIRoutes {
             try await api.send(call, .delete("/clusters/\(part.bottomID)"), to: part.pod)
         }
         if let refused = answers.first(where: { !$0.isSuccess && $0.status != 404 }) { return api.relay(refused, call) }
+        // Trove frees the members' quota when it accepts the delete, so does the top.
+        await DatabaseQuota(api: api).forget(instances: current.flatMap { $0.cluster?.instances.map(\.id) ?? [] })
         return Response(status: .accepted)
     }
 

@@ -81,7 +81,8 @@ struct InstanceCreateRoutes: APIRoutes {
         // One quota over all regions: the instance and its volume are reserved before any region is asked.
         let quota = DatabaseQuota(api: api)
         let claim = quota.claim()
-        try await quota.reserve(DatabaseQuota.instanceAmounts(volumeSize: volumeSize), projectID: call.caller.projectID, claim: claim)
+        let amounts = DatabaseQuota.instanceAmounts(volumeSize: volumeSize, ram: try await quota.ram(ofFlavor: flavorRef))
+        try await quota.reserve(amounts, projectID: call.caller.projectID, claim: claim)
         return try await claim.settling {
             try await build(call, whole: whole, instance: instance, pod: pod, source: source, checked: checked, zone: zone, claim: claim)
         }

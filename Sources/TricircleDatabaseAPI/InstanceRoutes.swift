@@ -47,12 +47,17 @@ struct InstanceRoutes: APIRoutes {
         let hasBody = [.post, .put, .patch].contains(request.method)
         let suffix = Self.suffix(of: request, after: id)
         let body = hasBody ? try await api.body(call) : nil
-        // A volume resize grows the project's one Database quota: reserved before the pod is asked.
+        // A resize (volume GiB or flavor RAM) changes the project's one Database quota: growth reserved first.
         if request.method == .post, suffix == "/action", let body,
-           let size = (try? JSONValue(data: Data(buffer: body)))?["resize"]?["volume"]?["size"]?.intValue {
+           let resize = (try? JSONValue(data: Data(buffer: body)))?["resize"] {
             let quota = DatabaseQuota(api: api)
+            var new: [String: Int] = [:]
+            if let size = resize["volume"]?["size"]?.intValue { new["volumes"] = size }
+            let flavor = InstanceCreateRoutes.text(resize["flavorRef"]) ?? resize["flavorRef"]?.intValue.map(String.init)
+            if flavor != nil, case let ram = try await quota.ram(ofFlavor: flavor), ram > 0 { new["ram"] = ram }
             let claim = quota.claim()
-            guard let grown = try await quota.reserveVolumeGrowth(instanceID: id, newSize: size, projectID: call.caller.projectID, claim: claim)
+            guard !new.isEmpty,
+                  let grown = try await quota.reserveGrowth(instanceID: id, to: new, projectID: call.caller.projectID, claim: claim)
             else { return api.relay(try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: body), call) }
             return try await claim.settling {
                 let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: body)
@@ -73,7 +78,7 @@ struct InstanceRoutes: APIRoutes {
         let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)")
         if response.isSuccess {
             // Trove frees an instance's quota when it accepts the delete (`deltas` -1), so does the top.
-            await DatabaseQuota(api: api).quota.forget(objectType: ResourceType.databaseInstance.rawValue, objectID: id)
+            await DatabaseQuota(api: api).forget(instances: [id])
         }
         if response.status == 404 {
             await api.forget(id, in: pod, call: call)

@@ -34,4 +34,6 @@ public struct SimulatedDatabase: SimulatedService {
 /// The state of one simulated Trove, behind one lock.
 final class TroveStore: Sendable {
     let state = Mutex(TroveState())
+    /// Quota limits set through `/mgmt/quotas` (project -> resource -> limit; unset: unlimited).
+    let quotas = Mutex<[String: [String: Int]]>([:])
 }

@@ -8,8 +8,10 @@ extension TroveAPI {
         router.get(RouterPath(p + "/backups")) { request, context in
             await handle(request, context) { caller, id in
                 let now = region.now()
+                // `all_projects=true` (admins, Trove's `backup:index:all_projects`): every project's.
+                let all = caller.isAdmin && (SimHTTP.query(request, "all_projects") ?? "").lowercased() == "true"
                 let list = store.state.withLock { state in
-                    state.backups.values.filter { $0.projectID == caller.projectID }
+                    state.backups.values.filter { all || $0.projectID == caller.projectID }
                         .sorted { ($0.created, $0.id) < ($1.created, $1.id) }.map { Self.render($0, now: now) }
                 }
                 return json(["backups": .array(list)], requestID: id)
@@ -41,6 +43,7 @@ extension TroveAPI {
                 let backup = try withState { state -> TroveBackupRecord in
                     let instance = try state.visibleInstance(instanceID, project: caller.projectID)
                     guard instance.isActive else { throw TroveError.unprocessable(status: instance.status) }
+                    try checkQuota(state, project: caller.projectID, ["backups": 1])
                     let record = TroveBackupRecord(
                         id: TroveState.newID(), name: name, description: body["backup"]?["description"]?.stringValue,
                         projectID: caller.projectID, instanceID: instanceID, datastore: instance.datastore, size: 0.12,

@@ -34,7 +34,8 @@ struct TroveAPI: Sendable {
                 let seconds = transitionSeconds
                 let now = region.now()
                 let created = try withState { state in
-                    try state.createInstance(body, project: caller.projectID, now: now, buildSeconds: seconds)
+                    try checkQuota(state, project: caller.projectID, Self.instanceDeltas(state, flavorRef: body.flavorRef, volumeSize: body.volume?.size))
+                    return try state.createInstance(body, project: caller.projectID, now: now, buildSeconds: seconds)
                 }
                 return try encoded(DatabaseInstanceEnvelope(instance: store.state.withLock { $0.render(created, base: caller.base) }), requestID: id)
             }
@@ -85,6 +86,7 @@ struct TroveAPI: Sendable {
         registerGuest(on: router, prefix: p)
         registerManagement(on: router, prefix: p)
         registerBackups(on: router, prefix: p)
+        registerQuotas(on: router, prefix: p)
     }
 
     private func registerClusters(on router: Router<BasicRequestContext>, prefix p: String) {
@@ -104,6 +106,11 @@ struct TroveAPI: Sendable {
                 let seconds = transitionSeconds
                 let now = region.now()
                 let cluster = try withState { state in
+                    // Trove's cluster strategies check every member's quota at once.
+                    let deltas = (body.instances ?? []).reduce(into: [String: Int]()) { sum, spec in
+                        sum.merge(Self.instanceDeltas(state, flavorRef: spec.flavorRef, volumeSize: spec.volume?.size ?? 1), uniquingKeysWith: +)
+                    }
+                    try checkQuota(state, project: caller.projectID, deltas)
                     let made = try state.createCluster(body, project: caller.projectID, now: now, seconds: seconds)
                     return state.render(made, base: caller.base)
                 }

@@ -91,5 +91,6 @@ public enum TricircleOptions {
         .init("quota", "database_instances", .integer(-1...Int(Int32.max)), default: "10", help: "Database: instances per project."),
         .init("quota", "database_volumes", .integer(-1...Int(Int32.max)), default: "40", help: "Database: GiB of instance volumes per project."),
         .init("quota", "database_backups", .integer(-1...Int(Int32.max)), default: "50", help: "Database: backups per project."),
+        .init("quota", "database_ram", .integer(-1...Int(Int32.max)), default: "-1", help: "Database: MB of instance flavors' RAM per project (Trove's max_ram_per_tenant; -1 unlimited)."),
     ]
 }

@@ -19,4 +19,6 @@ public enum ResourceType: String, Sendable, Codable, CaseIterable, Hashable {
     case floatingIP = "floatingip"
     case databaseInstance = "database_instance"
     case databaseCluster = "database_cluster"
+    /// A Trove backup (kept in its instance's region; routed so the quota it holds counts at the top).
+    case databaseBackup = "database_backup"
 }

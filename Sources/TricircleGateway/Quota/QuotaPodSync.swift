@@ -9,8 +9,8 @@ import TricircleStore
 
 /// Keeps each region's own quota for a project at `global limit - usage in the other regions` (Kingbird's
 /// idea), so a create sent straight to a region cannot pass the project's one limit either: Nova's
-/// instances, cores and RAM and Cinder's volumes, gigabytes and snapshots, set with the gateway's service
-/// user. A region named in `[quota] pod_sync_exclude` keeps whatever its operator set.
+/// instances, cores and RAM, Cinder's volumes, gigabytes, snapshots and backups, Trove's instances,
+/// volumes, backups and RAM, set with the gateway's service user. A region named in `[quota] pod_sync_exclude` keeps whatever its operator set.
 public struct QuotaPodSync: Sendable {
     let runtime: GatewayRuntime
     let logger: Logger
@@ -25,7 +25,18 @@ public struct QuotaPodSync: Sendable {
     static let synced: [(scope: QuotaScope, serviceType: String, resources: [String])] = [
         (.compute, "compute", ["instances", "cores", "ram"]),
         (.volume, "volumev3", ["volumes", "gigabytes", "snapshots", "backups", "backup_gigabytes"]),
+        (.database, "database", ["instances", "volumes", "backups", "ram"]),
     ]
+
+    /// The call that sets a region's own quota: Nova's and Cinder's `PUT /os-quota-sets/{project}`
+    /// (`force` lets Nova go below what the region holds), Trove's admin `PUT /mgmt/quotas/{project}`.
+    static func request(_ scope: QuotaScope, project: String, share: [String: Int]) -> RegionalRequest {
+        var set: [String: JSONValue] = share.mapValues { .int($0) }
+        if scope == .compute { set["force"] = true }
+        let (path, envelope) = scope == .database ? ("/mgmt/quotas/\(project)", "quotas") : ("/os-quota-sets/\(project)", "quota_set")
+        let body = ByteBuffer(data: JSONValue.object([envelope: .object(set)]).encoded())
+        return RegionalRequest(method: "PUT", path: path, body: .bytes(body, contentType: "application/json"), timeout: .seconds(30))
+    }
 
     /// Whether the sync runs at all (`[quota] pod_sync`).
     public var enabled: Bool { runtime.config.values.bool("quota", "pod_sync") }
@@ -80,16 +91,14 @@ public struct QuotaPodSync: Sendable {
             for pod in pods {
                 for (scope, serviceType, _) in Self.synced {
                     guard let share = shares[pod.regionName]?[scope] else { continue }
-                    var set: [String: JSONValue] = share.mapValues { .int($0) }
-                    if scope == .compute { set["force"] = true }
-                    let body = ByteBuffer(data: JSONValue.object(["quota_set": .object(set)]).encoded())
-                    let request = RegionalRequest(
-                        method: "PUT", path: "/os-quota-sets/\(project)", body: .bytes(body, contentType: "application/json"),
-                        timeout: .seconds(30))
+                    let request = Self.request(scope, project: project, share: share)
                     do {
                         let response = try await runtime.forwarder(serviceType: serviceType, format: .fault)
                             .send(request, to: pod, credentials: credentials)
                         guard response.isSuccess else { throw QuotaReconcileError("answered \(response.status)") }
+                    } catch OpenStackClientError.noEndpoint {
+                        // A region without this service (no Trove, say) has no quota of it to set.
+                        continue
                     } catch {
                         if !failed.contains(pod.regionName) { failed.append(pod.regionName) }
                         logger.warning("quota sync: could not set the region's own quota", metadata: [

@@ -25,7 +25,7 @@ public struct QuotaReconcileReport: Sendable, Equatable {
 }
 
 /// Keeps usage true: compares what the top counts with what each pod holds (servers, volumes, snapshots,
-/// all projects, as the gateway's service user), records what is missing, frees what a region deleted
+/// Trove instances and backups, all projects, as the gateway's service user), records what is missing, frees what a region deleted
 /// directly, and drops expired reservations. Safe to run in several processes at once (each step
 /// converges on what the pods report).
 public struct QuotaReconciler: Sendable {
@@ -41,22 +41,46 @@ public struct QuotaReconciler: Sendable {
 
     /// The pod-side collections whose resources hold quota, and how to read what one item holds.
     enum Kind: CaseIterable {
-        case server, volume, snapshot
+        case server, volume, snapshot, databaseInstance, databaseBackup
 
         var routingType: ResourceType {
             switch self {
             case .server: .server
             case .volume: .volume
             case .snapshot: .snapshot
+            case .databaseInstance: .databaseInstance
+            case .databaseBackup: .databaseBackup
             }
         }
-        var scope: QuotaScope { self == .server ? .compute : .volume }
-        var serviceType: String { self == .server ? "compute" : "volumev3" }
+        var scope: QuotaScope {
+            switch self {
+            case .server: .compute
+            case .volume, .snapshot: .volume
+            case .databaseInstance, .databaseBackup: .database
+            }
+        }
+        var serviceType: String {
+            switch self {
+            case .server: "compute"
+            case .volume, .snapshot: "volumev3"
+            case .databaseInstance, .databaseBackup: "database"
+            }
+        }
+        /// Every project's items (admin): Trove's management list includes cluster members.
         var path: String {
             switch self {
             case .server: "/servers/detail"
             case .volume: "/volumes/detail"
             case .snapshot: "/snapshots/detail"
+            case .databaseInstance: "/mgmt/instances"
+            case .databaseBackup: "/backups"
+            }
+        }
+        var allProjects: [URLQueryItem] {
+            switch self {
+            case .server, .volume, .snapshot: [URLQueryItem(name: "all_tenants", value: "1")]
+            case .databaseInstance: [URLQueryItem(name: "deleted", value: "false"), URLQueryItem(name: "include_clustered", value: "true")]
+            case .databaseBackup: [URLQueryItem(name: "all_projects", value: "true")]
             }
         }
         var key: String {
@@ -64,6 +88,8 @@ public struct QuotaReconciler: Sendable {
             case .server: "servers"
             case .volume: "volumes"
             case .snapshot: "snapshots"
+            case .databaseInstance: "instances"
+            case .databaseBackup: "backups"
             }
         }
     }
@@ -83,6 +109,8 @@ public struct QuotaReconciler: Sendable {
                 let items: [String: JSONValue]
                 do {
                     items = try await list(kind, in: pod, credentials: credentials)
+                } catch OpenStackClientError.noEndpoint {
+                    continue  // a region without this service (no Trove, say) holds none of it
                 } catch {
                     if !report.podsSkipped.contains(pod.regionName) { report.podsSkipped.append(pod.regionName) }
                     logger.warning("quota reconcile: pod did not list its resources; its usage is left as counted",
@@ -138,6 +166,14 @@ public struct QuotaReconciler: Sendable {
             return out
         case .snapshot:
             return ["snapshots": 1, "gigabytes": item["size"]?.intValue ?? 0]
+        case .databaseInstance:
+            // `ram` is the pod flavor's, put on the item by `list` (Trove names only the flavor's id).
+            var out = ["instances": 1]
+            if let size = item["volume"]?["size"]?.intValue, size > 0 { out["volumes"] = size }
+            if let ram = item["flavor"]?["ram"]?.intValue, ram > 0 { out["ram"] = ram }
+            return out
+        case .databaseBackup:
+            return ["backups": 1]
         }
     }
 
@@ -151,22 +187,47 @@ public struct QuotaReconciler: Sendable {
         var marker: String?
         let limit = 1000
         for _ in 0..<10_000 {
-            var query = [URLQueryItem(name: "all_tenants", value: "1"), URLQueryItem(name: "limit", value: "\(limit)")]
+            var query = kind.allProjects + [URLQueryItem(name: "limit", value: "\(limit)")]
             if let marker { query.append(URLQueryItem(name: "marker", value: marker)) }
             var request = RegionalRequest(method: "GET", path: kind.path, query: query, headers: headers)
             request.timeout = .seconds(30)
             let response = try await forwarder.send(request, to: pod, credentials: credentials)
             guard response.isSuccess else { throw QuotaReconcileError("\(pod.regionName) answered \(response.status) to GET \(kind.path)") }
-            let page = (try JSONValue(data: response.data))[kind.key]?.arrayValue ?? []
+            let answer = try JSONValue(data: response.data)
+            let page = answer[kind.key]?.arrayValue ?? []
             for item in page {
                 guard let id = item["id"]?.stringValue else { continue }
                 if kind == .server, (item["status"]?.stringValue ?? "").uppercased() == "DELETED" { continue }
+                // A Trove instance being deleted (SHUTDOWN) already gave its quota back when the delete was accepted.
+                if kind == .databaseInstance, (item["status"]?.stringValue ?? "").uppercased() == "SHUTDOWN" { continue }
                 out[id] = item
             }
-            guard page.count >= limit, let last = page.last?["id"]?.stringValue else { break }
+            // Trove pages at its own size (20) whatever `limit` asks, and says so with a `next` link.
+            let more = page.count >= limit || (answer["links"]?.arrayValue ?? []).contains { $0["rel"]?.stringValue == "next" }
+            guard more, let last = page.last?["id"]?.stringValue else { break }
             marker = last
         }
+        if kind == .databaseInstance { try await addFlavorRAM(&out, in: pod, credentials: credentials) }
         return out
+    }
+
+    /// Puts each Trove instance's flavor RAM on it, from the pod's Trove flavors (what Trove's `ram` counts).
+    func addFlavorRAM(_ items: inout [String: JSONValue], in pod: Pod, credentials: ServiceCredentials) async throws {
+        var request = RegionalRequest(method: "GET", path: "/flavors")
+        request.timeout = .seconds(30)
+        let response = try await runtime.forwarder(serviceType: "database", format: .fault).send(request, to: pod, credentials: credentials)
+        guard response.isSuccess else { throw QuotaReconcileError("\(pod.regionName) answered \(response.status) to GET /flavors") }
+        var ram: [String: JSONValue] = [:]
+        for flavor in (try JSONValue(data: response.data))["flavors"]?.arrayValue ?? [] {
+            if let id = flavor["id"]?.stringValue ?? flavor["id"]?.intValue.map(String.init), let mb = flavor["ram"] { ram[id] = mb }
+        }
+        for (id, item) in items {
+            guard var object = item.objectValue, var flavor = object["flavor"]?.objectValue,
+                  let flavorID = flavor["id"]?.stringValue, let mb = ram[flavorID] else { continue }
+            flavor["ram"] = mb
+            object["flavor"] = .object(flavor)
+            items[id] = .object(object)
+        }
     }
 }
 

@@ -21,7 +21,7 @@ public enum QuotaScope: String, Sendable, CaseIterable {
             return ["network", "subnet", "port", "router", "floatingip", "security_group", "security_group_rule", "rbac_policy", "subnetpool"]
                 .map { ($0, $0) }
         case .database:
-            return [("instances", "database_instances"), ("volumes", "database_volumes"), ("backups", "database_backups")]
+            return [("instances", "database_instances"), ("volumes", "database_volumes"), ("backups", "database_backups"), ("ram", "database_ram")]
         }
     }
 }
@@ -87,12 +87,12 @@ public struct QuotaService: Sendable {
         await syncPods(scope, project: project)
     }
 
-    /// Sets the regions' own quotas for a project whose Compute or Block Storage limits changed, before the
+    /// Sets the regions' own quotas for a project whose Compute, Block Storage or Database limits changed, before the
     /// change is answered (a raised limit must not be refused by a region still holding the old share); a
     /// region that does not take it gets a job that retries.
     func syncPods(_ scope: QuotaScope, project: String) async {
         let sync = QuotaPodSync(runtime: runtime)
-        guard scope == .compute || scope == .volume, sync.enabled else { return }
+        guard scope != .network, sync.enabled else { return }
         if let failed = try? await sync.run(projects: [project]), failed.isEmpty { return }
         do {
             _ = try await runtime.jobs.submit(QuotaPodSyncJob.self, projectID: project, payload: .init(project: project))
@@ -103,10 +103,11 @@ public struct QuotaService: Sendable {
     }
 
     /// A resource of `type` the top routed is gone: when it held a quota the regions' shares are kept
-    /// for (servers; volumes and snapshots), a coalesced `quota_pod_sync` job sets them again, so a
+    /// for (servers; volumes, snapshots and backups; database instances and backups), a coalesced `quota_pod_sync` job sets them again, so a
     /// region's share does not lag a delete elsewhere until the next reconcile.
     func usageDropped(_ type: ResourceType, project: String) async {
-        guard [.server, .volume, .snapshot, .volumeBackup].contains(type), QuotaPodSync(runtime: runtime).enabled else { return }
+        guard [.server, .volume, .snapshot, .volumeBackup, .databaseInstance, .databaseBackup].contains(type),
+              QuotaPodSync(runtime: runtime).enabled else { return }
         do {
             _ = try await runtime.jobs.submit(QuotaPodSyncJob.self, projectID: project, payload: .init(project: project))
         } catch {
