@@ -37,13 +37,8 @@ struct BootPreparer: Sendable {
         let caller = NeutronCaller(context.caller)
         let topGroups = try await groupSync.resolveGroupNames(securityGroups, caller)
         // Groups and networks are independent: the groups are made ready while the ports are prepared.
-        async let bottomGroups = withThrowingTaskGroup(of: (Int, String).self) { group in
-            for (index, topGroup) in topGroups.enumerated() {
-                group.addTask { (index, try await groupSync.ensureSecurityGroup(topGroup, in: pod, context: context)) }
-            }
-            var out = [String](repeating: "", count: topGroups.count)
-            for try await (index, id) in group { out[index] = id }
-            return out
+        async let bottomGroups = Fanout.all(topGroups) { topGroup in
+            try await groupSync.ensureSecurityGroup(topGroup, in: pod, context: context)
         }
         let requests: [JSONValue]
         switch networks {
@@ -63,19 +58,8 @@ struct BootPreparer: Sendable {
         }
         let groupIDs = topGroups.map(\.id)
         // Every item is prepared whatever the others do, so a failure knows exactly which ports to release.
-        let outcomes = await withTaskGroup(of: (Int, Result<(JSONValue, String, String), any Error>).self) { group in
-            for (index, item) in requests.enumerated() {
-                group.addTask {
-                    do {
-                        return (index, .success(try await preparePort(item, groups: groupIDs, in: pod, context: context)))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
-            }
-            var out = [Result<(JSONValue, String, String), any Error>?](repeating: nil, count: requests.count)
-            for await (index, outcome) in group { out[index] = outcome }
-            return out.compactMap { $0 }
+        let outcomes = await Fanout.outcomes(requests) { item in
+            try await preparePort(item, groups: groupIDs, in: pod, context: context)
         }
         var items: [JSONValue] = []
         var created: [String] = []
@@ -100,26 +84,22 @@ struct BootPreparer: Sendable {
     }
 
     func release(_ prepared: PreparedNetworks, in pod: Pod, context: PodCallContext) async {
-        await withTaskGroup(of: Void.self) { group in
-            for bottomID in prepared.createdPorts {
-                group.addTask {
-                    do {
-                        try await pods.delete("ports", id: bottomID, in: pod)
-                        let rows = try await routing.routings.list(
-                            filter: RoutingFilter(bottomID: bottomID, podID: pod.podID, resourceType: .port), limit: 1)
-                        guard let row = rows.first else { return }
-                        _ = try await routing.routings.delete(row.id)
-                        routing.invalidate(topID: row.topID, type: .port)
-                        // Ports the boot asked for by network were made for it; ports the client made stay.
-                        if let doc = try await service.documents.get(.ports, id: row.topID),
-                           let port = try? service.model(NeutronPort.self, doc), ServerPortBinder.madeForBoot(port) {
-                            try await service.documents.delete(.ports, id: port.id)
-                        }
-                    } catch {
-                        logger.error("could not release a port after a failed boot",
-                                     metadata: ["pod": "\(pod.regionName)", "port": "\(bottomID)", "error": "\(error)"])
-                    }
+        _ = await Fanout.outcomes(prepared.createdPorts) { bottomID in
+            do {
+                try await pods.delete("ports", id: bottomID, in: pod)
+                let rows = try await routing.routings.list(
+                    filter: RoutingFilter(bottomID: bottomID, podID: pod.podID, resourceType: .port), limit: 1)
+                guard let row = rows.first else { return }
+                _ = try await routing.routings.delete(row.id)
+                routing.invalidate(topID: row.topID, type: .port)
+                // Ports the boot asked for by network were made for it; ports the client made stay.
+                if let doc = try await service.documents.get(.ports, id: row.topID),
+                   let port = try? service.model(NeutronPort.self, doc), ServerPortBinder.madeForBoot(port) {
+                    try await service.documents.delete(.ports, id: port.id)
                 }
+            } catch {
+                logger.error("could not release a port after a failed boot",
+                             metadata: ["pod": "\(pod.regionName)", "port": "\(bottomID)", "error": "\(error)"])
             }
         }
     }

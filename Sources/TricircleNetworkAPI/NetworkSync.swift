@@ -90,82 +90,77 @@ struct NeutronSyncer: Sendable {
         let rows = try await routing.resolve(topID: id, type: kind.resourceType, projectID: nil)
         guard !rows.isEmpty else { return }
         let admin = NeutronCaller(projectID: "", isAdmin: true)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for row in rows {
-                guard let bottomID = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { continue }
-                let context = NeutronSyncQueue.jobContext(project: row.projectID)
-                group.addTask {
-                    do {
-                        switch kind {
-                        case .network:
-                            guard let (network, _) = try? await service.network(id, admin) else { return }
-                            try await pods.call("PUT", "/networks/\(bottomID)", body: ["network": [
-                                "admin_state_up": .bool(network.adminStateUp), "description": .string(network.description),
-                            ]], in: pod, requestID: context.requestID)
-                            _ = try await copies.ensureSubnets(of: network, bottomNetwork: bottomID, in: pod, context: context)
-                        case .subnet:
-                            guard let (subnet, _) = try? await service.subnet(id, admin), var plan = SubnetAddressing(subnet) else { return }
-                            let pod = pod
-                            let gateway = try await service.documents.list(.ports, NetworkDocumentQuery(
-                                parentIDs: [subnet.networkID], deviceIDs: ["pod-gateway:\(pod.podID)"]))
-                                .compactMap { try? service.model(NeutronPort.self, $0).fixedIPs.first { $0.subnetID == id }?.ipAddress }.first
-                            if let gateway, let value = IPAddress(gateway)?.value { plan.pools = PodCopies.carve(plan.pools, excluding: value) }
-                            try await pods.call("PUT", "/subnets/\(bottomID)", body: ["subnet": [
-                                "dns_nameservers": .array(subnet.dnsNameservers.map { .string($0) }),
-                                "host_routes": .array(subnet.hostRoutes.map { ["destination": .string($0.destination), "nexthop": .string($0.nexthop)] }),
-                                "allocation_pools": .array(plan.render().map { ["start": .string($0.start), "end": .string($0.end)] }),
-                                "description": .string(subnet.description),
-                            ]], in: pod, requestID: context.requestID)
-                        case .port:
-                            guard let (port, _) = try? await service.port(id, admin) else { return }
-                            var groups: [JSONValue] = []
-                            for groupID in port.securityGroups {
-                                let (topGroup, _) = try await service.securityGroup(groupID, admin)
-                                groups.append(.string(try await groupSync.ensureSecurityGroup(topGroup, in: pod, context: context)))
-                            }
-                            var body: [String: JSONValue] = [
-                                "admin_state_up": .bool(port.adminStateUp),
-                                "allowed_address_pairs": .array(port.allowedAddressPairs.map { pair in
-                                    var object: [String: JSONValue] = ["ip_address": .string(pair.ipAddress)]
-                                    if let mac = pair.macAddress { object["mac_address"] = .string(mac) }
-                                    return .object(object)
-                                }),
-                            ]
-                            if port.portSecurityEnabled != false { body["security_groups"] = .array(groups) }
-                            // The top's allocator decided the addresses (and the MAC, below); the pod is told exactly, on
-                            // its own copies of the subnets (made now if the port moved to a subnet the pod lacks).
-                            if let bottomNetwork = try await routing.resolve(topID: port.networkID, type: .network, podID: pod.podID, projectID: nil)?.bottomID,
-                               let (network, _) = try? await service.network(port.networkID, admin) {
-                                let subnets = port.fixedIPs.isEmpty ? [:]
-                                    : try await copies.ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
-                                body["fixed_ips"] = .array(port.fixedIPs.compactMap { fixed in
-                                    guard let top = fixed.subnetID, let bottom = subnets[top], let address = fixed.ipAddress else { return nil }
-                                    return ["subnet_id": .string(bottom), "ip_address": .string(address)]
-                                })
-                            }
-                            let answer = try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(body)], in: pod, requestID: context.requestID)
-                            // The MAC on its own, and only when it differs: Neutron refuses a MAC change on a bound
-                            // port (PortBound), which must not keep the rest of the port from converging.
-                            if let podMAC = answer["port"]?["mac_address"]?.stringValue, podMAC.lowercased() != port.macAddress.lowercased() {
-                                try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": ["mac_address": .string(port.macAddress)]],
-                                                    in: pod, requestID: context.requestID)
-                            }
-                        case .securityGroup:
-                            guard (try? await service.securityGroup(id, admin)) != nil else { return }
-                            try await groupSync.syncRules(of: id, bottomID: bottomID, in: pod, context: context)
-                        case .router:
-                            return
-                        case .floatingIP:
-                            return  // synced as a whole above
-                        }
-                    } catch let error as PodNeutronError where error.status == 404 {
-                        // The copy went meanwhile (a delete's job ran first): nothing is left to converge.
-                        logger.info("a pod's copy is gone; nothing to sync", metadata: [
-                            "kind": "\(kind.rawValue)", "top_id": "\(id)", "region": "\(pod.regionName)", "error": "\(error)"])
+        try await Fanout.each(rows) { row in
+            guard let bottomID = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { return }
+            let context = NeutronSyncQueue.jobContext(project: row.projectID)
+            do {
+                switch kind {
+                case .network:
+                    guard let (network, _) = try? await service.network(id, admin) else { return }
+                    try await pods.call("PUT", "/networks/\(bottomID)", body: ["network": [
+                        "admin_state_up": .bool(network.adminStateUp), "description": .string(network.description),
+                    ]], in: pod, requestID: context.requestID)
+                    _ = try await copies.ensureSubnets(of: network, bottomNetwork: bottomID, in: pod, context: context)
+                case .subnet:
+                    guard let (subnet, _) = try? await service.subnet(id, admin), var plan = SubnetAddressing(subnet) else { return }
+                    let pod = pod
+                    let gateway = try await service.documents.list(.ports, NetworkDocumentQuery(
+                        parentIDs: [subnet.networkID], deviceIDs: ["pod-gateway:\(pod.podID)"]))
+                        .compactMap { try? service.model(NeutronPort.self, $0).fixedIPs.first { $0.subnetID == id }?.ipAddress }.first
+                    if let gateway, let value = IPAddress(gateway)?.value { plan.pools = PodCopies.carve(plan.pools, excluding: value) }
+                    try await pods.call("PUT", "/subnets/\(bottomID)", body: ["subnet": [
+                        "dns_nameservers": .array(subnet.dnsNameservers.map { .string($0) }),
+                        "host_routes": .array(subnet.hostRoutes.map { ["destination": .string($0.destination), "nexthop": .string($0.nexthop)] }),
+                        "allocation_pools": .array(plan.render().map { ["start": .string($0.start), "end": .string($0.end)] }),
+                        "description": .string(subnet.description),
+                    ]], in: pod, requestID: context.requestID)
+                case .port:
+                    guard let (port, _) = try? await service.port(id, admin) else { return }
+                    var groups: [JSONValue] = []
+                    for groupID in port.securityGroups {
+                        let (topGroup, _) = try await service.securityGroup(groupID, admin)
+                        groups.append(.string(try await groupSync.ensureSecurityGroup(topGroup, in: pod, context: context)))
                     }
+                    var body: [String: JSONValue] = [
+                        "admin_state_up": .bool(port.adminStateUp),
+                        "allowed_address_pairs": .array(port.allowedAddressPairs.map { pair in
+                            var object: [String: JSONValue] = ["ip_address": .string(pair.ipAddress)]
+                            if let mac = pair.macAddress { object["mac_address"] = .string(mac) }
+                            return .object(object)
+                        }),
+                    ]
+                    if port.portSecurityEnabled != false { body["security_groups"] = .array(groups) }
+                    // The top's allocator decided the addresses (and the MAC, below); the pod is told exactly, on
+                    // its own copies of the subnets (made now if the port moved to a subnet the pod lacks).
+                    if let bottomNetwork = try await routing.resolve(topID: port.networkID, type: .network, podID: pod.podID, projectID: nil)?.bottomID,
+                       let (network, _) = try? await service.network(port.networkID, admin) {
+                        let subnets = port.fixedIPs.isEmpty ? [:]
+                            : try await copies.ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
+                        body["fixed_ips"] = .array(port.fixedIPs.compactMap { fixed in
+                            guard let top = fixed.subnetID, let bottom = subnets[top], let address = fixed.ipAddress else { return nil }
+                            return ["subnet_id": .string(bottom), "ip_address": .string(address)]
+                        })
+                    }
+                    let answer = try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": .object(body)], in: pod, requestID: context.requestID)
+                    // The MAC on its own, and only when it differs: Neutron refuses a MAC change on a bound
+                    // port (PortBound), which must not keep the rest of the port from converging.
+                    if let podMAC = answer["port"]?["mac_address"]?.stringValue, podMAC.lowercased() != port.macAddress.lowercased() {
+                        try await pods.call("PUT", "/ports/\(bottomID)", body: ["port": ["mac_address": .string(port.macAddress)]],
+                                            in: pod, requestID: context.requestID)
+                    }
+                case .securityGroup:
+                    guard (try? await service.securityGroup(id, admin)) != nil else { return }
+                    try await groupSync.syncRules(of: id, bottomID: bottomID, in: pod, context: context)
+                case .router:
+                    return
+                case .floatingIP:
+                    return  // synced as a whole above
                 }
+            } catch let error as PodNeutronError where error.status == 404 {
+                // The copy went meanwhile (a delete's job ran first): nothing is left to converge.
+                logger.info("a pod's copy is gone; nothing to sync", metadata: [
+                    "kind": "\(kind.rawValue)", "top_id": "\(id)", "region": "\(pod.regionName)", "error": "\(error)"])
             }
-            try await group.waitForAll()
         }
     }
 }

@@ -92,29 +92,26 @@ struct PodCopyCleaner: Sendable {
             default: plain.append((id, port["name"]?.stringValue ?? "", false))
             }
         }
-        let gone = (floatingIPs, plain)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for fip in gone.0 { group.addTask { try await pods.delete("floatingips", id: fip, in: pod) } }
-            for port in gone.1 {
-                group.addTask {
-                    if port.shadow { try await shadows.removeShadow(port.id, name: port.name, in: pod) } else { try await pods.delete("ports", id: port.id, in: pod) }
-                }
+        enum Removal: Sendable { case floatingIP(String), port(id: String, name: String, shadow: Bool) }
+        try await Fanout.each(floatingIPs.map(Removal.floatingIP) + plain.map { Removal.port(id: $0.id, name: $0.name, shadow: $0.shadow) }) { removal in
+            switch removal {
+            case .floatingIP(let fip): try await pods.delete("floatingips", id: fip, in: pod)
+            case .port(let id, let name, shadow: true): try await shadows.removeShadow(id, name: name, in: pod)
+            case .port(let id, _, shadow: false): try await pods.delete("ports", id: id, in: pod)
             }
-            try await group.waitForAll()
         }
-        let attached = (interfaces, gateways)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (router, port) in attached.0 { group.addTask { try await removeInterface(port, of: router, in: pod) } }
-            for router in attached.1 {
-                group.addTask {
-                    do {
-                        try await pods.call("PUT", "/routers/\(router)", body: ["router": ["external_gateway_info": .null]], in: pod)
-                    } catch let error as PodNeutronError where error.status == 404 {
-                        return
-                    }
+        enum Detach: Sendable { case interface(router: String, port: String), gateway(router: String) }
+        try await Fanout.each(interfaces.map { Detach.interface(router: $0.router, port: $0.port) } + gateways.map(Detach.gateway)) { detach in
+            switch detach {
+            case .interface(let router, let port):
+                try await removeInterface(port, of: router, in: pod)
+            case .gateway(let router):
+                do {
+                    try await pods.call("PUT", "/routers/\(router)", body: ["router": ["external_gateway_info": .null]], in: pod)
+                } catch let error as PodNeutronError where error.status == 404 {
+                    return
                 }
             }
-            try await group.waitForAll()
         }
     }
 

@@ -77,14 +77,10 @@ struct PodCopies: Sendable {
     /// Every top subnet of the network present in the pod: top subnet id -> bottom subnet id.
     func ensureSubnets(of network: Network, bottomNetwork: String, in pod: Pod, context: PodCallContext) async throws -> [String: String] {
         let subnets = try await service.subnets(ofNetwork: network.id)
-        return try await withThrowingTaskGroup(of: (String, String).self) { group in
-            for subnet in subnets {
-                group.addTask { (subnet.id, try await ensureSubnet(subnet, bottomNetwork: bottomNetwork, in: pod, context: context)) }
-            }
-            var out: [String: String] = [:]
-            for try await (top, bottom) in group { out[top] = bottom }
-            return out
+        let copies = try await Fanout.all(subnets) { subnet in
+            (subnet.id, try await ensureSubnet(subnet, bottomNetwork: bottomNetwork, in: pod, context: context))
         }
+        return Dictionary(copies, uniquingKeysWith: { _, last in last })
     }
 
     func ensureSubnet(_ subnet: Subnet, bottomNetwork: String, in pod: Pod, context: PodCallContext) async throws -> String {

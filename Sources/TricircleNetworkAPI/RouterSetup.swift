@@ -71,33 +71,26 @@ struct RouterSync: Sendable {
         let context = NeutronSyncQueue.jobContext(project: router.projectID)
 
         // Each pod's router with its local interfaces (and its bridge address), pods in parallel.
-        let bridgeAddresses = try await withThrowingTaskGroup(of: (String, String?).self) { group in
-            for pod in targets {
-                let local = attached.filter { podsByNetwork[$0.network.id]?.contains(pod.podID) == true }
-                group.addTask {
-                    let bottomRouter = try await ensureRouter(router, in: pod, context: context)
-                    var keep: Set<String> = []
-                    for (subnet, network) in local {
-                        try await attach(subnet: subnet, network: network, device: "pod-gateway:\(pod.podID)",
-                                         router: bottomRouter, in: pod, context: context)
-                        keep.insert(subnet.id)
-                    }
-                    var address: String?
-                    if let (bridgeNetwork, bridgeSubnet) = bridge, networkPods.contains(pod.podID) {
-                        address = try await attach(subnet: bridgeSubnet, network: bridgeNetwork, device: "bridge:\(routerID):\(pod.podID)",
-                                                   router: bottomRouter, in: pod, context: context, owner: DeviceOwners.bridge)
-                        keep.insert(bridgeSubnet.id)
-                    }
-                    keep.formUnion(try await northSouth.syncGateway(plan, bridge: routerNSBridge, router: router, bottomRouter: bottomRouter,
-                                                         in: pod, context: context))
-                    try await detachOthers(router: bottomRouter, keeping: keep, in: pod)
-                    return (pod.podID, address)
-                }
+        let bridgeAddresses = try await Fanout.all(targets) { pod in
+            let local = attached.filter { podsByNetwork[$0.network.id]?.contains(pod.podID) == true }
+            let bottomRouter = try await ensureRouter(router, in: pod, context: context)
+            var keep: Set<String> = []
+            for (subnet, network) in local {
+                try await attach(subnet: subnet, network: network, device: "pod-gateway:\(pod.podID)",
+                                 router: bottomRouter, in: pod, context: context)
+                keep.insert(subnet.id)
             }
-            var out: [String: String] = [:]
-            for try await (pod, address) in group { if let address { out[pod] = address } }
-            return out
-        }
+            var address: String?
+            if let (bridgeNetwork, bridgeSubnet) = bridge, networkPods.contains(pod.podID) {
+                address = try await attach(subnet: bridgeSubnet, network: bridgeNetwork, device: "bridge:\(routerID):\(pod.podID)",
+                                           router: bottomRouter, in: pod, context: context, owner: DeviceOwners.bridge)
+                keep.insert(bridgeSubnet.id)
+            }
+            keep.formUnion(try await northSouth.syncGateway(plan, bridge: routerNSBridge, router: router, bottomRouter: bottomRouter,
+                                                 in: pod, context: context))
+            try await detachOthers(router: bottomRouter, keeping: keep, in: pod)
+            return (pod.podID, address)
+        }.reduce(into: [String: String]()) { out, answer in if let address = answer.1 { out[answer.0] = address } }
         // Routes: each pod reaches the others' subnets through their bridge addresses, plus the top router's
         // extra routes as `extraRoutes` translates them for the pod.
         var held: [String: [Subnet]] = [:]
@@ -106,38 +99,33 @@ struct RouterSync: Sendable {
             if let plan, plan.externalPod.podID == pod.podID { held[pod.podID, default: []] += plan.externalSubnets }
         }
         let heldSubnets = held
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for pod in targets {
-                group.addTask {
-                    var routes: [HostRoute] = []
-                    for other in targets where joined && other.podID != pod.podID {
-                        guard let hop = bridgeAddresses[other.podID] else { continue }
-                        for (subnet, network) in attached where podsByNetwork[network.id]?.contains(other.podID) == true {
-                            if podsByNetwork[network.id]?.contains(pod.podID) == true {
-                                // Stretched: only the remote pod's own ports are over there.
-                                for port in try await service.ports(ofNetwork: network.id) where port.deviceOwner.hasPrefix("compute:") {
-                                    guard try await routing.resolve(topID: port.id, type: .port, podID: other.podID, projectID: nil) != nil else { continue }
-                                    for fixed in port.fixedIPs where fixed.subnetID == subnet.id {
-                                        if let ip = fixed.ipAddress { routes.append(HostRoute(destination: "\(ip)/32", nexthop: hop)) }
-                                    }
-                                }
-                            } else {
-                                routes.append(HostRoute(destination: subnet.cidr, nexthop: hop))
+        try await Fanout.each(targets) { pod in
+            var routes: [HostRoute] = []
+            for other in targets where joined && other.podID != pod.podID {
+                guard let hop = bridgeAddresses[other.podID] else { continue }
+                for (subnet, network) in attached where podsByNetwork[network.id]?.contains(other.podID) == true {
+                    if podsByNetwork[network.id]?.contains(pod.podID) == true {
+                        // Stretched: only the remote pod's own ports are over there.
+                        for port in try await service.ports(ofNetwork: network.id) where port.deviceOwner.hasPrefix("compute:") {
+                            guard try await routing.resolve(topID: port.id, type: .port, podID: other.podID, projectID: nil) != nil else { continue }
+                            for fixed in port.fixedIPs where fixed.subnetID == subnet.id {
+                                if let ip = fixed.ipAddress { routes.append(HostRoute(destination: "\(ip)/32", nexthop: hop)) }
                             }
                         }
+                    } else {
+                        routes.append(HostRoute(destination: subnet.cidr, nexthop: hop))
                     }
-                    for route in Self.extraRoutes(router.routes, in: pod.podID, held: heldSubnets, bridgeAddresses: bridgeAddresses)
-                    where !routes.contains(route) {
-                        routes.append(route)
-                    }
-                    guard let bottomRouter = try await routing.resolve(topID: routerID, type: .router, podID: pod.podID, projectID: nil)?.bottomID
-                    else { return }
-                    try await pods.call("PUT", "/routers/\(bottomRouter)", body: ["router": ["routes": .array(routes.map {
-                        ["destination": .string($0.destination), "nexthop": .string($0.nexthop)]
-                    })]], in: pod, requestID: context.requestID)
                 }
             }
-            try await group.waitForAll()
+            for route in Self.extraRoutes(router.routes, in: pod.podID, held: heldSubnets, bridgeAddresses: bridgeAddresses)
+            where !routes.contains(route) {
+                routes.append(route)
+            }
+            guard let bottomRouter = try await routing.resolve(topID: routerID, type: .router, podID: pod.podID, projectID: nil)?.bottomID
+            else { return }
+            try await pods.call("PUT", "/routers/\(bottomRouter)", body: ["router": ["routes": .array(routes.map {
+                ["destination": .string($0.destination), "nexthop": .string($0.nexthop)]
+            })]], in: pod, requestID: context.requestID)
         }
         if let routerNSBridge {
             try await northSouth.pruneNorthSouthBridge(routerNSBridge, keeping: Set(targets.map(\.podID)))

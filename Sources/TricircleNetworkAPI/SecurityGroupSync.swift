@@ -61,21 +61,20 @@ struct SecurityGroupSync: Sendable {
         func key(_ rule: JSONValue) -> [JSONValue] { keys.map { rule[$0] ?? .null } }
         let wantedKeys = Set(wanted.map(key))
         let existingKeys = Set(existing.map(key))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for rule in existing where !wantedKeys.contains(key(rule)) {
-                guard let id = rule["id"]?.stringValue else { continue }
-                group.addTask { try await pods.delete("security-group-rules", id: id, in: pod) }
-            }
-            for rule in wanted where !existingKeys.contains(key(rule)) {
-                group.addTask {
-                    do {
-                        try await pods.call("POST", "/security-group-rules", body: ["security_group_rule": rule], in: pod, requestID: context.requestID)
-                    } catch let error as PodNeutronError where error.status == 409 {
-                        return
-                    }
+        enum Change: Sendable { case remove(String), add(JSONValue) }
+        let changes = existing.filter { !wantedKeys.contains(key($0)) }.compactMap { $0["id"]?.stringValue }.map(Change.remove)
+            + wanted.filter { !existingKeys.contains(key($0)) }.map(Change.add)
+        try await Fanout.each(changes) { change in
+            switch change {
+            case .remove(let id):
+                try await pods.delete("security-group-rules", id: id, in: pod)
+            case .add(let rule):
+                do {
+                    try await pods.call("POST", "/security-group-rules", body: ["security_group_rule": rule], in: pod, requestID: context.requestID)
+                } catch let error as PodNeutronError where error.status == 409 {
+                    return
                 }
             }
-            try await group.waitForAll()
         }
     }
 

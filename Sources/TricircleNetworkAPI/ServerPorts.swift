@@ -47,17 +47,12 @@ struct ServerPortBinder: Sendable {
                 guard let bottom = item["id"]?.stringValue, let top = item["name"]?.stringValue, !top.isEmpty else { return nil }
                 return (bottom, top)
             } ?? []
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for copy in copies {
-                    group.addTask {
-                        // Only a copy this pod's routing row names is the top port's: a pod port merely named
-                        // like a top port (made in the pod directly) must not bind, and later delete, it.
-                        guard let row = try await routing.resolve(topID: copy.top, type: .port, podID: pod.podID, projectID: nil),
-                              row.bottomID == copy.bottom else { return }
-                        try await setDevice(of: copy.top, from: ["", serverID], to: serverID, clearOwner: false)
-                    }
-                }
-                try await group.waitForAll()
+            try await Fanout.each(copies) { copy in
+                // Only a copy this pod's routing row names is the top port's: a pod port merely named
+                // like a top port (made in the pod directly) must not bind, and later delete, it.
+                guard let row = try await routing.resolve(topID: copy.top, type: .port, podID: pod.podID, projectID: nil),
+                      row.bottomID == copy.bottom else { return }
+                try await setDevice(of: copy.top, from: ["", serverID], to: serverID, clearOwner: false)
             }
         } catch {
             logger.warning("could not note a deleted server's ports; they stay until their network is deleted",
@@ -73,23 +68,19 @@ struct ServerPortBinder: Sendable {
             logger.error("could not list a deleted server's ports", metadata: ["server": "\(serverID)", "error": "\(error)"])
             return
         }
-        await withTaskGroup(of: Void.self) { group in
-            for doc in docs {
-                group.addTask {
-                    do {
-                        let port = try service.model(NeutronPort.self, doc)
-                        guard port.deviceID == serverID else { return }
-                        if Self.madeForBoot(port) {
-                            try await removeBootPort(port.id)
-                        } else {
-                            // The pod's Nova already unbound its copy; the top's record follows.
-                            try await setDevice(of: port.id, from: [serverID], to: "", clearOwner: true)
-                        }
-                    } catch {
-                        logger.error("could not release a deleted server's port",
-                                     metadata: ["server": "\(serverID)", "port": "\(doc.id)", "error": "\(error)"])
-                    }
+        _ = await Fanout.outcomes(docs) { doc in
+            do {
+                let port = try service.model(NeutronPort.self, doc)
+                guard port.deviceID == serverID else { return }
+                if Self.madeForBoot(port) {
+                    try await removeBootPort(port.id)
+                } else {
+                    // The pod's Nova already unbound its copy; the top's record follows.
+                    try await setDevice(of: port.id, from: [serverID], to: "", clearOwner: true)
                 }
+            } catch {
+                logger.error("could not release a deleted server's port",
+                             metadata: ["server": "\(serverID)", "port": "\(doc.id)", "error": "\(error)"])
             }
         }
     }
@@ -128,19 +119,14 @@ struct ServerPortBinder: Sendable {
         // Only the binding this module records for a server the top routes; other device ids stand.
         guard try await !routing.resolve(topID: port.deviceID, type: .server, projectID: nil).isEmpty else { return false }
         let rows = try await routing.resolve(topID: port.id, type: .port, projectID: nil)
-        let bound = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for row in rows {
-                guard let bottomID = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { continue }
-                group.addTask {
-                    do {
-                        return try await pods.call("GET", "/ports/\(bottomID)", in: pod)["port"]?["device_id"]?.stringValue == port.deviceID
-                    } catch let error as PodNeutronError where error.status == 404 {
-                        return false
-                    }
-                }
+        let bound = try await Fanout.all(rows) { row -> Bool in
+            guard let bottomID = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { return false }
+            do {
+                return try await pods.call("GET", "/ports/\(bottomID)", in: pod)["port"]?["device_id"]?.stringValue == port.deviceID
+            } catch let error as PodNeutronError where error.status == 404 {
+                return false
             }
-            return try await group.contains(true)
-        }
+        }.contains(true)
         if bound { return false }
         try await setDevice(of: port.id, from: [port.deviceID], to: "", clearOwner: true)
         return true
@@ -154,27 +140,22 @@ struct ServerPortBinder: Sendable {
         let candidates = try await service.ports(ofNetwork: networkID).filter {
             Self.madeForBoot($0) && (subnetID == nil || $0.fixedIPs.contains { $0.subnetID == subnetID })
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for port in candidates {
-                group.addTask {
-                    let rows = try await routing.resolve(topID: port.id, type: .port, projectID: nil)
-                    for row in rows {
-                        guard let bottomID = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { continue }
-                        let bound: Bool
-                        do {
-                            let answer = try await pods.call("GET", "/ports/\(bottomID)", in: pod)
-                            bound = !(answer["port"]?["device_id"]?.stringValue ?? "").isEmpty
-                        } catch let error as PodNeutronError where error.status == 404 {
-                            bound = false
-                        }
-                        if bound { return }
-                    }
-                    try await floatingIPs.disassociateFloatingIPs(ofPort: port.id)
-                    try await cleaner.cleanup(.port, id: port.id)
-                    try await service.documents.delete(.ports, id: port.id)
+        try await Fanout.each(candidates) { port in
+            let rows = try await routing.resolve(topID: port.id, type: .port, projectID: nil)
+            for row in rows {
+                guard let bottomID = row.bottomID, let pod = try await podDirectory.pod(id: row.podID) else { continue }
+                let bound: Bool
+                do {
+                    let answer = try await pods.call("GET", "/ports/\(bottomID)", in: pod)
+                    bound = !(answer["port"]?["device_id"]?.stringValue ?? "").isEmpty
+                } catch let error as PodNeutronError where error.status == 404 {
+                    bound = false
                 }
+                if bound { return }
             }
-            try await group.waitForAll()
+            try await floatingIPs.disassociateFloatingIPs(ofPort: port.id)
+            try await cleaner.cleanup(.port, id: port.id)
+            try await service.documents.delete(.ports, id: port.id)
         }
     }
 }

@@ -95,18 +95,11 @@ struct ShadowPortKeeper: Sendable {
         let podNames = Dictionary(holders.map { ($0.pod.podID, $0.pod.regionName) }, uniquingKeysWith: { first, _ in first })
         // Each pod's own ports on the network, read once per pod: the hosts of the real copies (for the
         // shadows' binding profile) and the shadows already there.
-        let listings = try await withThrowingTaskGroup(of: (String, [JSONValue]).self) { group in
-            for holder in holders {
-                group.addTask {
-                    let answer = try await pods.call(
-                        "GET", "/ports?network_id=\(holder.bottomNetwork)" + Self.listedFields, in: holder.pod)
-                    return (holder.pod.podID, answer["ports"]?.arrayValue ?? [])
-                }
-            }
-            var out: [String: [JSONValue]] = [:]
-            for try await (podID, items) in group { out[podID] = items }
-            return out
-        }
+        let listings = Dictionary(try await Fanout.all(holders) { holder in
+            let answer = try await pods.call(
+                "GET", "/ports?network_id=\(holder.bottomNetwork)" + Self.listedFields, in: holder.pod)
+            return (holder.pod.podID, answer["ports"]?.arrayValue ?? [])
+        }, uniquingKeysWith: { _, last in last })
         var hosts: [String: String] = [:]  // "<pod id>|<bottom port id>" -> binding host
         for (podID, items) in listings {
             for item in items {
@@ -116,15 +109,10 @@ struct ShadowPortKeeper: Sendable {
         }
         let context = NeutronSyncQueue.jobContext(project: network.projectID)
         let (mirrored, homesNow, hostsNow, holdersNow) = (ports, homes, hosts, holders)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for holder in holdersNow {
-                group.addTask {
-                    try await convergeShadows(
-                        of: network, in: holder.pod, bottomNetwork: holder.bottomNetwork, listing: listings[holder.pod.podID] ?? [],
-                        ports: mirrored, homes: homesNow, hosts: hostsNow, podNames: podNames, context: context, logger: logger)
-                }
-            }
-            try await group.waitForAll()
+        try await Fanout.each(holdersNow) { holder in
+            try await convergeShadows(
+                of: network, in: holder.pod, bottomNetwork: holder.bottomNetwork, listing: listings[holder.pod.podID] ?? [],
+                ports: mirrored, homes: homesNow, hosts: hostsNow, podNames: podNames, context: context, logger: logger)
         }
         // A port released while this run created its shadow: its cleanup may have looked for shadows
         // before this run recorded one, so what this run made for a port that no longer lives anywhere goes.
@@ -150,61 +138,43 @@ struct ShadowPortKeeper: Sendable {
         let shadowsHere = present
         let subnets = wanted.isEmpty ? [:] : try await copies.ensureSubnets(of: network, bottomNetwork: bottomNetwork, in: pod, context: context)
         // Ports in parallel, a bounded number at a time (a network may hold hundreds of ports).
-        let kept = try await withThrowingTaskGroup(of: (String, String)?.self) { group in
-            var out: [String: String] = [:]
-            var running = 0
-            for (portID, rows) in wanted {
-                guard let port = ports[portID], let home = rows.first else { continue }
-                if running == Self.shadowConcurrency, let done = try await group.next() {
-                    running -= 1
-                    if let (top, bottom) = done { out[top] = bottom }
-                }
-                running += 1
-                group.addTask {
-                    var profile: [String: JSONValue] = [
-                        "tricircle_shadow": true, "top_port_id": .string(portID), "pod_id": .string(home.podID),
-                        "region": .string(podNames[home.podID] ?? ""),
-                    ]
-                    if let bottom = home.bottomID, let host = hosts[home.podID + "|" + bottom] { profile["host"] = .string(host) }
-                    let body = shadowBody(port, bottomNetwork: bottomNetwork, subnets: subnets, profile: profile)
-                    // Of several shadows (a run that died), the one already carrying the port's MAC is kept.
-                    let candidates = shadowsHere[portID] ?? []
-                    let carriesMAC = { (id: String) in
-                        listing.first { $0["id"]?.stringValue == id }?["mac_address"]?.stringValue == port.macAddress
-                    }
-                    let existing = candidates.filter(carriesMAC) + candidates.filter { !carriesMAC($0) }
-                    var (bottomID, posted) = try await ensureShadow(portID, body: body, existing: existing, in: pod, context: context)
-                    if !posted, !existing.contains(bottomID) {
-                        // The row names a shadow the pod no longer has (deleted behind our back): forget it, adopt or make one.
-                        try await forgetShadowRow(portID, in: pod)
-                        (bottomID, posted) = try await ensureShadow(portID, body: body, existing: existing, in: pod, context: context)
-                    }
-                    if !posted, let item = listing.first(where: { $0["id"]?.stringValue == bottomID }) {
-                        bottomID = try await refreshShadow(item, to: body, portID: portID, in: pod, context: context)
-                    }
-                    return (portID, bottomID)
-                }
+        let shadowed = wanted.compactMap { portID, rows in ports[portID].flatMap { port in rows.first.map { (portID, port, $0) } } }
+        let made = try await Fanout.all(shadowed, atMost: Self.shadowConcurrency) { portID, port, home in
+            var profile: [String: JSONValue] = [
+                "tricircle_shadow": true, "top_port_id": .string(portID), "pod_id": .string(home.podID),
+                "region": .string(podNames[home.podID] ?? ""),
+            ]
+            if let bottom = home.bottomID, let host = hosts[home.podID + "|" + bottom] { profile["host"] = .string(host) }
+            let body = shadowBody(port, bottomNetwork: bottomNetwork, subnets: subnets, profile: profile)
+            // Of several shadows (a run that died), the one already carrying the port's MAC is kept.
+            let candidates = shadowsHere[portID] ?? []
+            let carriesMAC = { (id: String) in
+                listing.first { $0["id"]?.stringValue == id }?["mac_address"]?.stringValue == port.macAddress
             }
-            for try await done in group { if let (top, bottom) = done { out[top] = bottom } }
-            return out
+            let existing = candidates.filter(carriesMAC) + candidates.filter { !carriesMAC($0) }
+            var (bottomID, posted) = try await ensureShadow(portID, body: body, existing: existing, in: pod, context: context)
+            if !posted, !existing.contains(bottomID) {
+                // The row names a shadow the pod no longer has (deleted behind our back): forget it, adopt or make one.
+                try await forgetShadowRow(portID, in: pod)
+                (bottomID, posted) = try await ensureShadow(portID, body: body, existing: existing, in: pod, context: context)
+            }
+            if !posted, let item = listing.first(where: { $0["id"]?.stringValue == bottomID }) {
+                bottomID = try await refreshShadow(item, to: body, portID: portID, in: pod, context: context)
+            }
+            return (portID, bottomID)
         }
+        let kept = Dictionary(made, uniquingKeysWith: { _, last in last })
         // Everything else named like a shadow on this network goes: extras, and shadows of ports that are
         // gone or now live in this pod.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for (portID, ids) in present {
-                for id in ids where kept[portID] != id {
-                    group.addTask {
-                        try await pods.delete("ports", id: id, in: pod)
-                        if kept[portID] == nil, let row = try await shadowRow(portID, in: pod), row.bottomID == id || row.bottomID == nil {
-                            _ = try await routing.routings.delete(row.id)
-                            routing.invalidate(topID: portID, type: .shadowPort)
-                        }
-                        logger.info("removed a shadow port that is not wanted",
-                                    metadata: ["region": "\(pod.regionName)", "port": "\(portID)", "bottom_id": "\(id)"])
-                    }
-                }
+        let unwanted = present.flatMap { portID, ids in ids.filter { kept[portID] != $0 }.map { (portID, $0) } }
+        try await Fanout.each(unwanted) { portID, id in
+            try await pods.delete("ports", id: id, in: pod)
+            if kept[portID] == nil, let row = try await shadowRow(portID, in: pod), row.bottomID == id || row.bottomID == nil {
+                _ = try await routing.routings.delete(row.id)
+                routing.invalidate(topID: portID, type: .shadowPort)
             }
-            try await group.waitForAll()
+            logger.info("removed a shadow port that is not wanted",
+                        metadata: ["region": "\(pod.regionName)", "port": "\(portID)", "bottom_id": "\(id)"])
         }
     }
 
@@ -285,20 +255,15 @@ struct ShadowPortKeeper: Sendable {
     func removeShadows(ofPort portID: String) async throws {
         let rows = try await routing.routings.lookup(topID: portID, resourceType: .shadowPort, projectID: nil)
         guard !rows.isEmpty else { return }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for row in rows {
-                group.addTask {
-                    if let pod = try await podDirectory.pod(id: row.podID) {
-                        if let bottomID = row.bottomID {
-                            try await pods.delete("ports", id: bottomID, in: pod)
-                        } else if let found = try await pods.find("ports", name: ShadowPort.name(of: portID), in: pod) {
-                            try await pods.delete("ports", id: found, in: pod)
-                        }
-                    }
-                    _ = try await routing.routings.delete(row.id)
+        try await Fanout.each(rows) { row in
+            if let pod = try await podDirectory.pod(id: row.podID) {
+                if let bottomID = row.bottomID {
+                    try await pods.delete("ports", id: bottomID, in: pod)
+                } else if let found = try await pods.find("ports", name: ShadowPort.name(of: portID), in: pod) {
+                    try await pods.delete("ports", id: found, in: pod)
                 }
             }
-            try await group.waitForAll()
+            _ = try await routing.routings.delete(row.id)
         }
         routing.invalidate(topID: portID, type: .shadowPort)
     }
@@ -308,12 +273,8 @@ struct ShadowPortKeeper: Sendable {
     func removeShadows(onNetwork bottomNetwork: String, in pod: Pod) async throws {
         let answer = try await pods.call("GET", "/ports?network_id=\(bottomNetwork)&device_owner=\(ShadowPort.deviceOwner)&fields=id&fields=name", in: pod)
         let shadows = answer["ports"]?.arrayValue ?? []
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for item in shadows {
-                guard let id = item["id"]?.stringValue else { continue }
-                group.addTask { try await removeShadow(id, name: item["name"]?.stringValue ?? "", in: pod) }
-            }
-            try await group.waitForAll()
+        try await Fanout.each(shadows.compactMap { item in item["id"]?.stringValue.map { ($0, item["name"]?.stringValue ?? "") } }) { id, name in
+            try await removeShadow(id, name: name, in: pod)
         }
     }
 

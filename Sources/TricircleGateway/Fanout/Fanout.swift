@@ -10,7 +10,17 @@ public enum Fanout {
     public static func results<Element: Sendable, Value: Sendable>(
         _ elements: [Element], _ body: @escaping @Sendable (Element) async throws -> Value
     ) async throws(PodRejectedToken) -> [Result<Value, any Error>] {
-        let results = await withTaskGroup(of: (Int, Result<Value, any Error>).self) { group in
+        let results = await outcomes(elements, body)
+        for case .failure(let error as PodRejectedToken) in results { throw error }
+        return results
+    }
+
+    /// Every element's outcome, in the elements' order, whatever failed: for work that must know each
+    /// element's fate (what to undo, what to log), where no one failure is the caller's answer.
+    public static func outcomes<Element: Sendable, Value: Sendable>(
+        _ elements: [Element], _ body: @escaping @Sendable (Element) async throws -> Value
+    ) async -> [Result<Value, any Error>] {
+        await withTaskGroup(of: (Int, Result<Value, any Error>).self) { group in
             for (index, element) in elements.enumerated() {
                 group.addTask {
                     do { return (index, .success(try await body(element))) } catch { return (index, .failure(error)) }
@@ -20,8 +30,6 @@ public enum Fanout {
             for await (index, result) in group { out[index] = result }
             return out.map { $0 ?? .failure(CancellationError()) }
         }
-        for case .failure(let error as PodRejectedToken) in results { throw error }
-        return results
     }
 
     /// Every element's value, in order; the first failure cancels the other calls and is thrown.
@@ -33,6 +41,22 @@ public enum Fanout {
                 group.addTask { (index, try await body(element)) }
             }
             var out = [Value?](repeating: nil, count: elements.count)
+            for try await (index, value) in group { out[index] = value }
+            return out.compactMap { $0 }
+        }
+    }
+
+    /// Every element's value, in order, with at most `width` calls running at a time (a pod asked about
+    /// hundreds of things at once); the first failure cancels the other calls and is thrown.
+    public static func all<Element: Sendable, Value: Sendable>(
+        _ elements: [Element], atMost width: Int, _ body: @escaping @Sendable (Element) async throws -> Value
+    ) async throws -> [Value] {
+        try await withThrowingTaskGroup(of: (Int, Value).self) { group in
+            var out = [Value?](repeating: nil, count: elements.count)
+            for (index, element) in elements.enumerated() {
+                if index >= max(width, 1), let (done, value) = try await group.next() { out[done] = value }
+                group.addTask { (index, try await body(element)) }
+            }
             for try await (index, value) in group { out[index] = value }
             return out.compactMap { $0 }
         }
