@@ -26,7 +26,7 @@ struct AvailabilityZoneRoutes: APIRoutes {
             }
             wanted[name, default: []].insert(value)
         }
-        let zones = Set(try await service.runtime.podDirectory.bottomPods().map(\.azName).filter { !$0.isEmpty }).sorted()
+        let zones = Set(try await service.services.pods.bottomPods().map(\.azName).filter { !$0.isEmpty }).sorted()
         var out: [JSONValue] = []
         for zone in zones {
             for resource in Self.resources {

@@ -27,10 +27,9 @@ struct NetworkProvisioner: NetworkProvisioning {
     let boot: BootPreparer
 
     init(service: NetworkService) {
-        let runtime = service.runtime
-        let routing = runtime.routing, podDirectory = runtime.podDirectory
-        let pods = PodNeutron(runtime: runtime)
-        let queue = NeutronSyncQueue(service: service, routing: routing, jobs: runtime.jobs)
+        let routing = service.services.routing, podDirectory = service.services.pods
+        let pods = PodNeutron(forwarder: service.neutronForwarder, keystone: service.keystone)
+        let queue = NeutronSyncQueue(service: service, routing: routing, jobs: service.services.jobs)
         let copies = PodCopies(service: service, routing: routing, pods: pods, podDirectory: podDirectory, queue: queue)
         let groupSync = SecurityGroupSync(service: service, routing: routing, pods: pods)
         let shadows = ShadowPortKeeper(service: service, routing: routing, pods: pods, podDirectory: podDirectory, copies: copies)

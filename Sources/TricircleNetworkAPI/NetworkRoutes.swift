@@ -92,7 +92,7 @@ struct NetworkRoutes: APIRoutes {
         if let mtu = body.mtu, mtu < 68 {
             throw NeutronError.invalidAttribute("mtu", reason: "'\(mtu)' is too small - must be at least '68'")
         }
-        let pods = try await service.runtime.podDirectory.bottomPods()
+        let pods = try await service.services.pods.bottomPods()
         for hint in body.availabilityZoneHints ?? [] where !pods.contains(where: { $0.azName == hint }) {
             throw NeutronError(status: 404, type: "AvailabilityZoneNotFound", message: "AvailabilityZone \(hint) could not be found.")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OpenStackClient
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
@@ -43,13 +44,20 @@ struct NeutronCaller: Sendable {
 /// The Networking API's state at the top and the rules shared by its resources: stores, lists, reads
 /// with project isolation, revision-checked writes.
 struct NetworkService: Sendable {
-    let runtime: GatewayRuntime
+    /// Where copies live, the pods, quotas, jobs and timeouts (the kit's part a front-end uses).
+    let services: GatewayServices
+    /// The gateway's own identity, for calls to the pods' Neutron as the service user.
+    let keystone: KeystoneClient
+    /// The pods' Neutron, through their circuits.
+    let neutronForwarder: PodForwarder
     let documents: NetworkDocumentStore
     let addresses: NetworkAddressStore
     let lister: NeutronLister
 
     init(runtime: GatewayRuntime) {
-        self.runtime = runtime
+        self.services = GatewayServices(runtime: runtime)
+        self.keystone = runtime.keystone
+        self.neutronForwarder = runtime.forwarder(serviceType: "network", format: .neutron)
         self.documents = NetworkDocumentStore(store: runtime.store)
         self.addresses = NetworkAddressStore(store: runtime.store)
         self.lister = NeutronLister(documents: documents)

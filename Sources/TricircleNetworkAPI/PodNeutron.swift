@@ -18,14 +18,9 @@ struct PodNeutronError: Error, CustomStringConvertible, Sendable {
 /// Calls to a pod's Neutron as the gateway's service user (admin there), for the copies of top resources
 /// the gateway owns: they are created in the caller's project but managed by the gateway.
 struct PodNeutron: Sendable {
-    let runtime: GatewayRuntime
     /// Through the pods' Neutron circuits: a region that stopped answering fails fast, as routed calls do.
     let forwarder: PodForwarder
-
-    init(runtime: GatewayRuntime) {
-        self.runtime = runtime
-        self.forwarder = runtime.forwarder(serviceType: "network", format: .neutron)
-    }
+    let keystone: KeystoneClient
 
     /// Sends a request under `/v2.0` and returns the decoded JSON answer (null for 204); non-2xx throws.
     @discardableResult
@@ -36,7 +31,7 @@ struct PodNeutron: Sendable {
         }
         let response: RegionalResponse
         do {
-            response = try await forwarder.sendAsService(request, to: pod, keystone: runtime.keystone, requestID: requestID)
+            response = try await forwarder.sendAsService(request, to: pod, keystone: keystone, requestID: requestID)
         } catch {
             throw PodNeutronError(region: pod.regionName, status: nil, message: "\(error)")
         }

@@ -51,7 +51,7 @@ enum NetworkQuota {
 }
 
 extension NetworkService {
-    var quota: QuotaService { QuotaService(runtime: runtime) }
+    var quota: QuotaService { services.quota }
 
     /// A project's limits: the defaults with its overrides applied.
     func quotaLimits(project: String) async throws -> [String: Int] {

@@ -17,7 +17,7 @@ struct StrandedBootPorts: TopRecordAuditing {
 
     /// How long a boot may hold its ports unsettled: the pod's create answer and the adoption window.
     var settleSeconds: TimeInterval {
-        BootSettling.adoptionWindow + 2 * Double(service.runtime.config.podTimeout.components.seconds) + 5
+        BootSettling.adoptionWindow + 2 * Double(service.services.podTimeout.components.seconds) + 5
     }
 
     func strandedRecords(madeBefore cutoff: Date) async throws -> [AuditTopRecord] {
