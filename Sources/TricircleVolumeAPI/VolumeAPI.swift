@@ -12,8 +12,6 @@ import TricircleGateway
 /// volumes live, the pods, merged lists, quotas, the negotiated microversion range and the per-pod
 /// volume type names. Routes reach the gateway through these, not the whole runtime.
 struct VolumeAPI: Sendable, UsesGatewayServices {
-    /// The whole runtime, for what still takes it (version negotiation, the type catalog).
-    let runtime: GatewayRuntime
     let services: GatewayServices
     let forwarder: PodForwarder
     let versions: VolumeVersionRange
@@ -26,11 +24,11 @@ struct VolumeAPI: Sendable, UsesGatewayServices {
     static let podServiceType = "volumev3"
 
     init(runtime: GatewayRuntime) {
-        self.runtime = runtime
-        self.forwarder = runtime.forwarder(serviceType: Self.podServiceType, format: .fault)
+        let forwarder = runtime.forwarder(serviceType: Self.podServiceType, format: .fault)
+        self.forwarder = forwarder
         self.services = GatewayServices(runtime: runtime)
         self.versions = VolumeVersionRange(runtime: runtime)
-        self.types = VolumeTypeCatalog(runtime: runtime)
+        self.types = VolumeTypeCatalog(pods: runtime.podDirectory, forwarder: forwarder)
     }
 
     /// Starts an authenticated call: checks the URL's project, negotiates the microversion.

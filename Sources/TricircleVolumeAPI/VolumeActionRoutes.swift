@@ -43,9 +43,9 @@ struct VolumeActionRoutes: APIRoutes {
                 }
             case "os-attach":
                 if let server = args["instance_uuid"]?.stringValue,
-                   let row = try await api.runtime.routing.resolveOne(topID: server, type: .server, projectID: call.caller.isAdmin ? nil : call.caller.projectID),
+                   let row = try await api.routing.resolveOne(topID: server, type: .server, projectID: call.caller.isAdmin ? nil : call.caller.projectID),
                    row.podID != pod.podID {
-                    let serverAZ = try await api.runtime.podDirectory.pod(id: row.podID)?.azName ?? row.podID
+                    let serverAZ = try await api.pods.pod(id: row.podID)?.azName ?? row.podID
                     throw VolumeAPI.badRequest("Invalid volume: volume \(id) is in availability zone \(pod.azName) and server \(server) is in \(serverAZ); a volume can only be attached to a server in the same availability zone.")
                 }
             case "os-migrate_volume":
@@ -57,7 +57,7 @@ struct VolumeActionRoutes: APIRoutes {
                     raw = VolumeAPI.encode(.object(object))
                 }
             case "os-extend":
-                if let newSize = args["new_size"]?.intValue ?? args["new_size"]?.stringValue.flatMap({ Int($0) }) {
+                if let newSize = args.objectValue.map(VolumeExtend.init(object:))?.newSize {
                     extended = try await VolumeQuota(api: api).reserveExtend(volumeID: id, newSize: newSize, projectID: call.caller.projectID, claim: claim)
                 }
             default:

@@ -66,7 +66,7 @@ struct VolumeBackupRoutes: APIRoutes {
                 }
                 restore["volume_id"] = .string(bottomVolume)
             } else {
-                let size = try await QuotaService(runtime: api.runtime)
+                let size = try await api.quota
                     .holding(objectType: ResourceType.volumeBackup.rawValue, objectID: id)?.amounts["backup_gigabytes"]
                 newVolumeSize = size ?? 0
                 try await VolumeQuota(api: api).reserveVolume(size: newVolumeSize, type: nil, projectID: call.caller.projectID, claim: claim)
@@ -86,7 +86,7 @@ struct VolumeBackupRoutes: APIRoutes {
 
     /// A volume's GiB as the top counts it, else as its pod shows it.
     func size(ofVolume id: String, bottomID: String, in pod: Pod, call: VolumeCall) async throws -> Int {
-        if let held = try await QuotaService(runtime: api.runtime).holding(objectType: ResourceType.volume.rawValue, objectID: id)?
+        if let held = try await api.quota.holding(objectType: ResourceType.volume.rawValue, objectID: id)?
             .amounts["gigabytes"] {
             return held
         }

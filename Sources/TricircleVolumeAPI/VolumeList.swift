@@ -69,23 +69,17 @@ struct CinderCollectionSource: CrossPodListSource {
     func locate(marker: String) async throws -> (pod: Pod, item: Item)? {
         let project = call.caller.isAdmin ? nil : call.caller.projectID
         var candidates: [Pod]
-        if let row = try await api.runtime.routing.resolveOne(topID: marker, type: type, projectID: project),
-           let pod = try await api.runtime.podDirectory.pod(id: row.podID) {
+        if let row = try await api.routing.resolveOne(topID: marker, type: type, projectID: project),
+           let pod = try await api.pods.pod(id: row.podID) {
             candidates = [pod]
         } else {
-            candidates = try await api.runtime.podDirectory.bottomPods()
+            candidates = try await api.pods.bottomPods()
         }
-        let found = await withTaskGroup(of: (pod: Pod, item: Item)?.self) { group -> (pod: Pod, item: Item)? in
-            for pod in candidates {
-                group.addTask {
-                    guard let response = try? await api.send(call, .get("/\(collection)/\(marker)"), to: pod), response.isSuccess,
-                          let object = (try? JSONValue(data: response.data))?[String(collection.dropLast())]?.objectValue
-                    else { return nil }
-                    return (pod, object)
-                }
-            }
-            for await found in group { if let found { group.cancelAll(); return found } }
-            return nil
+        let found = await Fanout.first(candidates) { pod -> (pod: Pod, item: Item)? in
+            guard let response = try? await api.send(call, .get("/\(collection)/\(marker)"), to: pod), response.isSuccess,
+                  let object = (try? JSONValue(data: response.data))?[String(collection.dropLast())]?.objectValue
+            else { return nil }
+            return (pod, object)
         }
         // A pod that refused the caller's token did not say the marker is unknown: the answer is a 401, not a 404.
         if found == nil, let rejection = await CallerTokenCheck.current?.rejection() { throw rejection }
@@ -155,7 +149,7 @@ extension VolumeAPI {
         let offset = try Self.offset(query)
         let keys = try Self.sortKeys(query)
 
-        var pods = try await runtime.podDirectory.bottomPods()
+        var pods = try await self.pods.bottomPods()
         var filters: [URLQueryItem] = []
         for (name, value) in query where !Self.pagingParameters.contains(name) {
             if name == "availability_zone" {
@@ -176,9 +170,9 @@ extension VolumeAPI {
             let page: CrossPodPage<[String: JSONValue]>
             do {
                 // Cinder skips `offset` items of the sorted list (after the marker), then takes `limit`.
-                page = try await runtime.lister.page(
+                page = try await lister.page(
                     source, pods: pods, limit: limit + offset, marker: marker, sortKeys: keys, signature: signature,
-                    podTimeout: runtime.listTimeout)
+                    podTimeout: listTimeout)
             } catch CrossPodListError.markerNotFound(let missing) {
                 throw APIError(.notFound, "Marker \(missing) could not be found.", format: .fault)
             }

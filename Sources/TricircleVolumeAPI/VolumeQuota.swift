@@ -9,7 +9,7 @@ import TricircleStore
 struct VolumeQuota: Sendable {
     let api: VolumeAPI
 
-    var quota: QuotaService { QuotaService(runtime: api.runtime) }
+    var quota: QuotaService { api.quota }
 
     /// A new claim on Block Storage's quota.
     func claim() -> QuotaClaim { QuotaClaim(quota: quota, scope: .volume) }

@@ -77,7 +77,7 @@ struct VolumeRoutes: APIRoutes {
             pod = sourcePod.pod
         } else {
             do {
-                pod = try await api.runtime.podDirectory.podForCreate(availabilityZone: zone)
+                pod = try await api.pods.podForCreate(availabilityZone: zone)
             } catch PodSelectionError.unknownAvailabilityZone(let name) {
                 throw VolumeAPI.badRequest("Invalid input received: Availability zone '\(name)' is invalid.")
             } catch PodSelectionError.noBottomPods {

@@ -18,16 +18,17 @@ final class VolumeTypeCatalog: Sendable {
     }
 
     static let keep: Duration = .seconds(30)
-    private let runtime: GatewayRuntime
+    /// The pods a type name is looked for in.
+    private let pods: PodDirectory
     private let cache = Mutex<[String: (entries: [Entry], until: ContinuousClock.Instant)]>([:])
     /// Bounds the cache: one entry per (pod, project).
     private static let capacity = 10_000
 
     private let forwarder: PodForwarder
 
-    init(runtime: GatewayRuntime) {
-        self.runtime = runtime
-        self.forwarder = runtime.forwarder(serviceType: VolumeAPI.podServiceType, format: .fault)
+    init(pods: PodDirectory, forwarder: PodForwarder) {
+        self.pods = pods
+        self.forwarder = forwarder
     }
 
     /// The types `pod` shows the caller (id and name), from the cache or the pod.
@@ -65,7 +66,7 @@ final class VolumeTypeCatalog: Sendable {
 
     /// The holders as the cached (or freshly read) lists say; nil when no pod's list has the type.
     private func cachedHolders(of id: String, call: VolumeCall) async throws -> [(Pod, String)]? {
-        let pods = try await runtime.podDirectory.bottomPods()
+        let pods = try await self.pods.bottomPods()
         let lists = try await Fanout.results(pods) { pod in try await self.entries(in: pod, call: call) }.map { try? $0.get() }
         guard let name = lists.lazy.compactMap({ list in list?.first(where: { $0.id == id || $0.name == id })?.name }).first else {
             return nil
@@ -105,7 +106,7 @@ final class VolumeTypeCatalog: Sendable {
     private func translation(_ value: String, to pod: Pod, call: VolumeCall) async -> Translation {
         guard let here = try? await entries(in: pod, call: call) else { return .known(value) }
         if here.contains(where: { $0.name == value || $0.id == value }) { return .known(value) }
-        let others = ((try? await runtime.podDirectory.bottomPods()) ?? []).filter { $0.podID != pod.podID }
+        let others = ((try? await pods.bottomPods()) ?? []).filter { $0.podID != pod.podID }
         let name = await Fanout.first(others) { other in
             (try? await self.entries(in: other, call: call))?.first { $0.id == value }?.name
         }
@@ -117,8 +118,8 @@ final class VolumeTypeCatalog: Sendable {
 extension VolumeAPI {
     /// Asks every bottom pod at once (each time-boxed by the list timeout); pods that fail are left out.
     func everyPod(_ call: VolumeCall, _ request: @escaping @Sendable (Pod) -> RegionalRequest) async throws -> [(Pod, RegionalResponse)] {
-        let pods = try await runtime.podDirectory.bottomPods()
-        let timeout = runtime.listTimeout
+        let pods = try await self.pods.bottomPods()
+        let timeout = listTimeout
         let answers = try await Fanout.results(pods) { pod in
             var outgoing = request(pod)
             outgoing.timeout = timeout
