@@ -12,7 +12,6 @@ import TricircleJobs
 /// there are deleted at home too (their copies in other pods by `image_copies_delete`), so the top lists
 /// what Nova left. The rotation number is never known to the top: the pod's own rotation decides.
 struct BackupRotation: Sendable {
-    let runtime: GatewayRuntime
     let home: HomeImageService
 
     /// After `backup` (made in `pod`) was imported: deletes at home what the pod's rotation removed.
@@ -31,13 +30,13 @@ struct BackupRotation: Sendable {
         var deleted: [String] = []
         for id in images.compactMap({ $0["id"]?.stringValue }) where id != backup.id {
             // Only backups this pod made (its routing row: top id = pod id) are the pod's to rotate.
-            let rows = try await runtime.routing.routings.lookup(topID: id, resourceType: .image, projectID: nil)
+            let rows = try await home.routing.routings.lookup(topID: id, resourceType: .image, projectID: nil)
             guard rows.contains(where: { $0.podID == pod.podID && $0.bottomID == id }),
                   try await home.image(id, credentials: credentials, region: pod.regionName) == nil
             else { continue }
             guard try await home.deleteImage(id, credentials: credentials, region: homeRegion) else { continue }
             deleted.append(id)
-            _ = try await runtime.jobs.submit(
+            _ = try await home.jobs.submit(
                 ImageCopiesDeleteJob.self, projectID: backup.owner ?? "", payload: .init(imageID: id))
         }
         return deleted

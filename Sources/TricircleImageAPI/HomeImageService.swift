@@ -11,8 +11,14 @@ import TricircleGateway
 
 /// The Glance that holds every image (`image.home_region`): JSON calls relayed for clients, streamed data
 /// transfers, and calls on the gateway's own service token for jobs. Also talks to pods' Glance for copies.
-public struct HomeImageService: Sendable {
-    let runtime: GatewayRuntime
+public struct HomeImageService: Sendable, UsesGatewayServices {
+    public let services: GatewayServices
+    /// The gateway's own identity (jobs' service credentials).
+    let keystone: KeystoneClient
+    /// Glance endpoints by region, for streamed transfers.
+    let endpoints: EndpointResolver
+    let httpClient: HTTPClient
+    let metrics: GatewayMetrics
     /// The configured home region (nil: none configured, the Image API answers 503).
     public let region: String?
     /// How long one image data transfer may take end to end (AsyncHTTPClient's deadline covers the body).
@@ -26,7 +32,11 @@ public struct HomeImageService: Sendable {
     let forwarder: PodForwarder
 
     init(runtime: GatewayRuntime, transferTimeout: Duration = .seconds(6 * 3600)) {
-        self.runtime = runtime
+        self.services = GatewayServices(runtime: runtime)
+        self.keystone = runtime.keystone
+        self.endpoints = runtime.endpoints
+        self.httpClient = runtime.httpClient
+        self.metrics = runtime.metrics
         self.forwarder = runtime.forwarder(serviceType: "image", format: .glance)
         self.region = runtime.config.imageHomeRegion
         self.transferTimeout = transferTimeout
@@ -44,7 +54,7 @@ public struct HomeImageService: Sendable {
 
     /// The gateway's own credentials (service user, admin in the pods), for jobs.
     func serviceCredentials() async throws -> ServiceCredentials {
-        try await runtime.serviceCredentials()
+        try await keystone.serviceCredentials()
     }
 
     /// Sends a JSON call to the Glance of `region` (default: home); transport failures become a 503 naming it.
@@ -52,7 +62,7 @@ public struct HomeImageService: Sendable {
         let target = try region ?? homeRegion()
         var request = request
         request.headers.append((Self.hopHeader, "1"))
-        return try await forwarder.send(request, to: try await runtime.pod(region: target), credentials: credentials)
+        return try await forwarder.send(request, to: try await pods.pod(standingFor: target), credentials: credentials)
     }
 
     /// Opens a streamed call to the Glance of `region` (default: home): the answer's body is read by the
@@ -64,7 +74,7 @@ public struct HomeImageService: Sendable {
         let target = try region ?? homeRegion()
         let url: String
         do {
-            url = try await runtime.endpoints.url(region: target, serviceType: "image", projectID: credentials.projectID) + path
+            url = try await endpoints.url(region: target, serviceType: "image", projectID: credentials.projectID) + path
         } catch {
             throw APIError.podUnavailable(error, region: target, format: .glance)
         }
@@ -77,7 +87,7 @@ public struct HomeImageService: Sendable {
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let body { request.body = body }
         do {
-            let response = try await runtime.httpClient.execute(request, timeout: TimeAmount.nanoseconds(transferTimeout.nanoseconds))
+            let response = try await httpClient.execute(request, timeout: TimeAmount.nanoseconds(transferTimeout.nanoseconds))
             return (response, url)
         } catch {
             throw APIError.podUnavailable(OpenStackClientError.transport(error, url: url), region: target, format: .glance)

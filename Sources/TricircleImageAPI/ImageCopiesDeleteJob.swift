@@ -19,7 +19,6 @@ public struct ImageCopiesDeleteJob: JobHandler {
     public static let type = "image_copies_delete"
     public static let resourceKeys = ["image_id"]
 
-    let runtime: GatewayRuntime
     let home: HomeImageService
 
     public func run(_ payload: Payload, context: JobContext) async throws {
@@ -28,25 +27,24 @@ public struct ImageCopiesDeleteJob: JobHandler {
             // Only ever runs for an image deleted at home; one that still exists keeps its copies.
             throw PermanentJobFailure("image \(payload.imageID) still exists in the home image service; its copies are kept")
         }
-        let rows = try await runtime.routing.routings.lookup(topID: payload.imageID, resourceType: .image, projectID: nil)
-        let runtime = runtime
+        let rows = try await home.routing.routings.lookup(topID: payload.imageID, resourceType: .image, projectID: nil)
         let home = home
         let failures = try await Fanout.all(rows) { row -> String? in
             // A create-lock: that copy is still running and removes itself when it sees the image gone.
             guard let bottomID = row.bottomID, !bottomID.isEmpty else { return nil }
-            guard let pod = try await runtime.podDirectory.pod(id: row.podID) else {
-                _ = try await runtime.routing.routings.delete(row.id)
+            guard let pod = try await home.pods.pod(id: row.podID) else {
+                _ = try await home.routing.routings.delete(row.id)
                 return nil
             }
             do {
                 try await home.deleteImage(bottomID, credentials: credentials, region: pod.regionName)
-                _ = try await runtime.routing.routings.delete(row.id)
+                _ = try await home.routing.routings.delete(row.id)
                 return nil
             } catch {
                 return "\(pod.regionName): \(error)"
             }
         }.compactMap { $0 }
-        runtime.routing.invalidate(topID: payload.imageID, type: .image)
+        home.routing.invalidate(topID: payload.imageID, type: .image)
         try await context.progress(done: Int64(rows.count - failures.count), total: Int64(rows.count), note: "copies removed")
         if !failures.isEmpty {
             // Retried with backoff: the rows of the copies not yet removed are still there.

@@ -42,11 +42,10 @@ public struct ImageCopyJob: JobHandler {
     /// The property a pod copy carries naming its top image (finds copies an interrupted run left behind).
     public static let topIDProperty = "tricircle_top_id"
 
-    let runtime: GatewayRuntime
     let home: HomeImageService
 
     public func run(_ payload: Payload, context: JobContext) async throws {
-        guard let pod = try await runtime.podDirectory.pod(id: payload.podID) else {
+        guard let pod = try await home.pods.pod(id: payload.podID) else {
             throw PermanentJobFailure("pod \(payload.podID) is not registered")
         }
         guard let homeRegion = home.region else {
@@ -65,7 +64,7 @@ public struct ImageCopyJob: JobHandler {
         }
         let copier = ImageCopier(
             home: home, source: source, pod: pod, credentials: credentials, context: context)
-        let routing = runtime.routing
+        let routing = home.routing
         if let row = try await routing.resolve(topID: source.id, type: .image, podID: pod.podID, projectID: nil),
            let bottomID = row.bottomID {
             if try await copier.verifiedCopy(bottomID) != nil {
@@ -84,7 +83,7 @@ public struct ImageCopyJob: JobHandler {
             create: { try await copier.copy() })
         try await context.progress(done: Int64(source.size ?? 0), total: Int64(source.size ?? 0),
                                    note: "copy \(bottomID) in \(pod.regionName) verified: checksum and os_hash_value match")
-        runtime.metrics.imageCopied(region: pod.regionName, bytes: Int64(source.size ?? 0))
+        home.metrics.imageCopied(region: pod.regionName, bytes: Int64(source.size ?? 0))
         context.logger.info("image copied", metadata: [
             "image_id": "\(source.id)", "region": "\(pod.regionName)", "bottom_id": "\(bottomID)", "bytes": "\(source.size ?? 0)",
         ])

@@ -19,12 +19,12 @@ public struct ImageFrontEnd: GatewayFrontEnd {
         self.runtime = runtime
         let home = HomeImageService(runtime: runtime)
         self.home = home
-        self.provisioner = ImageProvisioner(runtime: runtime, home: home)
-        self.imports = ImageImports(runtime: runtime, home: home)
+        self.provisioner = ImageProvisioner(home: home)
+        self.imports = ImageImports(home: home)
         self.versions = ImageVersions(home: home)
-        registry.register(ImageCopyJob(runtime: runtime, home: home))
-        registry.register(ImageCopiesDeleteJob(runtime: runtime, home: home))
-        registry.register(ImageImportJob(runtime: runtime, home: home))
+        registry.register(ImageCopyJob(home: home))
+        registry.register(ImageCopiesDeleteJob(home: home))
+        registry.register(ImageImportJob(home: home))
     }
 
     /// What a boot uses to make an image present in its pod.

@@ -33,13 +33,11 @@ public struct ImageImportJob: JobHandler {
     public static let type = "image_import"
     public static let resourceKeys = ["image_id"]
 
-    let runtime: GatewayRuntime
     let home: HomeImageService
     /// Longest one run waits for the pod to finish writing the image; then the run fails and is retried.
     let maxWait: Duration
 
-    init(runtime: GatewayRuntime, home: HomeImageService, maxWait: Duration = .seconds(3600)) {
-        self.runtime = runtime
+    init(home: HomeImageService, maxWait: Duration = .seconds(3600)) {
         self.home = home
         self.maxWait = maxWait
     }
@@ -48,7 +46,7 @@ public struct ImageImportJob: JobHandler {
         guard let homeRegion = home.region else {
             throw PermanentJobFailure("no home image service is configured ([image] home_region)")
         }
-        let imports = ImageImports(runtime: runtime, home: home)
+        let imports = ImageImports(home: home)
         guard let held = try await imports.heldInPod(payload.imageID, fresh: true) else {
             try await context.progress(done: 0, total: 0, note: "image \(payload.imageID) is not waiting for an import (deleted at the top?): nothing to do")
             return
@@ -57,8 +55,8 @@ public struct ImageImportJob: JobHandler {
         let credentials = try await home.serviceCredentials()
         let source = try await waitUntilActive(payload.imageID, in: pod, credentials: credentials, context: context) {
             // The pod's image failed or went away: the top must forget it too.
-            _ = try await runtime.routing.routings.delete(row.id)
-            runtime.routing.invalidate(topID: payload.imageID, type: .image)
+            _ = try await home.routing.routings.delete(row.id)
+            home.routing.invalidate(topID: payload.imageID, type: .image)
         }
         let importer = ImageImporter(home: home, source: source, pod: pod, homeRegion: homeRegion, credentials: credentials, context: context)
         if let present = try await home.image(source.id, credentials: credentials) {
@@ -83,7 +81,7 @@ public struct ImageImportJob: JobHandler {
         // A server backup: the older backups the pod's Nova rotated out go at the top too. The import
         // itself has succeeded whatever this does (a rerun would find it done and not rotate again).
         do {
-            let rotated = try await BackupRotation(runtime: runtime, home: home)
+            let rotated = try await BackupRotation(home: home)
                 .mirror(source, from: pod, homeRegion: homeRegion, credentials: credentials)
             if !rotated.isEmpty {
                 try await context.progress(done: Int64(source.size ?? 0), total: Int64(source.size ?? 0),

@@ -12,7 +12,6 @@ import TricircleStore
 /// at the top), then an `image_import` job brings it into the home Glance. Until then the top's Image API
 /// shows and deletes it in the pod that holds it; afterwards that row marks the pod's copy.
 struct ImageImports: Sendable {
-    let runtime: GatewayRuntime
     let home: HomeImageService
 
     /// Glance statuses after which an image will never become active.
@@ -28,10 +27,10 @@ struct ImageImports: Sendable {
     func heldInPod(_ id: String, fresh: Bool = false) async throws -> (row: ResourceRouting, pod: Pod)? {
         guard let homeRegion = home.region else { return nil }
         let rows = fresh
-            ? try await runtime.routing.routings.lookup(topID: id, resourceType: .image, projectID: nil)
-            : try await runtime.routing.resolve(topID: id, type: .image, projectID: nil)
+            ? try await home.routing.routings.lookup(topID: id, resourceType: .image, projectID: nil)
+            : try await home.routing.resolve(topID: id, type: .image, projectID: nil)
         for row in rows where row.bottomID == id {
-            if let pod = try await runtime.podDirectory.pod(id: row.podID), pod.regionName != homeRegion { return (row, pod) }
+            if let pod = try await home.pods.pod(id: row.podID), pod.regionName != homeRegion { return (row, pod) }
         }
         return nil
     }
@@ -39,14 +38,14 @@ struct ImageImports: Sendable {
     /// Records an image `pod` just made and queues its import. On failure nothing stays recorded.
     func record(_ id: String, in pod: Pod, projectID: String) async throws {
         do {
-            try await runtime.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: projectID, type: .image)
+            try await home.routing.record(topID: id, bottomID: id, podID: pod.podID, projectID: projectID, type: .image)
         } catch StoreError.conflict {
             // Recorded already (the same answer seen twice): the import is queued or done.
         }
         var attempt = 0
         while true {
             do {
-                try await runtime.jobs.submit(ImageImportJob.self, projectID: projectID, payload: .init(imageID: id))
+                try await home.jobs.submit(ImageImportJob.self, projectID: projectID, payload: .init(imageID: id))
                 return
             } catch StoreError.conflict where attempt < 5 {
                 // A concurrent submitter's queued job was claimed between its insert and our read: join the next.
@@ -61,11 +60,11 @@ struct ImageImports: Sendable {
 
     /// Removes the pod-held row of an image.
     func forget(_ id: String, podID: String) async throws {
-        for row in try await runtime.routing.routings.lookup(topID: id, resourceType: .image, projectID: nil)
+        for row in try await home.routing.routings.lookup(topID: id, resourceType: .image, projectID: nil)
         where row.bottomID == id && row.podID == podID {
-            _ = try await runtime.routing.routings.delete(row.id)
+            _ = try await home.routing.routings.delete(row.id)
         }
-        runtime.routing.invalidate(topID: id, type: .image)
+        home.routing.invalidate(topID: id, type: .image)
     }
 
     /// `GET /v2/images/{id}` for an image the home Glance does not have (yet): the pod's answer with the

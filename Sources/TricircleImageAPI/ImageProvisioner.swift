@@ -12,13 +12,11 @@ import TricircleStore
 /// same queued job) and waited for, up to `maxWait`. The home region's pod uses the image itself.
 /// Images a pod made itself are recorded here and imported into the home Glance by `image_import`.
 public struct ImageProvisioner: ImageProvisioning {
-    let runtime: GatewayRuntime
     let home: HomeImageService
     /// Longest a boot waits for a copy before answering 503 (the copy goes on; a later boot finds it).
     let maxWait: Duration
 
-    init(runtime: GatewayRuntime, home: HomeImageService, maxWait: Duration = .seconds(600)) {
-        self.runtime = runtime
+    init(home: HomeImageService, maxWait: Duration = .seconds(600)) {
         self.home = home
         self.maxWait = maxWait
     }
@@ -31,7 +29,7 @@ public struct ImageProvisioner: ImageProvisioning {
         // who may use it, and the home region's own service may not check either.
         let image = try await visibleImage(imageID, homeRegion: homeRegion, context: context)
         guard pod.regionName != homeRegion else { return imageID }
-        if let row = try await runtime.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
+        if let row = try await home.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
            let bottomID = row.bottomID {
             return bottomID
         }
@@ -40,7 +38,7 @@ public struct ImageProvisioner: ImageProvisioning {
         }
         let job = try await submitCopy(imageID: imageID, pod: pod, projectID: context.caller.projectID)
         try await waitFor(job.id, imageID: imageID, region: pod.regionName)
-        guard let row = try await runtime.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
+        guard let row = try await home.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
               let bottomID = row.bottomID
         else {
             throw APIError(.serviceUnavailable, "Image \(imageID) was copied to \(pod.regionName) but its copy is not recorded; try again.",
@@ -58,7 +56,7 @@ public struct ImageProvisioner: ImageProvisioning {
     func visibleImage(_ imageID: String, homeRegion: String, context: PodCallContext) async throws -> Image {
         do {
             if let image = try await home.image(imageID, credentials: context.credentials) { return image }
-            if let held = try await ImageImports(runtime: runtime, home: home).heldInPod(imageID)?.pod,
+            if let held = try await ImageImports(home: home).heldInPod(imageID)?.pod,
                let image = try await home.image(imageID, credentials: context.credentials, region: held.regionName) {
                 return image
             }
@@ -73,7 +71,7 @@ public struct ImageProvisioner: ImageProvisioning {
     public func imageMadeInPod(_ imageID: String, in pod: Pod, context: PodCallContext) async throws {
         guard let homeRegion = home.region, pod.regionName != homeRegion else { return }
         do {
-            try await ImageImports(runtime: runtime, home: home)
+            try await ImageImports(home: home)
                 .record(imageID, in: pod, projectID: context.caller.projectID)
         } catch {
             // The client would get an id the top cannot show: the pod's image goes again (best effort).
@@ -89,7 +87,7 @@ public struct ImageProvisioner: ImageProvisioning {
         var attempt = 0
         while true {
             do {
-                return try await runtime.jobs.submit(
+                return try await home.jobs.submit(
                     ImageCopyJob.self, projectID: projectID, payload: .init(imageID: imageID, podID: pod.podID))
             } catch StoreError.conflict where attempt < 5 {
                 attempt += 1
@@ -100,7 +98,7 @@ public struct ImageProvisioner: ImageProvisioning {
 
     /// Polls the job until it succeeded (returns) or failed (503 naming why), at most `maxWait`.
     private func waitFor(_ jobID: String, imageID: String, region: String) async throws {
-        let jobs = runtime.jobs
+        let jobs = home.jobs
         let done: Bool? = try await jobs.waitFor(until: .now.advanced(by: maxWait)) {
             let job = try await jobs.get(jobID)
             switch job.status {

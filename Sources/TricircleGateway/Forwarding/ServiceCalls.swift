@@ -5,14 +5,29 @@ extension GatewayRuntime {
     /// The gateway's own service user (admin in the pods) as pod-call credentials: for the copies the
     /// gateway manages (networks, image copies, flavors) and for jobs, which have no caller.
     public func serviceCredentials(requestID: String? = nil) async throws -> ServiceCredentials {
-        let issued = try await keystone.serviceToken()
-        return ServiceCredentials(token: issued.id, projectID: issued.token.project?.id, requestID: requestID)
+        try await keystone.serviceCredentials(requestID: requestID)
     }
 
+    /// The pod registered for a region, or one standing for it (`PodDirectory.pod(standingFor:)`).
+    public func pod(region: String) async throws -> Pod {
+        try await podDirectory.pod(standingFor: region)
+    }
+}
+
+extension KeystoneClient {
+    /// The gateway's own service user as pod-call credentials (what `GatewayRuntime.serviceCredentials`
+    /// gives, for a call helper that holds the Keystone client instead of the runtime).
+    public func serviceCredentials(requestID: String? = nil) async throws -> ServiceCredentials {
+        let issued = try await serviceToken()
+        return ServiceCredentials(token: issued.id, projectID: issued.token.project?.id, requestID: requestID)
+    }
+}
+
+extension PodDirectory {
     /// The pod registered for a region, or one standing for it (a home image region need not be a pod):
     /// what a call to a region by name goes through, so it shares that region's circuit.
-    public func pod(region: String) async throws -> Pod {
-        if let pod = try await podDirectory.pod(region: region) { return pod }
+    public func pod(standingFor region: String) async throws -> Pod {
+        if let pod = try await pod(region: region) { return pod }
         return Pod(podID: "region:" + region, regionName: region, azName: "", podAZName: "", dcName: "", createdAt: "", updatedAt: "")
     }
 }
