@@ -20,7 +20,7 @@ struct ServerActionRoutes: APIRoutes {
 
     /// A resize holds the quota reservation of its growth (`ServerQuota`) until the pod answered.
     func action(_ request: Request, context: GatewayRequestContext) async throws -> Response {
-        let claim = QuotaClaim(quota: QuotaService(runtime: calls.runtime), scope: .compute)
+        let claim = QuotaClaim(quota: calls.quota, scope: .compute)
         do {
             let response = try await action(request, context: context, claim: claim)
             await claim.settle()
@@ -47,23 +47,23 @@ struct ServerActionRoutes: APIRoutes {
         var resized: QuotaHolding?
         switch name {
         case "rebuild":
-            if var rebuild = body[name]?.objectValue, let image = rebuild["imageRef"]?.stringValue, let provisioner = calls.provisioners.image {
-                rebuild["imageRef"] = .string(try await provisioner.ensureImage(Self.lastComponent(image), in: pod, context: podContext))
-                body[name] = .object(rebuild)
+            guard var rebuild = body[name]?.objectValue.map(ServerRebuild.init(object:)) else { break }
+            if let image = rebuild.imageRef, let provisioner = calls.provisioners.image {
+                rebuild.imageRef = try await provisioner.ensureImage(Self.lastComponent(image), in: pod, context: podContext)
+                body[name] = .object(rebuild.object)
                 changed = true
             }
             // A new key pair (2.54+) is the caller's top key pair: made present in the pod first, as for a boot.
-            if let keyName = body[name]?["key_name"]?.stringValue, let provisioner = calls.provisioners.keypair {
+            if let keyName = rebuild.keyName, let provisioner = calls.provisioners.keypair {
                 try await provisioner.ensureKeypair(keyName, in: pod, context: podContext)
             }
         case "resize":
-            if let flavor = ServerCreate.reference(body[name]?["flavorRef"]) {
-                resized = try await ServerQuota(calls: calls).reserveResize(
-                    serverID: id, flavorRef: flavor, projectID: caller.projectID, requestID: context.requestID, claim: claim)
-            }
-            if var resize = body[name]?.objectValue, let flavor = ServerCreate.reference(resize["flavorRef"]), let mapping = calls.provisioners.flavor {
-                resize["flavorRef"] = .string(try await mapping.bottomFlavor(Self.lastComponent(flavor), in: pod, context: podContext))
-                body[name] = .object(resize)
+            guard var resize = body[name]?.objectValue.map(ServerResize.init(object:)), let flavor = resize.flavorRef else { break }
+            resized = try await ServerQuota(calls: calls).reserveResize(
+                serverID: id, flavorRef: flavor, projectID: caller.projectID, requestID: context.requestID, claim: claim)
+            if let mapping = calls.provisioners.flavor {
+                resize.flavorRef = try await mapping.bottomFlavor(Self.lastComponent(flavor), in: pod, context: podContext)
+                body[name] = .object(resize.object)
                 changed = true
             }
         case "addSecurityGroup":
