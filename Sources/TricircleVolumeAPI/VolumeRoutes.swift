@@ -64,10 +64,19 @@ struct VolumeRoutes: APIRoutes {
             }
             sourcePod = sourcePod ?? (pod, "volume \(sourceID)")
         }
-        // Backups are not routed by the top, so none is the caller's here: Cinder's 404 for a backup the
-        // project cannot get, rather than letting a pod's service decide on the gateway's behalf.
+        // A backup's data stays in its region: the volume is made there. Another project's backup is
+        // Cinder's 404; a size below the backup's its 400 (`validate_backup_size`); no size: the backup's.
+        var backupSize: Int?
         if let backupID = volume["backup_id"]?.stringValue, !backupID.isEmpty {
-            throw APIError(.notFound, "Backup \(backupID) could not be found.", format: .fault)
+            let (pod, bottomID) = try await api.locate(backupID, type: .volumeBackup, call: call)
+            volume["backup_id"] = .string(bottomID)
+            if let other = sourcePod, other.pod.podID != pod.podID {
+                throw VolumeAPI.badRequest("Invalid input received: \(other.what) and backup \(backupID) are in different availability zones (\(other.pod.azName), \(pod.azName)).")
+            }
+            sourcePod = sourcePod ?? (pod, "backup \(backupID)")
+            let shown = try await api.send(call, .get("/backups/\(bottomID)"), to: pod)
+            guard shown.isSuccess else { return api.relay(shown, call) }
+            backupSize = (try? JSONValue(data: shown.data))?["backup"]?["size"]?.intValue
         }
         // Cinder reads `image_id` as another name for `imageRef` (and prefers it).
         if let alias = volume.removeValue(forKey: "image_id") { volume["imageRef"] = alias }
@@ -95,7 +104,13 @@ struct VolumeRoutes: APIRoutes {
         if let type = topType {
             volume["volume_type"] = .string(try await api.types.translate(type, to: pod, call: call))
         }
-        let size = volume["size"]?.intValue ?? volume["size"]?.stringValue.flatMap { Int($0) }
+        var size = volume["size"]?.intValue ?? volume["size"]?.stringValue.flatMap { Int($0) }
+        if let backupSize {
+            if let size, size < backupSize {
+                throw VolumeAPI.badRequest("Invalid input received: Volume size \(size)GB cannot be smaller than the backup size \(backupSize)GB. It must be >= backup size.")
+            }
+            size = size ?? backupSize
+        }
         try await VolumeQuota(api: api).reserveVolume(size: size, type: topType, projectID: call.caller.projectID, claim: claim)
 
         var outgoing = (try? JSONValue(data: Data(buffer: raw)))?.objectValue ?? [:]

@@ -142,9 +142,10 @@ extension BlockStorageAPI {
         let r = try SimHTTP.member(body, "volume", format: .fault)
         let snapshotID = r["snapshot_id"]?.stringValue
         let sourceID = r["source_volid"]?.stringValue
+        let backupID = r["backup_id"]?.stringValue
         let imageRef = r["imageRef"]?.stringValue
         var size = r["size"]?.intValue ?? r["size"]?.stringValue.flatMap { Int($0) }
-        if size == nil, snapshotID == nil, sourceID == nil {
+        if size == nil, snapshotID == nil, sourceID == nil, backupID == nil {
             throw SimulatorError.badRequest("Invalid input for field/attribute size. Value: None. None is not of type 'integer', 'string'")
         }
         if let s = size, s < 1 {
@@ -190,6 +191,17 @@ extension BlockStorageAPI {
             if let sourceID {
                 let source = try findVolume(sourceID, call: call, in: state)
                 size = max(size ?? source.size, source.size)
+            }
+            // Cinder's `validate_backup_size`: the backup's size when none is given, never less.
+            if let backupID {
+                guard let backup = state.backups[backupID], backup.projectID == call.token.projectID || call.isAdmin else {
+                    throw SimulatorError.notFound("Backup \(backupID) could not be found.")
+                }
+                if let s = size, s < backup.size {
+                    throw SimulatorError.badRequest(
+                        "Invalid input received: Volume size \(s)GB cannot be smaller than the backup size \(backup.size)GB. It must be >= backup size.")
+                }
+                size = size ?? backup.size
             }
             let finalSize = size ?? 1
             let usage = state.usage(project: call.token.projectID)
