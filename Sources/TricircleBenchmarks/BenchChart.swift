@@ -50,6 +50,33 @@ struct RoutedResult: Sendable {
     }
 }
 
+/// One measured call type at one added latency of the WAN benchmark, as a CSV row (`label` tells runs apart).
+struct WANResult: Sendable {
+    var label: String
+    var addedMs: Int
+    var call: String
+    var p50: Double
+    var p99: Double
+    var roundTrips: Double
+
+    static let header = "label,added_ms,call,p50_ms,p99_ms,db_round_trips"
+
+    var csv: String {
+        [RoutedResult.quoted(label), "\(addedMs)", RoutedResult.quoted(call), String(format: "%.3f", p50),
+         String(format: "%.3f", p99), String(format: "%.1f", roundTrips)].joined(separator: ",")
+    }
+
+    /// Reads the rows a previous run wrote (malformed lines are skipped: the file is the bench's own).
+    static func read(csv text: String) -> [WANResult] {
+        text.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = RoutedResult.splitCSV(String(line))
+            guard fields.count == 6, let added = Int(fields[1]), let p50 = Double(fields[3]), let p99 = Double(fields[4]),
+                  let trips = Double(fields[5]) else { return nil }
+            return WANResult(label: fields[0], addedMs: added, call: fields[2], p50: p50, p99: p99, roundTrips: trips)
+        }
+    }
+}
+
 /// A self-contained SVG of routed-GET results: throughput per target on the left, p50 and p99 on the right,
 /// one bar per run label within each target (no plotting library needed to read the benchmark's output).
 enum BenchChart {
@@ -93,6 +120,69 @@ enum BenchChart {
                 svg += "<rect x=\"\(rightX)\" y=\"\(y)\" width=\"\(fmt(p99Width))\" height=\"\(barHeight - 2)\" fill=\"\(color(l))\" fill-opacity=\"0.35\"/>\n"
                 svg += bar(x: rightX, y: y, width: p50Width, height: barHeight - 2, fill: color(l),
                            text: String(format: "%.1f / %.1f", row.p50, row.p99), textX: rightX + max(p50Width, p99Width))
+            }
+        }
+        svg += "</svg>\n"
+        return svg
+    }
+
+    /// p50 per call type (one colour each) against the latency added each way, on a log scale (a create takes
+    /// seconds where a cached GET takes milliseconds); the last run label drawn solid, earlier ones dashed, each
+    /// point marked with its round trips per call.
+    static func latencyLinesSVG(_ rows: [WANResult], title: String) -> String {
+        var labels: [String] = [], calls: [String] = []
+        for row in rows {
+            if !labels.contains(row.label) { labels.append(row.label) }
+            if !calls.contains(row.call) { calls.append(row.call) }
+        }
+        let left = 70.0, top = 50.0 + Double(calls.count + labels.count) * 16, plotWidth = 520.0, plotHeight = 340.0
+        let width = left + plotWidth + 230, height = top + plotHeight + 50
+        let maxAdded = Double(max(1, rows.map(\.addedMs).max() ?? 1))
+        let low = floor(log10(max(0.1, rows.map(\.p50).min() ?? 1))), high = ceil(log10(max(1, rows.map(\.p50).max() ?? 10)))
+        func x(_ added: Int) -> Double { left + Double(added) / maxAdded * plotWidth }
+        func y(_ ms: Double) -> Double { top + plotHeight - (log10(max(ms, 0.1)) - low) / max(1, high - low) * plotHeight }
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="11">
+            <text x="10" y="18" font-size="14" font-weight="bold">\(escape(title))</text>
+
+            """
+        for (index, call) in calls.enumerated() {
+            let ly = 30.0 + Double(index) * 16
+            svg += "<rect x=\"10\" y=\"\(fmt(ly))\" width=\"10\" height=\"10\" fill=\"\(color(index + 1))\"/>"
+            svg += "<text x=\"24\" y=\"\(fmt(ly + 9))\">\(escape(call))</text>\n"
+        }
+        for (index, label) in labels.enumerated() {
+            let ly = 30.0 + Double(calls.count + index) * 16
+            let dash = index == labels.count - 1 ? "" : " stroke-dasharray=\"5,4\""
+            svg += "<line x1=\"10\" y1=\"\(fmt(ly + 5))\" x2=\"30\" y2=\"\(fmt(ly + 5))\" stroke=\"#333\" stroke-width=\"2\"\(dash)/>"
+            svg += "<text x=\"36\" y=\"\(fmt(ly + 9))\">run: \(escape(label))</text>\n"
+        }
+        // Axes: decades of milliseconds up the side, each added latency along the bottom.
+        for decade in stride(from: low, through: high, by: 1) {
+            let ms = pow(10, decade), gy = y(ms)
+            svg += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(gy))\" x2=\"\(fmt(left + plotWidth))\" y2=\"\(fmt(gy))\" stroke=\"#ddd\"/>"
+            svg += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(gy + 4))\" text-anchor=\"end\">\(ms >= 1 ? String(format: "%.0f", ms) : String(format: "%.1f", ms)) ms</text>\n"
+        }
+        for added in Set(rows.map(\.addedMs)).sorted() {
+            svg += "<line x1=\"\(fmt(x(added)))\" y1=\"\(fmt(top))\" x2=\"\(fmt(x(added)))\" y2=\"\(fmt(top + plotHeight))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(fmt(x(added)))\" y=\"\(fmt(top + plotHeight + 16))\" text-anchor=\"middle\">+\(added) ms</text>\n"
+        }
+        svg += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(top + plotHeight + 34))\" text-anchor=\"middle\">latency added each way, gateway to database</text>\n"
+        svg += "<text x=\"14\" y=\"\(fmt(top + plotHeight / 2))\" transform=\"rotate(-90 14 \(fmt(top + plotHeight / 2)))\" text-anchor=\"middle\">p50 ms (log scale)</text>\n"
+        for (l, label) in labels.enumerated() {
+            let dash = l == labels.count - 1 ? "" : " stroke-dasharray=\"5,4\""
+            for (c, call) in calls.enumerated() {
+                let points = rows.filter { $0.label == label && $0.call == call }.sorted { $0.addedMs < $1.addedMs }
+                guard !points.isEmpty else { continue }
+                let path = points.map { "\(fmt(x($0.addedMs))),\(fmt(y($0.p50)))" }.joined(separator: " ")
+                svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color(c + 1))\" stroke-width=\"2\"\(dash)/>\n"
+                for point in points {
+                    svg += "<circle cx=\"\(fmt(x(point.addedMs)))\" cy=\"\(fmt(y(point.p50)))\" r=\"3\" fill=\"\(color(c + 1))\"/>"
+                }
+                if let last = points.last {
+                    let text = String(format: "%.0f ms, %.0f round trips", last.p50, last.roundTrips)
+                    svg += "<text x=\"\(fmt(x(last.addedMs) + 8))\" y=\"\(fmt(y(last.p50) + 4))\">\(escape(label)): \(escape(text))</text>\n"
+                }
             }
         }
         svg += "</svg>\n"

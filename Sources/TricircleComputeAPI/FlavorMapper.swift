@@ -31,6 +31,9 @@ struct FlavorMapper: FlavorMapping {
 
     func bottomFlavor(_ flavorID: String, in pod: Pod, context: PodCallContext) async throws -> String {
         try await seeder.ensureSeeded(requestID: context.requestID)
+        // The flavor and its mapping are read at once (two statements, one round trip's wait to a distant
+        // database); the mapping counts only once the flavor is found and visible.
+        async let knownMapping = mappings.get(topFlavorID: flavorID, podID: pod.podID)
         var found = try await flavors.get(flavorID)
         if found == nil {
             await seeder.refresh(requestID: context.requestID)
@@ -40,7 +43,7 @@ struct FlavorMapper: FlavorMapping {
         guard let flavor = found, visible else {
             throw APIError(.badRequest, "Flavor \(flavorID) could not be found.", format: .fault)
         }
-        if let mapping = try await mappings.get(topFlavorID: flavor.id, podID: pod.podID) { return mapping.bottomFlavorID }
+        if let mapping = try await knownMapping { return mapping.bottomFlavorID }
         let credentials = try await runtime.serviceCredentials(requestID: context.requestID)
         let candidates = try await PodFlavor.list(in: pod, forwarder: forwarder, credentials: credentials, allVisibilities: false)
         if let match = Self.match(flavor, in: candidates) {

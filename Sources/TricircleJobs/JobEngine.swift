@@ -60,7 +60,10 @@ public final class JobEngine: Sendable {
         if let db {
             job = try await insert(db)
         } else {
-            job = try await transaction(insert)
+            // No transaction: each statement of insertOrJoin stands alone (its loop settles races), and a new job
+            // is one round trip instead of four with BEGIN, the look-up and COMMIT.
+            let store = store
+            job = try await Task { try await store.read(insert) }.value
         }
         doorbell.fire()
         return job
@@ -106,10 +109,10 @@ public final class JobEngine: Sendable {
     }
 
     private func insertOrJoinOnce(type: String, projectID: String, key: String, due: String?, on db: any SQLDatabase) async throws -> Job? {
-        if let queued = try await queuedJob(type: type, key: key, on: db) { return queued }
         let now = Timestamp.now()
-        // The partial unique index allows one `new` row per (type, resource); a concurrent submitter's
-        // row makes ours a no-op instead of an error that would abort the caller's transaction.
+        // Insert first, look up only on a collision: most submissions make a new job, in one statement.
+        // The partial unique index allows one `new` row per (type, resource); a queued row (another
+        // submitter's) makes ours a no-op instead of an error that would abort the caller's transaction.
         let inserted = try await db.raw("""
             INSERT INTO jobs (id, type, project_id, resource_key, status, attempts, max_attempts, next_run_at,
                               created_at, updated_at, request_id)
@@ -236,12 +239,20 @@ public final class JobEngine: Sendable {
 
     /// Deletes a job that is not running, with its run log. Running: `JobError.running`.
     public func delete(_ id: String) async throws {
-        try await transaction { db in
-            _ = try await Self.fetch(id, on: db)
-            let deleted = try await db.raw("DELETE FROM jobs WHERE id = \(bind: id) AND status <> 'running' RETURNING id").all()
-            guard !deleted.isEmpty else { throw JobError.running(id) }
-            try await db.raw("DELETE FROM job_log WHERE job_id = \(bind: id)").run()
-        }
+        // Two statements without a transaction (a create settling its adoption job pays each round trip): the job
+        // row goes first, so a run can no longer start; its log rows then (a crash between leaves only log rows
+        // of a job that is gone, which `prune` removes with their age).
+        let store = store
+        try await Task {
+            try await store.read { db in
+                let deleted = try await db.raw("DELETE FROM jobs WHERE id = \(bind: id) AND status <> 'running' RETURNING id").all()
+                guard !deleted.isEmpty else {
+                    _ = try await Self.fetch(id, on: db)  // JobError.notFound when there was none
+                    throw JobError.running(id)
+                }
+                try await db.raw("DELETE FROM job_log WHERE job_id = \(bind: id)").run()
+            }
+        }.value
     }
 
     /// Removes successful jobs and run log rows finished more than `seconds` ago; returns the jobs removed.

@@ -62,6 +62,56 @@ struct StoreReconnectTests {
         }
     }
 
+    @Test("after the server ends its sessions, every read works: a read on a dead pooled session runs again on a new one",
+          .enabled(if: TestDatabases.postgresURL != nil))
+    func readRetriedAfterTermination() async throws {
+        let url = try await TestDatabases.makeURL(.postgres)
+        let store = try await StateStore.open(url: url, maxPoolSize: 4)
+        do {
+            try await store.migrate()
+            let pods = PodStore(store: store)
+            _ = try await pods.create(regionName: "RegionOne", azName: "az1")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { _ = try await pods.list() } }
+                try await group.waitForAll()
+            }
+            #expect(try await Self.terminateSessions(of: url) >= 1)
+            // Before, each dead session handed out cost one 503; a SELECT changed nothing, so it is read again.
+            for _ in 0..<8 { #expect(try await pods.list().count == 1) }
+            try await store.close()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    @Test("a write outside a transaction on a dead session is not run again: it fails as unavailable or is done once",
+          .enabled(if: TestDatabases.postgresURL != nil))
+    func writeNotRetriedAfterTermination() async throws {
+        let url = try await TestDatabases.makeURL(.postgres)
+        let store = try await StateStore.open(url: url, maxPoolSize: 1)
+        do {
+            try await store.migrate()
+            try await store.read { db in try await db.raw("CREATE TABLE marks (n INTEGER)").run() }
+            #expect(try await Self.terminateSessions(of: url) >= 1)
+            var failed = 0
+            do {
+                try await store.read { db in try await db.raw("INSERT INTO marks (n) VALUES (1)").run() }
+            } catch {
+                failed += 1
+                #expect(error is StoreUnavailableError, "unexpected error: \(String(reflecting: error))")
+            }
+            let rows = try await store.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM marks").first()?.decode(column: "n", as: Int.self) ?? -1
+            }
+            #expect(rows + failed == 1)
+            try await store.close()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
     @Test("a transaction after the server ended its sessions runs on a new session (BEGIN never went through)",
           .enabled(if: TestDatabases.postgresURL != nil))
     func transactionAfterTermination() async throws {

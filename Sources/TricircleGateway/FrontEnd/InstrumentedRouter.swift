@@ -38,7 +38,9 @@ where Inner.Responder.Context == GatewayRequestContext {
             }
             let start = DispatchTime.now().uptimeNanoseconds
             let method = request.method.rawValue
-            let roundTrips = StoreRoundTrips()
+            // At trace level each statement's SQL is kept too and logged with the answer (what a call costs a
+            // distant database, statement by statement).
+            let roundTrips = StoreRoundTrips(keepingStatements: context.logger.logLevel <= .trace)
             do {
                 let response = try await RequestTrace.$requestID.withValue(context.requestID) {
                     try await StoreRoundTrips.$current.withValue(roundTrips) {
@@ -67,6 +69,11 @@ where Inner.Responder.Context == GatewayRequestContext {
                 "method": "\(method)", "route": "\(route)", "status": "\(status)",
                 "ms": "\(nanoseconds / 1_000_000)", "store_round_trips": "\(roundTrips.count)",
             ])
+            if context.logger.logLevel <= .trace {
+                context.logger.trace("store statements", metadata: [
+                    "route": "\(route)", "statements": .array(roundTrips.statements.map { .string($0) }),
+                ])
+            }
         }
     }
 }

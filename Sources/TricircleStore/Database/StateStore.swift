@@ -12,7 +12,14 @@ import TricircleCore
 /// answering read-only): the caller answers 503 with Retry-After and the client retries; the store reconnects.
 public struct StoreUnavailableError: Error, CustomStringConvertible, Sendable {
     public let reason: String
+    /// The session's connection went away (rather than a server refusing, or no connection to be had).
+    let lostConnection: Bool
     public var description: String { "state database unavailable: \(reason)" }
+
+    init(reason: String, lostConnection: Bool = false) {
+        self.reason = reason
+        self.lostConnection = lostConnection
+    }
 }
 
 /// Which database engine holds the state.
@@ -126,28 +133,65 @@ public final class StateStore: Sendable {
                 try await body(RoundTripCountingDatabase(base: connection.sql(queryLogLevel: .trace), counter: counter))
             }
         case .postgres(let pool):
-            let counter = StoreRoundTrips.current
+            let reads = SessionReads()
             do {
-                return try await pool.pool.withConnection(logger: logger) { connection in
-                    connection.eventLoop.makeFutureWithTask {
-                        do {
-                            let session = ClosingSessionDatabase(base: connection.sql(queryLogLevel: .trace), isClosed: { connection.isClosed })
-                            return try await body(RoundTripCountingDatabase(base: session, counter: counter))
-                        } catch where Self.isUnavailable(error) {
-                            // A session on a node that stopped being the primary may keep its socket (a demoted
-                            // node answers 25006): close it, so the pool opens the next one through the proxy to
-                            // the new primary instead of handing this one out again.
-                            // Not awaited: a connection the server already failed may never finish closing
-                            // (a request waited forever on it in the failover benchmark's first run).
-                            if !connection.isClosed { connection.close().whenComplete { _ in } }
-                            throw error
-                        }
-                    }
-                }.get()
-            } catch where Self.isUnavailable(error) {
-                if error is StoreUnavailableError { throw error }
-                throw StoreUnavailableError(reason: Self.describe(error))
+                return try await readOnce(body, pool: pool, reads: reads)
+            } catch where Self.isLostConnection(error) && reads.onlyReads {
+                // A pooled connection that died with the old primary (or was cut by the proxy): the body sent only
+                // SELECTs, so it changed nothing and runs once more on a new connection, instead of the caller's 503
+                // for each dead connection left in the pool.
+                logger.info("the state database connection was lost under a read; reading again on a new one",
+                            metadata: ["error": "\(String(reflecting: error))"])
+                return try await readOnce(body, pool: pool, reads: SessionReads())
             }
+        }
+    }
+
+    /// One attempt of `read` on PostgreSQL: `reads` notes whether the body sent only SELECTs.
+    private func readOnce<T: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T, pool: PostgresPool, reads: SessionReads
+    ) async throws -> T {
+        let counter = StoreRoundTrips.current
+        do {
+            return try await pool.pool.withConnection(logger: logger) { connection in
+                connection.eventLoop.makeFutureWithTask {
+                    do {
+                        let session = ClosingSessionDatabase(
+                            base: connection.sql(queryLogLevel: .trace), isClosed: { connection.isClosed }, reads: reads)
+                        return try await body(RoundTripCountingDatabase(base: session, counter: counter))
+                    } catch where Self.isUnavailable(error) {
+                        // A session on a node that stopped being the primary may keep its socket (a demoted
+                        // node answers 25006): close it, so the pool opens the next one through the proxy to
+                        // the new primary instead of handing this one out again.
+                        // Not awaited: a connection the server already failed may never finish closing
+                        // (a request waited forever on it in the failover benchmark's first run).
+                        if !connection.isClosed { connection.close().whenComplete { _ in } }
+                        throw error
+                    }
+                }
+            }.get()
+        } catch where Self.isUnavailable(error) {
+            if error is StoreUnavailableError { throw error }
+            throw StoreUnavailableError(reason: Self.describe(error), lostConnection: Self.isLostConnection(error))
+        }
+    }
+
+    /// Whether an error means the session's connection itself went away (closed, cut, ended by the server:
+    /// 57P01 admin shutdown, class 08), as opposed to a server that answered it cannot serve (read-only, no slot)
+    /// or a pool with no connection to give: only the first is worth one more try on a new connection.
+    static func isLostConnection(_ error: any Error) -> Bool {
+        switch error {
+        case let unavailable as StoreUnavailableError: return unavailable.lostConnection
+        case let pg as PSQLError:
+            switch pg.code {
+            case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown: return true
+            case .server:
+                guard let code = pg.serverInfo?[.sqlState] else { return false }
+                return code.hasPrefix("08") || code == "57P01"
+            default: return false
+            }
+        case is ChannelError, is IOError: return true
+        default: return false
         }
     }
 

@@ -10,13 +10,28 @@ public final class StoreRoundTrips: Sendable {
     @TaskLocal public static var current: StoreRoundTrips?
 
     private let value = Atomic<Int>(0)
+    private let keepsStatements: Bool
+    private let kept = Mutex<[String]>([])
 
-    public init() {}
+    /// `keepingStatements`: also keep each statement's SQL (for a trace log of what a request sent).
+    public init(keepingStatements: Bool = false) {
+        keepsStatements = keepingStatements
+    }
 
     /// Statements counted so far.
     public var count: Int { value.load(ordering: .relaxed) }
 
-    func add() { value.add(1, ordering: .relaxed) }
+    /// The SQL of each statement so far, in order (empty unless kept).
+    public var statements: [String] { kept.withLock { $0 } }
+
+    func add(_ query: any SQLExpression, on database: any SQLDatabase) {
+        value.add(1, ordering: .relaxed)
+        guard keepsStatements else { return }
+        var serializer = SQLSerializer(database: database)
+        query.serialize(to: &serializer)
+        let sql = serializer.sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        kept.withLock { $0.append(String(sql.prefix(200))) }
+    }
 }
 
 /// A session that counts each statement it runs into the counter of the work that opened it, passing everything
@@ -33,12 +48,12 @@ struct RoundTripCountingDatabase: SQLDatabase {
     var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        counter?.add()
+        counter?.add(query, on: base)
         return base.execute(sql: query, onRow)
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
-        counter?.add()
+        counter?.add(query, on: base)
         try await base.execute(sql: query, onRow)
     }
 
@@ -55,6 +70,8 @@ struct RoundTripCountingDatabase: SQLDatabase {
 struct ClosingSessionDatabase: SQLDatabase {
     let base: any SQLDatabase
     let isClosed: @Sendable () -> Bool
+    /// Notes whether every statement of the session was a SELECT (then running it again is harmless).
+    let reads: SessionReads
 
     var logger: Logger { base.logger }
     var eventLoop: any EventLoop { base.eventLoop }
@@ -63,6 +80,7 @@ struct ClosingSessionDatabase: SQLDatabase {
     var queryLogLevel: Logger.Level? { base.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        reads.note(query, on: base)
         let loop = base.eventLoop
         let promise = loop.makePromise(of: Void.self)
         let once = Once()
@@ -71,7 +89,7 @@ struct ClosingSessionDatabase: SQLDatabase {
             guard isClosed() else { return }
             task.cancel()
             if once.first() {
-                promise.fail(StoreUnavailableError(reason: "the connection closed while a statement was waiting on it"))
+                promise.fail(StoreUnavailableError(reason: "the connection closed while a statement was waiting on it", lostConnection: true))
             }
         }
         base.execute(sql: query, onRow).whenComplete { result in
@@ -87,6 +105,22 @@ struct ClosingSessionDatabase: SQLDatabase {
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await closure(self)
+    }
+}
+
+/// Whether a session sent only SELECT statements so far: such a session that lost its connection can be run again
+/// on a new one (it changed nothing); one that sent anything else may have changed something before the loss.
+final class SessionReads: Sendable {
+    private let onlySelects = Atomic<Bool>(true)
+
+    var onlyReads: Bool { onlySelects.load(ordering: .acquiring) }
+
+    func note(_ query: any SQLExpression, on database: any SQLDatabase) {
+        guard onlyReads else { return }
+        var serializer = SQLSerializer(database: database)
+        query.serialize(to: &serializer)
+        let head = serializer.sql.drop { $0.isWhitespace }.prefix(7).uppercased()
+        if !(head.hasPrefix("SELECT ") || head.hasPrefix("SELECT\n")) { onlySelects.store(false, ordering: .releasing) }
     }
 }
 

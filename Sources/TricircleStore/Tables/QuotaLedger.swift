@@ -82,13 +82,20 @@ public struct QuotaLedger: Sendable {
                 return .exceeded(overs: overs, counts: used, limits: checked, allowedUnits: allowed)
             }
             let id = UUID().uuidString.lowercased()
+            // One statement for every resource's row: each statement is a round trip to a distant database.
+            var insert: SQLQueryString = """
+                INSERT INTO quota_reservations (id, resource, project_id, service, amount, owner, expires_at, created_at) VALUES
+                """
+            var rows = 0
             for (resource, amount) in perUnit.sorted(by: { $0.key < $1.key }) where amount > 0 {
-                try await db.raw("""
-                    INSERT INTO quota_reservations (id, resource, project_id, service, amount, owner, expires_at, created_at)
-                    VALUES (\(bind: id), \(bind: resource), \(bind: projectID), \(bind: service), \(bind: amount * allowed),
-                            \(bind: owner), \(bind: expires), \(bind: nowText))
-                    """).run()
+                insert += rows == 0 ? " " : ", "
+                insert += """
+                    (\(bind: id), \(bind: resource), \(bind: projectID), \(bind: service), \(bind: amount * allowed),
+                     \(bind: owner), \(bind: expires), \(bind: nowText))
+                    """
+                rows += 1
             }
+            if rows > 0 { try await db.raw(insert).run() }
             return .reserved(reservationID: id, units: allowed)
         }
     }
@@ -104,15 +111,14 @@ public struct QuotaLedger: Sendable {
                 try await Self.lock(db, service: service, projectID: project)
             }
             try await db.raw("DELETE FROM quota_reservations WHERE id = \(bind: reservationID)").run()
-            for holding in holdings {
-                try await Self.write(holding, service: service, now: now, on: db)
-            }
+            try await Self.write(holdings, service: service, now: now, on: db)
         }
     }
 
     /// The pod refused (or was never asked): the reservation is dropped.
     public func release(reservationID: String) async throws {
-        try await store.transaction { db in
+        // One statement, atomic by itself: no BEGIN/COMMIT round trips.
+        try await store.read { db in
             try await db.raw("DELETE FROM quota_reservations WHERE id = \(bind: reservationID)").run()
         }
     }
@@ -120,7 +126,7 @@ public struct QuotaLedger: Sendable {
     /// Records (or replaces) what one object holds, outside any reservation (the reconcile job).
     public func record(_ holding: QuotaHolding, service: String) async throws {
         let now = Timestamp.now()
-        try await store.transaction { db in try await Self.write(holding, service: service, now: now, on: db) }
+        try await store.transaction { db in try await Self.write([holding], service: service, now: now, on: db) }
     }
 
     /// Forgets what an object holds (it is gone).
@@ -228,13 +234,12 @@ public struct QuotaLedger: Sendable {
     // MARK: - SQL shared by the methods above
 
     /// Serializes the checks of one project's quota in one service until the transaction ends.
+    /// One upsert (a round trip less than insert-then-update): the conflicting row is updated, which locks it
+    /// on PostgreSQL and CockroachDB as the UPDATE did; SQLite holds its write lock from BEGIN IMMEDIATE.
     static func lock(_ db: any SQLDatabase, service: String, projectID: String) async throws {
         try await db.raw("""
             INSERT INTO quota_locks (project_id, service, version) VALUES (\(bind: projectID), \(bind: service), 0)
-            ON CONFLICT (project_id, service) DO NOTHING
-            """).run()
-        try await db.raw("""
-            UPDATE quota_locks SET version = version + 1 WHERE project_id = \(bind: projectID) AND service = \(bind: service)
+            ON CONFLICT (project_id, service) DO UPDATE SET version = quota_locks.version + 1
             """).run()
     }
 
@@ -242,25 +247,28 @@ public struct QuotaLedger: Sendable {
         _ db: any SQLDatabase, service: String, projectID: String, now: String, countedRows: [String: String]
     ) async throws -> [String: QuotaCount] {
         var out: [String: QuotaCount] = [:]
-        // Reservations are read before holdings: a commit turns one into the other in one transaction, so a
-        // create committing meanwhile is counted once or twice, never missed.
-        for row in try await db.raw("""
-            SELECT resource, SUM(amount) AS n FROM quota_reservations
-            WHERE project_id = \(bind: projectID) AND service = \(bind: service) AND expires_at > \(bind: now)
-            GROUP BY resource
-            """).all() {
-            out[try row.decode(column: "resource", as: String.self), default: QuotaCount()].reserved += try row.decode(column: "n", as: Int.self)
-        }
+        // Reservations and holdings in one statement (one round trip, and one snapshot on PostgreSQL's READ
+        // COMMITTED: a create committing meanwhile, which turns one into the other, is counted exactly once).
         // A holding counts while its object is routed (a delete at the top frees it at once); objects
         // gone from their pod without the top noticing are dropped by the reconcile job.
         for row in try await db.raw("""
-            SELECT a.resource AS resource, SUM(a.amount) AS n FROM quota_allocations a
+            SELECT 'reserved' AS kind, resource, SUM(amount) AS n FROM quota_reservations
+            WHERE project_id = \(bind: projectID) AND service = \(bind: service) AND expires_at > \(bind: now)
+            GROUP BY resource
+            UNION ALL
+            SELECT 'in_use' AS kind, a.resource AS resource, SUM(a.amount) AS n FROM quota_allocations a
             WHERE a.project_id = \(bind: projectID) AND a.service = \(bind: service)
               AND EXISTS (SELECT 1 FROM resource_routings r
                           WHERE r.top_id = a.object_id AND r.resource_type = a.object_type AND r.bottom_id IS NOT NULL)
             GROUP BY a.resource
             """).all() {
-            out[try row.decode(column: "resource", as: String.self), default: QuotaCount()].inUse += try row.decode(column: "n", as: Int.self)
+            let resource = try row.decode(column: "resource", as: String.self)
+            let n = try row.decode(column: "n", as: Int.self)
+            if try row.decode(column: "kind", as: String.self) == "reserved" {
+                out[resource, default: QuotaCount()].reserved += n
+            } else {
+                out[resource, default: QuotaCount()].inUse += n
+            }
         }
         for (resource, table) in countedRows.sorted(by: { $0.key < $1.key }) {
             let n = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table) WHERE project_id = \(bind: projectID)")
@@ -270,17 +278,29 @@ public struct QuotaLedger: Sendable {
         return out
     }
 
-    static func write(_ holding: QuotaHolding, service: String, now: String, on db: any SQLDatabase) async throws {
-        try await db.raw("""
-            DELETE FROM quota_allocations WHERE object_type = \(bind: holding.objectType) AND object_id = \(bind: holding.objectID)
-            """).run()
-        for (resource, amount) in holding.amounts.sorted(by: { $0.key < $1.key }) where amount != 0 {
-            try await db.raw("""
-                INSERT INTO quota_allocations (object_type, object_id, resource, project_id, service, pod_id, amount, updated_at)
-                VALUES (\(bind: holding.objectType), \(bind: holding.objectID), \(bind: resource), \(bind: holding.projectID),
-                        \(bind: service), \(bind: holding.podID), \(bind: amount), \(bind: now))
-                """).run()
+    /// Replaces what the holdings' objects held: one DELETE and one multi-row INSERT for all of them (two round
+    /// trips however many objects and resources).
+    static func write(_ holdings: [QuotaHolding], service: String, now: String, on db: any SQLDatabase) async throws {
+        guard !holdings.isEmpty else { return }
+        var delete: SQLQueryString = "DELETE FROM quota_allocations WHERE "
+        var insert: SQLQueryString = """
+            INSERT INTO quota_allocations (object_type, object_id, resource, project_id, service, pod_id, amount, updated_at) VALUES
+            """
+        var rows = 0
+        for (index, holding) in holdings.enumerated() {
+            delete += index == 0 ? "" : " OR "
+            delete += "(object_type = \(bind: holding.objectType) AND object_id = \(bind: holding.objectID))"
+            for (resource, amount) in holding.amounts.sorted(by: { $0.key < $1.key }) where amount != 0 {
+                insert += rows == 0 ? " " : ", "
+                insert += """
+                    (\(bind: holding.objectType), \(bind: holding.objectID), \(bind: resource), \(bind: holding.projectID),
+                     \(bind: service), \(bind: holding.podID), \(bind: amount), \(bind: now))
+                    """
+                rows += 1
+            }
         }
+        try await db.raw(delete).run()
+        if rows > 0 { try await db.raw(insert).run() }
     }
 }
 

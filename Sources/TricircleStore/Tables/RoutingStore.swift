@@ -51,12 +51,18 @@ public struct RoutingStore: Sendable {
             id: Identifier.make(), topID: topID, bottomID: bottomID, podID: podID, projectID: projectID,
             resourceType: resourceType, createdAt: now, updatedAt: now)
         do {
-            try await store.transaction { db in
-                if try await db.raw("SELECT pod_id FROM pods WHERE pod_id = \(bind: podID)").first() == nil {
-                    throw StoreError.notFound("Pod \(podID) could not be found")
-                }
-                try await Self.insert(routing, db)
+            // One statement (one round trip, atomic without BEGIN/COMMIT): the row is inserted only when its pod
+            // exists, and RETURNING tells which happened.
+            let inserted = try await store.read { db in
+                try await db.raw("""
+                    INSERT INTO resource_routings (id, top_id, bottom_id, pod_id, project_id, resource_type, created_at, updated_at)
+                    SELECT \(bind: routing.id), \(bind: routing.topID), \(bind: routing.bottomID), pod_id, \(bind: routing.projectID),
+                           \(bind: routing.resourceType.rawValue), \(bind: routing.createdAt), \(bind: routing.updatedAt)
+                    FROM pods WHERE pod_id = \(bind: podID)
+                    RETURNING id
+                    """).all().count
             }
+            guard inserted == 1 else { throw StoreError.notFound("Pod \(podID) could not be found") }
         } catch where StateStore.isUniqueViolation(error) {
             throw StoreError.conflict(
                 "A routing for \(resourceType.rawValue) \(topID) in pod \(podID) already exists")
