@@ -18,15 +18,23 @@ struct BackupRoutes: APIRoutes {
         group.delete("backups/:id", use: delete)
     }
 
-    /// `GET /backups`: every region's backups, oldest first (regions that fail are left out and logged).
+    /// `GET /backups`: every region's backups merged most recently updated first, as Trove orders them,
+    /// and paged (`TroveListing`; the marker is a backup id, where Trove's own is an offset).
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try api.begin(request, context)
-        let answers = try await PodAnswers(api: api).all(call, path: "/backups" + PodForwarder.query(of: request), as: JSONValue.self)
-        let backups = answers.flatMap { $0.value["backups"]?.arrayValue ?? [] }.sorted {
-            ($0["created"]?.stringValue ?? "", $0["id"]?.stringValue ?? "") < ($1["created"]?.stringValue ?? "", $1["id"]?.stringValue ?? "")
+        return try await TroveListing(api: api).page(call, collection: "backups", kind: "database_backups", order: Self.order) { filters in
+            TroveListSource(api: api, call: call, path: "/backups", collection: "backups", filters: filters) { [self, call] marker in
+                guard let pod = try? await holder(of: marker, call: call),
+                      let shown = try? await api.send(call, .get("/backups/\(PlacementCheck.escape(marker))"), to: pod), shown.isSuccess,
+                      let item = (try? JSONValue(data: shown.data))?["backup"]?.objectValue
+                else { return nil }
+                return (pod, item)
+            }
         }
-        return api.json(["backups": .array(backups)])
     }
+
+    /// Trove lists backups by `updated`, newest first.
+    static let order = [SortKey("updated", ascending: false)]
 
     /// `POST /backups`: made by the Trove holding `backup.instance`.
     func create(_ request: Request, context: GatewayRequestContext) async throws -> Response {

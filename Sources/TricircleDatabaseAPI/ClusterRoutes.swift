@@ -29,29 +29,14 @@ struct ClusterRoutes: APIRoutes {
         return try parts.answer(parts.render(id, parts: try await parts.parts(id, call: call), call: call))
     }
 
-    /// `GET /clusters`: the project's top clusters, oldest first, each shown from its parts; a cluster
-    /// whose region does not answer is left out and logged.
+    /// `GET /clusters`: the project's top clusters, each shown from its parts, merged and paged like every
+    /// Trove list (`ClusterListSource`).
     func list(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let call = try api.begin(request, context)
-        let rows = try await api.routing.routings.list(
-            filter: RoutingFilter(projectID: call.caller.projectID, resourceType: .databaseCluster), limit: 10_000)
-        var topIDs: [String] = []
-        for row in rows where !topIDs.contains(row.topID) { topIDs.append(row.topID) }
-        let shown = try await Fanout.results(topIDs) { id -> DatabaseCluster? in
-            parts.render(id, parts: try await parts.parts(id, call: call), call: call)
-        }
-        var clusters: [DatabaseCluster] = []
-        for (id, result) in zip(topIDs, shown) {
-            switch result {
-            case .success(let cluster?): clusters.append(cluster)
-            case .success(nil): continue
-            case .failure(let error as APIError) where error.status == .notFound: continue
-            case .failure(let error): api.logger.warning("cluster left out of the list", metadata: ["cluster": "\(id)", "error": "\(error)"])
-            }
-        }
-        clusters.sort { ($0.created, $0.id) < ($1.created, $1.id) }
-        let data = try JSONEncoder().encode(DatabaseClusterList(clusters: clusters))
-        return api.json(try JSONDecoder().decode(JSONValue.self, from: data))
+        return try await TroveListing(api: api).page(
+            call, collection: "clusters", kind: "database_clusters", order: ClusterListSource.order,
+            markerNotFound: { DatabaseAPI.fault(TroveError.clusterNotFound($0)) }
+        ) { _ in ClusterListSource(api: api, call: call) }
     }
 
     /// `POST /clusters`: every region's part checked, then built; when one region refuses, the parts

@@ -45,6 +45,7 @@ public struct DatabaseFrontEnd: GatewayFrontEnd {
             InstanceListRoutes(api: api), InstanceCreateRoutes(api: api), InstanceRoutes(api: api),
             DatastoreRoutes(api: api), PlacementRoutes(api: api), FlavorRoutes(api: api), ClusterRoutes(api: api),
             BackupRoutes(api: api), QuotaRoutes(api: api),
+            ConfigurationRoutes(api: api), ConfigurationParameterRoutes(api: api), VolumeTypeRoutes(api: api),
         ]
         let v = authed.group("/v1.0/:project_id")
         for r in resources { r.addRoutes(to: v) }

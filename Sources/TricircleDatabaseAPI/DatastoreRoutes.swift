@@ -109,10 +109,7 @@ struct PodAnswers {
     let api: DatabaseAPI
 
     func all<T: Decodable & Sendable>(_ call: DatabaseCall, path: String, as type: T.Type) async throws -> [(pod: Pod, value: T)] {
-        var pods = try await api.pods.bottomPods()
-        if let home = api.imageHomeRegion, let index = pods.firstIndex(where: { $0.regionName == home }) {
-            pods.insert(pods.remove(at: index), at: 0)
-        }
+        let pods = try await homeFirst()
         let results = try await Fanout.results(pods) { pod -> RegionalResponse in
             try await api.send(call, .get(path), to: pod)
         }
@@ -132,6 +129,15 @@ struct PodAnswers {
             }
         }
         return out
+    }
+
+    /// Every pod, the home region's (`[image] home_region`) first.
+    func homeFirst() async throws -> [Pod] {
+        var pods = try await api.pods.bottomPods()
+        if let home = api.imageHomeRegion, let index = pods.firstIndex(where: { $0.regionName == home }) {
+            pods.insert(pods.remove(at: index), at: 0)
+        }
+        return pods
     }
 }
 

@@ -61,6 +61,9 @@ struct InstanceCreateRoutes: APIRoutes {
         if let backupPod, backupPod.podID != pod.podID {
             throw DatabaseAPI.badRequest("The backup is in region \(backupPod.regionName); an instance restored from it must be created there, not in \(pod.regionName).")
         }
+        // A configuration group is kept by one region: the one whose Trove is asked to build.
+        let asked = source.map { $0.pod.podID != pod.podID ? $0.pod : pod } ?? pod
+        try await ConfigurationRoutes(api: api).requireSameRegion(instance["configuration"], instance: nil, in: asked, call: call)
         var checked: PlacementCheck.Outcome?
         if let datastore {
             let outcome = try await PlacementCheck(api: api).check(

@@ -47,6 +47,10 @@ struct InstanceRoutes: APIRoutes {
         let hasBody = [.post, .put, .patch].contains(request.method)
         let suffix = Self.suffix(of: request, after: id)
         let body = hasBody ? try await api.body(call) : nil
+        // Attaching a configuration group: it must be kept by the instance's region (400 otherwise).
+        if suffix.isEmpty, let body, let update = (try? JSONValue(data: Data(buffer: body)))?["instance"] {
+            try await ConfigurationRoutes(api: api).requireSameRegion(update["configuration"], instance: id, in: pod, call: call)
+        }
         // A resize (volume GiB or flavor RAM) changes the project's one Database quota: growth reserved first.
         if request.method == .post, suffix == "/action", let body,
            let resize = (try? JSONValue(data: Data(buffer: body)))?["resize"] {

@@ -88,10 +88,12 @@ public struct DatabaseInstance: Codable, Sendable, Hashable {
     /// A replication source's replicas.
     public var replicas: [DatabaseInstanceRef]?
     public var locality: String?
+    /// The configuration group attached (`{"id", "name", "links"}`), when one is.
+    public var configuration: DatabaseConfigurationRef?
 
     enum CodingKeys: String, CodingKey {
         case id, name, status, links, flavor, volume, datastore, region, created, updated, ip, addresses, type
-        case locality, replicas
+        case locality, replicas, configuration
         case operatingStatus = "operating_status"
         case availabilityZone = "availability_zone"
         case tenantID = "tenant_id"
@@ -106,9 +108,10 @@ public struct DatabaseInstance: Codable, Sendable, Hashable {
         availabilityZone: String? = nil, tenantID: String? = nil, created: String, updated: String,
         ip: [String]? = nil, addresses: [DatabaseAddress]? = nil, clusterID: String? = nil, shardID: String? = nil,
         type: String? = nil, replicaOf: DatabaseInstanceRef? = nil, locality: String? = nil,
-        replicas: [DatabaseInstanceRef]? = nil
+        replicas: [DatabaseInstanceRef]? = nil, configuration: DatabaseConfigurationRef? = nil
     ) {
         self.replicas = replicas
+        self.configuration = configuration
         self.id = id
         self.name = name
         self.status = status

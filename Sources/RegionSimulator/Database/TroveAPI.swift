@@ -49,18 +49,9 @@ struct TroveAPI: Sendable {
                 return try encoded(DatabaseInstanceEnvelope(instance: instance), requestID: id)
             }
         }
+        // Trove 25's `edit` is its `update` (name, configuration attach/detach, replica detach).
         router.patch(RouterPath(p + "/instances/:id")) { request, context in
-            await handle(request, context) { caller, id in
-                let instanceID = context.parameters.get("id") ?? ""
-                let body = try await decode(request, [String: [String: JSONValue]].self, key: "instance")
-                let name = body["instance"]?["name"]?.stringValue
-                try withState { state in
-                    var record = try state.visibleInstance(instanceID, project: caller.projectID)
-                    if let name { record.name = name }
-                    state.instances[instanceID] = record
-                }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
-            }
+            await handle(request, context) { caller, id in try await updateInstance(request, context, caller, id) }
         }
         router.delete(RouterPath(p + "/instances/:id")) { request, context in
             await handle(request, context) { caller, id in
@@ -87,6 +78,7 @@ struct TroveAPI: Sendable {
         registerManagement(on: router, prefix: p)
         registerBackups(on: router, prefix: p)
         registerQuotas(on: router, prefix: p)
+        registerConfigurations(on: router, prefix: p)
     }
 
     private func registerClusters(on router: Router<BasicRequestContext>, prefix p: String) {

@@ -71,6 +71,9 @@ extension TroveState {
             record.replicaOf = source.id
             record.datastore = source.datastore
         }
+        if let configuration = body.configuration, !configuration.isEmpty {
+            record.configurationID = try attachable(configuration, to: record, project: project).id
+        }
         record.address = allocateAddress()
         put(record)
         register(record.id)
@@ -282,7 +285,8 @@ extension TroveState {
             addresses: hasAddress ? [DatabaseAddress(address: r.address, type: "private")] : nil,
             clusterID: r.clusterID, type: r.memberType,
             replicaOf: r.replicaOf.map { DatabaseInstanceRef(id: $0, links: [Link(rel: "self", href: "\(base)/instances/\($0)")]) },
-            replicas: Self.nonEmpty(replicas(of: r.id).map { DatabaseInstanceRef(id: $0.id, links: [Link(rel: "self", href: "\(base)/instances/\($0.id)")]) }))
+            replicas: Self.nonEmpty(replicas(of: r.id).map { DatabaseInstanceRef(id: $0.id, links: [Link(rel: "self", href: "\(base)/instances/\($0.id)")]) }),
+            configuration: r.configurationID.flatMap { configurations[$0] }.map { configurationRef($0, base: base) })
     }
 
     static func nonEmpty<T>(_ list: [T]) -> [T]? { list.isEmpty ? nil : list }

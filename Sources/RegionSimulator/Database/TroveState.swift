@@ -37,6 +37,8 @@ struct TroveInstanceRecord: Sendable {
     var databases: [String] = []
     var users: [String: [String]] = [:]
     var rootEnabled = false
+    /// The configuration group attached (nil: none).
+    var configurationID: String?
 }
 
 /// A Trove cluster; members are instance records carrying its id.
@@ -86,6 +88,8 @@ struct TroveState: Sendable {
     var pendingClusters: Set<String> = []
     /// Backups of this region's instances (their data stays in this region's object store).
     var backups: [String: TroveBackupRecord] = [:]
+    /// Configuration groups kept by this region's Trove.
+    var configurations: [String: TroveConfigurationRecord] = [:]
     /// This region's datastores (an operator may remove versions: the mgmt API).
     var catalog: [Datastore] = TroveState.datastores
     /// Images registered for versions by the mgmt API (else a stable id per datastore and version).
