@@ -21,9 +21,7 @@ struct ClusterResize: Sendable {
         // Every new member reserved at once before any region is asked (all or nothing, as Trove checks them).
         let quota = DatabaseQuota(api: api)
         let claim = quota.claim()
-        var amounts: [[[String: Int]]] = []
-        for group in grouped { amounts.append(try await quota.memberAmounts(group.specs)) }
-        try await quota.reserve(DatabaseQuota.total(amounts.flatMap { $0 }), projectID: call.caller.projectID, claim: claim)
+        let amounts = try await quota.reserveMembers(grouped, projectID: call.caller.projectID, claim: claim)
         return try await claim.settling {
             try await grow(id, cluster: cluster, groups: groups, amounts: amounts, current: current, claim: claim, call: call)
         }

@@ -56,9 +56,7 @@ struct ClusterRoutes: APIRoutes {
         // One quota over all regions: every member reserved at once before any region is asked.
         let quota = DatabaseQuota(api: api)
         let claim = quota.claim()
-        var amounts: [[[String: Int]]] = []
-        for group in grouped { amounts.append(try await quota.memberAmounts(group.specs)) }
-        try await quota.reserve(DatabaseQuota.total(amounts.flatMap { $0 }), projectID: call.caller.projectID, claim: claim)
+        let amounts = try await quota.reserveMembers(grouped, projectID: call.caller.projectID, claim: claim)
         return try await claim.settling {
             try await build(whole: whole, cluster: cluster, groups: groups, amounts: amounts, claim: claim, call: call)
         }

@@ -43,8 +43,16 @@ struct DatabaseQuota: Sendable {
         return out
     }
 
-    /// The sum of several holdings' amounts (a cluster's members are reserved at once, all or nothing,
-    /// as Trove's cluster strategies `check_quotas` them together).
+    /// Reserves every member of a cluster create or grow at once (all or nothing, as Trove's cluster
+    /// strategies `check_quotas` them together); returns each group's members' amounts, in order.
+    func reserveMembers(_ groups: [(pod: Pod, specs: [[String: JSONValue]])], projectID: String, claim: QuotaClaim) async throws -> [[[String: Int]]] {
+        var amounts: [[[String: Int]]] = []
+        for group in groups { amounts.append(try await memberAmounts(group.specs)) }
+        try await reserve(Self.total(amounts.flatMap { $0 }), projectID: projectID, claim: claim)
+        return amounts
+    }
+
+    /// The sum of several holdings' amounts.
     static func total(_ amounts: [[String: Int]]) -> [String: Int] {
         amounts.reduce(into: [:]) { sum, one in sum.merge(one, uniquingKeysWith: +) }
     }
