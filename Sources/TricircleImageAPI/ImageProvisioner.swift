@@ -31,6 +31,7 @@ public struct ImageProvisioner: ImageProvisioning {
         guard pod.regionName != homeRegion else { return imageID }
         if let row = try await home.routing.resolve(topID: imageID, type: .image, podID: pod.podID, projectID: nil),
            let bottomID = row.bottomID {
+            try await shareCopy(bottomID, of: image, in: pod, with: context.caller.projectID)
             return bottomID
         }
         guard image.status == "active" else {
@@ -44,7 +45,23 @@ public struct ImageProvisioner: ImageProvisioning {
             throw APIError(.serviceUnavailable, "Image \(imageID) was copied to \(pod.regionName) but its copy is not recorded; try again.",
                            format: .fault, headers: [.retryAfter: "5"])
         }
+        try await shareCopy(bottomID, of: image, in: pod, with: context.caller.projectID)
         return bottomID
+    }
+
+    /// A shared image used by a member project (the home Glance just let the caller see it): its copy in the
+    /// pod, shared too but without the home's members, gets the caller's project as a member, so the pod's
+    /// Nova, which asks its own Glance with the caller's token, finds it. Already a member (409) is fine.
+    func shareCopy(_ bottomID: String, of image: Image, in pod: Pod, with projectID: String) async throws {
+        guard image.visibility == "shared", let owner = image.owner, owner != projectID else { return }
+        let request = try RegionalRequest.json(
+            "POST", "/v2/images/\(HomeImageService.escape(bottomID))/members", body: ImageMemberCreate(member: projectID))
+        let response = try await home.send(request, credentials: try await home.serviceCredentials(), region: pod.regionName)
+        guard response.isSuccess || response.status == 409 else {
+            throw APIError(.serviceUnavailable,
+                           "Image \(image.id) is shared with project \(projectID), but its copy in \(pod.regionName) could not be shared (Glance answered \(response.status)); try again.",
+                           format: .fault, headers: [.retryAfter: "5"])
+        }
     }
 
     /// The `type` of the 400 for an image the caller cannot see, so each API can answer it in its own words.

@@ -70,6 +70,35 @@ struct ImageMemberTests {
         }
     }
 
+    @Test("a member project boots a shared image in a pod other than the home: the pod's copy is shared with it too; a non-member is refused")
+    func memberBootsInAnotherPod() async throws {
+        try await GatewayHarness.with { harness in
+            let owner = try harness.token()
+            let other = try harness.token(user: "alt_demo")
+            let v2 = harness.url("image") + "/v2"
+            let id = try await ImageAPITests.uploadImage(harness, token: owner.id, data: ImageAPITests.bytes(70_000), name: "shared-boot")
+            let shared = try await harness.send(
+                "PATCH", v2 + "/images/\(id)", token: owner.id, body: #"[{"op": "replace", "path": "/visibility", "value": "shared"}]"#,
+                headers: [("Content-Type", "application/openstack-images-v2.1-json-patch")])
+            #expect(shared.status == 200, "\(shared.text)")
+            // The owner's boot in az2 makes the copy there.
+            _ = try await ImageImportTests.boot(harness, token: owner.id, az: "az2", image: id)
+
+            let refused = try await harness.send(
+                "POST", harness.url("compute") + "/servers", token: other.id,
+                body: #"{"server": {"name": "not-yet", "flavorRef": "1", "imageRef": "\#(id)", "availability_zone": "az2"}}"#)
+            #expect(refused.status == 400, "\(refused.text)")
+
+            #expect(try await harness.send("POST", v2 + "/images/\(id)/members", token: owner.id, body: #"{"member": "\#(other.projectID)"}"#).status == 200)
+            _ = try await ImageImportTests.boot(harness, token: other.id, az: "az2", image: id)
+            let copy = try #require(try await ImageAPITests.copies(of: id, in: "RegionTwo", harness: harness).first)
+            let admin = try harness.token(user: "admin")
+            let glance = try #require(harness.cloud.endpoint(region: "RegionTwo", service: .image))
+            let members = try await harness.send("GET", glance + "/v2/images/\(copy.id)/members", token: admin.id)
+            #expect(members.json["members"]?.arrayValue?.map { $0["member_id"]?.stringValue } == [other.projectID])
+        }
+    }
+
     @Test("an image that is not shared has no members: 403 to list or add, 404 to show one")
     func onlySharedImagesHaveMembers() async throws {
         try await GatewayHarness.with { harness in

@@ -159,8 +159,10 @@ extension ComputeAPI {
         if !imageRef.isEmpty {
             let imageVisible = store.images.withLock { state -> Bool in
                 guard let image = state.images[imageRef] else { return false }
+                // As Nova asking its Glance with the caller's token: a shared image only for its members.
                 return image.visibility == "public" || image.visibility == "community" || image.owner == call.token.projectID
-                    || call.isAdmin || image.visibility == "shared"
+                    || call.isAdmin
+                    || (image.visibility == "shared" && state.members[imageRef]?.contains { $0.memberID == call.token.projectID } == true)
             }
             guard imageVisible else { throw SimulatorError.badRequest("Image \(imageRef) could not be found.") }
         }
