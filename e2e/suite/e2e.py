@@ -763,6 +763,76 @@ def j_database(ctx):
                 print(f"  cleanup: {e}")
 
 
+def db_walk(adapter, path, collection):
+    """Every id of a paged Trove list, following its `next` links (at most 50 pages)."""
+    ids, url = [], path
+    for _ in range(50):
+        _, b = call(adapter, "GET", url, expect=200)
+        ids += [i["id"] for i in b[collection]]
+        nxt = [l["href"] for l in b.get("links") or [] if l.get("rel") == "next"]
+        if not nxt:
+            break
+        url = nxt[0]
+    return ids
+
+
+def j_database_configurations(ctx):
+    """A configuration group made in RegionTwo (region_name): kept there only, refused for a RegionOne
+    instance (400 naming both regions), attached to a RegionTwo instance and detached; configuration and
+    backup lists walked with limit=1 (every item once, across both regions); all deleted."""
+    d = database_served(ctx)
+    mysql = {"type": "mysql", "version": "8.0.21"}
+    made, configs, backups = [], [], []
+    try:
+        _, cb = call(d, "POST", "/configurations", expect=200, json={"configuration": {
+            "name": ctx.name("cfg-r2"), "values": {"max_connections": 150}, "datastore": mysql, "region_name": "RegionTwo"}})
+        cfg = cb["configuration"]["id"]
+        configs.append(cfg)
+        assert call(ctx.pods["RegionTwo"].database, "GET", f"/configurations/{cfg}")[0] == 200, "RegionTwo does not keep the group"
+        assert call(ctx.pods["RegionOne"].database, "GET", f"/configurations/{cfg}")[0] == 404, "RegionOne keeps the group too"
+        _, cb = call(d, "POST", "/configurations", expect=200, json={"configuration": {
+            "name": ctx.name("cfg-r1"), "values": {"wait_timeout": 120}, "datastore": mysql}})
+        configs.append(cb["configuration"]["id"])
+        placed = {}
+        for label, az in (("near", "az1"), ("far", "az2")):
+            _, b = call(d, "POST", "/instances", expect=200, json={"instance": {
+                "name": ctx.name("db-cfg-" + label), "flavorRef": "2", "volume": {"size": 1}, "datastore": mysql,
+                "availability_zone": az}})
+            made.append(b["instance"]["id"])
+            placed[label] = b["instance"]["id"]
+        for iid in placed.values():
+            wait(f"{iid} ACTIVE", lambda: db_instance(d, iid) == "ACTIVE", ctx.timeout)
+        st, eb = call(d, "PUT", f"/instances/{placed['near']}", json={"instance": {"configuration": cfg}})
+        msg = (eb or {}).get("badRequest", {}).get("message", "")
+        assert st == 400 and "RegionTwo" in msg and "RegionOne" in msg, f"cross-region attach -> {st} {eb}"
+        call(d, "PUT", f"/instances/{placed['far']}", expect=202, json={"instance": {"configuration": cfg}})
+        _, ib = call(ctx.pods["RegionTwo"].database, "GET", f"/instances/{placed['far']}", expect=200)
+        assert (ib["instance"].get("configuration") or {}).get("id") == cfg, ib["instance"]
+        _, ub = call(d, "GET", f"/configurations/{cfg}/instances", expect=200)
+        assert [i["id"] for i in ub["instances"]] == [placed["far"]], ub
+        listed = db_walk(d, "/configurations?limit=1", "configurations")
+        assert sorted(i for i in listed if i in configs) == sorted(configs) and len(listed) == len(set(listed)), listed
+        for iid in placed.values():
+            _, bb = call(d, "POST", "/backups", expect=(200, 202), json={"backup": {"name": ctx.name("bk"), "instance": iid}})
+            backups.append(bb["backup"]["id"])
+        walked = db_walk(d, "/backups?limit=1", "backups")
+        assert sorted(i for i in walked if i in backups) == sorted(backups) and len(walked) == len(set(walked)), walked
+        call(d, "PUT", f"/instances/{placed['far']}", expect=202, json={"instance": {"configuration": None}})
+        wait("configuration detached", lambda: "configuration" not in call(d, "GET", f"/instances/{placed['far']}")[1]["instance"], ctx.timeout)
+        return (f"group in RegionTwo only, refused for RegionOne's instance, attached/detached in RegionTwo; "
+                f"{len(listed)} configurations and {len(walked)} backups walked one per page")
+    finally:
+        for bid in backups:
+            wait(f"backup {bid} settled", lambda: call(d, "GET", f"/backups/{bid}")[1].get("backup", {}).get("status") != "NEW", ctx.timeout)
+            call(d, "DELETE", f"/backups/{bid}")
+        try:
+            db_delete(ctx, d, made)
+        except AssertionError as e:
+            print(f"  cleanup: {e}")
+        for cid in configs:
+            call(d, "DELETE", f"/configurations/{cid}")
+
+
 def j_database_clusters(ctx):
     """A cluster with members in both regions; one grown into a new region and shrunk; all deleted."""
     d = database_served(ctx)
@@ -784,6 +854,8 @@ def j_database_clusters(ctx):
         grows = b["cluster"]["id"]
         made.append(grows)
         wait("cluster idle", lambda: task(grows) == "NONE", ctx.timeout)
+        walked = db_walk(d, "/clusters?limit=1", "clusters")
+        assert sorted(c for c in walked if c in made) == sorted(made) and len(walked) == len(set(walked)), walked
         call(d, "POST", f"/clusters/{grows}", expect=202, json={"grow": [member({"region_name": "RegionTwo"})]})
         wait("cluster grown", lambda: task(grows) == "NONE", ctx.timeout)
         _, gb = call(d, "GET", f"/clusters/{grows}", expect=200)
@@ -803,7 +875,7 @@ def j_database_clusters(ctx):
             _, lb = call(conn.database, "GET", "/clusters", expect=200)
             left = [c["id"] for c in lb["clusters"] if c["name"].startswith(ctx.run)]
             assert not left, f"{region} still holds clusters {left}"
-        return "members in RegionOne and RegionTwo; grown into RegionTwo, shrunk back, all deleted in both regions"
+        return "members in RegionOne and RegionTwo; listed one per page; grown into RegionTwo, shrunk back, all deleted in both regions"
     finally:
         for cid in made:
             call(d, "DELETE", f"/clusters/{cid}")
@@ -922,6 +994,7 @@ JOURNEYS = [  # name, function, journeys it needs to have passed
     ("floating-ip", j_floating_ip, ["servers-boot"]),
     ("database", j_database, []),
     ("database-clusters", j_database_clusters, []),
+    ("database-configurations", j_database_configurations, []),
     ("deletion", j_deletion, []),
 ]
 
