@@ -4,7 +4,7 @@ import Hummingbird
 import OpenStackModels
 
 /// Glance (Image API v2) of one simulated region: images with streamed upload and download, checksums
-/// and os_hash fields, JSON-patch updates, tags, deactivation, schemas and Glance's paging.
+/// and os_hash fields, JSON-patch updates, tags, deactivation, members (sharing), schemas and Glance's paging.
 public struct SimulatedImage: SimulatedService {
     public let serviceType = "image"
     public let serviceName = "glance"
