@@ -27,7 +27,7 @@ struct AvailabilityZoneRoutes: APIRoutes {
     }
 
     func listZones(_ call: CatalogCall) async throws -> Response {
-        let pods = try await catalog.runtime.podDirectory.bottomPods()
+        let pods = try await catalog.pods.bottomPods()
         let stale = catalog.podHealth.stale(pods)
         if !stale.isEmpty {
             let answers = try await catalog.askPods(stale, path: "/os-availability-zone", call: call)
@@ -43,7 +43,7 @@ struct AvailabilityZoneRoutes: APIRoutes {
 
     func listZonesDetail(_ call: CatalogCall) async throws -> Response {
         try call.requireAdmin("os_compute_api:os-availability-zone:detail")
-        let pods = try await catalog.runtime.podDirectory.bottomPods()
+        let pods = try await catalog.pods.bottomPods()
         let answers = try await catalog.askPods(pods, path: "/os-availability-zone/detail", call: call)
         var internalHosts: [String: JSONValue] = [:]
         var zones: [String: (available: Bool, hosts: [String: JSONValue])] = [:]
@@ -86,8 +86,8 @@ extension ComputeCatalogRoutes {
     func askPods(_ pods: [Pod], path: String, call: CatalogCall) async throws -> [String: JSONValue] {
         let credentials = call.caller.credentials(requestID: call.requestID)
         let forwarder = podForwarder
-        let timeout = runtime.listTimeout
-        let logger = runtime.logger
+        let timeout = listTimeout
+        let logger = self.logger
         let results = try await Fanout.results(pods) { pod in
             var request = RegionalRequest.get(path, headers: [("X-OpenStack-Nova-API-Version", "2.1")])
             request.timeout = timeout

@@ -13,8 +13,12 @@ import TricircleStore
 /// Flavors, key pairs, availability zones, limits and quota sets: what Compute serves from the top's
 /// own catalog rather than from one server's pod. The stores and helpers those resources' routes share
 /// (`FlavorRoutes`, `KeypairRoutes`, ... each hold it as `catalog`); `GatewayAssembly` builds it once.
-public struct ComputeCatalogRoutes: Sendable {
-    public let runtime: GatewayRuntime
+public struct ComputeCatalogRoutes: Sendable, UsesGatewayServices {
+    public let services: GatewayServices
+    /// The gateway's own identity, for admin-only calls to pods.
+    let keystone: KeystoneClient
+    let metrics: GatewayMetrics
+    let logger: Logger
     let flavors: FlavorStore
     let mappings: FlavorMappingStore
     let keypairs: KeypairStore
@@ -28,7 +32,10 @@ public struct ComputeCatalogRoutes: Sendable {
 
     /// Registers this part's job handlers (flavor creation in pods) with `registry`.
     public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) {
-        self.runtime = runtime
+        self.services = GatewayServices(runtime: runtime)
+        self.keystone = runtime.keystone
+        self.metrics = runtime.metrics
+        self.logger = runtime.logger
         let flavors = FlavorStore(store: runtime.store)
         let mappings = FlavorMappingStore(store: runtime.store)
         self.flavors = flavors
@@ -173,7 +180,7 @@ extension ComputeCatalogRoutes {
             // A state database failing over: the error boundary answers 503 with Retry-After, as for every API.
             throw error
         } catch {
-            runtime.logger.error("compute catalog request failed", metadata: [
+            logger.error("compute catalog request failed", metadata: [
                 "request_id": "\(context.requestID)", "path": "\(request.uri.path)", "error": "\(error)",
             ])
             throw APIError(.internalServerError, "Unexpected API Error. Please report this at the gateway's operators and attach the request id \(context.requestID).", format: .fault)
@@ -188,7 +195,7 @@ extension ComputeCatalogRoutes {
 
     /// Credentials of the gateway's own service user, for admin-only calls to pods.
     func serviceCredentials(requestID: String?) async throws -> ServiceCredentials {
-        try await runtime.serviceCredentials(requestID: requestID)
+        try await keystone.serviceCredentials(requestID: requestID)
     }
 }
 

@@ -162,14 +162,14 @@ struct KeypairRoutes: APIRoutes {
         }
         // Stored and answered as given (Nova keeps an imported key's trailing newline).
         // One key_pairs quota over all regions (Nova counts it per user, with the project's limit).
-        let quota = QuotaService(runtime: catalog.runtime)
+        let quota = catalog.quota
         let limit = quota.enforced ? try await quota.limits(.compute, project: call.caller.projectID)["key_pairs"] ?? -1 : -1
         let stored: StoredKeypair
         do {
             stored = try await catalog.keypairs.create(
                 userID: user, name: name, type: type, publicKey: publicKey, fingerprint: fingerprint, limit: limit)
         } catch is KeypairStore.LimitExceeded {
-            catalog.runtime.metrics.quotaRejected(service: QuotaScope.compute.rawValue, resource: "key_pairs")
+            catalog.metrics.quotaRejected(service: QuotaScope.compute.rawValue, resource: "key_pairs")
             throw APIError(.forbidden, "Quota exceeded, too many key pairs.", format: .fault)
         }
         var view = keypairView(stored, call: call, detail: false)

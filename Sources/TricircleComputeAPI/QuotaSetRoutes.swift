@@ -55,7 +55,7 @@ struct QuotaSetRoutes: APIRoutes {
         try await catalog.run(request, context) { call in
             let project = try catalog.pathParameter(context, "project")
             var o: [String: JSONValue] = ["id": .string(project)]
-            let defaults = Self.quotaDefaults.merging(QuotaService(runtime: catalog.runtime).defaults(.compute)) { _, configured in configured }
+            let defaults = Self.quotaDefaults.merging(catalog.quota.defaults(.compute)) { _, configured in configured }
             for key in Self.quotaKeys(call) { o[key] = .number(Double(defaults[key] ?? -1)) }
             return call.json(["quota_set": .object(o)])
         }
@@ -72,7 +72,7 @@ struct QuotaSetRoutes: APIRoutes {
     func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         try await catalog.run(request, context) { call in
             try call.requireAdmin("os_compute_api:os-quota-sets:delete")
-            try await QuotaService(runtime: catalog.runtime).resetLimits(.compute, project: catalog.pathParameter(context, "project"))
+            try await catalog.quota.resetLimits(.compute, project: catalog.pathParameter(context, "project"))
             return call.empty(.accepted)
         }
     }
@@ -116,7 +116,7 @@ struct QuotaSetRoutes: APIRoutes {
         if let force = r["force"], catalogBoolean(force) == nil {
             throw invalidInput("force", force, "\(force) is not of type 'boolean', 'string'")
         }
-        try await QuotaService(runtime: catalog.runtime).setLimits(.compute, project: project, changes)
+        try await catalog.quota.setLimits(.compute, project: project, changes)
         let limits = try await catalog.quotaLimits(project: project)
         var o: [String: JSONValue] = [:]
         for key in keys { o[key] = .number(Double(limits[key] ?? -1)) }
@@ -127,7 +127,6 @@ struct QuotaSetRoutes: APIRoutes {
 extension ComputeCatalogRoutes {
     /// Nova's defaults, the configured `[quota]` ones over them, then the project's overrides.
     func quotaLimits(project: String) async throws -> [String: Int] {
-        let quota = QuotaService(runtime: runtime)
         return QuotaSetRoutes.quotaDefaults.merging(quota.defaults(.compute)) { _, configured in configured }
             .merging(try await quota.overrides(.compute, project: project)) { _, override in override }
     }
@@ -141,7 +140,7 @@ extension ComputeCatalogRoutes {
     /// In use and reserved (creates under way) per resource.
     func quotaCounts(project: String, userID: String) async throws -> [String: QuotaCount] {
         async let keypairCount = keypairs.count(userID: userID)
-        var counts = try await QuotaService(runtime: runtime).counts(.compute, project: project)
+        var counts = try await quota.counts(.compute, project: project)
         counts["key_pairs"] = QuotaCount(inUse: try await keypairCount)
         return counts
     }
