@@ -70,6 +70,14 @@ cli_database() {
     region=\$(\"$osc\" database instance create $name --flavor 2 --size 1 --availability-zone az2 -f value -c region) &&
     [ \"\$region\" = RegionTwo ] && OS_REGION_NAME=RegionTwo \"$osc\" database instance show $name -f value -c region &&
     \"$osc\" database instance delete $name"
+  # A configuration group (made in the home region, RegionOne) attached to an az1 instance and detached.
+  cli_line "database configuration attach" "http://127.0.0.1:$((ap-5))/v1.0" bash -c "
+    cfg=\$(\"$osc\" database configuration create $name-cfg '{\"max_connections\": 150}' --datastore mysql --datastore-version 8.0.21 -f value -c id) &&
+    \"$osc\" database configuration list -f value -c ID | grep -q \$cfg && \"$osc\" database configuration show \$cfg -f value -c values &&
+    \"$osc\" database instance create $name-c --flavor 2 --size 1 --datastore mysql --datastore-version 8.0.21 --availability-zone az1 -f value -c id >/dev/null &&
+    for i in \$(seq 1 60); do [ \"\$(\"$osc\" database instance show $name-c -f value -c status)\" = ACTIVE ] && break; sleep 1; done &&
+    \"$osc\" database configuration attach $name-c \$cfg && \"$osc\" database configuration instances \$cfg -f value -c Name &&
+    \"$osc\" database configuration detach $name-c && \"$osc\" database configuration delete \$cfg && \"$osc\" database instance delete $name-c"
 }
 
 run_sandbox() {
