@@ -40,8 +40,8 @@ public enum QuotaDecision: Sendable, Equatable {
 }
 
 /// The quota ledger of the state database: reservations taken in the same transaction as the check, under
-/// the project's `quota_locks` row (a no-op UPDATE, which PostgreSQL row-locks and SQLite runs under its
-/// write lock), so two gateway processes checking one project run one after the other; holdings of live
+/// the project's `quota_locks` row (an upsert bumping its version, which PostgreSQL row-locks and SQLite runs
+/// under its write lock), so two gateway processes checking one project run one after the other; holdings of live
 /// resources, counted only while the top still routes to them.
 public struct QuotaLedger: Sendable {
     let store: StateStore
@@ -105,11 +105,9 @@ public struct QuotaLedger: Sendable {
     public func commit(reservationID: String, holdings: [QuotaHolding], service: String) async throws {
         let now = Timestamp.now()
         try await store.transaction { db in
-            // Under the project's lock, so no check runs between the reservation going and the holdings
-            // coming (PostgreSQL's READ COMMITTED reads each statement at its own moment).
-            for project in Set(holdings.map(\.projectID)).sorted() {
-                try await Self.lock(db, service: service, projectID: project)
-            }
+            // Without the project's lock (a round trip less): a check counts reservations and holdings in one
+            // statement, one snapshot, so it sees this transaction whole or not at all: the reservation or the
+            // holdings, never neither, never both.
             try await db.raw("DELETE FROM quota_reservations WHERE id = \(bind: reservationID)").run()
             try await Self.write(holdings, service: service, now: now, on: db)
         }
