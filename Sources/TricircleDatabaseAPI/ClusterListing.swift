@@ -38,10 +38,7 @@ struct ClusterListSource: CrossPodListSource {
             case .failure(let error): api.logger.warning("cluster left out of the list", metadata: ["cluster": "\(id)", "error": "\(error)"])
             }
         }
-        let ordered = items.sorted { CrossPodOrder.precedes($0, $1, sortKeys, value: sortValue) }
-        var start = ordered.startIndex
-        if let marker, let index = ordered.firstIndex(where: { $0["id"]?.stringValue == marker }) { start = index + 1 }
-        return Array(ordered[start...].prefix(limit))
+        return CrossPodOrder.page(items, after: marker, limit: limit, sortKeys)
     }
 
     func id(of item: Item) -> String { item["id"]?.stringValue ?? "" }

@@ -63,10 +63,7 @@ struct TroveListSource: CrossPodListSource {
 
     func fetch(pod: Pod, limit: Int, marker: String?, sortKeys: [SortKey]) async throws -> [Item] {
         let all = try await Self.everything(api: api, call: call, path: path, collection: collection, filters: filters, in: pod)
-        let ordered = all.sorted { CrossPodOrder.precedes($0, $1, sortKeys, value: sortValue) }
-        var start = ordered.startIndex
-        if let marker, let index = ordered.firstIndex(where: { $0["id"]?.stringValue == marker }) { start = index + 1 }
-        return Array(ordered[start...].prefix(limit))
+        return CrossPodOrder.page(all, after: marker, limit: limit, sortKeys)
     }
 
     /// Every item of a pod's list, page after page (Trove pages at its own size whatever the limit asked).
@@ -107,6 +104,15 @@ struct PodListFailure: Error, CustomStringConvertible {
 
 /// The merged order applied to one pod's items (the lister's comparison, for the pod-side cut).
 enum CrossPodOrder {
+    /// One pod's items in the merged order, after the item with id `marker` (from the start when it is
+    /// not among them), at most `limit`.
+    static func page(_ items: [[String: JSONValue]], after marker: String?, limit: Int, _ keys: [SortKey]) -> [[String: JSONValue]] {
+        let ordered = items.sorted { precedes($0, $1, keys, value: { $0[$1] }) }
+        var start = ordered.startIndex
+        if let marker, let index = ordered.firstIndex(where: { $0["id"]?.stringValue == marker }) { start = index + 1 }
+        return Array(ordered[start...].prefix(limit))
+    }
+
     static func precedes<Item>(_ a: Item, _ b: Item, _ keys: [SortKey], value: (Item, String) -> JSONValue?) -> Bool {
         for key in SortKey.total(keys) {
             let c = SortKey.compare(value(a, key.field), value(b, key.field))
