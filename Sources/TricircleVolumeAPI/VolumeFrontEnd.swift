@@ -39,6 +39,7 @@ public struct VolumeFrontEnd: GatewayFrontEnd {
             VolumeRoutes(api: api), VolumeActionRoutes(api: api), SnapshotRoutes(api: api), VolumeTypeRoutes(api: api),
             VolumeTypeExtraSpecRoutes(api: api), AvailabilityZoneRoutes(api: api), LimitsRoutes(api: api), QuotaSetRoutes(api: api),
             ServiceRoutes(api: api), VolumeExtensionRoutes(api: api), VolumeGroupRoutes(api: api), VolumeTransferRoutes(api: api), VolumeBackupRoutes(api: api),
+            VolumeAttachmentRoutes(api: api),
         ]
         // "/v3/{project_id}/..." as the catalog says, and "/v3/..." (project-less URLs, microversion 3.67).
         for v in [authed.group("/v3/:project_id"), authed.group("/v3")] {

@@ -81,6 +81,8 @@ struct VolumeState: Sendable {
     var snapshotOrder: [String] = []
     var backups: [String: BackupRecord] = [:]
     var backupOrder: [String] = []
+    /// Attachments made through the attachments API (3.27+), by id.
+    var attachments: [String: CinderAttachmentRecord] = [:]
     var types: [String: VolumeType] = [:]
     var defaultTypeID: String
     var quotaDefaults: [String: Int]
