@@ -112,11 +112,15 @@ struct ClosingSessionDatabase: SQLDatabase {
 /// on a new one (it changed nothing); one that sent anything else may have changed something before the loss.
 final class SessionReads: Sendable {
     private let onlySelects = Atomic<Bool>(true)
+    private let sent = Atomic<Bool>(false)
 
-    var onlyReads: Bool { onlySelects.load(ordering: .acquiring) }
+    /// A statement was sent on a session that SELECTed only: the connection was handed out and died under it
+    /// (a connection that could not be opened never gets here: that is the caller's 503, not one more attempt).
+    var onlyReads: Bool { sent.load(ordering: .acquiring) && onlySelects.load(ordering: .acquiring) }
 
     func note(_ query: any SQLExpression, on database: any SQLDatabase) {
-        guard onlyReads else { return }
+        sent.store(true, ordering: .releasing)
+        guard onlySelects.load(ordering: .acquiring) else { return }
         var serializer = SQLSerializer(database: database)
         query.serialize(to: &serializer)
         let head = serializer.sql.drop { $0.isWhitespace }.prefix(7).uppercased()
