@@ -37,7 +37,7 @@ SITE=$("$VENV/bin/python" -c 'import openstack, os; print(os.path.dirname(os.pat
 AREAS=(
   "compute/v2 test_(server|flavor|keypair|image|limits|quota_set|extension|hypervisor|service|volume_attachment)"
   "network/v2 test_(network|subnet|port|router|router_add_remove_interface|security_group|security_group_rule|floating_ip|extension|availability_zone|quota|subnet_pool|subnet_from_subnet_pool|address_scope)"
-  "block_storage/v3 test_(volume|snapshot|type|availability_zone|limits|quota_set|backup|service|extension)"
+  "block_storage/v3 test_(volume|snapshot|type|availability_zone|limits|quota_set|backup|service|extension|attachment)"
   "image/v2 test_(image|schema|member)"
 )
 
