@@ -121,7 +121,7 @@ struct ComputeImageProxy: Sendable {
 
     /// Sends to the top region's image service with the caller's token.
     func glance(_ call: Call, _ request: RegionalRequest) async throws -> RegionalResponse {
-        let top = try await calls.runtime.pod(region: calls.topRegionName)
+        let top = try await calls.pods.pod(standingFor: calls.topRegionName)
         return try await forwarder.send(request, to: top, credentials: call.credentials)
     }
 

@@ -96,7 +96,7 @@ struct ServerRoutes: APIRoutes {
     /// the client's request has succeeded whatever this does).
     func forget(_ id: String, pod: Pod, context: PodCallContext) async {
         do {
-            try await calls.runtime.routing.forget(topID: id, type: .server)
+            try await calls.routing.forget(topID: id, type: .server)
         } catch {
             // The server is gone; a stale row only makes a later GET answer the pod's 404 again.
             calls.logger.error("could not forget a deleted server's routing", metadata: ["server": "\(id)", "error": "\(error)"])
