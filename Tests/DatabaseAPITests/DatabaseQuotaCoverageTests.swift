@@ -106,6 +106,12 @@ struct DatabaseQuotaCoverageTests {
             try await QuotaPodSync(runtime: h.runtime).run(projects: [project])
             let shares = try await db.direct("RegionTwo", "/mgmt/quotas/\(project)").json["quotas"]?.arrayValue ?? []
             #expect(shares.first { $0["resource"] == "instances" }?["limit"] == 1)
+            // The admin API's per-region view shows the Database quota's parts too.
+            let admin = try h.token(user: "admin")
+            let view = try await h.send("GET", h.origin("admin") + "/v1.0/quotas/\(project)", token: admin.id).json
+            let row = view["quota"]?["resources"]?.arrayValue?.first { $0["service"] == "database" && $0["resource"] == "instances" }
+            #expect(row?["regions"]?["RegionOne"] == ["in_use": 1, "share": 2], "\(String(describing: row))")
+            #expect(row?["regions"]?["RegionTwo"] == ["in_use": 0, "share": 1])
             #expect(try await db.direct("RegionOne", "/mgmt/quotas/\(project)").json["quotas"]?.arrayValue?
                 .first { $0["resource"] == "instances" }?["limit"] == 2)
 

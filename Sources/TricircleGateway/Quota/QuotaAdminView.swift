@@ -18,7 +18,7 @@ extension GatewayRuntime {
             for resource in limits.keys.sorted() {
                 var regions: [String: JSONValue] = [:]
                 var text: [String] = []
-                for pod in pods where scope == .compute || scope == .volume {
+                for pod in pods where scope != .network {
                     let used = byPod[pod.podID]?[resource] ?? 0
                     var entry: [String: JSONValue] = ["in_use": .int(used)]
                     var line = "\(pod.regionName) \(used)"
