@@ -98,19 +98,22 @@ struct QuotaEnforcementMiddleware: RouterMiddleware {
             perProject[project, default: 0] += 1
         }
         let quota = service.quota
-        var reserved: [String] = []
+        var reserved: [String: String] = [:]
         do {
             for (project, count) in perProject.sorted(by: { $0.key < $1.key }) {
                 let decision = try await quota.reserve(
                     .network, project: project, perUnit: [resource.name: count], countedRows: [resource.name: resource.table.rawValue])
                 guard case .reserved(let id, _) = decision else { throw NetworkQuota.overQuota(resource.name) }
-                reserved.append(id)
+                reserved[project] = id
             }
-            let response = try await next(request, context)
-            for id in reserved { await quota.release(id) }
+            // Each top row the create writes takes its unit off the reservation in the same transaction, so no
+            // check counts a made resource twice (its row and its reservation) while the request goes on.
+            let settled = RowSettledReservations(table: resource.table.rawValue, reservationByProject: reserved)
+            let response = try await RowSettledReservations.$current.withValue(settled) { try await next(request, context) }
+            for id in reserved.values { await quota.release(id) }
             return response
         } catch {
-            for id in reserved { await quota.release(id) }
+            for id in reserved.values { await quota.release(id) }
             throw error
         }
     }

@@ -251,6 +251,7 @@ public struct NetworkDocumentStore: Sendable {
             VALUES (\(bind: d.id), \(bind: d.projectID), \(bind: d.parentID), \(bind: d.deviceID), \(bind: d.name),
                     \(bind: d.uniqueKey), \(bind: d.revision), \(bind: d.body), \(bind: d.createdAt), \(bind: d.updatedAt))
             """).run()
+        try await RowSettledReservations.settle(table: table.rawValue, projectID: d.projectID, on: db)
     }
 
     static func decode(_ row: any SQLRow) throws -> NetworkDocument {
