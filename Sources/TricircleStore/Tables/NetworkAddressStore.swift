@@ -92,6 +92,7 @@ public struct NetworkAddressStore: Sendable {
         _ table: NetworkTable, _ document: NetworkDocument, allocations: [IPAllocation], requested: Set<IPAllocation>,
         replacing expectedRevision: Int? = nil
     ) async throws {
+        let settling = RowSettledReservations.current
         do {
             try await store.transaction { db in
                 for allocation in requested {
@@ -121,7 +122,7 @@ public struct NetworkAddressStore: Sendable {
                         WHERE id = \(bind: document.id)
                         """).run()
                 } else {
-                    try await NetworkDocumentStore.insert(table, document, db)
+                    try await NetworkDocumentStore.insert(table, document, db, settling: settling)
                 }
                 let now = Timestamp.now()
                 for a in allocations {

@@ -160,6 +160,7 @@ public struct NetworkDocumentStore: Sendable {
         _ table: NetworkTable, _ document: NetworkDocument, lockingParent parentTable: NetworkTable,
         check: @escaping @Sendable ([NetworkDocument]) throws -> Void
     ) async throws -> Bool {
+        let settling = RowSettledReservations.current
         do {
             return try await store.transaction { db in
                 try await db.raw("""
@@ -171,7 +172,7 @@ public struct NetworkDocumentStore: Sendable {
                     SELECT * FROM \(unsafeRaw: table.rawValue) WHERE parent_id = \(bind: document.parentID) ORDER BY id
                     """).all().map(Self.decode)
                 try check(siblings)
-                try await Self.insert(table, document, db)
+                try await Self.insert(table, document, db, settling: settling)
                 return true
             }
         } catch where StateStore.isUniqueViolation(error) {
@@ -181,8 +182,9 @@ public struct NetworkDocumentStore: Sendable {
 
     /// Inserts a row; `StoreError.conflict` when its id or unique key is taken.
     public func insert(_ table: NetworkTable, _ document: NetworkDocument) async throws {
+        let settling = RowSettledReservations.current
         do {
-            try await store.transaction { db in try await Self.insert(table, document, db) }
+            try await store.transaction { db in try await Self.insert(table, document, db, settling: settling) }
         } catch where StateStore.isUniqueViolation(error) {
             throw StoreError.conflict("\(table.rawValue): \(document.uniqueKey ?? document.id) already exists")
         }
@@ -190,10 +192,11 @@ public struct NetworkDocumentStore: Sendable {
 
     /// Inserts several rows at once, all or none (a group with its default rules).
     public func insert(_ table: NetworkTable, _ document: NetworkDocument, with children: [(NetworkTable, NetworkDocument)]) async throws {
+        let settling = RowSettledReservations.current
         do {
             try await store.transaction { db in
-                try await Self.insert(table, document, db)
-                for (childTable, child) in children { try await Self.insert(childTable, child, db) }
+                try await Self.insert(table, document, db, settling: settling)
+                for (childTable, child) in children { try await Self.insert(childTable, child, db, settling: settling) }
             }
         } catch where StateStore.isUniqueViolation(error) {
             throw StoreError.conflict("\(table.rawValue): \(document.uniqueKey ?? document.id) already exists")
@@ -245,13 +248,14 @@ public struct NetworkDocumentStore: Sendable {
         }
     }
 
-    static func insert(_ table: NetworkTable, _ d: NetworkDocument, _ db: any SQLDatabase) async throws {
+    /// `settling`: read by the caller before its transaction (a task-local is not seen inside a PostgreSQL one).
+    static func insert(_ table: NetworkTable, _ d: NetworkDocument, _ db: any SQLDatabase, settling: RowSettledReservations?) async throws {
         try await db.raw("""
             INSERT INTO \(unsafeRaw: table.rawValue) (id, project_id, parent_id, device_id, name, unique_key, revision, body, created_at, updated_at)
             VALUES (\(bind: d.id), \(bind: d.projectID), \(bind: d.parentID), \(bind: d.deviceID), \(bind: d.name),
                     \(bind: d.uniqueKey), \(bind: d.revision), \(bind: d.body), \(bind: d.createdAt), \(bind: d.updatedAt))
             """).run()
-        try await RowSettledReservations.settle(table: table.rawValue, projectID: d.projectID, on: db)
+        try await settling?.settle(table: table.rawValue, projectID: d.projectID, on: db)
     }
 
     static func decode(_ row: any SQLRow) throws -> NetworkDocument {

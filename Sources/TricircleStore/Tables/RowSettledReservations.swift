@@ -18,9 +18,10 @@ public struct RowSettledReservations: Sendable {
     /// The reservations the current request's inserts settle (set around the create by the quota check).
     @TaskLocal public static var current: RowSettledReservations?
 
-    /// Called inside the transaction that inserted a row of `table` for `projectID`.
-    static func settle(table: String, projectID: String, on db: any SQLDatabase) async throws {
-        guard let pending = current, pending.table == table, let id = pending.reservationByProject[projectID] else { return }
+    /// Called inside the transaction that inserted a row of `table` for `projectID` (with `current` as read before
+    /// that transaction began: PostgreSQL runs a transaction's body where task-locals are not seen).
+    func settle(table: String, projectID: String, on db: any SQLDatabase) async throws {
+        guard self.table == table, let id = reservationByProject[projectID] else { return }
         try await db.raw("UPDATE quota_reservations SET amount = amount - 1 WHERE id = \(bind: id) AND amount > 0").run()
     }
 }
