@@ -7,6 +7,7 @@ import OpenStackModels
 import TricircleCore
 import TricircleGateway
 import TricircleJobs
+import TricircleStore
 
 /// `POST /servers`: the pod is chosen by `availability_zone` (none: the configured default AZ, else the
 /// bottom pod whose AZ sorts first); the client's body is kept as sent and only ids that differ in the
@@ -303,6 +304,9 @@ struct ServerCreateRoutes: APIRoutes {
                 try? await calls.routing.forget(topID: id, type: .server)
             }
             if let prepared, let network = calls.provisioners.network { await network.release(prepared, in: pod, context: context) }
+            // The state database out of reach (a failover): the error boundary's 503 with Retry-After, as for any
+            // other call then; nothing is left behind, so the client's retry is safe.
+            if StateStore.isUnavailable(error) { throw error }
             throw Nova.internalError("The server could not be recorded at the gateway and was removed from region \(pod.regionName); try again.")
         }
     }
