@@ -117,6 +117,15 @@ public final class SimulatedIdentity: Sendable {
         }
     }
 
+    /// Removes every endpoint of `serviceType` in `region` (a region without that service, as real regions
+    /// without Trove are).
+    public func removeEndpoints(region: String, serviceType: String) {
+        state.withLock { state in
+            let serviceIDs = Set(state.services.values.filter { $0.type == serviceType }.map(\.id))
+            state.endpoints = state.endpoints.filter { !(serviceIDs.contains($0.value.serviceID) && $0.value.regionID == region) }
+        }
+    }
+
     /// Returns the token when it exists, has not expired and was not revoked.
     public func validate(token: String) -> SimulatedToken? {
         let now = now()

@@ -73,6 +73,11 @@ public struct PodForwarder: Sendable {
         }
     }
 
+    static func isMissingFromCatalog(_ error: any Error) -> Bool {
+        if case OpenStackClientError.noEndpoint = error { return true }
+        return false
+    }
+
     /// One call under the pod's circuit: refused at once while open, a transport failure opens it (a 503
     /// naming the region), any answer closes it; a 401 to the caller's own token is `PodRejectedToken`.
     private func throughCircuit(
@@ -92,7 +97,8 @@ public struct PodForwarder: Sendable {
         do {
             response = try await call(request)
         } catch {
-            if !Task.isCancelled {
+            // A region without this service in the catalog (no Trove, say) says nothing about its health.
+            if !Task.isCancelled, !Self.isMissingFromCatalog(error) {
                 health?.failed(podID: pod.podID, reason: "it did not answer")
                 metrics?.recordPodCall(
                     region: pod.regionName, service: serviceType, outcome: "error",

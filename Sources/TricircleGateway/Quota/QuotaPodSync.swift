@@ -93,6 +93,8 @@ public struct QuotaPodSync: Sendable {
                     guard let share = shares[pod.regionName]?[scope] else { continue }
                     let request = Self.request(scope, project: project, share: share)
                     do {
+                        // The forwarder answers a missing catalog entry as the region's 503: ask the catalog first.
+                        _ = try await runtime.endpoints.endpoint(region: pod.regionName, serviceType: serviceType)
                         let response = try await runtime.forwarder(serviceType: serviceType, format: .fault)
                             .send(request, to: pod, credentials: credentials)
                         guard response.isSuccess else { throw QuotaReconcileError("answered \(response.status)") }

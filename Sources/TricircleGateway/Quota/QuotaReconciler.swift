@@ -108,6 +108,8 @@ public struct QuotaReconciler: Sendable {
             for pod in pods {
                 let items: [String: JSONValue]
                 do {
+                    // The forwarder answers a missing catalog entry as the region's 503: ask the catalog first.
+                    _ = try await runtime.endpoints.endpoint(region: pod.regionName, serviceType: kind.serviceType)
                     items = try await list(kind, in: pod, credentials: credentials)
                 } catch OpenStackClientError.noEndpoint {
                     continue  // a region without this service (no Trove, say) holds none of it
