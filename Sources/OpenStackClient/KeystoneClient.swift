@@ -110,9 +110,21 @@ public final class KeystoneClient: KeystoneTokenValidating, Sendable {
     // MARK: Transport
 
     /// Sends with the service token; a 401 means the cached service token went bad (revoked, Keystone
-    /// restarted with new keys), so it is dropped and the call repeated once with a fresh one.
+    /// restarted with new keys), so it is dropped and the call repeated once with a fresh one. A GET whose
+    /// kept-alive connection Keystone had closed (reset by peer) is sent once more: it changed nothing, and
+    /// otherwise the caller's request fails with a 503 although Keystone is up (seen under Tempest).
     func sendAsService(
         _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil
+    ) async throws -> RegionalResponse {
+        do {
+            return try await sendAsServiceOnce(method, path, headers: headers, body: body)
+        } catch OpenStackClientError.connectionLost(_, _) where method == .GET {
+            return try await sendAsServiceOnce(method, path, headers: headers, body: body)
+        }
+    }
+
+    private func sendAsServiceOnce(
+        _ method: HTTPMethod, _ path: String, headers: [(String, String)], body: ByteBuffer?
     ) async throws -> RegionalResponse {
         let first = try await serviceToken()
         let response = try await send(method, path, token: first.id, headers: headers, body: body)
