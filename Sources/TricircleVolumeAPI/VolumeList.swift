@@ -34,7 +34,10 @@ struct CinderCollectionSource: CrossPodListSource {
         var query = filters
         query.append(URLQueryItem(name: "limit", value: String(limit)))
         if let marker { query.append(URLQueryItem(name: "marker", value: marker)) }
-        query.append(URLQueryItem(name: "sort", value: sortKeys.map { "\($0.field):\($0.ascending ? "asc" : "desc")" }.joined(separator: ",")))
+        // Cinder's snapshot list takes `name` as a sort key only from 3.30 (its column `display_name` always).
+        query.append(URLQueryItem(name: "sort", value: sortKeys.map {
+            "\($0.field == "name" ? "display_name" : $0.field):\($0.ascending ? "asc" : "desc")"
+        }.joined(separator: ",")))
         let response = try await api.send(call, .get("/\(collection)/detail", query: query), to: pod)
         guard response.isSuccess else {
             if (400..<500).contains(response.status) { clientError.keep(response) }

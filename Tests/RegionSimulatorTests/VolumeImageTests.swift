@@ -79,12 +79,18 @@ struct VolumeImageTests {
                     .POST, cinder + "/snapshots", token: tokens.demo, json: ["snapshot": ["volume_id": .string(volume), "name": .string(name)]])
                 #expect(made.status == 202)
             }
-            func names(_ query: String) async throws -> [String] {
-                try await client.send(.GET, cinder + "/snapshots/detail?" + query, token: tokens.demo)
+            func names(_ query: String, version: String = "3.30") async throws -> [String] {
+                try await client.send(.GET, cinder + "/snapshots/detail?" + query, token: tokens.demo,
+                                      headers: [("OpenStack-API-Version", "volume \(version)")])
                     .json["snapshots"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
             }
             #expect(try await names("sort=name:asc") == ["a", "b", "c"])
             #expect(try await names("sort_key=name&sort_dir=desc&limit=2") == ["c", "b"])
+            // Before 3.30 (SNAPSHOT_SORT) Cinder sorts snapshots by its column `display_name` only.
+            #expect(try await names("sort_key=display_name&sort_dir=asc", version: "3.0") == ["a", "b", "c"])
+            let early = try await client.send(.GET, cinder + "/snapshots?sort=name:asc", token: tokens.demo,
+                                              headers: [("OpenStack-API-Version", "volume 3.29")])
+            #expect(early.status == 400)
             #expect(try await names("") == ["a", "c", "b"])
             #expect(try await client.send(.GET, cinder + "/snapshots?sort=colour:asc", token: tokens.demo).status == 400)
         }

@@ -45,7 +45,8 @@ extension BlockStorageAPI {
                     return s
                 }
             }
-            let sorted = try Self.sortSnapshots(items, sort: q.get("sort"), sortKey: q.get("sort_key"), sortDir: q.get("sort_dir"))
+            let sorted = try Self.sortSnapshots(
+                items, sort: q.get("sort"), sortKey: q.get("sort_key"), sortDir: q.get("sort_dir"), nameSorts: call.atLeast(3, 30))
             let (page, full) = try Self.page(sorted, id: { $0.id }, limit: q.get("limit").flatMap { Int($0) }, marker: q.get("marker"))
             var body: [String: JSONValue] = ["snapshots": .array(page.map { renderSnapshot($0, call: call, detail: detail) })]
             if full, let last = page.last {
@@ -57,7 +58,10 @@ extension BlockStorageAPI {
 
     /// Cinder's `sort=key:dir,...` (or `sort_key`/`sort_dir`) for snapshots; ties broken by id in the
     /// last key's direction. Without a sort the list stays newest first.
-    static func sortSnapshots(_ items: [SnapshotRecord], sort: String?, sortKey: String?, sortDir: String?) throws -> [SnapshotRecord] {
+    /// `nameSorts`: `name` is a sort key from 3.30 (SNAPSHOT_SORT); before, only the column `display_name` is.
+    static func sortSnapshots(
+        _ items: [SnapshotRecord], sort: String?, sortKey: String?, sortDir: String?, nameSorts: Bool
+    ) throws -> [SnapshotRecord] {
         var keys: [(String, String)] = []
         if let sort {
             for part in sort.split(separator: ",") {
@@ -68,7 +72,8 @@ extension BlockStorageAPI {
             keys.append((sortKey, sortDir ?? "desc"))
         }
         guard !keys.isEmpty else { return items }
-        let known: Set<String> = ["created_at", "updated_at", "id", "name", "display_name", "size", "status", "volume_id"]
+        var known: Set<String> = ["created_at", "updated_at", "id", "display_name", "size", "status", "volume_id"]
+        if nameSorts { known.insert("name") }
         for (key, dir) in keys where !known.contains(key) || (dir != "asc" && dir != "desc") {
             throw SimulatorError.badRequest("Invalid input received: Invalid sort key \(key) or direction \(dir)")
         }
