@@ -189,6 +189,66 @@ enum BenchChart {
         return svg
     }
 
+    /// One line of `linesSVG`.
+    struct Series: Sendable {
+        var name: String
+        var points: [(Double, Double)]
+    }
+
+    /// Lines of (x, y) points on linear axes (x on a log scale with `logX`: servers from 10^4 to 10^6), each
+    /// point labelled with its value: latency against pods, memory against servers.
+    static func linesSVG(_ series: [Series], title: String, xLabel: String, yLabel: String, logX: Bool = false) -> String {
+        let left = 70.0, top = 40.0 + Double(series.count) * 16, plotWidth = 560.0, plotHeight = 320.0
+        let width = left + plotWidth + 120, height = top + plotHeight + 50
+        let xs = series.flatMap { $0.points.map(\.0) }, ys = series.flatMap { $0.points.map(\.1) }
+        let xMin = logX ? floor(log10(max(1, xs.min() ?? 1))) : 0
+        let xMax = logX ? ceil(log10(max(10, xs.max() ?? 10))) : max(1, xs.max() ?? 1)
+        let yMax = niceCeiling(max(1, ys.max() ?? 1) * 1.1)
+        func x(_ value: Double) -> Double {
+            logX ? left + (log10(max(1, value)) - xMin) / max(1, xMax - xMin) * plotWidth : left + value / xMax * plotWidth
+        }
+        func y(_ value: Double) -> Double { top + plotHeight - value / yMax * plotHeight }
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" font-family="sans-serif" font-size="11">
+            <rect width="100%" height="100%" fill="white"/>
+            <text x="10" y="18" font-size="14" font-weight="bold">\(escape(title))</text>
+
+            """
+        for (index, line) in series.enumerated() {
+            let ly = 28.0 + Double(index) * 16
+            svg += "<rect x=\"10\" y=\"\(fmt(ly))\" width=\"10\" height=\"10\" fill=\"\(color(index + 1))\"/>"
+            svg += "<text x=\"24\" y=\"\(fmt(ly + 9))\">\(escape(line.name))</text>\n"
+        }
+        for step in 0...5 {
+            let value = yMax * Double(step) / 5, gy = y(value)
+            svg += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(gy))\" x2=\"\(fmt(left + plotWidth))\" y2=\"\(fmt(gy))\" stroke=\"#ddd\"/>"
+            svg += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(gy + 4))\" text-anchor=\"end\">\(String(format: "%.0f", value))</text>\n"
+        }
+        for value in Set(xs).sorted() {
+            svg += "<line x1=\"\(fmt(x(value)))\" y1=\"\(fmt(top))\" x2=\"\(fmt(x(value)))\" y2=\"\(fmt(top + plotHeight))\" stroke=\"#eee\"/>"
+            svg += "<text x=\"\(fmt(x(value)))\" y=\"\(fmt(top + plotHeight + 16))\" text-anchor=\"middle\">\(String(format: "%.0f", value))</text>\n"
+        }
+        svg += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(top + plotHeight + 34))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
+        svg += "<text x=\"14\" y=\"\(fmt(top + plotHeight / 2))\" transform=\"rotate(-90 14 \(fmt(top + plotHeight / 2)))\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        for (index, line) in series.enumerated() where !line.points.isEmpty {
+            let path = line.points.map { "\(fmt(x($0.0))),\(fmt(y($0.1)))" }.joined(separator: " ")
+            svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color(index + 1))\" stroke-width=\"2\"/>\n"
+            for point in line.points {
+                svg += "<circle cx=\"\(fmt(x(point.0)))\" cy=\"\(fmt(y(point.1)))\" r=\"3\" fill=\"\(color(index + 1))\"/>"
+                svg += "<text x=\"\(fmt(x(point.0) + 6))\" y=\"\(fmt(y(point.1) - 4))\">\(String(format: "%.1f", point.1))</text>\n"
+            }
+        }
+        svg += "</svg>\n"
+        return svg
+    }
+
+    /// 1, 2 or 5 times a power of ten at or above `value` (round axis ends).
+    static func niceCeiling(_ value: Double) -> Double {
+        let power = pow(10, floor(log10(value)))
+        for factor in [1.0, 2.0, 5.0, 10.0] where factor * power >= value { return factor * power }
+        return 10 * power
+    }
+
     static func bar(x: Double, y: Double, width: Double, height: Double, fill: String, text: String, textX: Double? = nil) -> String {
         "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(width))\" height=\"\(fmt(height))\" fill=\"\(fill)\"/>"
             + "<text x=\"\(fmt((textX ?? (x + width)) + 4))\" y=\"\(fmt(y + height - 1))\">\(escape(text))</text>\n"

@@ -9,7 +9,8 @@ struct TricircleBench: AsyncParsableCommand {
         abstract: "Benchmarks for the Tricircle gateway (run with -c release).",
         subcommands: [RoutingBenchmark.self, JobsBenchmark.self, SimulatorBenchmark.self, GatewayBenchmark.self, ImageBenchmark.self,
                        PortAllocationBenchmark.self, ChaosBenchmark.self, WANBenchmark.self, QuotaBenchmark.self,
-                       FailoverBenchmark.self])
+                       FailoverBenchmark.self, ScaleListBenchmark.self, CreateStormBenchmark.self,
+                       ServiceRoutedBenchmark.self])
 }
 
 /// Latency samples with percentiles.

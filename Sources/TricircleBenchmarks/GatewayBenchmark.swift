@@ -128,10 +128,13 @@ struct GatewayBenchmark: AsyncParsableCommand {
         var p99: String
     }
 
-    static func runWrk(_ wrk: String, url: String, token: String, threads: Int, connections: Int, seconds: Int) throws -> WrkResult {
+    /// `extraArguments`: e.g. ["-s", "post.lua"] for a wrk script that sends a body.
+    static func runWrk(
+        _ wrk: String, url: String, token: String, threads: Int, connections: Int, seconds: Int, extraArguments: [String] = []
+    ) throws -> WrkResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "X-Auth-Token: \(token)", url]
+        process.arguments = ["-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-H", "X-Auth-Token: \(token)"] + extraArguments + [url]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

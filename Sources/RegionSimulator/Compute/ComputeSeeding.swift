@@ -2,12 +2,18 @@ import Foundation
 import OpenStackModels
 
 extension RegionStore {
+    /// The id of the `index`th server `seedServers(deterministicIDs: true)` makes in `region`: a process that
+    /// did not seed (a benchmark writing the gateway's routing rows for `tricircle sim --seed-servers`) knows it.
+    public static func seededServerID(region: String, index: Int) -> String {
+        SeedID.uuid("\(region)/seed-server/\(index)")
+    }
+
     /// Adds `count` ACTIVE servers to a project without going through HTTP (for scale runs);
     /// returns their ids in creation order. Creation times are spread one millisecond apart.
     @discardableResult
     public func seedServers(
         count: Int, projectID: String, userID: String, availabilityZone: String, flavorID: String = "1",
-        namePrefix: String = "seed", now: Date = Date()
+        namePrefix: String = "seed", now: Date = Date(), deterministicIDs: Bool = false
     ) -> [String] {
         let image = seededImageID
         let host = "\(regionName.lowercased())-compute-1"
@@ -16,7 +22,7 @@ extension RegionStore {
             ids.reserveCapacity(count)
             let start = now.addingTimeInterval(-Double(count) / 1000)
             for index in 0..<count {
-                let id = newUUID()
+                let id = deterministicIDs ? Self.seededServerID(region: regionName, index: index) : newUUID()
                 let created = start.addingTimeInterval(Double(index) / 1000)
                 let address = state.allocateAddress()
                 let record = ServerRecord(
