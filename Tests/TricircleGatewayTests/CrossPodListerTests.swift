@@ -76,6 +76,31 @@ struct CrossPodListerTests {
         #expect(seen == expected)
     }
 
+    @Test("over many pods each is first asked for a share of the page; a pod holding most of a page is read further and the pages stay exact",
+          arguments: [25, 100])
+    func skewedPodIsReadFurther(limit: Int) async throws {
+        let pods = makePods(20)
+        var data = makeData(pods: pods, perPod: 13)
+        // pod0 holds the 150 newest items: a first share (10-15 items) cannot fill a page from it alone.
+        data["pod0"] = (0..<150).map { i in ["id": .string("pod0-\(i)"), "created_at": .string("2026-02-01"), "name": .string("new")] }
+        let source = FakePodListSource(data: data, pods: pods)
+        let keys = SortKey.newestFirst
+        #expect(CrossPodLister.firstRoundLimit(limit: limit, pods: pods.count) < limit)
+        let expected = source.data.values.flatMap { $0 }
+            .sorted { CrossPodLister.precedes(source, $0, $1, SortKey.total(keys)) }.map { source.id(of: $0) }
+        let lister = CrossPodLister()
+        var seen: [String] = []
+        var marker: String?
+        repeat {
+            let page = try await lister.page(source, pods: pods, limit: limit, marker: marker, sortKeys: keys,
+                                             signature: "q", podTimeout: .seconds(5))
+            #expect(page.items.count == limit || page.nextMarker == nil)
+            seen += page.items.map(source.id(of:))
+            marker = page.nextMarker
+        } while marker != nil
+        #expect(seen == expected)
+    }
+
     @Test("a marker this process never served is located and paging stays exact")
     func cursorRebuild() async throws {
         let pods = makePods(4)

@@ -91,20 +91,28 @@ public final class CrossPodLister: Sendable {
                 start = cached
             } else {
                 start = try await rebuildCursors(source, pods: pods, marker: marker, sortKeys: keys, podTimeout: podTimeout)
+                // The rebuild scans pods; the next request for the same marker (a retry, another client) reuses it.
+                cursors.put(signature: signature, marker: marker, cursors: start)
             }
         }
-        let outcomes = await fetchAll(source, pods: pods, limit: limit, cursors: start, sortKeys: keys, podTimeout: podTimeout)
+        // Each pod is first asked for a few times its fair share of the page, not the whole page: over 100 pods a
+        // page of 100 would otherwise fetch, decode and sort 10,000 items to keep 100. A pod whose share runs out
+        // while it may hold more is read further (once, for what the page still lacks) before the merge goes on.
+        let firstLimit = Self.firstRoundLimit(limit: limit, pods: pods.count)
+        let outcomes = await fetchAll(source, pods: pods, limit: firstLimit, cursors: start, sortKeys: keys, podTimeout: podTimeout)
 
-        var lists: [(pod: Pod, items: [Source.Item])] = []
+        var lists: [(pod: Pod, items: [Source.Item], more: Bool)] = []
         var failed: [(pod: Pod, reason: String)] = []
+        func leaveOut(_ pod: Pod, _ reason: String) {
+            failed.append((pod, reason))
+            logger.warning("pod left out of a merged list", metadata: ["pod": "\(pod.regionName)", "reason": "\(reason)"])
+            metrics?.listLeftOut(region: pod.regionName)
+        }
         for (pod, outcome) in outcomes {
             switch outcome {
-            case .success(let items): lists.append((pod, items))
+            case .success(let items): lists.append((pod, items, items.count >= firstLimit && firstLimit < limit))
             case .rejected(let rejection): throw rejection
-            case .failure(let reason):
-                failed.append((pod, reason))
-                logger.warning("pod left out of a merged list", metadata: ["pod": "\(pod.regionName)", "reason": "\(reason)"])
-                metrics?.listLeftOut(region: pod.regionName)
+            case .failure(let reason): leaveOut(pod, reason)
             }
         }
         let ordered = { (a: Source.Item, b: Source.Item) -> Bool in Self.precedes(source, a, b, keys) }
@@ -115,6 +123,23 @@ public final class CrossPodLister: Sendable {
         var next = start
         page.reserveCapacity(limit)
         while page.count < limit {
+            let dry = lists.indices.filter { heads[$0] == lists[$0].items.count && lists[$0].more }
+            if !dry.isEmpty {
+                // Asking for what the page still lacks means no pod needs a third read for this page.
+                let wanted = limit - page.count
+                let refills = await fetchAll(
+                    source, pods: dry.map { lists[$0].pod }, limit: wanted,
+                    cursors: Dictionary(uniqueKeysWithValues: dry.compactMap { i in lists[i].items.last.map { (lists[i].pod.podID, source.bottomID(of: $0)) } }),
+                    sortKeys: keys, podTimeout: podTimeout)
+                for (i, (pod, outcome)) in zip(dry, refills) {
+                    lists[i].more = false
+                    switch outcome {
+                    case .success(let items): lists[i].items += items.sorted(by: ordered)
+                    case .rejected(let rejection): throw rejection
+                    case .failure(let reason): leaveOut(pod, reason)
+                    }
+                }
+            }
             var best: Int?
             for i in lists.indices where heads[i] < lists[i].items.count {
                 if let b = best {
@@ -135,6 +160,13 @@ public final class CrossPodLister: Sendable {
             cursors.put(signature: signature, marker: source.id(of: last), cursors: next)
         }
         return CrossPodPage(items: page, failedPods: failed, nextMarker: nextMarker)
+    }
+
+    /// How many items each pod is first asked for: the whole page from one pod, else three times its fair share
+    /// and at least 10, so a pod rarely needs a second read (a round trip) and most of what is fetched is shown.
+    static func firstRoundLimit(limit: Int, pods: Int) -> Int {
+        guard pods > 1 else { return limit }
+        return min(limit, max(10, (3 * limit + pods - 1) / pods))
     }
 
     static func precedes<Source: CrossPodListSource>(_ source: Source, _ a: Source.Item, _ b: Source.Item, _ keys: [SortKey]) -> Bool {
