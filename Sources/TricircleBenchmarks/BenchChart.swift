@@ -16,6 +16,19 @@ struct RoutedResult: Sendable {
          String(format: "%.3f", p50), String(format: "%.3f", p90), String(format: "%.3f", p99)].joined(separator: ",")
     }
 
+    /// Appends `results` to the CSV file at `csv` (header first when new) and, with `svg`, draws every run the
+    /// file holds there.
+    static func record(_ results: [RoutedResult], csv: String, svg: String?, title: String) throws {
+        let existing = (try? String(contentsOfFile: csv, encoding: .utf8)) ?? ""
+        var text = existing.isEmpty ? header + "\n" : existing
+        if !text.hasSuffix("\n") { text += "\n" }
+        for result in results { text += result.csv + "\n" }
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+        if let svg {
+            try BenchChart.routedGetSVG(read(csv: text), title: title).write(toFile: svg, atomically: true, encoding: .utf8)
+        }
+    }
+
     /// Reads the rows a previous run wrote (malformed lines are skipped: the file is the bench's own).
     static func read(csv text: String) -> [RoutedResult] {
         text.split(separator: "\n").dropFirst().compactMap { line in

@@ -100,17 +100,7 @@ struct GatewayBenchmark: AsyncParsableCommand {
     /// Appends this run's rows to `--csv` and redraws `--svg` from every run the file holds.
     func record(_ results: [RoutedResult]) throws {
         guard let csv else { return }
-        let existing = (try? String(contentsOfFile: csv, encoding: .utf8)) ?? ""
-        var text = existing.isEmpty ? RoutedResult.header + "\n" : existing
-        if !text.hasSuffix("\n") { text += "\n" }
-        for result in results { text += result.csv + "\n" }
-        try text.write(toFile: csv, atomically: true, encoding: .utf8)
-        if let svg {
-            let chart = BenchChart.routedGetSVG(
-                RoutedResult.read(csv: text),
-                title: "Routed GET /v2.1/servers/{id}: wrk -t\(threads) -c\(connections), per target and run")
-            try chart.write(toFile: svg, atomically: true, encoding: .utf8)
-        }
+        try RoutedResult.record(results, csv: csv, svg: svg, title: "Routed GET /v2.1/servers/{id}: wrk -t\(threads) -c\(connections), per target and run")
     }
 
     /// wrk's "2.31ms" / "850.00us" / "1.20s" in milliseconds (0 when unreadable).

@@ -125,14 +125,6 @@ struct ServiceRoutedBenchmark: AsyncParsableCommand {
             return results
         }
         guard let csv else { return }
-        let existing = (try? String(contentsOfFile: csv, encoding: .utf8)) ?? ""
-        var text = existing.isEmpty ? RoutedResult.header + "\n" : existing
-        if !text.hasSuffix("\n") { text += "\n" }
-        for result in results { text += result.csv + "\n" }
-        try text.write(toFile: csv, atomically: true, encoding: .utf8)
-        if let svg {
-            try BenchChart.routedGetSVG(RoutedResult.read(csv: text), title: "Volume GET and port create: wrk -t\(threads) -c\(connections), per target and run")
-                .write(toFile: svg, atomically: true, encoding: .utf8)
-        }
+        try RoutedResult.record(results, csv: csv, svg: svg, title: "Volume GET and port create: wrk -t\(threads) -c\(connections), per target and run")
     }
 }
