@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Reads the results of openstacksdk's functional tests (subunit v2 streams, as `stestr run --subunit` writes
 them) and e2e/sdk/KNOWN_FAILURES.md. Prints the counts per area; exits 1 when a test failed that the list does not
-name (a listed test that passes is reported, so its line can go). Test names drop the common prefix
-`openstack.tests.functional.`; a listed name ending in `.*` covers every test under it."""
+name (a listed test that passes is reported, so its line can go; with UNLISTED_OUT set, their names are written
+there). Test names drop the common prefix `openstack.tests.functional.`; a listed name ending in `.*` covers every
+test under it."""
+import os
 import re
 import sys
 from collections import Counter
@@ -78,6 +80,9 @@ def main() -> int:
     for name in failed:
         if listed(name):
             print(f"known failure (listed): {name}")
+    if os.environ.get("UNLISTED_OUT"):
+        with open(os.environ["UNLISTED_OUT"], "w") as f:
+            f.write("".join(f"{name}\n" for name in unlisted))
     if unlisted:
         print("failed and not listed as known:")
         for name in unlisted:
