@@ -18,6 +18,8 @@ public final class GatewayRuntime: Sendable {
     /// Whether `shutdown` closes the store (not when it is shared with another runtime).
     let ownsStore: Bool
     public let httpClient: HTTPClient
+    /// Keep-alive connections for plain-http pod calls (the regional client's lean path).
+    let podPool: PodConnectionPool?
     public let keystone: KeystoneClient
     public let endpoints: EndpointResolver
     public let routing: RoutingService
@@ -114,8 +116,11 @@ public final class GatewayRuntime: Sendable {
                     try? await endpointStore.replace(podID: pod.podID, with: mine)
                 }
             })
+        // TRICIRCLE_POD_CLIENT=asynchttpclient sends every pod call through AsyncHTTPClient (to measure the difference).
+        let podPool = Self.measuring("TRICIRCLE_POD_CLIENT", off: "asynchttpclient") ? nil : PodConnectionPool()
+        self.podPool = podPool
         self.regions = RegionalServiceClient(
-            httpClient: httpClient, resolver: endpoints, defaultTimeout: config.podTimeout)
+            httpClient: httpClient, pool: podPool, resolver: endpoints, defaultTimeout: config.podTimeout)
         self.routing = RoutingService(
             store: store, cacheTime: .seconds(config.routingCacheTime), cacheSize: config.routingCacheSize,
             staleLockSeconds: config.staleLockSeconds, metrics: metrics)
@@ -131,6 +136,7 @@ public final class GatewayRuntime: Sendable {
 
     /// Releases the store and the HTTP client.
     public func shutdown() async {
+        await podPool?.shutdown()
         try? await httpClient.shutdown()
         if ownsStore { try? await store.close() }
     }
@@ -226,9 +232,18 @@ public final class GatewayRuntime: Sendable {
         ApplicationConfiguration(address: .hostname(config.bindHost, port: port), serverName: "tricircle-\(name)")
     }
 
-    /// HTTP/1.1 with the configured idle timeout: a connection that sends nothing is closed.
+    /// HTTP/1.1 with the configured idle timeout: a connection that sends nothing is closed. Requests are handled
+    /// on their connection's event loop (`EventLoopHTTP1Channel`), unless TRICIRCLE_HANDLERS_ON_EVENT_LOOP=0
+    /// (to measure the difference).
     var serverBuilder: HTTPServerBuilder {
-        .http1(configuration: .init(idleTimeout: TimeAmount(config.clientIdleTimeout)))
+        let configuration = HTTP1Channel.Configuration(idleTimeout: TimeAmount(config.clientIdleTimeout))
+        return Self.measuring("TRICIRCLE_HANDLERS_ON_EVENT_LOOP", off: "0")
+            ? .http1(configuration: configuration) : .http1OnEventLoop(configuration: configuration)
+    }
+
+    /// Whether an environment variable turns one of the issue 17 speed-ups off, for before/after measurements.
+    static func measuring(_ variable: String, off value: String) -> Bool {
+        ProcessInfo.processInfo.environment[variable] == value
     }
 
     static func boundPort(_ channel: any Channel) -> Int { channel.localAddress?.port ?? 0 }
