@@ -14,7 +14,7 @@ public struct ImageFrontEnd: GatewayFrontEnd {
     let imports: ImageImports
     let versions: ImageVersions
 
-    /// Registers this module's job handlers (image copies, removal of copies) with `registry`.
+    /// Registers this module's job handlers (image copies, removal of copies and of their members, imports) with `registry`.
     public init(runtime: GatewayRuntime, registry: JobHandlerRegistry) {
         self.runtime = runtime
         let home = HomeImageService(runtime: runtime)
@@ -25,6 +25,7 @@ public struct ImageFrontEnd: GatewayFrontEnd {
         registry.register(ImageCopyJob(home: home))
         registry.register(ImageCopiesDeleteJob(home: home))
         registry.register(ImageImportJob(home: home))
+        registry.register(ImageMemberRemovalJob(home: home))
     }
 
     /// What a boot uses to make an image present in its pod.

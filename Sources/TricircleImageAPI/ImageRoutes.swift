@@ -7,7 +7,8 @@ import TricircleGateway
 import TricircleJobs
 
 /// `/v2/images` and everything under one image (tags, actions, members, import), schemas and info:
-/// relayed to the home Glance. Deleting an image also queues the removal of its copies in the pods.
+/// relayed to the home Glance. Deleting an image also queues the removal of its copies in the pods, and
+/// removing a member the removal of that member from the copies.
 /// An image a pod made itself (snapshot, volume upload) is shown and deleted in that pod until its
 /// import into the home Glance is done (`ImageImports`).
 struct ImageRoutes: APIRoutes {
@@ -31,7 +32,7 @@ struct ImageRoutes: APIRoutes {
         group.post("images/:id/members", use: forward)
         group.get("images/:id/members/:member", use: forward)
         group.put("images/:id/members/:member", use: forward)
-        group.delete("images/:id/members/:member", use: forward)
+        group.delete("images/:id/members/:member", use: removeMember)
         group.get("schemas/**", use: forward)
         group.get("info/**", use: forward)
         group.get("tasks", use: forward)
@@ -72,6 +73,25 @@ struct ImageRoutes: APIRoutes {
         if answer.status == 404, let raw = context.parameters.get("id"),
            let held = try await imports.tasks(raw.removingPercentEncoding ?? raw, request: request, context: context) {
             return held
+        }
+        return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
+    }
+
+    /// `DELETE /v2/images/{id}/members/{member}`: removed at home first (Glance decides who may), then a job
+    /// removes the member from the image's copies in the pods, which got it when it booted there.
+    func removeMember(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+        let answer = try await relay.send(request, context: context)
+        if answer.isSuccess, let id = context.parameters.get("id"), let member = context.parameters.get("member") {
+            let payload = ImageMemberRemovalJob.Payload(
+                imageID: id.removingPercentEncoding ?? id, memberID: member.removingPercentEncoding ?? member)
+            do {
+                try await jobs.submit(ImageMemberRemovalJob.self, projectID: try context.requireCaller().projectID, payload: payload)
+            } catch {
+                // Removed at home already (the top no longer lets the member use the image); the copies still
+                // sharing it are named in the log for an operator.
+                logger.error("could not queue removal of the member from the image's copies in the pods",
+                             metadata: ["image_id": "\(payload.imageID)", "member_id": "\(payload.memberID)", "error": "\(error)"])
+            }
         }
         return PodForwarder.relay(answer, publicOrigin: PodForwarder.publicOrigin(of: request), format: .glance)
     }

@@ -1,7 +1,12 @@
 import Foundation
 import GatewayTestHarness
 import OpenStackModels
+import RegionSimulator
 import Testing
+import TricircleStore
+import TricircleTestSupport
+
+@testable import TricircleImageAPI
 
 /// Image sharing, the member schemas and form-encoded list queries through the top Image API (the home
 /// Glance holds the image and decides, with the caller's own token, who may do what).
@@ -96,6 +101,58 @@ struct ImageMemberTests {
             let glance = try #require(harness.cloud.endpoint(region: "RegionTwo", service: .image))
             let members = try await harness.send("GET", glance + "/v2/images/\(copy.id)/members", token: admin.id)
             #expect(members.json["members"]?.arrayValue?.map { $0["member_id"]?.stringValue } == [other.projectID])
+        }
+    }
+
+    @Test("a member removed at the top is removed from the pod copy it was added to, once that pod answers again",
+          arguments: TestDatabases.backends)
+    func removedMemberLeavesPodCopies(_ backend: StoreBackend) async throws {
+        // A short circuit cool-down and capped retries: the job retries until RegionTwo is back.
+        let overrides = ["client.pod_timeout": "2", "job.backoff_max_seconds": "0.3", "job.max_attempts": "100"]
+        try await GatewayHarness.with(backend: backend, overrides: overrides) { harness in
+            let owner = try harness.token()
+            let other = try harness.token(user: "alt_demo")
+            let v2 = harness.url("image") + "/v2"
+            let id = try await ImageAPITests.uploadImage(harness, token: owner.id, data: ImageAPITests.bytes(30_000), name: "unshared-later")
+            let shared = try await harness.send(
+                "PATCH", v2 + "/images/\(id)", token: owner.id, body: #"[{"op": "replace", "path": "/visibility", "value": "shared"}]"#,
+                headers: [("Content-Type", "application/openstack-images-v2.1-json-patch")])
+            #expect(shared.status == 200, "\(shared.text)")
+            #expect(try await harness.send("POST", v2 + "/images/\(id)/members", token: owner.id, body: #"{"member": "\#(other.projectID)"}"#).status == 200)
+            _ = try await ImageImportTests.boot(harness, token: other.id, az: "az2", image: id)
+            let copy = try #require(try await ImageAPITests.copies(of: id, in: "RegionTwo", harness: harness).first)
+            let admin = try harness.token(user: "admin")
+            let glance = try #require(harness.cloud.endpoint(region: "RegionTwo", service: .image))
+            func copyMembers() async throws -> [String?] {
+                let members = try await harness.send("GET", glance + "/v2/images/\(copy.id)/members", token: admin.id)
+                #expect(members.status == 200, "\(members.text)")
+                return members.json["members"]?.arrayValue?.map { $0["member_id"]?.stringValue } ?? []
+            }
+            #expect(try await copyMembers() == [other.projectID])
+
+            // RegionTwo's Glance is down when the owner removes the member: the top answers as Glance does,
+            // and the removal from the copy waits for the region.
+            harness.cloud.setFault(FaultSettings(down: true), region: "RegionTwo", service: .image)
+            let removed = try await harness.send("DELETE", v2 + "/images/\(id)/members/\(other.projectID)", token: owner.id)
+            #expect(removed.status == 204, "\(removed.text)")
+            #expect(try await harness.send("GET", v2 + "/images/\(id)", token: other.id).status == 404)
+            let failed = try await ImageImportTests.eventually("the removal tried RegionTwo and failed") {
+                try await harness.runtime.jobs.list(filter: .init(type: ImageMemberRemovalJob.type))
+                    .first { $0.resource["image_id"] == id && $0.lastError != nil }
+            }
+            #expect(failed.resource["member_id"] == other.projectID)
+            #expect(failed.lastError?.contains("RegionTwo") == true, "\(failed.lastError ?? "")")
+            harness.cloud.setFault(FaultSettings(), region: "RegionTwo", service: .image)
+
+            // The region's listener may take a moment to come back: a refused connection is another try.
+            _ = try await ImageImportTests.eventually("the member gone from RegionTwo's copy") {
+                (try? await copyMembers())?.isEmpty == true ? true : nil
+            }
+            let done = try await ImageImportTests.eventually("the removal job done") {
+                try await harness.runtime.jobs.list(filter: .init(type: ImageMemberRemovalJob.type, status: .success))
+                    .first { $0.resource["image_id"] == id }
+            }
+            #expect(done.attempts >= 2)
         }
     }
 
