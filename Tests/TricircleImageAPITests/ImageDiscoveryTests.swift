@@ -95,4 +95,40 @@ struct ImageDiscoveryTests {
             #expect(try await harness.send("GET", v2 + "/tasks/\(UUID().uuidString.lowercased())", token: admin).status == 404)
         }
     }
+
+    @Test("a glance-direct import through the top as Glance 2026.1 answers it: staged size, the request id its task records, the stores and os_glance_* properties it leaves; web-download URIs filtered to ports 80/443")
+    func importAsGlanceAnswers() async throws {
+        try await GatewayHarness.with { harness in
+            let token = try harness.token().id
+            let v2 = harness.url("image") + "/v2"
+            let id = try await Self.create(harness, token, "traced")
+            let staged = try await harness.send("PUT", v2 + "/images/\(id)/stage", token: token, body: "staged bytes",
+                                                headers: [("Content-Type", "application/octet-stream")])
+            #expect(staged.status == 204)
+            let uploading = try await harness.send("GET", v2 + "/images/\(id)", token: token)
+            #expect(uploading.json["status"] == "uploading")
+            #expect(uploading.json["size"] == 12)
+            let imported = try await harness.send("POST", v2 + "/images/\(id)/import", token: token, body: #"{"method": {"name": "glance-direct"}}"#)
+            #expect(imported.status == 202)
+            // Tempest matches the import's task to its call by this id (Glance adopts the gateway's).
+            let answered = try #require(imported.header("x-openstack-request-id"))
+            let tasks = try await harness.send("GET", v2 + "/images/\(id)/tasks", token: token)
+            #expect(tasks.status == 200, "\(tasks.text)")
+            #expect(tasks.json["tasks"]?.arrayValue?.map { $0["request_id"]?.stringValue } == [answered])
+            #expect(tasks.json["tasks"]?.arrayValue?.first?["input"]?["import_req"]?["method"]?["name"] == "glance-direct")
+            // What Tempest's wait_for_image_imported_to_stores reads: active in every store /v2/info/stores lists.
+            let active = try await harness.send("GET", v2 + "/images/\(id)", token: token)
+            #expect(active.json["status"] == "active")
+            #expect(active.json["stores"] == "file")
+            #expect(active.json["os_glance_failed_import"] == "")
+            #expect(active.json["os_glance_importing_to_stores"] == "")
+
+            let web = try await Self.create(harness, token, "web-filtered")
+            let filtered = try await harness.send("POST", v2 + "/images/\(web)/import", token: token,
+                                                  body: #"{"method": {"name": "web-download", "uri": "http://127.0.0.1:8080/x.img"}}"#)
+            #expect(filtered.status == 400)
+            #expect(filtered.text.contains("does not pass filtering"), "\(filtered.text)")
+            #expect(try await harness.send("GET", v2 + "/images/\(web)", token: token).json["status"] == "queued")
+        }
+    }
 }

@@ -51,6 +51,8 @@ extension ImageAPI {
         }
         store.images.withLock { state in
             state.images[id]?.data = data
+            // Glance records the staged size at once (checksums only once imported).
+            state.images[id]?.object["size"] = .int(data.count)
             state.images[id]?.object["updated_at"] = .string(SimTime.iso(call.now))
         }
         return SimHTTP.empty(status: 204)
@@ -65,7 +67,7 @@ extension ImageAPI {
         guard let name = method["name"]?.stringValue else { throw Self.error(400, "Import request requires a 'name' field.") }
         guard Self.importMethods.contains(name) else { throw Self.error(400, "Unknown import method name '\(name)'.") }
         let uri = method["uri"]?.stringValue
-        if name == "web-download", uri.flatMap(URL.init(string:))?.scheme == nil {
+        if name == "web-download", !Self.passesImportFiltering(uri) {
             throw Self.error(400, "URI for web-download does not pass filtering: \(uri ?? "")")
         }
         let taskID = newUUID()
@@ -83,18 +85,31 @@ extension ImageAPI {
             if image.object["disk_format"]?.stringValue == nil { throw Self.error(409, "'disk_format' needs to be set before import") }
             let data = name == "web-download" ? RegionStore.serviceImageData(seed: uri ?? id, bytes: 4096) : (image.data ?? [])
             state.store(data: data, into: id, at: call.now)
+            // What a finished import leaves on the image (Glance 2026.1, one store): no store left to import
+            // to, none failed, and the stores holding it.
+            state.images[id]?.object["os_glance_importing_to_stores"] = ""
+            state.images[id]?.object["os_glance_failed_import"] = ""
+            state.images[id]?.object["stores"] = "file"
             let stamp = SimTime.iso(call.now)
             state.tasks[taskID] = [
                 "id": .string(taskID), "type": "api_image_import", "status": "success", "owner": .string(call.token.projectID),
                 "input": ["image_id": .string(id), "import_req": .object(body.objectValue ?? [:]), "backend": ["file"]],
                 "result": ["image_id": .string(id)], "message": "", "image_id": .string(id),
-                "request_id": .string(call.request.headers[.xOpenStackRequestID] ?? ""), "user_id": .string(call.token.userID),
+                "request_id": .string(call.requestID), "user_id": .string(call.token.userID),
                 "created_at": .string(stamp), "updated_at": .string(stamp), "expires_at": .string(SimTime.iso(call.now.addingTimeInterval(48 * 3600))),
                 "self": .string("/v2/tasks/\(taskID)"), "schema": "/v2/schemas/task",
             ]
             state.taskOrder.append(taskID)
         }
         return SimHTTP.empty(status: 202)
+    }
+
+    /// Glance's default `[import_filtering_opts]`: http or https, a host, port 80 or 443 (or none given).
+    static func passesImportFiltering(_ uri: String?) -> Bool {
+        guard let uri, let url = URLComponents(string: uri), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = url.host, !host.isEmpty
+        else { return false }
+        return url.port.map { [80, 443].contains($0) } ?? true
     }
 
     /// `GET /v2/tasks`: newest first, without input/result/message (Glance's task stubs); admins only.

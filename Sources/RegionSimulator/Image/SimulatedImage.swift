@@ -64,6 +64,9 @@ struct ImageCall: Sendable {
     let token: SimulatedToken
     let base: String
     let now: Date
+    /// This call's request id, answered in `x-openstack-request-id` and recorded in what the call starts (an
+    /// import's task): Glance's context middleware adopts the caller's `X-OpenStack-Request-ID` as its own.
+    let requestID: String
 
     func param(_ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw ImageAPI.error(404, "Not found") }
@@ -86,10 +89,11 @@ struct ImageAPI: Sendable {
 
     func handler(_ body: @escaping @Sendable (ImageCall) async throws -> Response) -> Handler {
         { request, context in
-            let requestID = SimHTTP.requestID()
+            let requestID = request.headers[.xOpenStackRequestID].flatMap { $0.isEmpty || $0.count > 64 ? nil : $0 } ?? SimHTTP.requestID()
             do {
                 let token = try region.authenticate(request, format: .glance)
-                let call = ImageCall(request: request, context: context, token: token, base: SimHTTP.baseURL(request), now: region.now())
+                let call = ImageCall(request: request, context: context, token: token, base: SimHTTP.baseURL(request), now: region.now(),
+                                     requestID: requestID)
                 var response = try await body(call)
                 response.headers[.xOpenStackRequestID] = requestID
                 return response
