@@ -214,6 +214,22 @@ struct ComputeQuotaTests {
         }
     }
 
+    @Test("a project Keystone no longer knows: Nova refuses its quota (400), and the sync leaves it instead of retrying forever")
+    func syncOfADeletedProjectIsNotRetried() async throws {
+        try await GatewayHarness.with { harness in
+            let admin = try ComputeClient(harness, user: "admin")
+            let gone = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            // A limit set at the top while the project existed (Tempest's dynamic projects, deleted after each class).
+            #expect(try await admin.send("PUT", "/os-quota-sets/\(gone)", ["quota_set": ["instances": 3]]).status == 200)
+            guard let nova = harness.cloud.endpoint(region: "RegionOne", service: .compute) else { throw HarnessError("no RegionOne") }
+            let direct = try await harness.send("PUT", nova + "/os-quota-sets/\(gone)", token: admin.token.id,
+                                                body: #"{"quota_set": {"instances": 3}}"#)
+            #expect(direct.status == 400, "\(direct.text)")
+            let failed = try await QuotaPodSync(runtime: harness.runtime).run(projects: [gone])
+            #expect(failed.isEmpty, "regions not set: \(failed)")
+        }
+    }
+
     @Test("the admin API shows a project's quotas with each region's part: in use there and its own quota's share")
     func perRegionView() async throws {
         try await GatewayHarness.with { harness in

@@ -117,6 +117,10 @@ extension ComputeAPI {
         let project = try call.param("project")
         let body = try await SimHTTP.body(call.request, context: call.context, format: .fault)
         let r = try SimHTTP.member(body, "quota_set", format: .fault)
+        // Nova checks the project with Keystone before it stores a limit for it (Cinder does not).
+        guard region.identity.hasProject(project) else {
+            throw SimulatorError.badRequest("Project ID \(project) is not a valid project.")
+        }
         let keys = call.atLeast(2, 36) ? Self.quotaKeys : Self.quotaKeysBefore236
         var changes: [String: Int] = [:]
         for (key, value) in r where key != "force" {

@@ -135,6 +135,11 @@ public final class SimulatedIdentity: Sendable {
         }
     }
 
+    /// Whether Keystone knows the project (Nova asks before it stores a quota for one).
+    public func hasProject(_ id: String) -> Bool {
+        state.withLock { $0.projects[id] != nil }
+    }
+
     /// Revokes a token (and nothing else); later validations fail.
     public func revoke(token: String) {
         _ = state.withLock { $0.tokens.removeValue(forKey: token) }

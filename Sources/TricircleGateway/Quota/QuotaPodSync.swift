@@ -38,6 +38,9 @@ public struct QuotaPodSync: Sendable {
         return RegionalRequest(method: "PUT", path: path, body: .bytes(body, contentType: "application/json"), timeout: .seconds(30))
     }
 
+    /// A region's answer that no retry changes: the request or the project is wrong for it (400, 403, 404).
+    static func refusedForGood(_ status: Int) -> Bool { status == 400 || status == 403 || status == 404 }
+
     /// Whether the sync runs at all (`[quota] pod_sync`).
     public var enabled: Bool { runtime.config.values.bool("quota", "pod_sync") }
 
@@ -97,6 +100,14 @@ public struct QuotaPodSync: Sendable {
                         _ = try await runtime.endpoints.endpoint(region: pod.regionName, serviceType: serviceType)
                         let response = try await runtime.forwarder(serviceType: serviceType, format: .fault)
                             .send(request, to: pod, credentials: credentials)
+                        if Self.refusedForGood(response.status) {
+                            // Asking again gives the same answer (Nova: "Project ID ... is not a valid project."
+                            // for a project deleted in Keystone since it used the cloud), so it is not retried.
+                            logger.warning("quota sync: the region refused the project's quota; not retried", metadata: [
+                                "pod": "\(pod.regionName)", "project": "\(project)", "service": "\(scope.rawValue)",
+                                "status": "\(response.status)", "answer": "\(String(buffer: response.body).prefix(200))"])
+                            continue
+                        }
                         guard response.isSuccess else { throw QuotaReconcileError("answered \(response.status)") }
                     } catch OpenStackClientError.noEndpoint {
                         // A region without this service (no Trove, say) has no quota of it to set.
