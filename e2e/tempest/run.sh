@@ -19,6 +19,10 @@ export IMAGE_ID=$(python3 $D/image.py RegionOne) FLAVOR_ID=e2e00000-0000-4000-80
 python3 -c "import os,string,sys;print(string.Template(open(sys.argv[1]).read()).safe_substitute(os.environ))" \
   $D/tempest.conf.tmpl > $WS/etc/tempest.conf
 grep -v '^#' ${TEMPEST_TESTS:-$D/tests.txt} | grep . > $WS/include-list.txt
+# the web-download import test's image, served on port 80 (the only plain-HTTP port Glance's import filtering
+# allows by default; no Internet here): http_image.py, stopped when this script ends
+python3 $D/http_image.py 80 > $BASE/tempest-http-image.log 2>&1 & http_image_pid=$!
+trap 'kill $http_image_pid 2>/dev/null || true' EXIT
 cd $WS
 t0=$(date +%s)
 # The results are read from the live subunit stream (kept in $BASE), not `stestr last`: a run stopped by the
