@@ -226,14 +226,17 @@ final class PodCallHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if head.status.code >= 100 && head.status.code < 200 && head.status != .switchingProtocols { return }
             self.head = head
         case .body(var part):
-            if body == nil {
-                body = part
-            } else if body!.readableBytes + part.readableBytes <= call.maxBytes {
-                body!.writeBuffer(&part)
-            }
-            if let body, body.readableBytes > call.maxBytes {
+            guard (body?.readableBytes ?? 0) + part.readableBytes <= call.maxBytes else {
                 fail(NIOTooManyBytesError(maxBytes: call.maxBytes))
                 context.close(promise: nil)
+                return
+            }
+            if var collected = body {
+                body = nil  // the only reference left, so the append does not copy
+                collected.writeBuffer(&part)
+                body = collected
+            } else {
+                body = part
             }
         case .end:
             guard let head else { return }

@@ -99,11 +99,12 @@ struct PodConnectionPoolTests {
         }
     }
 
-    @Test("an answer larger than the limit is invalidResponse")
-    func tooLargeAnswer() async throws {
+    // 4: the first chunk (5 bytes) is over; 8: the first fits and the second (6 more) is over (was cut, not refused).
+    @Test("an answer larger than the limit is invalidResponse", arguments: [4, 8])
+    func tooLargeAnswer(limit: Int) async throws {
         try await withScriptedPod { pod, client in
             var request = RegionalRequest.get("/chunked")
-            request.maxResponseBytes = 4
+            request.maxResponseBytes = limit
             await #expect {
                 _ = try await client.send(request, baseURL: pod.url, as: Self.credentials)
             } throws: { error in
