@@ -87,7 +87,8 @@ struct PlacementCheck: Sendable {
         } catch let error as APIError {
             return .unavailable(error.message)
         }
-        if response.status == 404 { return .missing }
+        // trove 25.1.0 answers an unknown datastore 404 and an unknown version of a known one 400 (badRequest)
+        if response.status == 404 || response.status == 400 { return .missing }
         guard response.isSuccess else { return .unavailable("HTTP \(response.status)") }
         if datastore.version != nil {
             guard let body = try? response.decode(DatastoreVersionEnvelope.self) else { return .unavailable("an unreadable answer") }

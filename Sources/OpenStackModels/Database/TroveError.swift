@@ -6,15 +6,17 @@ public enum TroveError {
     public static func notFound(_ id: String) -> TroveFault {
         TroveFault(name: "itemNotFound", message: "Resource \(id) cannot be found.", code: 404)
     }
-    /// A flavor that Nova does not know.
+    /// A create or resize naming a flavor Nova does not know: trove 25.1.0's `FlavorNotFound` is not in its
+    /// fault map's 404 list, so it is a 400 (`GET /flavors/{id}` of an unknown flavor is `notFound`, 404).
     public static func flavorNotFound(_ id: String) -> TroveFault {
-        TroveFault(name: "itemNotFound", message: "Resource \(id) cannot be found.", code: 404)
+        TroveFault(name: "badRequest", message: "Resource \(id) cannot be found.", code: 400)
     }
     public static func datastoreNotFound(_ name: String) -> TroveFault {
         TroveFault(name: "itemNotFound", message: "Datastore '\(name)' cannot be found.", code: 404)
     }
+    /// trove 25.1.0 answers an unknown version (show, or a create naming it) with a 400, measured against trove-api.
     public static func datastoreVersionNotFound(_ version: String) -> TroveFault {
-        TroveFault(name: "itemNotFound", message: "Datastore version '\(version)' cannot be found.", code: 404)
+        TroveFault(name: "badRequest", message: "Datastore version '\(version)' cannot be found.", code: 400)
     }
     public static func clusterNotFound(_ id: String) -> TroveFault {
         TroveFault(name: "itemNotFound", message: "Cluster '\(id)' cannot be found.", code: 404)
@@ -26,11 +28,11 @@ public enum TroveError {
     public static func validation(_ message: String) -> TroveFault {
         TroveFault(name: "badRequest", message: "Validation error: \(message)", code: 400)
     }
-    /// An action on an instance that is not ACTIVE.
-    public static func unprocessable(status: String) -> TroveFault {
+    /// An action on an instance that is not ACTIVE (trove 25.1.0's `validate_can_perform_action` wording).
+    public static func unprocessable(id: String, status: String) -> TroveFault {
         TroveFault(
             name: "unprocessableEntity",
-            message: "Instance is not currently available for an action to be performed (status was \(status)).",
+            message: "Instance \(id) is not currently available for an action to be performed (instance status was \(status)).",
             code: 422)
     }
     public static func clusterBusy(task: String) -> TroveFault {

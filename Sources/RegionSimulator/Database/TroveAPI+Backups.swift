@@ -42,7 +42,7 @@ extension TroveAPI {
                 let seconds = transitionSeconds
                 let backup = try withState { state -> TroveBackupRecord in
                     let instance = try state.visibleInstance(instanceID, project: caller.projectID)
-                    guard instance.isActive else { throw TroveError.unprocessable(status: instance.status) }
+                    guard instance.isActive else { throw TroveError.unprocessable(id: instance.id, status: instance.status) }
                     try checkQuota(state, project: caller.projectID, ["backups": 1])
                     let record = TroveBackupRecord(
                         id: TroveState.newID(), name: name, description: body["backup"]?["description"]?.stringValue,
@@ -71,7 +71,7 @@ extension TroveAPI {
                     guard let backup = state.backups[wanted], backup.projectID == caller.projectID else { throw TroveError.notFound(wanted) }
                     state.backups[wanted] = nil
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
     }

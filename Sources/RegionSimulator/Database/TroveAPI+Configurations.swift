@@ -265,7 +265,7 @@ extension TroveAPI {
                     }
                     state.configurations[wanted] = nil
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         registerParameters(on: router, prefix: p)
@@ -370,7 +370,7 @@ extension TroveAPI {
             }
             state.instances[instanceID] = record
         }
-        return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+        return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
     }
 
     /// A JSON value as Python's `repr` writes it in jsonschema's messages.

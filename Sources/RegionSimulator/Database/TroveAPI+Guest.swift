@@ -24,7 +24,7 @@ extension TroveAPI {
                     record.databases += names
                     state.instances[record.id] = record
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         router.delete(RouterPath(instance + "/databases/:name")) { request, context in
@@ -36,7 +36,7 @@ extension TroveAPI {
                     record.databases.removeAll { $0 == name }
                     state.instances[record.id] = record
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         router.get(RouterPath(instance + "/users")) { request, context in
@@ -65,7 +65,7 @@ extension TroveAPI {
                     }
                     state.instances[record.id] = record
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         router.delete(RouterPath(instance + "/users/:name")) { request, context in
@@ -76,7 +76,7 @@ extension TroveAPI {
                     guard record.users.removeValue(forKey: name) != nil else { throw TroveError.notFound(name) }
                     state.instances[record.id] = record
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         router.get(RouterPath(instance + "/root")) { request, context in
@@ -103,7 +103,7 @@ extension TroveAPI {
                     record.rootEnabled = false
                     state.instances[record.id] = record
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
     }
@@ -122,7 +122,7 @@ extension TroveState {
     /// The instance named in the path, which must be ACTIVE for its guest to answer.
     func guestInstance(_ context: BasicRequestContext, _ caller: TroveAPI.Caller) throws -> TroveInstanceRecord {
         let record = try visibleInstance(context.parameters.get("id") ?? "", project: caller.projectID)
-        guard record.isActive else { throw TroveError.unprocessable(status: record.status) }
+        guard record.isActive else { throw TroveError.unprocessable(id: record.id, status: record.status) }
         return record
     }
 }

@@ -18,7 +18,7 @@ extension TroveAPI {
                     state.catalog[index].versions.removeAll { $0.id == wanted }
                     if state.catalog[index].defaultVersion == wanted { state.catalog[index].defaultVersion = state.catalog[index].versions.last?.id }
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         router.patch(path) { request, context in
@@ -32,7 +32,7 @@ extension TroveAPI {
                     }
                     if let image = body["image"]?.stringValue { state.versionImages[wanted] = image }
                 }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
     }

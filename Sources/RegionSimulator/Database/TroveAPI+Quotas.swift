@@ -47,6 +47,18 @@ extension TroveAPI {
                 return json(["quotas": .object(set.mapValues { .int($0) })], requestID: id)
             }
         }
+        // Trove's `GET /limits`: the ABSOLUTE entry from the project's limits (unset: -1, unlimited, as enforced
+        // here); the simulator has no rate limits, so none of Trove's rate entries follow it.
+        router.get(RouterPath(p + "/limits")) { request, context in
+            await handle(request, context) { caller, id in
+                let limits = store.quotas.withLock { $0[caller.projectID] ?? [:] }
+                let absolute: [String: JSONValue] = [
+                    "verb": "ABSOLUTE", "max_instances": .int(limits["instances"] ?? -1), "max_ram": .int(limits["ram"] ?? -1),
+                    "max_backups": .int(limits["backups"] ?? -1), "max_volumes": .int(limits["volumes"] ?? -1),
+                ]
+                return json(["limits": [.object(absolute)]], requestID: id)
+            }
+        }
         router.get(RouterPath(p + "/mgmt/instances")) { request, context in
             await handle(request, context) { caller, id in
                 guard caller.isAdmin else { throw TroveError.forbidden() }

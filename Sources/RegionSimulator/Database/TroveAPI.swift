@@ -59,7 +59,7 @@ struct TroveAPI: Sendable {
                 let seconds = transitionSeconds
                 let now = region.now()
                 try withState { try $0.deleteInstance(instanceID, project: caller.projectID, now: now, seconds: seconds) }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         router.post(RouterPath(p + "/instances/:id/action")) { request, context in
@@ -69,7 +69,7 @@ struct TroveAPI: Sendable {
                 let seconds = transitionSeconds
                 let now = region.now()
                 try withState { try $0.act(instanceID, action, project: caller.projectID, now: now, seconds: seconds) }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         registerClusters(on: router, prefix: p)
@@ -125,7 +125,7 @@ struct TroveAPI: Sendable {
                 let seconds = transitionSeconds
                 let now = region.now()
                 try withState { try $0.clusterAction(clusterID, action, project: caller.projectID, now: now, seconds: seconds) }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
         router.delete(RouterPath(p + "/clusters/:id")) { request, context in
@@ -134,7 +134,7 @@ struct TroveAPI: Sendable {
                 let seconds = transitionSeconds
                 let now = region.now()
                 try withState { try $0.deleteCluster(clusterID, project: caller.projectID, now: now, seconds: seconds) }
-                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id)])
+                return SimHTTP.empty(status: 202, headers: [("x-openstack-request-id", id), ("Content-Type", "application/json")])
             }
         }
     }
@@ -167,6 +167,18 @@ struct TroveAPI: Sendable {
                 return try encoded(DatastoreVersionEnvelope(version: detailed(version, store, caller.base)), requestID: id)
             }
         }
+        // Trove 25's version by id (`datastore_versions` resource): ids are this region's own.
+        router.get(RouterPath(p + "/datastores/versions/:version")) { request, context in
+            await handle(request, context) { caller, id in
+                let wanted = context.parameters.get("version") ?? ""
+                let catalog = store.state.withLock { $0.catalog }
+                guard let owner = catalog.first(where: { $0.versions.contains { $0.id == wanted } }),
+                      let version = owner.versions.first(where: { $0.id == wanted }) else {
+                    throw TroveError.datastoreVersionNotFound(wanted)
+                }
+                return try encoded(DatastoreVersionEnvelope(version: detailed(version, owner, caller.base)), requestID: id)
+            }
+        }
         router.get(RouterPath(p + "/flavors")) { request, context in
             await handle(request, context) { caller, id in
                 try encoded(DatabaseFlavorList(flavors: TroveState.flavors.map { linked($0, caller.base) }), requestID: id)
@@ -175,7 +187,7 @@ struct TroveAPI: Sendable {
         router.get(RouterPath(p + "/flavors/:id")) { request, context in
             await handle(request, context) { caller, id in
                 let wanted = context.parameters.get("id") ?? ""
-                guard let flavor = TroveState.flavors.first(where: { $0.id == wanted }) else { throw TroveError.flavorNotFound(wanted) }
+                guard let flavor = TroveState.flavors.first(where: { $0.id == wanted }) else { throw TroveError.notFound(wanted) }
                 return try encoded(DatabaseFlavorEnvelope(flavor: linked(flavor, caller.base)), requestID: id)
             }
         }

@@ -67,7 +67,7 @@ extension TroveState {
             buildSeconds: buildSeconds)
         if let source {
             // Trove builds a replica from a snapshot of its source, which must be running.
-            guard source.isActive else { throw TroveError.unprocessable(status: source.status) }
+            guard source.isActive else { throw TroveError.unprocessable(id: source.id, status: source.status) }
             record.replicaOf = source.id
             record.datastore = source.datastore
         }
@@ -89,7 +89,7 @@ extension TroveState {
             put(record)
             return
         }
-        guard record.isActive else { throw TroveError.unprocessable(status: record.status) }
+        guard record.isActive else { throw TroveError.unprocessable(id: record.id, status: record.status) }
         let until = now.addingTimeInterval(seconds)
         switch action {
         case .restart:
@@ -164,6 +164,10 @@ extension TroveState {
             throw TroveError.badRequest("Instance \(id) is a member of a cluster; delete or shrink the cluster instead.")
         }
         if case .deleting = record.phase { return }
+        // trove 25.1.0's BaseInstance.delete: an instance still building cannot be deleted (reset_status first).
+        if case .building = record.phase {
+            throw TroveFault(name: "unprocessableEntity", message: "Instance \(id) is not ready. (Status is BUILD).", code: 422)
+        }
         if !replicas(of: id).isEmpty {
             // Trove's ReplicaSourceDeleteForbidden (mapped to 403).
             throw TroveFault(name: "forbidden", message: "The replica source cannot be deleted without detaching the replicas.", code: 403)
@@ -275,7 +279,7 @@ extension TroveState {
         let flavorHref = "\(base)/flavors/\(r.flavorID)"
         let hasAddress = r.isActive || r.status == "REBOOT" || r.status == "RESIZE"
         return DatabaseInstance(
-            id: r.id, name: r.name, status: r.status, operatingStatus: r.isActive ? "HEALTHY" : nil,
+            id: r.id, name: r.name, status: r.status, operatingStatus: r.isActive ? "HEALTHY" : "",
             links: [Link(rel: "self", href: selfHref), Link(rel: "bookmark", href: selfHref)],
             flavor: DatabaseFlavorRef(id: r.flavorID, links: [Link(rel: "self", href: flavorHref), Link(rel: "bookmark", href: flavorHref)]),
             volume: r.volumeSize.map { DatabaseVolume(size: $0, type: r.volumeType, used: r.isActive ? 0.12 : nil) },
