@@ -54,7 +54,7 @@ public final class StateStore: Sendable {
 
     private enum Engine: Sendable {
         case sqlite(SQLiteConnection, SerialLock)
-        case postgres(PostgresPool)
+        case postgres(PostgresSessionPool)
     }
 
     private init(backend: StoreBackend, displayURL: String, logger: Logger, engine: Engine) {
@@ -62,13 +62,6 @@ public final class StateStore: Sendable {
         self.displayURL = displayURL
         self.logger = logger
         self.engine = engine
-    }
-
-    deinit {
-        // A store dropped without close() (a start that failed half-way, a test that threw) still lets its
-        // pool go; AsyncKit would otherwise stop the whole process on its "not shut down" assertion.
-        // After close() this is a no-op (the pool answers "already shut down").
-        if case .postgres(let pool) = engine { pool.pool.shutdownGracefully { _ in } }
     }
 
     /// Opens `sqlite:///abs/path`, `sqlite://relative/path`, `sqlite::memory:` or `postgresql://user:pass@host:port/db`.
@@ -104,19 +97,15 @@ public final class StateStore: Sendable {
             } catch {
                 throw StoreError.badURL("cannot parse \(redact(url))")
             }
-            let pool = PostgresPool(EventLoopGroupConnectionPool(
-                source: PostgresConnectionSource(sqlConfiguration: configuration),
-                maxConnectionsPerEventLoop: max(1, maxPoolSize / max(1, System.coreCount)),
-                // A burst queues for a connection rather than failing after AsyncKit's 10 s default.
-                requestTimeout: .seconds(30),
-                pruneInterval: .seconds(60),
-                logger: logger,
-                on: MultiThreadedEventLoopGroup.singleton))
+            let pool = PostgresSessionPool(
+                configuration: configuration, maxConnections: maxPoolSize,
+                // A burst queues for a connection rather than failing at once.
+                requestTimeout: .seconds(30), maxIdleTime: .seconds(120), logger: logger)
             let store = StateStore(backend: .postgres, displayURL: redact(url), logger: logger, engine: .postgres(pool))
             do {
                 try await store.read { db in try await db.raw("SELECT 1").run() }
             } catch {
-                try? await pool.pool.shutdownAsync()
+                await pool.shutdown()
                 throw StoreError.badURL("cannot connect to \(redact(url)): \(String(reflecting: error))")
             }
             return store
@@ -149,27 +138,22 @@ public final class StateStore: Sendable {
 
     /// One attempt of `read` on PostgreSQL: `reads` notes whether the body sent only SELECTs.
     private func readOnce<T: Sendable>(
-        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T, pool: PostgresPool, reads: SessionReads
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> T, pool: PostgresSessionPool, reads: SessionReads
     ) async throws -> T {
         let counter = StoreRoundTrips.current
         do {
-            return try await pool.pool.withConnection(logger: logger) { connection in
-                connection.eventLoop.makeFutureWithTask {
-                    do {
-                        let session = ClosingSessionDatabase(
-                            base: connection.sql(queryLogLevel: .trace), isClosed: { connection.isClosed }, reads: reads)
-                        return try await body(RoundTripCountingDatabase(base: session, counter: counter))
-                    } catch where Self.isUnavailable(error) {
-                        // A session on a node that stopped being the primary may keep its socket (a demoted
-                        // node answers 25006): close it, so the pool opens the next one through the proxy to
-                        // the new primary instead of handing this one out again.
-                        // Not awaited: a connection the server already failed may never finish closing
-                        // (a request waited forever on it in the failover benchmark's first run).
-                        if !connection.isClosed { connection.close().whenComplete { _ in } }
-                        throw error
-                    }
-                }
-            }.get()
+            // A session on a node that stopped being the primary may keep its socket (a demoted node answers
+            // 25006): the pool closes it (without waiting: a connection the server already failed may never
+            // finish closing), so the next one goes through the proxy to the new primary.
+            return try await pool.withConnection(discardOn: { Self.isUnavailable($0) }) { connection in
+                // The body runs in a task of its own (awaited), as it did under AsyncKit's pool: a cancelled
+                // request does not cut its session's statements short.
+                try await connection.eventLoop.makeFutureWithTask {
+                    let session = ClosingSessionDatabase(
+                        base: connection.sql(queryLogLevel: .trace), isClosed: { connection.isClosed }, reads: reads)
+                    return try await body(RoundTripCountingDatabase(base: session, counter: counter))
+                }.get()
+            }
         } catch where Self.isUnavailable(error) {
             if error is StoreUnavailableError { throw error }
             throw StoreUnavailableError(reason: Self.describe(error), lostConnection: Self.isLostConnection(error))
@@ -213,8 +197,6 @@ public final class StateStore: Sendable {
             default:
                 return false
             }
-        case is ConnectionPoolTimeoutError:
-            return true
         case is ChannelError, is NIOConnectionError, is IOError:
             return true
         default:
@@ -305,7 +287,7 @@ public final class StateStore: Sendable {
     public func close() async throws {
         switch engine {
         case .sqlite(let connection, _): try await connection.close()
-        case .postgres(let pool): try await pool.pool.shutdownAsync()
+        case .postgres(let pool): await pool.shutdown()
         }
     }
 
@@ -328,12 +310,6 @@ final class TransactionProgress: Sendable {
     private let state = Atomic<Bool>(false)
     var began: Bool { state.load(ordering: .acquiring) }
     func markBegan() { state.store(true, ordering: .releasing) }
-}
-
-/// AsyncKit's pool guards its own state with a lock but predates `Sendable`; this box says so once.
-struct PostgresPool: @unchecked Sendable {
-    let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
-    init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
 }
 
 /// A FIFO async lock: SQLite gets one session at a time, so transactions never interleave on its one connection.
