@@ -16,7 +16,8 @@ import TricircleTestSupport
 /// `--duration` s; `--kill-at` s in, `--kill-command` kills the primary (kill -9 of its postmaster). Reports
 /// the window in which the gateway answered errors, then checks that every create answered 202 has its routing
 /// row and is found in its pod, every delete answered 204 is gone, no job ran twice, and `tricircle audit`
-/// counts 0/0/0/0 once the jobs drained. Exits 1 unless all of that holds and no answer was a 500.
+/// counts 0/0/0/0 once the jobs drained. Exits 1 unless all of that holds and no answer was a 500; exits 3 at once
+/// when a gateway process dies during the run.
 struct FailoverBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "failover",
@@ -101,69 +102,84 @@ struct FailoverBenchmark: AsyncParsableCommand {
             do {
                 try await gateway.start()
                 try await worker.start()
-                let api = ChaosAPI(http: http, token: token.id, projectID: token.projectID, ports: ports, gateway: gateway)
-                let network = try await api.setUpNetwork()
-                report("failover: \(concurrency) clients for \(Int(duration)) s, primary killed at \(Int(killAt)) s; state \(dir), database \(databaseURL)")
-                if let statusCommand { _ = await shell(statusCommand, log: dir + "/status-before.txt", echo: true) }
-
-                let load = FailoverLoad(api: api, image: image, network: network)
-                let start = ContinuousClock.now
-                let concurrency = concurrency, duration = duration, killAt = killAt, killCommand = killCommand
-                // The clients return nil; the killer returns when it struck.
-                let kill = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
-                    for client in 0..<concurrency {
-                        group.addTask {
-                            var index = client
-                            while ContinuousClock.now - start < .seconds(duration) {
-                                await load.operation(index)
-                                index += concurrency
-                            }
-                            return nil
-                        }
+                // A gateway process that dies during the run (a crash, an assertion of a debug build) stops the
+                // benchmark at once with what it said last, instead of every later call failing until CI's guard.
+                let ok = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        report(try await Self.firstExit(of: [("the gateway's API process", gateway), ("the job worker", worker)]))
+                        throw ExitCode(3)
                     }
                     group.addTask {
-                        try await Task.sleep(until: start.advanced(by: .seconds(killAt)), clock: .continuous)
-                        let struck = ContinuousClock.now
-                        let status = await shell(killCommand, log: dir + "/kill.txt", echo: true)
-                        if status != 0 { report("failover: the kill command exited \(status)") }
-                        return struck
+                        let api = ChaosAPI(http: http, token: token.id, projectID: token.projectID, ports: ports, gateway: gateway)
+                        let network = try await api.setUpNetwork()
+                        report("failover: \(concurrency) clients for \(Int(duration)) s, primary killed at \(Int(killAt)) s; state \(dir), database \(databaseURL)")
+                        if let statusCommand { _ = await shell(statusCommand, log: dir + "/status-before.txt", echo: true) }
+
+                        let load = FailoverLoad(api: api, image: image, network: network)
+                        let start = ContinuousClock.now
+                        let concurrency = concurrency, duration = duration, killAt = killAt, killCommand = killCommand
+                        // The clients return nil; the killer returns when it struck.
+                        let kill = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
+                            for client in 0..<concurrency {
+                                group.addTask {
+                                    var index = client
+                                    while ContinuousClock.now - start < .seconds(duration) && !Task.isCancelled {
+                                        await load.operation(index)
+                                        index += concurrency
+                                    }
+                                    return nil
+                                }
+                            }
+                            group.addTask {
+                                try await Task.sleep(until: start.advanced(by: .seconds(killAt)), clock: .continuous)
+                                let struck = ContinuousClock.now
+                                let status = await shell(killCommand, log: dir + "/kill.txt", echo: true)
+                                if status != 0 { report("failover: the kill command exited \(status)") }
+                                return struck
+                            }
+                            var struck: ContinuousClock.Instant?
+                            for try await instant in group where instant != nil { struck = instant }
+                            return struck ?? start
+                        }
+                        let window = load.window(after: kill, start: start)
+                        report("failover: load done: \(load.summary)")
+                        report(window.lines.joined(separator: "\n"))
+                        if let statusCommand { _ = await shell(statusCommand, log: dir + "/status-after.txt", echo: true) }
+
+                        // Let every job run, then wait out the create-locks' staleness and a boot's adoption window,
+                        // as the audit must before it may judge.
+                        let deadline = ContinuousClock.now.advanced(by: .seconds(300))
+                        let drained = try await chaos.drain(databaseURL: databaseURL, until: deadline)
+                        let loaded = try TricircleConfig.load(files: [config], environment: [:])
+                        let settle = Double(loaded.staleLockSeconds) + 2 * Double(loaded.podTimeout.components.seconds) + 10
+                        report("failover: jobs \(drained ? "drained" : "NOT drained"); waiting \(Int(settle)) s before checking")
+                        try await Task.sleep(for: .seconds(settle))
+                        _ = try await chaos.drain(databaseURL: databaseURL, until: deadline)
+
+                        let checks = try await load.check(databaseURL: databaseURL)
+                        let audit = try await chaos.runAudit(
+                            executable, ["audit", "--config-file", config, "--json", "--grace-seconds", "0"], log: dir + "/audit.json")
+                        report("""
+                            failover result:
+                              gateway answers: \(window.counts)
+                              error window: \(window.windowLine)
+                              creates answered 202: \(checks.created) (servers \(checks.createdServers), volumes \(checks.createdVolumes)); \
+                            without routing row: \(checks.missingRows), not found in their pod: \(checks.missingInPod)
+                              deletes answered 204: \(checks.deleted); still there: \(checks.notGone)
+                              jobs: \(checks.jobs); run twice (two successful runs of one job): \(checks.jobsRunTwice); runs taken over after their lease expired: \(checks.runsTakenOver)
+                              audit: \(audit.line)
+                            """)
+                        return window.internalErrors == 0 && checks.clean && audit.clean
                     }
-                    var struck: ContinuousClock.Instant?
-                    for try await instant in group where instant != nil { struck = instant }
-                    return struck ?? start
+                    // The run's result, or the watcher's error (the run is then cancelled and awaited).
+                    let ok = try await group.next() ?? false
+                    group.cancelAll()
+                    return ok
                 }
-                let window = load.window(after: kill, start: start)
-                report("failover: load done: \(load.summary)")
-                report(window.lines.joined(separator: "\n"))
-                if let statusCommand { _ = await shell(statusCommand, log: dir + "/status-after.txt", echo: true) }
-
-                // Let every job run, then wait out the create-locks' staleness and a boot's adoption window,
-                // as the audit must before it may judge.
-                let deadline = ContinuousClock.now.advanced(by: .seconds(300))
-                let drained = try await chaos.drain(databaseURL: databaseURL, until: deadline)
-                let loaded = try TricircleConfig.load(files: [config], environment: [:])
-                let settle = Double(loaded.staleLockSeconds) + 2 * Double(loaded.podTimeout.components.seconds) + 10
-                report("failover: jobs \(drained ? "drained" : "NOT drained"); waiting \(Int(settle)) s before checking")
-                try await Task.sleep(for: .seconds(settle))
-                _ = try await chaos.drain(databaseURL: databaseURL, until: deadline)
-
-                let checks = try await load.check(databaseURL: databaseURL)
-                let audit = try await chaos.runAudit(
-                    executable, ["audit", "--config-file", config, "--json", "--grace-seconds", "0"], log: dir + "/audit.json")
                 await stop(gateway)
                 await stop(worker)
                 try await http.shutdown()
-                report("""
-                    failover result:
-                      gateway answers: \(window.counts)
-                      error window: \(window.windowLine)
-                      creates answered 202: \(checks.created) (servers \(checks.createdServers), volumes \(checks.createdVolumes)); \
-                    without routing row: \(checks.missingRows), not found in their pod: \(checks.missingInPod)
-                      deletes answered 204: \(checks.deleted); still there: \(checks.notGone)
-                      jobs: \(checks.jobs); run twice (two successful runs of one job): \(checks.jobsRunTwice); runs taken over after their lease expired: \(checks.runsTakenOver)
-                      audit: \(audit.line)
-                    """)
-                return window.internalErrors == 0 && checks.clean && audit.clean
+                return ok
             } catch {
                 await stop(gateway)
                 await stop(worker)
@@ -172,6 +188,23 @@ struct FailoverBenchmark: AsyncParsableCommand {
             }
         }
         if !ok { throw ExitCode(1) }
+    }
+
+    /// Returns, saying which, how and its log's last lines, once one of `processes` has exited on its own.
+    /// Reaps it: its `stop()` afterwards finds it gone.
+    static func firstExit(of processes: [(String, GatewayProcess)]) async throws -> String {
+        while true {
+            for (name, process) in processes {
+                let pid = process.pid
+                var raw: Int32 = 0
+                guard pid > 0, waitpid(pid, &raw, WNOHANG) == pid else { continue }
+                let how = (raw & 0x7f) == 0 ? "exited with status \((raw >> 8) & 0xff)" : "was killed by signal \(raw & 0x7f)"
+                let tail = ((try? String(contentsOfFile: process.log, encoding: .utf8)) ?? "")
+                    .split(separator: "\n", omittingEmptySubsequences: false).suffix(8).joined(separator: "\n")
+                return "failover: \(name) (pid \(pid)) \(how) during the run; stopping now. Last lines of \(process.log):\n\(tail)"
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
     }
 
     /// SIGTERM, and SIGKILL if the process is still there 10 s later (a request stuck in it would hold a graceful
