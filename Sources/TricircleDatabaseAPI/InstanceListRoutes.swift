@@ -32,7 +32,9 @@ struct InstanceListRoutes: APIRoutes {
         try await TroveListing(api: api).page(
             call, collection: "instances", kind: detail ? "database_instances|detail" : "database_instances|list", order: Self.order
         ) { filters in
-            TroveListSource(api: api, call: call, path: detail ? "/instances/detail" : "/instances", collection: "instances", filters: filters) {
+            // both ask the regions' /detail: Trove's brief view has no `created`, the merge's first key (the
+            // contract checks against trove-api 25.1.0 found it); the brief list then carries the detail's fields
+            TroveListSource(api: api, call: call, path: "/instances/detail", collection: "instances", filters: filters) {
                 [api, call] marker in try await Self.locate(marker, api: api, call: call)
             }
         }

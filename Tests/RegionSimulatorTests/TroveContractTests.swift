@@ -71,6 +71,11 @@ struct TroveContractTests {
                 """#)
             let id = try #require(created.json["instance"]?["id"]?.stringValue)
             #expect(created.json["instance"]?["operating_status"] == "")
+            // Trove's brief list has no timestamps, its detail list has them
+            let brief = try await c.send(.get, base + "/instances", token: c.admin).json["instances"]?.arrayValue?.first
+            #expect(brief?["id"]?.stringValue == id && brief?["created"] == nil)
+            let detail = try await c.send(.get, base + "/instances/detail", token: c.admin).json["instances"]?.arrayValue?.first
+            #expect(detail?["created"] != nil)
             let restart = try await c.send(.post, base + "/instances/\(id)/action", token: c.admin, json: #"{"restart": {}}"#)
             #expect(restart.status.code == 422)
             #expect(restart.json["unprocessableEntity"]?["message"]

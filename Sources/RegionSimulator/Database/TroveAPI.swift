@@ -22,11 +22,11 @@ struct TroveAPI: Sendable {
         router.get("/v1.0") { request, _ in json(["version": versionDocument(SimHTTP.baseURL(request))], requestID: SimHTTP.requestID()) }
         let p = "/v1.0/:project"
         router.get(RouterPath(p + "/instances")) { request, context in
-            await handle(request, context) { caller, id in try listInstances(request, caller, id) }
+            await handle(request, context) { caller, id in try listInstances(request, caller, id, brief: true) }
         }
-        // Trove 25's detailed list: the same instances (the simulator always renders them in full).
+        // Trove 25's detailed list: the same instances with their timestamps.
         router.get(RouterPath(p + "/instances/detail")) { request, context in
-            await handle(request, context) { caller, id in try listInstances(request, caller, id) }
+            await handle(request, context) { caller, id in try listInstances(request, caller, id, brief: false) }
         }
         router.post(RouterPath(p + "/instances")) { request, context in
             await handle(request, context) { caller, id in
@@ -195,7 +195,8 @@ struct TroveAPI: Sendable {
 
     // MARK: Lists
 
-    private func listInstances(_ request: Request, _ caller: Caller, _ requestID: String) throws -> Response {
+    /// `brief`: Trove's `InstanceView` (the plain list), which has no `created`/`updated` (its detail view has).
+    private func listInstances(_ request: Request, _ caller: Caller, _ requestID: String, brief: Bool) throws -> Response {
         let includeClustered = (SimHTTP.query(request, "include_clustered") ?? "").lowercased() == "true"
         let limit = SimHTTP.query(request, "limit").flatMap(Int.init)
         let marker = SimHTTP.query(request, "marker")
@@ -216,7 +217,18 @@ struct TroveAPI: Sendable {
                 links = [Link(rel: "next", href: "\(caller.base)/instances?limit=\(limit)&marker=\(last.id)")]
             }
         }
-        return try encoded(DatabaseInstanceList(instances: instances, links: links), requestID: requestID)
+        guard brief else { return try encoded(DatabaseInstanceList(instances: instances, links: links), requestID: requestID) }
+        var body = try JSONValue(data: JSONEncoder().encode(DatabaseInstanceList(instances: instances, links: links)))
+        if case .object(var top) = body, let items = top["instances"]?.arrayValue {
+            top["instances"] = .array(items.map { item in
+                guard case .object(var fields) = item else { return item }
+                fields["created"] = nil
+                fields["updated"] = nil
+                return .object(fields)
+            })
+            body = .object(top)
+        }
+        return json(body, requestID: requestID)
     }
 
     // MARK: Plumbing
