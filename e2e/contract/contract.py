@@ -369,12 +369,8 @@ NOTES = {
     "database.instance-show:missing-fields": "As create.",
     "database.instance-detail:missing-fields": "As create.",
     "database.instance-list:missing-fields": "`access`: as create.",
-    "database.instance-list:extra-fields": "The simulator's brief list carries `created`/`updated`, Trove's brief "
-        "view does not (its /detail does). The top orders `GET /instances` by `created`: over a real Trove that key "
-        "is missing from the regions' brief answers (to check in the gateway: ask the regions' /detail).",
     "database.instance-list-page:missing-fields": "`access` as create; `links`: the real region keeps earlier "
         "runs' instances (deleting forever without a taskmanager), so it has a next page and the simulator not.",
-    "database.instance-list-page:extra-fields": "As instance-list.",
     "database.rename-building:status": "Artefact of trove-api without taskmanager: no Nova server is ever made, "
         "so its edit answers 422 'Instance X is not ready.'; with a server in BUILD Trove renames (202) as the "
         "simulator does.",
