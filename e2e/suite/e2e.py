@@ -699,6 +699,9 @@ def db_delete(ctx, adapter, ids):
     """Deletes instances at the top one by one (replicas first: Trove refuses a source's delete while a
     replica exists, even one being deleted) and waits until each is gone."""
     for iid in ids:
+        # Trove refuses to delete an instance still building (422 "is not ready. (Status is BUILD)."), as the
+        # simulated Trove now does too: wait until it has left BUILD.
+        wait(f"database instance {iid} out of BUILD", lambda: db_instance(adapter, iid) != "BUILD", ctx.timeout)
         call(adapter, "DELETE", f"/instances/{iid}", expect=(202, 404))
         wait(f"database instance {iid} gone", lambda: db_instance(adapter, iid) == "DELETED", ctx.timeout)
 
