@@ -76,10 +76,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        // Helpers for tests only: ephemeral SQLite files and PostgreSQL databases.
+        // Helpers for tests and benchmarks: ephemeral SQLite files and PostgreSQL databases, a loopback TCP proxy.
         .target(
             name: "TricircleTestSupport",
-            dependencies: ["TricircleCore", "TricircleStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TricircleCore", "TricircleStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         // Durable asynchronous cross-region work.
         .target(
@@ -159,7 +164,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
@@ -174,6 +178,7 @@ let package = Package(
             path: "Tests/Fixtures/JobWorkerFixture",
             swiftSettings: strict),
         .testTarget(name: "TricircleCoreTests", dependencies: ["TricircleCore"]),
+        .testTarget(name: "OpenStackModelsTests", dependencies: ["OpenStackModels"]),
         .testTarget(name: "TricircleStoreTests", dependencies: ["TricircleStore", "TricircleTestSupport"]),
         .testTarget(name: "TricircleJobsTests", dependencies: ["TricircleJobs", "TricircleStore", "TricircleTestSupport"]),
         .testTarget(

@@ -72,24 +72,34 @@ extension JSONValue {
 
     /// Decodes a typed value from this JSON value.
     public func decode<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSONDecoder()) throws -> T {
-        try decoder.decode(T.self, from: JSONEncoder().encode(self))
+        try decoder.decode(T.self, from: encoded())
     }
 
     /// Encodes any Encodable into a JSON value.
     public init<T: Encodable>(encoding value: T, encoder: JSONEncoder = JSONEncoder()) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
+        self = try JSONParser.parse(encoder.encode(value))
     }
 
     /// Parses JSON bytes.
     public init(data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        self = try JSONParser.parse(data)
+    }
+
+    /// Parses JSON bytes held in any contiguous storage (a byte buffer from the network, an array).
+    public init(bytes: some ContiguousBytes) throws {
+        self = try JSONParser.parse(bytes)
     }
 
     /// Serialized JSON bytes (keys sorted so output is stable).
     public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
+        Data(encodedBytes())
+    }
+
+    /// Serialized JSON bytes as an array, for callers that hand them on without `Data`.
+    public func encodedBytes() -> [UInt8] {
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.bytes
     }
 }
 
