@@ -35,26 +35,13 @@ enum KeypairX509 {
 
     /// Runs `openssl` with `arguments`, feeding `input`, and returns its standard output.
     private static func run(_ arguments: [String], input: Data? = nil) async throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        let stdout = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        process.standardError = FileHandle.nullDevice
-        // Both outputs are a few KiB, within a pipe's buffer, so they are read once the child has exited.
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: Failure(reason: "openssl could not be started: \(error)"))
-                return
-            }
-            if let input { stdin.fileHandleForWriting.write(input) }
-            try? stdin.fileHandleForWriting.close()
+        let result: (status: Int32, output: [UInt8])
+        do {
+            result = try await ChildProcess.run("openssl", arguments, input: input.map { Array($0) } ?? [])
+        } catch {
+            throw Failure(reason: "openssl could not be started: \(error)")
         }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        guard status == 0 else { throw Failure(reason: "openssl exited with \(status)") }
-        return output
+        guard result.status == 0 else { throw Failure(reason: "openssl exited with \(result.status)") }
+        return Data(result.output)
     }
 }
