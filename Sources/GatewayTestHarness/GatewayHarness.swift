@@ -171,7 +171,7 @@ public struct HarnessReply: Sendable {
     public var text: String { String(buffer: body) }
 
     /// The body parsed as JSON (null when it is not JSON).
-    public var json: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .null }
+    public var json: JSONValue { (try? body.withUnsafeReadableBytes({ try JSONValue(bytes: $0) })) ?? .null }
 
     /// The first value of a header.
     public func header(_ name: String) -> String? { headers[name].first }

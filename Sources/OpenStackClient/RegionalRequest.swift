@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import OpenStackModels
 
 /// One call to a regional service, relative to its catalog endpoint.
 public struct RegionalRequest: Sendable {
@@ -126,6 +127,10 @@ public struct RegionalResponse: Sendable {
     /// Decodes the JSON body; `.invalidResponse` when it does not match.
     public func decode<T: Decodable>(_ type: T.Type, decoder: JSONDecoder = JSONDecoder()) throws -> T {
         do {
+            // Untyped answers (most of what the gateway relays with a change) skip Codable's containers.
+            if type == JSONValue.self, let value = try body.withUnsafeReadableBytes({ try JSONValue(bytes: $0) }) as? T {
+                return value
+            }
             return try decoder.decode(T.self, from: body)
         } catch {
             throw OpenStackClientError.invalidResponse(url: url, reason: "\(T.self): \(error)")

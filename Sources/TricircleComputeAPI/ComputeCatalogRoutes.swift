@@ -149,7 +149,7 @@ struct CatalogCall: Sendable {
     func body() async throws -> JSONValue {
         let buffer = try await request.bufferedBody(format: .fault)
         guard buffer.readableBytes > 0,
-              let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)),
+              let value = try? buffer.withUnsafeReadableBytes({ try JSONValue(bytes: $0) }),
               value.objectValue != nil else {
             throw APIError(.badRequest, "Malformed request body", format: .fault)
         }

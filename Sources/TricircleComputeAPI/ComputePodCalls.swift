@@ -22,6 +22,8 @@ struct ComputePodCalls: Sendable, UsesGatewayServices {
     let microversions: ComputeMicroversions
     let health: PodHealth
     let provisioners: BootProvisioners
+    /// How a server its pod no longer has is forgotten (with its boot's ports), as the audit forgets one too.
+    let goneServers: GoneServers
     let views: ServerViews
     let logger: Logger
     let services: GatewayServices
@@ -38,6 +40,7 @@ struct ComputePodCalls: Sendable, UsesGatewayServices {
         self.microversions = microversions
         self.health = health
         self.provisioners = provisioners
+        goneServers = GoneServers(runtime: runtime, network: provisioners.network)
         networks = NetworkDocumentStore(store: runtime.store)
         views = ServerViews(routings: runtime.routing.routings, networks: networks)
         logger = Logger(label: "tricircle.compute")
@@ -164,18 +167,6 @@ struct ComputePodCalls: Sendable, UsesGatewayServices {
     static func pathAfterVersion(_ path: String) -> String {
         guard let range = path.range(of: "/v2.1") else { return path }
         return String(path[range.upperBound...])
-    }
-}
-
-extension JSONValue {
-    /// Every string with `prefix` replaced by `replacement` (links inside a pod's answer).
-    func replacingPrefix(_ prefix: String, with replacement: String) -> JSONValue {
-        switch self {
-        case .string(let s): return s.hasPrefix(prefix) ? .string(replacement + s.dropFirst(prefix.count)) : self
-        case .array(let items): return .array(items.map { $0.replacingPrefix(prefix, with: replacement) })
-        case .object(let members): return .object(members.mapValues { $0.replacingPrefix(prefix, with: replacement) })
-        default: return self
-        }
     }
 }
 

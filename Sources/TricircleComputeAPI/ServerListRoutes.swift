@@ -217,13 +217,15 @@ struct ServerListSource: CrossPodListSource {
             }
             throw Failure(description: "region \(pod.regionName) answered \(response.status)")
         }
-        guard let json = try? JSONValue(data: response.data), let servers = json["servers"]?.arrayValue else {
+        // Links name the pod: rewritten on the bytes, as a relayed answer's are, before the one parse.
+        var answer = response
+        if let podRoot = ComputePodCalls.podRoot(of: response, sentPath: path) {
+            answer.body = response.body.replacingAll(podRoot, with: gatewayRoot)
+        }
+        guard let json = try? answer.decode(JSONValue.self), let servers = json["servers"]?.arrayValue else {
             throw Failure(description: "region \(pod.regionName) answered something that is not a server list")
         }
-        let podRoot = ComputePodCalls.podRoot(of: response, sentPath: path)
-        let objects = servers.compactMap { server in
-            (podRoot.map { server.replacingPrefix($0, with: gatewayRoot) } ?? server).objectValue
-        }
+        let objects = servers.compactMap(\.objectValue)
         return await calls.views.translate(objects, pod: pod, root: gatewayRoot).map { PodServer(pod: pod, object: $0) }
     }
 

@@ -5,6 +5,7 @@ import NIOCore
 import OpenStackModels
 import TricircleCore
 import TricircleGateway
+import TricircleJobs
 import TricircleStore
 
 /// `GET/PUT/DELETE /servers/{id}`: routed to the server's pod by the routing table.
@@ -58,12 +59,9 @@ struct ServerRoutes: APIRoutes {
                 server["scheduler_hints"] = JSONValue.object(hints).setting("group", [top])
             }
         }
-        // A copied image, a top network or the pod's AZ name: links rewritten in the values, then translated.
+        // A copied image, a top network or the pod's AZ name (the pod's links are rewritten on the bytes by `relay`).
         if translate {
-            let root = ComputePodCalls.gatewayRoot(request)
-            let from = ComputePodCalls.podRoot(of: response, sentPath: "/servers/\(id)")
-            let rewritten = from.map { JSONValue.object(server).replacingPrefix($0, with: root) }?.objectValue ?? server
-            server = await calls.views.translate([rewritten], pod: pod, root: root).first ?? rewritten
+            server = await calls.views.translate([server], pod: pod, root: ComputePodCalls.gatewayRoot(request)).first ?? server
         }
         response.body = ByteBuffer(data: JSONValue.object(["server": .object(server)]).encoded())
         return ComputePodCalls.relay(response, request: request)
@@ -71,7 +69,8 @@ struct ServerRoutes: APIRoutes {
 
     /// Deletes in the pod. Nova deletes asynchronously (the server stays visible as `deleting` for a
     /// while), so the routing row is forgotten once the pod says the server is gone: a 404 to this delete,
-    /// to a check right after it, or to a later show (what `openstack server delete --wait` polls).
+    /// to a check right after it, or else to the `server_delete_confirm` job this queues (or to a later show,
+    /// what `openstack server delete --wait` polls, whichever comes first).
     func delete(_ request: Request, context: GatewayRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let caller = try context.requireCaller()
@@ -84,10 +83,13 @@ struct ServerRoutes: APIRoutes {
         let response = try await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
         if response.status == 404 {
             await forget(id, pod: pod, context: podContext)
-        } else if response.isSuccess,
-                  let check = try? await calls.call("GET", "/servers/\(id)", pod: pod, version: version, credentials: credentials),
-                  check.status == 404 {
-            await forget(id, pod: pod, context: podContext)
+        } else if response.isSuccess {
+            let check = try? await calls.call("GET", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
+            if check?.status == 404 {
+                await forget(id, pod: pod, context: podContext)
+            } else {
+                await confirmLater(id, pod: pod, projectID: caller.projectID)
+            }
         }
         return ComputePodCalls.relay(response, request: request)
     }
@@ -95,12 +97,18 @@ struct ServerRoutes: APIRoutes {
     /// Forgets a server the pod no longer has, and releases the top ports its boot made (never throws:
     /// the client's request has succeeded whatever this does).
     func forget(_ id: String, pod: Pod, context: PodCallContext) async {
+        await calls.goneServers.forget(id, in: pod, context: context)
+    }
+
+    /// Queues the job that forgets the server once its pod has finished deleting it, so its row and boot
+    /// ports do not wait for a show that may never come (never throws: the audit remains the safety net).
+    func confirmLater(_ id: String, pod: Pod, projectID: String) async {
         do {
-            try await calls.routing.forget(topID: id, type: .server)
+            try await calls.jobs.submit(
+                ServerDeleteConfirmJob.self, projectID: projectID, payload: ServerDeleteConfirmJob.Payload(podID: pod.podID, serverID: id))
         } catch {
-            // The server is gone; a stale row only makes a later GET answer the pod's 404 again.
-            calls.logger.error("could not forget a deleted server's routing", metadata: ["server": "\(id)", "error": "\(error)"])
+            calls.logger.warning("could not queue a deleted server's confirmation; a later show or the audit forgets it",
+                                 metadata: ["server": "\(id)", "error": "\(error)"])
         }
-        if let network = calls.provisioners.network { await network.serverGone(serverID: id, in: pod, context: context) }
     }
 }

@@ -83,7 +83,7 @@ enum NeutronHTTP {
         guard buffer.readableBytes > 0 else {
             throw NeutronError.httpBadRequest("Resource body required")
         }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),
+        guard let value = try? buffer.withUnsafeReadableBytes({ try JSONValue(bytes: $0) }),
               let object = value.objectValue else {
             throw NeutronError.httpBadRequest("Malformed request body")
         }

@@ -82,7 +82,7 @@ struct QuotaEnforcementMiddleware: RouterMiddleware {
         let caller = NeutronCaller(try context.requireCaller())
         // A body that does not parse is the route's to refuse, with its own wording.
         let buffer = try await request.bufferedBody(format: .neutron)
-        guard let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)))?.objectValue
+        guard let object = (try? buffer.withUnsafeReadableBytes({ try JSONValue(bytes: $0) }))?.objectValue
         else { return try await next(request, context) }
         let members: [[String: JSONValue]]
         if let list = object[resource.pluralKey]?.arrayValue {

@@ -55,7 +55,7 @@ enum NeutronHTTP {
         guard let buffer = try? await request.body.collect(upTo: 8 << 20), buffer.readableBytes > 0 else {
             throw NeutronError.httpBadRequest("Resource body required")
         }
-        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView)),
+        guard let value = try? buffer.withUnsafeReadableBytes({ try JSONValue(bytes: $0) }),
               let object = value.objectValue else {
             throw NeutronError.httpBadRequest("Malformed request body")
         }

@@ -44,7 +44,7 @@ enum SimHTTP {
             throw SimulatorError.badRequest("The server could not comply with the request since it is either malformed or otherwise incorrect.", format: format)
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+            return try buffer.withUnsafeReadableBytes { try JSONValue(bytes: $0) }
         } catch {
             throw SimulatorError.badRequest("Malformed request body", format: format)
         }

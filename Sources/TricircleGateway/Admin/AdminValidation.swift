@@ -224,7 +224,7 @@ enum AdminBody {
             throw AdminError.badRequest("Request body is required")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+            return try buffer.withUnsafeReadableBytes { try JSONValue(bytes: $0) }
         } catch {
             throw AdminError.badRequest("Malformed request body: not valid JSON")
         }
