@@ -10,7 +10,7 @@ struct TricircleBench: AsyncParsableCommand {
         subcommands: [RoutingBenchmark.self, JobsBenchmark.self, SimulatorBenchmark.self, GatewayBenchmark.self, ImageBenchmark.self,
                        PortAllocationBenchmark.self, ChaosBenchmark.self, WANBenchmark.self, QuotaBenchmark.self,
                        FailoverBenchmark.self, ScaleListBenchmark.self, CreateStormBenchmark.self,
-                       ServiceRoutedBenchmark.self])
+                       ServiceRoutedBenchmark.self, JSONBenchmark.self])
 }
 
 /// Latency samples with percentiles.
