@@ -45,10 +45,12 @@ struct InstanceCreateRoutes: APIRoutes {
             // Trove sizes a replica's volume as its source's (what the quota counts).
             if volumeSize == nil { volumeSize = shown.instance.volume?.size }
             // Trove gives a replica its source's flavor when none is named (python-troveclient names none);
-            // the top names it, so it is checked and mapped for the replica's region like any other.
+            // the top names it, so it is checked and mapped for the replica's region like any other. The
+            // source's pod shows its own flavor id: the top flavor it stands for is named.
             if flavorRef == nil {
-                flavorRef = shown.instance.flavor.id
-                instance["flavorRef"] = .string(shown.instance.flavor.id)
+                let top = try await PlacementCheck(api: api).topFlavor(ofPodFlavor: shown.instance.flavor.id, in: located.pod)
+                flavorRef = top
+                instance["flavorRef"] = .string(top)
             }
         }
 

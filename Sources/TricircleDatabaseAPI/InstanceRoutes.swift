@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import OpenStackClient
 import OpenStackModels
 import TricircleCore
@@ -53,24 +54,45 @@ struct InstanceRoutes: APIRoutes {
         }
         // A resize (volume GiB or flavor RAM) changes the project's one Database quota: growth reserved first.
         if request.method == .post, suffix == "/action", let body,
-           let resize = (try? JSONValue(data: Data(buffer: body)))?["resize"] {
+           let action = (try? JSONValue(data: Data(buffer: body)))?.objectValue, let resize = action["resize"] {
             let quota = DatabaseQuota(api: api)
             var new: [String: Int] = [:]
             if let size = resize["volume"]?["size"]?.intValue { new["volumes"] = size }
             let flavor = InstanceCreateRoutes.text(resize["flavorRef"]) ?? resize["flavorRef"]?.intValue.map(String.init)
             if flavor != nil, case let ram = try await quota.ram(ofFlavor: flavor), ram > 0 { new["ram"] = ram }
+            var sent = body
+            if let flavor {
+                sent = try await resizeBody(action, to: flavor, instance: id, in: pod, call: call)
+            }
             let claim = quota.claim()
             guard !new.isEmpty,
                   let grown = try await quota.reserveGrowth(instanceID: id, to: new, projectID: call.caller.projectID, claim: claim)
-            else { return api.relay(try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: body), call) }
+            else { return api.relay(try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: sent), call) }
             return try await claim.settling {
-                let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: body)
+                let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: sent)
                 if response.isSuccess { claim.made(grown) }
                 return api.relay(response, call)
             }
         }
         let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)" + suffix, body: body)
         return api.relay(response, call)
+    }
+
+    /// A flavor resize's body for the instance's pod: the `flavorRef` names a top flavor, so the pod is sent
+    /// its own flavor for it, found and checked as a create's is (the top's flavor mapping, the same vCPUs and
+    /// RAM there); none there is Trove's 400 naming the region, before any quota or pod is touched.
+    func resizeBody(_ action: [String: JSONValue], to flavor: String, instance id: String, in pod: Pod, call: DatabaseCall) async throws -> ByteBuffer {
+        var outcome = PlacementCheck.Outcome(pod: pod)
+        try await PlacementCheck(api: api).checkFlavor(flavor, in: pod, call: call, create: true, into: &outcome)
+        guard outcome.placeable else {
+            throw DatabaseAPI.badRequest("Cannot resize instance \(id) in region \(pod.regionName): " + outcome.problems.joined(separator: " "))
+        }
+        var action = action
+        if let bottom = outcome.bottomFlavor, var resize = action["resize"]?.objectValue {
+            resize["flavorRef"] = .string(bottom)
+            action["resize"] = .object(resize)
+        }
+        return DatabaseAPI.encode(.object(action))
     }
 
     /// `DELETE /instances/{id}`: routed; the routing row goes once the pod says the instance is gone

@@ -252,6 +252,15 @@ struct PlacementCheck: Sendable {
         outcome.flavor = "same"
     }
 
+    /// The top flavor a pod's flavor stands for: the top flavor mapped to it in that pod (when several are,
+    /// the one with the same id, else the lowest id), else the same id (pods whose flavors keep the top's ids).
+    func topFlavor(ofPodFlavor bottomID: String, in pod: Pod) async throws -> String {
+        let rows = try await FlavorMappingStore(store: api.runtime.store).list(podID: pod.podID, limit: 10_000)
+        let tops = rows.filter { $0.bottomFlavorID == bottomID }.map(\.topFlavorID)
+        if tops.contains(bottomID) { return bottomID }
+        return tops.min() ?? bottomID
+    }
+
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? text
     }

@@ -87,7 +87,7 @@ public final class SimulatedCloud: Sendable {
         case .volume: SimulatedBlockStorage(store: store)
         case .image: SimulatedImage(store: store)
         case .network: store.networking
-        case .database: SimulatedDatabase()
+        case .database: SimulatedDatabase(store: store)
         }
     }
 

@@ -181,13 +181,16 @@ struct TroveAPI: Sendable {
         }
         router.get(RouterPath(p + "/flavors")) { request, context in
             await handle(request, context) { caller, id in
-                try encoded(DatabaseFlavorList(flavors: TroveState.flavors.map { linked($0, caller.base) }), requestID: id)
+                let flavors = store.state.withLock { $0.flavorCatalog }()
+                return try encoded(DatabaseFlavorList(flavors: flavors.map { linked($0, caller.base) }), requestID: id)
             }
         }
         router.get(RouterPath(p + "/flavors/:id")) { request, context in
             await handle(request, context) { caller, id in
                 let wanted = context.parameters.get("id") ?? ""
-                guard let flavor = TroveState.flavors.first(where: { $0.id == wanted }) else { throw TroveError.notFound(wanted) }
+                guard let flavor = store.state.withLock({ $0.flavorCatalog })().first(where: { $0.id == wanted }) else {
+                    throw TroveError.notFound(wanted)
+                }
                 return try encoded(DatabaseFlavorEnvelope(flavor: linked(flavor, caller.base)), requestID: id)
             }
         }

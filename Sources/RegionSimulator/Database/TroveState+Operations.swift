@@ -5,7 +5,7 @@ extension TroveState {
     func flavor(_ ref: String) -> DatabaseFlavor? {
         // flavorRef may be an id or a flavor href ending in the id.
         let id = ref.split(separator: "/").last.map(String.init) ?? ref
-        return Self.flavors.first { $0.id == id }
+        return flavorCatalog().first { $0.id == id }
     }
 
     /// Resolves `{"type", "version"}` (either may be a name or an id) to names, defaulting as Trove does.

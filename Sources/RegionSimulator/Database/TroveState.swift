@@ -94,6 +94,8 @@ struct TroveState: Sendable {
     var catalog: [Datastore] = TroveState.datastores
     /// Images registered for versions by the mgmt API (else a stable id per datastore and version).
     var versionImages: [String: String] = [:]
+    /// The flavors this Trove knows, read on every use (its region's Nova's when it has one).
+    var flavorCatalog: @Sendable () -> [DatabaseFlavor] = { TroveState.flavors }
 
     static let datastores: [Datastore] = {
         let catalog: [(String, [String])] = [
@@ -110,6 +112,15 @@ struct TroveState: Sendable {
     /// Datastores Trove can build clusters of.
     static let clusterCapable: Set<String> = ["mariadb", "mongodb", "redis", "cassandra", "pxc", "vertica"]
 
+    /// Nova's enabled flavors as Trove lists them (by id).
+    static func flavors(fromNova records: some Sequence<FlavorRecord>) -> [DatabaseFlavor] {
+        records.filter { $0.flavor.disabled != true }
+            .map { DatabaseFlavor(id: $0.flavor.id, name: $0.flavor.name, ram: $0.flavor.ram, vcpus: $0.flavor.vcpus,
+                                  disk: $0.flavor.disk, ephemeral: $0.flavor.ephemeral ?? 0) }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// A Trove without a Nova next to it: devstack's m1.* flavors.
     static let flavors: [DatabaseFlavor] = [
         DatabaseFlavor(id: "1", name: "m1.tiny", ram: 512, vcpus: 1, disk: 1),
         DatabaseFlavor(id: "2", name: "m1.small", ram: 2048, vcpus: 1, disk: 20),
