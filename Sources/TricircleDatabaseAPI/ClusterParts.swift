@@ -62,9 +62,18 @@ struct ClusterParts: Sendable {
         let clusters = parts.compactMap(\.cluster)
         guard let first = clusters.first else { return nil }
         let href = "\(call.base)/clusters/\(topID)"
+        // Each member's region is its part's: the top knows which pod's cluster lists it (Trove's cluster
+        // view need not say, and says nothing the top could trust more).
+        let members = parts.flatMap { part in
+            (part.cluster?.instances ?? []).map { member in
+                var member = member
+                member.region = part.pod.regionName
+                return member
+            }
+        }
         return DatabaseCluster(
             id: topID, name: first.name, task: Self.task(clusters.map(\.task)), datastore: first.datastore,
-            instances: clusters.flatMap(\.instances), links: [Link(rel: "self", href: href), Link(rel: "bookmark", href: href)],
+            instances: members, links: [Link(rel: "self", href: href), Link(rel: "bookmark", href: href)],
             created: clusters.map(\.created).min() ?? first.created, updated: clusters.map(\.updated).max() ?? first.updated,
             ip: clusters.flatMap { $0.ip ?? [] }, locality: first.locality)
     }
@@ -134,6 +143,55 @@ struct ClusterParts: Sendable {
             }
         }
         return out
+    }
+
+    // MARK: Which member is which item
+
+    // A region answers with its members in its own order (Trove lists a cluster's instances unordered) and
+    // may lose one meanwhile, and their ids are known only from that answer: a member is paired with the item
+    // it was asked for by its name, which the top gives every item (`named`), never by position. After that a
+    // member is known by its id (top id = bottom id, recorded as a routed instance).
+
+    /// The items of a create or grow with every unnamed one named "<cluster>-member-<n>", n the lowest numbers
+    /// no member of the whole top cluster has (`taken`: its members' names). Each region would otherwise
+    /// number its own part from 1 (members of one top cluster under one name), and the top could not tell
+    /// which member it made for which item.
+    static func named(_ specs: [JSONValue], cluster: String?, taken: Set<String>) -> [JSONValue] {
+        guard let cluster else { return specs }
+        var used = taken.union(specs.compactMap { InstanceCreateRoutes.text($0["name"]) })
+        var next = 1
+        return specs.map { spec in
+            guard var item = spec.objectValue, InstanceCreateRoutes.text(item["name"]) == nil else { return spec }
+            while used.contains("\(cluster)-member-\(next)") { next += 1 }
+            let name = "\(cluster)-member-\(next)"
+            used.insert(name)
+            item["name"] = .string(name)
+            return .object(item)
+        }
+    }
+
+    /// Pairs the members a region made with the items it was asked for (an index into `items`) by name;
+    /// items the client named alike are taken in turn. A member under no asked name is left out.
+    static func match(_ made: [DatabaseClusterMember], to items: [[String: JSONValue]]) -> [(id: String, item: Int)] {
+        var free = Array(items.indices)
+        var pairs: [(id: String, item: Int)] = []
+        for member in made {
+            guard let at = free.firstIndex(where: { InstanceCreateRoutes.text(items[$0]["name"]) == member.name }) else { continue }
+            pairs.append((member.id, free.remove(at: at)))
+        }
+        return pairs
+    }
+
+    /// `match`, logging the members no item was found for (they hold no quota until the reconcile job counts them).
+    func matched(_ made: [DatabaseClusterMember], to items: [[String: JSONValue]], in pod: Pod) -> [(id: String, item: Int)] {
+        let pairs = Self.match(made, to: items)
+        if pairs.count < made.count {
+            let known = Set(pairs.map(\.id))
+            api.logger.warning("cluster members made under a name the top did not ask for", metadata: [
+                "region": "\(pod.regionName)", "members": "\(made.filter { !known.contains($0.id) }.map(\.name))",
+            ])
+        }
+        return pairs
     }
 
     /// Records a part and its members (so `/instances/{member}` is routed too).

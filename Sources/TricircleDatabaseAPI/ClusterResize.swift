@@ -16,7 +16,8 @@ struct ClusterResize: Sendable {
         guard !specs.isEmpty else { throw DatabaseAPI.badRequest("Validation error: grow must list at least one instance") }
         try idle(current)
         guard let home = current.first, let cluster = home.cluster else { throw DatabaseAPI.fault(TroveError.clusterNotFound(id)) }
-        let grouped = try await parts.group(specs, fallback: home.pod)
+        let taken = Set(current.flatMap { $0.cluster?.instances.map(\.name) ?? [] })
+        let grouped = try await parts.group(ClusterParts.named(specs, cluster: cluster.name, taken: taken), fallback: home.pod)
         let groups = try await parts.checked(grouped, datastore: cluster.datastore, call: call)
         // Every new member reserved at once before any region is asked (all or nothing, as Trove checks them).
         let quota = DatabaseQuota(api: api)
@@ -43,7 +44,8 @@ struct ClusterResize: Sendable {
                    let grown = parts.decodeCluster(shown, call: call) {
                     try await parts.recordMembers(grown, in: part.pod, call: call)
                     let before = Set(part.cluster?.instances.map(\.id) ?? [])
-                    DatabaseQuota.made(grown.instances.map(\.id).filter { !before.contains($0) }, holding: held, in: part.pod, claim: claim, call: call)
+                    let new = parts.matched(grown.instances.filter { !before.contains($0.id) }, to: group.specs, in: part.pod)
+                    DatabaseQuota.made(new, holding: held, in: part.pod, claim: claim, call: call)
                 }
             } else {
                 var create: [String: JSONValue] = [
@@ -60,7 +62,7 @@ struct ClusterResize: Sendable {
                         throw APIError(.serviceUnavailable, "The new part in \(group.pod.regionName) could not be recorded and was removed; try again.", format: .trove)
                     }
                     newParts.append(ClusterParts.Part(pod: group.pod, bottomID: made.id, cluster: made))
-                    DatabaseQuota.made(made.instances.map(\.id), holding: held, in: group.pod, claim: claim, call: call)
+                    DatabaseQuota.made(parts.matched(made.instances, to: group.specs, in: group.pod), holding: held, in: group.pod, claim: claim, call: call)
                 }
             }
             guard response.isSuccess else { return api.relay(response, call) }

@@ -51,7 +51,8 @@ struct ClusterRoutes: APIRoutes {
             throw DatabaseAPI.badRequest("Validation error: cluster['instances'] is a required property")
         }
         let datastore = DatastoreRef(type: type, version: InstanceCreateRoutes.text(cluster["datastore"]?["version"]))
-        let grouped = try await parts.group(specs, fallback: nil)
+        let named = ClusterParts.named(specs, cluster: InstanceCreateRoutes.text(cluster["name"]), taken: [])
+        let grouped = try await parts.group(named, fallback: nil)
         let groups = try await parts.checked(grouped, datastore: datastore, call: call)
         // One quota over all regions: every member reserved at once before any region is asked.
         let quota = DatabaseQuota(api: api)
@@ -97,8 +98,10 @@ struct ClusterRoutes: APIRoutes {
             try? await api.routing.routings.deleteAll(topID: topID, resourceType: .databaseCluster)
             throw APIError(.serviceUnavailable, "The cluster could not be recorded at the top and was removed; try again.", format: .trove)
         }
-        for (part, group) in zip(built, amounts) {
-            DatabaseQuota.made(part.cluster?.instances.map(\.id) ?? [], holding: group, in: part.pod, claim: claim, call: call)
+        // `built` holds one part per group, in the groups' order.
+        for (index, part) in built.enumerated() {
+            let made = parts.matched(part.cluster?.instances ?? [], to: groups[index].specs, in: part.pod)
+            DatabaseQuota.made(made, holding: amounts[index], in: part.pod, claim: claim, call: call)
         }
         return try parts.answer(parts.render(topID, parts: built, call: call))
     }

@@ -85,11 +85,11 @@ struct DatabaseQuota: Sendable {
         return holding
     }
 
-    /// Members a pod made, each holding its item's amounts (in request order, as Trove builds them).
-    static func made(_ ids: [String], holding amounts: [[String: Int]], in pod: Pod, claim: QuotaClaim, call: DatabaseCall) {
-        for (id, held) in zip(ids, amounts) {
+    /// Members a pod made, each holding the amounts of the item it was made for (`ClusterParts.match`).
+    static func made(_ members: [(id: String, item: Int)], holding amounts: [[String: Int]], in pod: Pod, claim: QuotaClaim, call: DatabaseCall) {
+        for (id, item) in members where amounts.indices.contains(item) {
             claim.made(QuotaHolding(objectType: ResourceType.databaseInstance.rawValue, objectID: id,
-                                    projectID: call.caller.projectID, podID: pod.podID, amounts: held))
+                                    projectID: call.caller.projectID, podID: pod.podID, amounts: amounts[item]))
         }
     }
 
