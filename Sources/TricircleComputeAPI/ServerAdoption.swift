@@ -59,10 +59,7 @@ public struct ServerAdoptionJob: JobHandler {
         let credentials = try await runtime.serviceCredentials(requestID: nil)
         let bottomPorts = Payload.list(payload.bottomPorts)
         let prepared = PreparedNetworks(networks: nil, securityGroups: [], createdPorts: bottomPorts, topPorts: Payload.list(payload.topPorts))
-        let jobContext = PodCallContext(
-            caller: AuthenticatedCaller(token: "", userID: "", userName: "tricircle", projectID: payload.projectID, projectName: "",
-                                        roles: ["admin"], expiresAt: .distantFuture),
-            requestID: GatewayRequestContext.newRequestID())
+        let jobContext = PodCallContext.gateway(projectID: payload.projectID)
         if let serverID = try await find(payload, bottomPorts: bottomPorts, in: pod, credentials: credentials) {
             if try await runtime.routing.resolveOne(topID: serverID, type: .server, projectID: nil) == nil {
                 _ = try await runtime.routing.record(topID: serverID, bottomID: serverID, podID: pod.podID, projectID: payload.projectID, type: .server)

@@ -301,7 +301,7 @@ struct ServerCreateRoutes: APIRoutes {
                                metadata: ["pod": "\(pod.regionName)", "servers": "\(ids)", "error": "\(error)"])
             try? await Fanout.each(ids) { id in
                 _ = try? await calls.call("DELETE", "/servers/\(id)", pod: pod, version: version, credentials: credentials)
-                try? await calls.routing.forget(topID: id, type: .server)
+                await calls.goneServers.forget(id, in: pod, context: context)
             }
             if let prepared, let network = calls.provisioners.network { await network.release(prepared, in: pod, context: context) }
             // The state database out of reach (a failover): the error boundary's 503 with Retry-After, as for any

@@ -101,6 +101,19 @@ struct ServerPortBinder: Sendable {
     /// Rewrites a top port's `device_id` (and optionally clears `device_owner`), keeping its addresses,
     /// when its current `device_id` is one of `expected` (so a port rebound meanwhile is left alone).
     func setDevice(of portID: String, from expected: Set<String>, to deviceID: String, clearOwner: Bool) async throws {
+        // Two may release one port at once (the top forgetting a deleted server while a boot takes its port,
+        // or a show and the delete's confirmation job): the write that lost reads the port again, and finds
+        // it released already, instead of failing the boot with a 409.
+        for attempt in 1...3 {
+            do {
+                return try await setDeviceOnce(of: portID, from: expected, to: deviceID, clearOwner: clearOwner)
+            } catch let error as NeutronError where error.status == 409 && error.type == "Conflict" && attempt < 3 {
+                continue
+            }
+        }
+    }
+
+    private func setDeviceOnce(of portID: String, from expected: Set<String>, to deviceID: String, clearOwner: Bool) async throws {
         guard let doc = try await service.documents.get(.ports, id: portID) else { return }
         var port = try service.model(NeutronPort.self, doc)
         guard expected.contains(port.deviceID), port.deviceID != deviceID || (clearOwner && !port.deviceOwner.isEmpty) else { return }

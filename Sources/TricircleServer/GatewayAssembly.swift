@@ -16,6 +16,8 @@ public struct GatewayAssembly: Sendable {
     public let frontEnds: [any GatewayFrontEnd]
     /// The front-ends' own top records `tricircle audit` checks (ports boots made).
     public let topRecordAuditors: [any TopRecordAuditing]
+    /// How the audit forgets a server its pod no longer has: as Compute does, releasing the boot's ports.
+    let goneServers: GoneServers
 
     /// Opens the runtime and builds the front-ends and job handlers.
     /// `sharingStoreOf`: another gateway in this process whose store this one uses (and leaves open; tests).
@@ -44,16 +46,21 @@ public struct GatewayAssembly: Sendable {
         // Its `nics` name top networks, made ready in the instance's region as for a boot.
         if let networks = network.networkProvisioner { database = database.with(network: networks) }
         registry.register(ServerAdoptionJob(runtime: runtime, network: provisioners.network))
+        // Whoever notices that a pod deleted a server (a show, a delete's confirmation, the audit) forgets it
+        // the same way, so the ports its boot made never outlive it.
+        let goneServers = GoneServers(runtime: runtime, network: provisioners.network)
+        registry.register(ServerDeleteConfirmJob(runtime: runtime, servers: goneServers))
         let auditors: [any TopRecordAuditing] = [network.bootPortAudit].compactMap { $0 }
-        AuditJob.register(in: registry, runtime: runtime, topRecords: auditors)
+        AuditJob.register(in: registry, runtime: runtime, topRecords: auditors, servers: goneServers)
         registry.register(QuotaReconcileJob(runtime: runtime))
         registry.register(QuotaPodSyncJob(runtime: runtime))
-        return GatewayAssembly(runtime: runtime, frontEnds: [compute, volume, image, network, database], topRecordAuditors: auditors)
+        return GatewayAssembly(
+            runtime: runtime, frontEnds: [compute, volume, image, network, database], topRecordAuditors: auditors, goneServers: goneServers)
     }
 
     /// The audit of this process's pods and records (`tricircle audit`), with every front-end's own checks.
     public func audit(graceSeconds: Double, logger: Logger = Logger(label: "tricircle.audit")) -> GatewayAudit {
-        GatewayAudit(runtime: runtime, graceSeconds: graceSeconds, topRecords: topRecordAuditors, logger: logger)
+        GatewayAudit(runtime: runtime, graceSeconds: graceSeconds, topRecords: topRecordAuditors, servers: goneServers, logger: logger)
     }
 
     /// Runs the requested components until SIGTERM/SIGINT or cancellation.

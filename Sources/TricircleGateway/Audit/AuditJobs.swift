@@ -119,17 +119,20 @@ public struct AuditJob: JobHandler {
 
     let runtime: GatewayRuntime
     let topRecords: [any TopRecordAuditing]
+    let servers: GoneServers?
 
-    public init(runtime: GatewayRuntime, topRecords: [any TopRecordAuditing] = []) {
+    public init(runtime: GatewayRuntime, topRecords: [any TopRecordAuditing] = [], servers: GoneServers? = nil) {
         self.runtime = runtime
         self.topRecords = topRecords
+        self.servers = servers
     }
 
     public func run(_ payload: Payload, context: JobContext) async throws {
         // The grace spans a stale lock's life and a pod's slowest create answer, so nothing a live create
         // holds or is about to record is judged.
         let grace = max(60, Double(runtime.config.staleLockSeconds) * 2, Double(runtime.config.podTimeout.components.seconds) * 2)
-        let report = try await GatewayAudit(runtime: runtime, graceSeconds: grace, topRecords: topRecords, logger: context.logger).run(repair: true)
+        let report = try await GatewayAudit(
+            runtime: runtime, graceSeconds: grace, topRecords: topRecords, servers: servers, logger: context.logger).run(repair: true)
         let counts = report.counts
         try await context.progress(
             done: 1, total: 1,
@@ -141,10 +144,13 @@ public struct AuditJob: JobHandler {
         }
     }
 
-    /// Registers the audit's job types with a process's handlers.
-    public static func register(in registry: JobHandlerRegistry, runtime: GatewayRuntime, topRecords: [any TopRecordAuditing] = []) {
+    /// Registers the audit's job types with a process's handlers (`servers`: how the repair forgets a
+    /// server its pod no longer has, the assembly's, so the boot's ports go with it).
+    public static func register(
+        in registry: JobHandlerRegistry, runtime: GatewayRuntime, topRecords: [any TopRecordAuditing] = [], servers: GoneServers? = nil
+    ) {
         registry.register(OrphanCleanupJob(runtime: runtime))
-        registry.register(AuditJob(runtime: runtime, topRecords: topRecords))
+        registry.register(AuditJob(runtime: runtime, topRecords: topRecords, servers: servers))
     }
 
     /// Queues an audit every `[job] audit_interval` seconds until cancelled (0: never). Every worker process

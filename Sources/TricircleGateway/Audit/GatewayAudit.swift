@@ -26,21 +26,26 @@ public struct GatewayAudit: Sendable {
     public let graceSeconds: Double
     /// The front-ends' own top records that crashes can strand (ports a boot made, ...).
     public let topRecords: [any TopRecordAuditing]
+    /// How a server row pointing at nothing is dropped: as a show answered 404 would (its boot's ports go too).
+    public let servers: GoneServers
     let logger: Logger
 
+    /// `servers`: the assembly's, with the network provisioner; without it only the routing rows go.
     public init(
         runtime: GatewayRuntime, graceSeconds: Double = 60, topRecords: [any TopRecordAuditing] = [],
-        logger: Logger = Logger(label: "tricircle.audit")
+        servers: GoneServers? = nil, logger: Logger = Logger(label: "tricircle.audit")
     ) {
         self.runtime = runtime
         self.graceSeconds = max(0, graceSeconds)
         self.topRecords = topRecords
+        self.servers = servers ?? GoneServers(runtime: runtime, network: nil)
         self.logger = logger
     }
 
     /// Audits, and with `repair` fixes what it found: orphans through `audit_orphan_delete` jobs, rows
-    /// pointing at nothing dropped (after asking the pod once more), stuck create-locks released, lost
-    /// jobs queued again. The report lists what was found before the repair.
+    /// pointing at nothing dropped (after asking the pod once more; a server's through `servers`, so its
+    /// boot's ports go too), stuck create-locks released, lost jobs queued again. The report lists what
+    /// was found before the repair.
     public func run(repair: Bool) async throws -> AuditReport {
         var report = try await scan()
         if repair { report.repair = await self.repair(report) }
@@ -213,6 +218,16 @@ public struct GatewayAudit: Sendable {
                     do {
                         guard try await inventory.isGone(collection, id: bottomID, in: pod) else {
                             summary.skipped.append("row \(row.id): \(pod.regionName) still shows \(row.resourceType.rawValue) \(bottomID)")
+                            continue
+                        }
+                        // A server is forgotten the one way a show's 404 forgets it, so its boot's ports go too
+                        // (its id is never reused, so no newer row can be dropped with it).
+                        if row.resourceType == .server {
+                            if await servers.forget(row.topID, in: pod, context: .gateway(projectID: row.projectID)) {
+                                summary.rowsDropped += 1
+                            } else {
+                                summary.skipped.append("row \(row.id): the server's routing could not be forgotten")
+                            }
                             continue
                         }
                         let removed = try await store.transaction { db in

@@ -77,7 +77,8 @@ public protocol NetworkProvisioning: Sendable {
     /// its copies as it deletes the server and the link is lost. Best effort: never throws, never blocks
     /// the delete on a failure (failures are logged; the ports then stay until their network is deleted).
     func serverDeleting(serverID: String, in pod: Pod, context: PodCallContext) async
-    /// Called once the top forgets a server (its pod said it is gone): deletes the top ports a boot made
+    /// Called as the top forgets a server (its pod said it is gone; `GoneServers`, just before its routing
+    /// rows go): deletes the top ports a boot made
     /// for it (the `{"uuid": ...}` ones) and queues the deletion of their copies in every pod by job (a
     /// pod that is down gets it when it is back); ports the client made and passed as `port` stay,
     /// unbound (`device_id` cleared), as Neutron does. Cheap (top database and job submissions only, no
