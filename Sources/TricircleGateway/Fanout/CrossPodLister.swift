@@ -101,7 +101,12 @@ public final class CrossPodLister: Sendable {
         let firstLimit = Self.firstRoundLimit(limit: limit, pods: pods.count)
         let outcomes = await fetchAll(source, pods: pods, limit: firstLimit, cursors: start, sortKeys: keys, podTimeout: podTimeout)
 
-        var lists: [(pod: Pod, items: [Source.Item], more: Bool)] = []
+        // Each item's sort values are read once, not at every comparison of the merge (50 pods compare each head
+        // ~50 times, and reading a value is a dictionary lookup in the pod's view).
+        func decorate(_ items: [Source.Item]) -> [Ranked<Source.Item>] {
+            items.map { item in Ranked(item: item, values: keys.map { source.sortValue(of: item, field: $0.field) }) }
+        }
+        var lists: [(pod: Pod, items: [Ranked<Source.Item>], more: Bool)] = []
         var failed: [(pod: Pod, reason: String)] = []
         func leaveOut(_ pod: Pod, _ reason: String) {
             failed.append((pod, reason))
@@ -110,12 +115,12 @@ public final class CrossPodLister: Sendable {
         }
         for (pod, outcome) in outcomes {
             switch outcome {
-            case .success(let items): lists.append((pod, items, items.count >= firstLimit && firstLimit < limit))
+            case .success(let items): lists.append((pod, decorate(items), items.count >= firstLimit && firstLimit < limit))
             case .rejected(let rejection): throw rejection
             case .failure(let reason): leaveOut(pod, reason)
             }
         }
-        let ordered = { (a: Source.Item, b: Source.Item) -> Bool in Self.precedes(source, a, b, keys) }
+        let ordered = { (a: Ranked<Source.Item>, b: Ranked<Source.Item>) -> Bool in Self.precedes(a.values, b.values, keys) }
         // k-way merge by repeatedly taking the smallest head; k is the number of pods, small next to limit.
         for i in lists.indices { lists[i].items.sort(by: ordered) }
         var heads = Array(repeating: 0, count: lists.count)
@@ -129,12 +134,12 @@ public final class CrossPodLister: Sendable {
                 let wanted = limit - page.count
                 let refills = await fetchAll(
                     source, pods: dry.map { lists[$0].pod }, limit: wanted,
-                    cursors: Dictionary(uniqueKeysWithValues: dry.compactMap { i in lists[i].items.last.map { (lists[i].pod.podID, source.bottomID(of: $0)) } }),
+                    cursors: Dictionary(uniqueKeysWithValues: dry.compactMap { i in lists[i].items.last.map { (lists[i].pod.podID, source.bottomID(of: $0.item)) } }),
                     sortKeys: keys, podTimeout: podTimeout)
                 for (i, (pod, outcome)) in zip(dry, refills) {
                     lists[i].more = false
                     switch outcome {
-                    case .success(let items): lists[i].items += items.sorted(by: ordered)
+                    case .success(let items): lists[i].items += decorate(items).sorted(by: ordered)
                     case .rejected(let rejection): throw rejection
                     case .failure(let reason): leaveOut(pod, reason)
                     }
@@ -149,7 +154,7 @@ public final class CrossPodLister: Sendable {
                 }
             }
             guard let b = best else { break }
-            let item = lists[b].items[heads[b]]
+            let item = lists[b].items[heads[b]].item
             heads[b] += 1
             page.append(item)
             next[lists[b].pod.podID] = source.bottomID(of: item)
@@ -170,11 +175,22 @@ public final class CrossPodLister: Sendable {
     }
 
     static func precedes<Source: CrossPodListSource>(_ source: Source, _ a: Source.Item, _ b: Source.Item, _ keys: [SortKey]) -> Bool {
-        for key in keys {
-            let c = SortKey.compare(source.sortValue(of: a, field: key.field), source.sortValue(of: b, field: key.field))
+        precedes(keys.map { source.sortValue(of: a, field: $0.field) }, keys.map { source.sortValue(of: b, field: $0.field) }, keys)
+    }
+
+    /// Whether values `a` (one per key of `keys`) sort before values `b`.
+    static func precedes(_ a: [JSONValue?], _ b: [JSONValue?], _ keys: [SortKey]) -> Bool {
+        for (index, key) in keys.enumerated() {
+            let c = SortKey.compare(a[index], b[index])
             if c != 0 { return key.ascending ? c < 0 : c > 0 }
         }
         return false
+    }
+
+    /// An item with its sort values, read once.
+    struct Ranked<Item: Sendable> {
+        let item: Item
+        let values: [JSONValue?]
     }
 
     enum Outcome<Item: Sendable>: Sendable {
@@ -236,6 +252,7 @@ public final class CrossPodLister: Sendable {
             throw CrossPodListError.markerNotFound(marker)
         }
         var result: [String: String] = [markerPod.podID: source.bottomID(of: markerItem)]
+        let markerValues = sortKeys.map { source.sortValue(of: markerItem, field: $0.field) }
         let others = pods.filter { $0.podID != markerPod.podID }
         let found = await withTaskGroup(of: (String, String?).self) { group in
             for pod in others {
@@ -249,7 +266,7 @@ public final class CrossPodLister: Sendable {
                         }
                         guard case .success(let batch) = outcome, !batch.isEmpty else { break }
                         for item in batch {
-                            if !Self.precedes(source, item, markerItem, sortKeys) { break scan }
+                            if !Self.precedes(sortKeys.map { source.sortValue(of: item, field: $0.field) }, markerValues, sortKeys) { break scan }
                             last = source.bottomID(of: item)
                         }
                         cursor = batch.last.map(source.bottomID(of:))
