@@ -21,7 +21,8 @@ struct AuditCommand: AsyncParsableCommand {
               create-locks stuck       create-lock rows older than [routing] stale_lock_seconds
             Exit 0 when all four are 0, else 1. With --repair: orphans are deleted by `audit_orphan_delete` jobs
             (run by the gateway's job workers), rows pointing at nothing are dropped after the pod answers 404 once
-            more, stuck locks are released, lost jobs queued again. Safe to run at any time: nothing younger than
+            more (a server's as a show's 404 forgets it: the ports its boot made go too), stuck locks are released,
+            lost jobs queued again. Safe to run at any time: nothing younger than
             --grace-seconds and no resource whose create-lock is held is touched. `[job] audit_interval` runs the
             same repair periodically as an `audit` job.
             """)
