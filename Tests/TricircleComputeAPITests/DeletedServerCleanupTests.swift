@@ -22,6 +22,10 @@ struct DeletedServerCleanupTests {
         try await GatewayHarness.with(backend: backend) { harness in
             let client = try ComputeClient(harness)
             let (server, port) = try await Self.bootOnTopNetwork(client, cidr: "10.71.0.0/24")
+            // The delete takes half a second (not the harness's 20 ms), so the check right after it surely
+            // finds the server still there, as with a real Nova, and the job is queued.
+            harness.cloud.setFault(FaultSettings(transitionFactor: 25), region: "RegionTwo", service: .compute)
+            defer { harness.cloud.resetFaults() }
             #expect(try await client.send("DELETE", "/servers/\(server)").status == 204)
             // No show at the top from here on: only the job can learn that the pod finished the delete.
             try await AuditTests.drain(harness.runtime.jobs)
