@@ -17,10 +17,10 @@ struct CreateStormBenchmark: AsyncParsableCommand {
     var tricircle: String?
 
     @Option(help: "Simulated Keystone's port; the regions' services take the ports after it.")
-    var simPort: Int = 41000
+    var simPort: Int = 27000
 
     @Option(help: "The gateway's admin port; its front-ends take the ports below it.")
-    var gatewayPort: Int = 45899
+    var gatewayPort: Int = 31899
 
     @Option(help: "Name of this run in the CSV.")
     var label: String = "run"

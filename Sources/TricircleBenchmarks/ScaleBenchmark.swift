@@ -33,10 +33,10 @@ struct ScaleListBenchmark: AsyncParsableCommand {
     var tricircle: String?
 
     @Option(help: "Simulated Keystone's port; the regions' services take the ports after it.")
-    var simPort: Int = 40000
+    var simPort: Int = 26000
 
     @Option(help: "The gateway's admin port; its front-ends take the ports below it.")
-    var gatewayPort: Int = 45999
+    var gatewayPort: Int = 31999
 
     @Flag(help: "Write a routing row per seeded server at the top (bulk), as the gateway has for servers it made.")
     var routingRows = false
