@@ -50,7 +50,7 @@ struct WANBenchmark: AsyncParsableCommand {
         print(row(["added", "call", "p50 ms", "p99 ms", "db round trips/call"], widths: [8, 34, 9, 9, 20]))
         var results: [WANResult] = []
         for ms in latencies.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
-            let proxy = try await LatencyProxy.start(upstreamHost: host, upstreamPort: port, delay: .milliseconds(Int64(ms)))
+            let proxy = try await LoopbackProxy.start(upstreamHost: host, upstreamPort: port, delay: .milliseconds(ms))
             do {
                 results += try await measure(addedMs: ms, proxy: proxy, server: server)
             } catch {
@@ -76,7 +76,7 @@ struct WANBenchmark: AsyncParsableCommand {
         }
     }
 
-    func measure(addedMs: Int, proxy: LatencyProxy, server: String) async throws -> [WANResult] {
+    func measure(addedMs: Int, proxy: LoopbackProxy, server: String) async throws -> [WANResult] {
         // A fresh database, reached through the proxy.
         var direct = try URLComponents(string: try await TestDatabases.makeURL(.postgres)).orThrow("database URL")
         direct.host = "127.0.0.1"

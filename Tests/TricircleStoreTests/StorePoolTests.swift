@@ -27,7 +27,7 @@ struct StorePoolTests {
     func noConnectionDroppedOpen() async throws {
         let url = try await TestDatabases.makeURL(.postgres)
         var components = try #require(URLComponents(string: url))
-        let proxy = try await GatedProxy.start(upstreamHost: components.host ?? "127.0.0.1", upstreamPort: components.port ?? 5432)
+        let proxy = try await LoopbackProxy.start(upstreamHost: components.host ?? "127.0.0.1", upstreamPort: components.port ?? 5432)
         components.host = "127.0.0.1"
         components.port = proxy.port
         // One lane per event loop: AsyncKit's pool kept a pool per loop, each with room for 2 connections here.
