@@ -2,36 +2,46 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// A TCP proxy on a free loopback port in front of a database, for tests and benchmarks. It can add a fixed delay
-/// to every chunk in each direction (a database on another site, in user space: the kernels here have no netem),
-/// and hold new connections until told to pass or refuse them and cut the relayed ones (a failover, step by step).
+/// A TCP proxy on a free loopback port in front of a database or service, for tests and benchmarks. It can add a
+/// fixed delay to every chunk in each direction (a database on another site, in user space: the kernels here have no
+/// netem), hold new connections until told to pass or refuse them and cut the relayed ones (a failover, step by
+/// step), and cut the one connection that sends a marker (a server closing a kept-alive connection under a request).
 public final class LoopbackProxy: Sendable {
     public let port: Int
     private let server: any Channel
     private let gate: Gate
+    private let cut: Cut?
 
     /// Listens on a free loopback port; every connection is passed on to `upstreamHost:upstreamPort` unless
-    /// `hold()` was called, with `delay` added to each chunk each way.
-    public static func start(upstreamHost host: String, upstreamPort port: Int, delay: Duration = .zero) async throws -> LoopbackProxy {
+    /// `hold()` was called, with `delay` added to each chunk each way. With `cutting`, the first connection whose
+    /// client sends a chunk containing that text is closed instead of passing the chunk on (once per proxy).
+    public static func start(
+        upstreamHost host: String, upstreamPort port: Int, delay: Duration = .zero, cutting marker: String? = nil
+    ) async throws -> LoopbackProxy {
         let delay = TimeAmount(delay)
         let gate = Gate(upstream: Upstream(host: host, port: port), delay: delay)
+        let cut = marker.map(Cut.init(marker:))
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                let relay = InboundRelay(inbound: channel, delay: delay)
+                let relay = InboundRelay(inbound: channel, delay: delay, cut: cut)
                 return channel.pipeline.addHandler(relay).map { gate.accepted(relay) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return LoopbackProxy(server: server, port: server.localAddress?.port ?? 0, gate: gate)
+        return LoopbackProxy(server: server, port: server.localAddress?.port ?? 0, gate: gate, cut: cut)
     }
 
-    private init(server: any Channel, port: Int, gate: Gate) {
+    private init(server: any Channel, port: Int, gate: Gate, cut: Cut?) {
         self.server = server
         self.port = port
         self.gate = gate
+        self.cut = cut
     }
+
+    /// Connections cut for sending the `cutting` marker (0 or 1).
+    public var cuts: Int { cut?.taken.load(ordering: .relaxed) ?? 0 }
 
     /// New connections wait (accepted, nothing sent upstream) until `passHeld` or `refuseHeld`.
     public func hold() { gate.state.withLock { $0.holding = true } }
@@ -125,6 +135,19 @@ private struct Upstream: Sendable {
     }
 }
 
+/// The one cut a proxy started with `cutting:` makes, shared by its connections.
+private final class Cut: Sendable {
+    let marker: String
+    let taken = Atomic<Int>(0)
+
+    init(marker: String) { self.marker = marker }
+
+    /// True for the first chunk containing the marker, false for every other.
+    func takes(_ bytes: ByteBuffer) -> Bool {
+        String(buffer: bytes).contains(marker) && taken.compareExchange(expected: 0, desired: 1, ordering: .relaxed).exchanged
+    }
+}
+
 /// Runs `action` on `loop` `delay` from now, or at once when there is no delay. Every chunk of a connection waits
 /// the same delay on the connection's one event loop, so chunks go out in the order they were read.
 private func after(_ delay: TimeAmount, on loop: any EventLoop, _ action: @escaping @Sendable () -> Void) {
@@ -142,17 +165,24 @@ private final class InboundRelay: ChannelInboundHandler, @unchecked Sendable {
     private var clientGone = false
     let inbound: any Channel
     let delay: TimeAmount
+    let markerCut: Cut?
     private let counts = Mutex((up: 0, down: 0, connected: false))
     var summary: String { counts.withLock { "up \($0.up) down \($0.down) connected \($0.connected) active \(inbound.isActive)" } }
     func countDown(_ n: Int) { counts.withLock { $0.down += n } }
 
-    init(inbound: any Channel, delay: TimeAmount) {
+    init(inbound: any Channel, delay: TimeAmount, cut: Cut?) {
         self.inbound = inbound
         self.delay = delay
+        self.markerCut = cut
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
+        if let markerCut, markerCut.takes(bytes) {
+            // Closing the client's side closes the upstream side too (channelInactive).
+            context.close(promise: nil)
+            return
+        }
         counts.withLock { $0.up += bytes.readableBytes }
         after(delay, on: context.eventLoop) {
             if let outbound = self.outbound { outbound.writeAndFlush(bytes, promise: nil) } else { self.pending.append(bytes) }
