@@ -203,28 +203,12 @@ struct ChaosBenchmark: AsyncParsableCommand {
         if !result.final.clean || result.kills < minKills { throw ExitCode(1) }
     }
 
-    func writeConfig(dir: String, identityURL: String, databaseURL: String) throws -> String {
-        let path = dir + "/tricircle.conf"
-        let text = """
-            [DEFAULT]
-            state_path = \(dir)
-            bind_host = 127.0.0.1
-            [database]
-            connection = \(databaseURL)
-            [gateway]
-            admin_port = \(gatewayPort)
-            compute_port = \(gatewayPort - 1)
-            volume_port = \(gatewayPort - 2)
-            network_port = \(gatewayPort - 3)
-            image_port = \(gatewayPort - 4)
-            database_port = \(gatewayPort - 5)
-            [keystone_authtoken]
-            auth_url = \(identityURL)
+    /// The gateway's config for a chaos run: short timeouts, leases and stale-lock age (so a killed gateway's
+    /// work is taken over within the run), two job workers, quotas above what the run makes; `extra` appended.
+    func writeConfig(dir: String, identityURL: String, databaseURL: String, extra: String = "") throws -> String {
+        try GatewayConfigFile.write(directory: dir, databaseURL: databaseURL, keystoneURL: identityURL, gatewayPort: gatewayPort, extra: """
             [client]
-            top_region_name = CentralRegion
             pod_timeout = 5
-            [image]
-            home_region = RegionOne
             [job]
             workers = 2
             lease_seconds = 3
@@ -242,37 +226,23 @@ struct ChaosBenchmark: AsyncParsableCommand {
             volumes = 1000
             gigabytes = 100000
             port = 5000
-            """
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+
+            """ + extra)
     }
 
     func registerPods(databaseURL: String) async throws {
-        let store = try await StateStore.open(url: databaseURL, maxPoolSize: 1)
-        do {
+        try await TestDatabases.withStore(url: databaseURL) { store in
             try await store.migrate()
             let pods = PodStore(store: store)
             _ = try await pods.create(regionName: "CentralRegion", azName: "")
             _ = try await pods.create(regionName: "RegionOne", azName: "az1", podAZName: "az1")
             _ = try await pods.create(regionName: "RegionTwo", azName: "az2", podAZName: "az2")
-        } catch {
-            try? await store.close()
-            throw error
         }
-        try await store.close()
     }
 
     /// Waits until no job is queued, running or waiting for a retry; false when the deadline came first.
     func drain(databaseURL: String, until deadline: ContinuousClock.Instant) async throws -> Bool {
-        let store = try await StateStore.open(url: databaseURL, maxPoolSize: 1)
-        do {
-            let drained = try await drain(store, until: deadline)
-            try await store.close()
-            return drained
-        } catch {
-            try? await store.close()
-            throw error
-        }
+        try await TestDatabases.withStore(url: databaseURL) { try await drain($0, until: deadline) }
     }
 
     func drain(_ store: StateStore, until deadline: ContinuousClock.Instant) async throws -> Bool {
@@ -292,17 +262,11 @@ struct ChaosBenchmark: AsyncParsableCommand {
     /// Top ports made for a boot (device_owner compute:<az>) that no server holds, pending or not: what the
     /// audit's stranded-port check must have removed (0 expected after the repair).
     func unboundBootPorts(databaseURL: String) async throws -> Int {
-        let store = try await StateStore.open(url: databaseURL, maxPoolSize: 1)
-        let bodies: [String]
-        do {
-            bodies = try await store.read { db in
+        let bodies = try await TestDatabases.withStore(url: databaseURL) { store in
+            try await store.read { db in
                 try await db.raw("SELECT body FROM neutron_ports WHERE device_id IN ('', 'boot:pending')").all().map { try $0.decode(column: "body", as: String.self) }
             }
-        } catch {
-            try? await store.close()
-            throw error
         }
-        try await store.close()
         return bodies.filter { body in
             let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
             return (object?["device_owner"] as? String ?? "").hasPrefix("compute:")

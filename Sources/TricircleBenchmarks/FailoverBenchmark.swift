@@ -69,15 +69,13 @@ struct FailoverBenchmark: AsyncParsableCommand {
             regions: regions, basePort: basePort, transitionDelay: .milliseconds(100), quotaDefaults: .unlimited)
         let databaseURL = try await TestDatabases.makeURL(.postgres)
         let ok = try await SimulatedCloud.withRunning(cloudConfiguration) { cloud -> Bool in
-            let config = try chaos.writeConfig(dir: dir, identityURL: cloud.identityURL, databaseURL: databaseURL)
             // Quotas enforced (their rows are part of every create) but far above what a minute of boots makes.
-            var text = try String(contentsOfFile: config, encoding: .utf8)
-            text += "\n[quota]\n" + ["instances", "cores", "ram", "volumes", "gigabytes", "port"].map { "\($0) = -1" }.joined(separator: "\n") + "\n"
             // The cluster's own periodic audit with repair, as an operator runs it: a create answered 503 while
             // there was no primary could not undo its half (a create-lock, a port it made in a region), and only
             // the audit, once the database is back, can.
-            text += "[job]\naudit_interval = \(Int(Self.auditInterval))\n"
-            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            let extra = "[quota]\n" + ["instances", "cores", "ram", "volumes", "gigabytes", "port"].map { "\($0) = -1\n" }.joined()
+                + "[job]\naudit_interval = \(Int(Self.auditInterval))\n"
+            let config = try chaos.writeConfig(dir: dir, identityURL: cloud.identityURL, databaseURL: databaseURL, extra: extra)
             try await chaos.registerPods(databaseURL: databaseURL)
             let ports = ["compute": gatewayPort - 1, "volume": gatewayPort - 2, "network": gatewayPort - 3, "image": gatewayPort - 4]
             let catalog: [(String, String)] = [
@@ -228,15 +226,7 @@ struct FailoverBenchmark: AsyncParsableCommand {
     /// Waits until a periodic `audit` job that started after `after` has succeeded and returns what it repaired
     /// (the progress note of each audit since the load began); throws when none did by `until`.
     static func awaitPeriodicAudit(databaseURL: String, after: Date, until deadline: ContinuousClock.Instant) async throws -> String {
-        let store = try await StateStore.open(url: databaseURL, maxPoolSize: 1)
-        do {
-            let repaired = try await awaitPeriodicAudit(store, after: after, until: deadline)
-            try await store.close()
-            return repaired
-        } catch {
-            try? await store.close()
-            throw error
-        }
+        try await TestDatabases.withStore(url: databaseURL) { try await awaitPeriodicAudit($0, after: after, until: deadline) }
     }
 
     static func awaitPeriodicAudit(_ store: StateStore, after: Date, until deadline: ContinuousClock.Instant) async throws -> String {
@@ -406,8 +396,7 @@ final class FailoverLoad: Sendable {
         checks.createdServers = made.values.filter { $0 == "server" }.count
         checks.createdVolumes = made.count - checks.createdServers
         checks.deleted = deleted.count
-        let store = try await StateStore.open(url: databaseURL, maxPoolSize: 2)
-        do {
+        try await TestDatabases.withStore(url: databaseURL, maxPoolSize: 2) { store in
             // GET first: the top forgets a deleted server's row when it sees the pod's 404 (as `delete --wait` does).
             var shown: [String: Int] = [:]
             for (id, kind) in made {
@@ -455,11 +444,7 @@ final class FailoverLoad: Sendable {
                 try await db.raw("SELECT COUNT(*) AS n FROM job_log WHERE outcome = 'lost'").first()?.decode(column: "n", as: Int.self) ?? 0
             }
             checks.jobs = "jobs by status: \(statuses.joined(separator: ", ")); runs by outcome: \(outcomes.joined(separator: ", "))"
-        } catch {
-            try? await store.close()
-            throw error
         }
-        try await store.close()
         return checks
     }
 }

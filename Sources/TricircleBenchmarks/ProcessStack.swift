@@ -6,6 +6,7 @@ import OpenStackClient
 import RegionSimulator
 import TricircleCore
 import TricircleStore
+import TricircleTestSupport
 
 /// The simulated regions as a `tricircle sim` process and the gateway as a `tricircle serve` process on SQLite,
 /// so the gateway's CPU and memory are its own (the bench process only sends requests and reads /proc).
@@ -63,8 +64,8 @@ final class ProcessStack: Sendable {
         do {
             try await waitForLine("Ready.", in: directory + "/sim.log", process: sim, seconds: 900)
             let databaseURL = "sqlite://\(directory)/tricircle.sqlite"
-            let store = try await StateStore.open(url: databaseURL, maxPoolSize: 1)
-            do {
+            let keystoneURL = "http://127.0.0.1:\(simPort)/v3"
+            try await TestDatabases.withStore(url: databaseURL) { store in
                 try await store.migrate()
                 let podStore = PodStore(store: store)
                 _ = try await podStore.create(regionName: topRegion, azName: "")
@@ -72,36 +73,12 @@ final class ProcessStack: Sendable {
                 for region in regions {
                     pods.append(try await podStore.create(regionName: region.name, azName: region.availabilityZone, podAZName: region.availabilityZone))
                 }
-                let demo = try await token(http: http, keystoneURL: "http://127.0.0.1:\(simPort)/v3", user: "demo", password: "demopass")
+                let demo = try await token(http: http, keystoneURL: keystoneURL, user: "demo", password: "demopass")
                 try await prepare(store, pods, demo.projectID)
-            } catch {
-                try? await store.close()
-                throw error
             }
-            try await store.close()
-            let configPath = directory + "/tricircle.conf"
-            try """
-                [DEFAULT]
-                state_path = \(directory)
-                bind_host = 127.0.0.1
-                debug = false
-                [database]
-                connection = \(databaseURL)
-                [gateway]
-                admin_port = \(gatewayPort)
-                compute_port = \(gatewayPort - 1)
-                volume_port = \(gatewayPort - 2)
-                network_port = \(gatewayPort - 3)
-                image_port = \(gatewayPort - 4)
-                database_port = \(gatewayPort - 5)
-                [keystone_authtoken]
-                auth_url = http://127.0.0.1:\(simPort)/v3
-                [client]
-                top_region_name = \(topRegion)
-                [image]
-                home_region = \(regions.first?.name ?? topRegion)
-                \(config)
-                """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let configPath = try GatewayConfigFile.write(
+                directory: directory, databaseURL: databaseURL, keystoneURL: keystoneURL, gatewayPort: gatewayPort,
+                topRegion: topRegion, imageHomeRegion: regions.first?.name ?? topRegion, extra: config)
             let gateway = GatewayProcess(
                 executable: executable, arguments: ["serve", "--config-file", configPath], log: directory + "/gateway.log",
                 readyURL: "http://127.0.0.1:\(gatewayPort - 1)/", http: http)

@@ -50,7 +50,18 @@ public enum TestDatabases {
     public static func withStore<T: Sendable>(
         _ backend: StoreBackend, _ body: (StateStore) async throws -> T
     ) async throws -> T {
-        let store = try await makeStore(backend)
+        try await closing(try await makeStore(backend), body)
+    }
+
+    /// Runs `body` with a store on the existing database at `url` (`maxPoolSize` connections; one is enough for
+    /// a benchmark's few reads) and closes it afterwards, whatever happens.
+    public static func withStore<T: Sendable>(
+        url: String, maxPoolSize: Int = 1, _ body: (StateStore) async throws -> T
+    ) async throws -> T {
+        try await closing(try await StateStore.open(url: url, maxPoolSize: maxPoolSize), body)
+    }
+
+    private static func closing<T: Sendable>(_ store: StateStore, _ body: (StateStore) async throws -> T) async throws -> T {
         do {
             let result = try await body(store)
             try await store.close()
