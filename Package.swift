@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Domain types, configuration, errors: no I/O.
@@ -201,7 +202,14 @@ let package = Package(
         .testTarget(name: "TricircleVolumeAPITests", dependencies: frontEndTestDependencies + ["TricircleVolumeAPI"]),
         .testTarget(name: "TricircleImageAPITests", dependencies: frontEndTestDependencies + ["TricircleImageAPI"]),
         .testTarget(name: "TricircleNetworkAPITests", dependencies: frontEndTestDependencies + ["TricircleNetworkAPI"]),
-        .testTarget(name: "DatabaseAPITests", dependencies: frontEndTestDependencies + ["TricircleDatabaseAPI"]),
+        .testTarget(
+            name: "DatabaseAPITests",
+            dependencies: frontEndTestDependencies + [
+                "TricircleDatabaseAPI",
+                // ClusterMemberMatchingTests' ReversingTroveProxy is a small HTTP server (a JSON-rewriting double).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]),
         .testTarget(
             name: "FrontEndKitTests",
             dependencies: frontEndTestDependencies + [
