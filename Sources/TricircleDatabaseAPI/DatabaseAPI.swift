@@ -114,10 +114,11 @@ struct DatabaseAPI: Sendable, UsesGatewayServices {
 
     static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message, format: .trove) }
 
-    /// The top forgets an instance its pod no longer has, and releases the top ports its `nics` made.
-    func forget(_ id: String, in pod: Pod, call: DatabaseCall) async {
-        try? await routing.forget(topID: id, type: .databaseInstance)
-        await network?.serverGone(serverID: id, in: pod, context: call.podContext)
+    /// The top forgets an instance its pod no longer has as it forgets a gone server (`GoneServers`): the top
+    /// ports its `nics` made released first, the routing row last, so a top that answers 404 for it has
+    /// released them already.
+    func forget(_ id: String, in pod: Pod, context: PodCallContext) async {
+        await GoneServers(runtime: runtime, network: network).forget(id, type: .databaseInstance, in: pod, context: context)
     }
 
     /// Deletes what a pod made when the top could not record it (retried while the pod still builds it).

@@ -36,7 +36,7 @@ struct InstanceRoutes: APIRoutes {
         let id = try call.param("id")
         let (pod, bottomID) = try await api.locate(id, call: call)
         let response = try await api.forward(call, to: pod, path: "/instances/\(bottomID)")
-        if response.status == 404 { await api.forget(id, in: pod, call: call) }
+        if response.status == 404 { await api.forget(id, in: pod, context: call.podContext) }
         return api.relay(response, call)
     }
 
@@ -107,10 +107,10 @@ struct InstanceRoutes: APIRoutes {
             await DatabaseQuota(api: api).forget(instances: [id])
         }
         if response.status == 404 {
-            await api.forget(id, in: pod, call: call)
+            await api.forget(id, in: pod, context: call.podContext)
         } else if response.isSuccess,
                   let check = try? await api.send(call, .get("/instances/\(bottomID)"), to: pod), check.status == 404 {
-            await api.forget(id, in: pod, call: call)
+            await api.forget(id, in: pod, context: call.podContext)
         }
         return api.relay(response, call)
     }
