@@ -54,13 +54,8 @@ struct ChaosBenchmark: AsyncParsableCommand {
     var postgres = false
 
     func run() async throws {
-        let executable = tricircle ?? (URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/tricircle")
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw ValidationError("no tricircle executable at \(executable) (swift build --product tricircle, or --tricircle PATH)")
-        }
-        let dir = stateDir ?? (NSTemporaryDirectory() + "tricircle-chaos-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let executable = try ProcessStack.executable(tricircle)
+        let dir = try ProcessStack.emptyDirectory(stateDir ?? (NSTemporaryDirectory() + "tricircle-chaos-\(ProcessInfo.processInfo.processIdentifier)"))
         let started = ContinuousClock.now
         let deadline = started.advanced(by: .seconds(timeLimit))
         var generator = SeededGenerator(seed: seed == 0 ? UInt64.random(in: 1...UInt64.max) : seed)
@@ -70,31 +65,11 @@ struct ChaosBenchmark: AsyncParsableCommand {
         let delays = (0..<(operations / every + minKills + 8)).map { _ in Int.random(in: 0...400, using: &generator) }
         let extraDelays = (0..<minKills).map { _ in Int.random(in: 100...600, using: &generator) }
 
-        var regions = [SimulatedCloudConfiguration.Region(name: "CentralRegion", availabilityZone: "central", services: [])]
-        regions += [("RegionOne", "az1"), ("RegionTwo", "az2")].map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
-        let cloudConfiguration = SimulatedCloudConfiguration(
-            regions: regions, basePort: basePort, transitionDelay: .milliseconds(100), quotaDefaults: .unlimited)
         let databaseURL = postgres || split ? try await TestDatabases.makeURL(.postgres) : "sqlite://\(dir)/tricircle.sqlite"
         let result = try await SimulatedCloud.withRunning(cloudConfiguration) { cloud -> ChaosResult in
             let config = try writeConfig(dir: dir, identityURL: cloud.identityURL, databaseURL: databaseURL)
             try await registerPods(databaseURL: databaseURL)
-            let ports = ["compute": gatewayPort - 1, "volume": gatewayPort - 2, "network": gatewayPort - 3, "image": gatewayPort - 4]
-            let catalog: [(String, String)] = [
-                ("compute", "http://127.0.0.1:\(ports["compute"] ?? 0)/v2.1"),
-                ("volumev3", "http://127.0.0.1:\(ports["volume"] ?? 0)/v3/$(project_id)s"),
-                ("block-storage", "http://127.0.0.1:\(ports["volume"] ?? 0)/v3/$(project_id)s"),
-                ("network", "http://127.0.0.1:\(ports["network"] ?? 0)"),
-                ("image", "http://127.0.0.1:\(ports["image"] ?? 0)"),
-                ("tricircle", "http://127.0.0.1:\(gatewayPort)/v1.0"),
-            ]
-            for (type, url) in catalog {
-                for interface in ["public", "internal", "admin"] {
-                    cloud.identity.setEndpoint(region: "CentralRegion", serviceType: type, serviceName: "tricircle-" + type, interface: interface, url: url)
-                }
-            }
-            guard let token = cloud.identity.issueToken(userName: "demo", password: "demopass", projectName: "demo"),
-                  let image = cloud.store(region: "RegionOne")?.seededImageID
-            else { throw ValidationError("simulated Keystone or Glance did not start") }
+            let (token, image) = try publishGateway(in: cloud)
 
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             let apiOnly = split ? ["--only", "admin,compute,volume,network,image"] : []
@@ -201,6 +176,42 @@ struct ChaosBenchmark: AsyncParsableCommand {
               top ports a boot made left unbound after the repair (device_owner compute:*, no device): \(result.unboundPorts)
             """)
         if !result.final.clean || result.kills < minKills { throw ExitCode(1) }
+    }
+
+    /// Keystone, CentralRegion (no services of its own: the gateway's front-ends are its endpoints), RegionOne/az1
+    /// and RegionTwo/az2, in this process.
+    var cloudConfiguration: SimulatedCloudConfiguration {
+        var regions = [SimulatedCloudConfiguration.Region(name: "CentralRegion", availabilityZone: "central", services: [])]
+        regions += [("RegionOne", "az1"), ("RegionTwo", "az2")].map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
+        return SimulatedCloudConfiguration(
+            regions: regions, basePort: basePort, transitionDelay: .milliseconds(100), quotaDefaults: .unlimited)
+    }
+
+    /// The gateway's front-end ports by API (the 4 below its admin port; `ChaosAPI` calls them).
+    var ports: [String: Int] {
+        ["compute": gatewayPort - 1, "volume": gatewayPort - 2, "network": gatewayPort - 3, "image": gatewayPort - 4]
+    }
+
+    /// Lists the gateway's front-ends as CentralRegion's endpoints in the simulated Keystone (a client of the top
+    /// finds them in its catalog), and returns a demo user's token and the image seeded in RegionOne.
+    func publishGateway(in cloud: SimulatedCloud) throws -> (token: SimulatedToken, image: String) {
+        let catalog: [(String, String)] = [
+            ("compute", "http://127.0.0.1:\(ports["compute"] ?? 0)/v2.1"),
+            ("volumev3", "http://127.0.0.1:\(ports["volume"] ?? 0)/v3/$(project_id)s"),
+            ("block-storage", "http://127.0.0.1:\(ports["volume"] ?? 0)/v3/$(project_id)s"),
+            ("network", "http://127.0.0.1:\(ports["network"] ?? 0)"),
+            ("image", "http://127.0.0.1:\(ports["image"] ?? 0)"),
+            ("tricircle", "http://127.0.0.1:\(gatewayPort)/v1.0"),
+        ]
+        for (type, url) in catalog {
+            for interface in ["public", "internal", "admin"] {
+                cloud.identity.setEndpoint(region: "CentralRegion", serviceType: type, serviceName: "tricircle-" + type, interface: interface, url: url)
+            }
+        }
+        guard let token = cloud.identity.issueToken(userName: "demo", password: "demopass", projectName: "demo"),
+              let image = cloud.store(region: "RegionOne")?.seededImageID
+        else { throw ValidationError("simulated Keystone or Glance did not start") }
+        return (token, image)
     }
 
     /// The gateway's config for a chaos run: short timeouts, leases and stale-lock age (so a killed gateway's

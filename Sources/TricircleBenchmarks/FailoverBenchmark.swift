@@ -51,24 +51,15 @@ struct FailoverBenchmark: AsyncParsableCommand {
     var stateDir: String?
 
     func run() async throws {
-        let executable = tricircle ?? (URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/tricircle")
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw ValidationError("no tricircle executable at \(executable) (swift build --product tricircle, or --tricircle PATH)")
-        }
+        let executable = try ProcessStack.executable(tricircle)
         guard TestDatabases.postgresURL != nil else {
             throw ValidationError("TRICIRCLE_TEST_POSTGRES_URL must name the PostgreSQL to fail over (e2e/sites/patroni/cluster.sh up)")
         }
-        let dir = stateDir ?? (NSTemporaryDirectory() + "tricircle-failover-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(atPath: dir)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        // The chaos benchmark's config, pods, audit and drain: the same gateway setup, on this database.
+        let dir = try ProcessStack.emptyDirectory(stateDir ?? (NSTemporaryDirectory() + "tricircle-failover-\(ProcessInfo.processInfo.processIdentifier)"))
+        // The chaos benchmark's cloud, config, pods, catalog, audit and drain: the same gateway setup, on this database.
         let chaos = try ChaosBenchmark.parse(["--base-port", "\(basePort)", "--gateway-port", "\(gatewayPort)"])
-        var regions = [SimulatedCloudConfiguration.Region(name: "CentralRegion", availabilityZone: "central", services: [])]
-        regions += [("RegionOne", "az1"), ("RegionTwo", "az2")].map { SimulatedCloudConfiguration.Region(name: $0.0, availabilityZone: $0.1) }
-        let cloudConfiguration = SimulatedCloudConfiguration(
-            regions: regions, basePort: basePort, transitionDelay: .milliseconds(100), quotaDefaults: .unlimited)
         let databaseURL = try await TestDatabases.makeURL(.postgres)
-        let ok = try await SimulatedCloud.withRunning(cloudConfiguration) { cloud -> Bool in
+        let ok = try await SimulatedCloud.withRunning(chaos.cloudConfiguration) { cloud -> Bool in
             // Quotas enforced (their rows are part of every create) but far above what a minute of boots makes.
             // The cluster's own periodic audit with repair, as an operator runs it: a create answered 503 while
             // there was no primary could not undo its half (a create-lock, a port it made in a region), and only
@@ -77,23 +68,8 @@ struct FailoverBenchmark: AsyncParsableCommand {
                 + "[job]\naudit_interval = \(Int(Self.auditInterval))\n"
             let config = try chaos.writeConfig(dir: dir, identityURL: cloud.identityURL, databaseURL: databaseURL, extra: extra)
             try await chaos.registerPods(databaseURL: databaseURL)
-            let ports = ["compute": gatewayPort - 1, "volume": gatewayPort - 2, "network": gatewayPort - 3, "image": gatewayPort - 4]
-            let catalog: [(String, String)] = [
-                ("compute", "http://127.0.0.1:\(ports["compute"] ?? 0)/v2.1"),
-                ("volumev3", "http://127.0.0.1:\(ports["volume"] ?? 0)/v3/$(project_id)s"),
-                ("block-storage", "http://127.0.0.1:\(ports["volume"] ?? 0)/v3/$(project_id)s"),
-                ("network", "http://127.0.0.1:\(ports["network"] ?? 0)"),
-                ("image", "http://127.0.0.1:\(ports["image"] ?? 0)"),
-                ("tricircle", "http://127.0.0.1:\(gatewayPort)/v1.0"),
-            ]
-            for (type, url) in catalog {
-                for interface in ["public", "internal", "admin"] {
-                    cloud.identity.setEndpoint(region: "CentralRegion", serviceType: type, serviceName: "tricircle-" + type, interface: interface, url: url)
-                }
-            }
-            guard let token = cloud.identity.issueToken(userName: "demo", password: "demopass", projectName: "demo"),
-                  let image = cloud.store(region: "RegionOne")?.seededImageID
-            else { throw ValidationError("simulated Keystone or Glance did not start") }
+            let (token, image) = try chaos.publishGateway(in: cloud)
+            let ports = chaos.ports
 
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             let gateway = GatewayProcess(

@@ -52,9 +52,7 @@ final class ProcessStack: Sendable {
         simArguments: [String] = [], config: String = "", http: HTTPClient,
         prepare: @Sendable (StateStore, [Pod], _ demoProjectID: String) async throws -> Void = { _, _, _ in }
     ) async throws -> ProcessStack {
-        let directory = NSTemporaryDirectory() + "tricircle-bench-\(label)-\(ProcessInfo.processInfo.processIdentifier)"
-        try? FileManager.default.removeItem(atPath: directory)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try emptyDirectory(NSTemporaryDirectory() + "tricircle-bench-\(label)-\(ProcessInfo.processInfo.processIdentifier)")
         let regions = SimulatedCloudConfiguration.regions(count)
         let sim = try SpawnedProcess(
             path: executable,
@@ -181,6 +179,13 @@ final class ProcessStack: Sendable {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw ValidationError("no tricircle executable at \(path) (swift build --product tricircle, or --tricircle PATH)")
         }
+        return path
+    }
+
+    /// `path`, emptied (what an earlier run left there removed) or made; returns it.
+    static func emptyDirectory(_ path: String) throws -> String {
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
