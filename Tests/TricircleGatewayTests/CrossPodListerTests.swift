@@ -101,6 +101,30 @@ struct CrossPodListerTests {
         #expect(seen == expected)
     }
 
+    /// Pods whose newest items sort pod after pod run out one after another during the merge. Each must not cost
+    /// its own round trip after the previous one (50 pods x 50 ms took 6-7 sequential refills in the bench): when the
+    /// first runs dry, every pod that could run dry is read again at once.
+    @Test("pods that run out one after another during a merge are all read again in one parallel round", .timeLimit(.minutes(1)))
+    func refillsAreOneRound() async throws {
+        let pods = makePods(10)
+        var data: [String: [[String: JSONValue]]] = [:]
+        for (index, pod) in pods.enumerated() {
+            // pod0 holds the 60 newest, pod1 the next 60, ...: a page of 100 takes pod0's 60 and 40 of pod1's.
+            data[pod.podID] = (0..<60).map { i in
+                ["id": .string("\(pod.podID)-\(i)"), "created_at": .string(String(format: "2026-01-01T%02d:%02d", 23 - index, 59 - i))]
+            }
+        }
+        let inner = FakePodListSource(data: data, pods: pods)
+        #expect(CrossPodLister.firstRoundLimit(limit: 100, pods: pods.count) == 30)
+        let gate = RefillGate(expected: pods.count)
+        let source = GatedRefillSource(inner: inner, gate: gate)
+        let page = try await CrossPodLister().page(
+            source, pods: pods, limit: 100, marker: nil, sortKeys: SortKey.newestFirst, signature: "q", podTimeout: .seconds(30))
+        #expect(page.items.map(inner.id(of:)) == (0..<60).map { "pod0-\($0)" } + (0..<40).map { "pod1-\($0)" })
+        // Every pod with more to give was asked again, together (the old merge refilled pod0, then later pod1, alone).
+        #expect(await gate.mostWaitingTogether == pods.count)
+    }
+
     @Test("a marker this process never served is located and paging stays exact")
     func cursorRebuild() async throws {
         let pods = makePods(4)
@@ -142,4 +166,40 @@ struct CrossPodListerTests {
                                             signature: "q", podTimeout: .seconds(1))
         }
     }
+}
+
+/// Holds each refill (a fetch with a marker) until `expected` refills wait together or 5 s passed, and remembers
+/// how many waited together at most: refills made one after another never exceed 1.
+actor RefillGate {
+    let expected: Int
+    private var waiting = 0
+    private(set) var mostWaitingTogether = 0
+    private var released = false
+
+    init(expected: Int) { self.expected = expected }
+
+    func arrive() async {
+        waiting += 1
+        mostWaitingTogether = max(mostWaitingTogether, waiting)
+        if waiting >= expected { released = true }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while !released, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+        waiting -= 1
+    }
+}
+
+/// Test double: `FakePodListSource` whose refills pass through a `RefillGate`.
+struct GatedRefillSource: CrossPodListSource {
+    let inner: FakePodListSource
+    let gate: RefillGate
+
+    func fetch(pod: Pod, limit: Int, marker: String?, sortKeys: [SortKey]) async throws -> [[String: JSONValue]] {
+        if marker != nil { await gate.arrive() }
+        return try await inner.fetch(pod: pod, limit: limit, marker: marker, sortKeys: sortKeys)
+    }
+
+    func id(of item: [String: JSONValue]) -> String { inner.id(of: item) }
+    func bottomID(of item: [String: JSONValue]) -> String { inner.bottomID(of: item) }
+    func sortValue(of item: [String: JSONValue], field: String) -> JSONValue? { inner.sortValue(of: item, field: field) }
+    func locate(marker: String) async throws -> (pod: Pod, item: [String: JSONValue])? { try await inner.locate(marker: marker) }
 }

@@ -128,10 +128,13 @@ public final class CrossPodLister: Sendable {
         var next = start
         page.reserveCapacity(limit)
         while page.count < limit {
-            let dry = lists.indices.filter { heads[$0] == lists[$0].items.count && lists[$0].more }
-            if !dry.isEmpty {
-                // Asking for what the page still lacks means no pod needs a third read for this page.
+            if lists.indices.contains(where: { heads[$0] == lists[$0].items.count && lists[$0].more }) {
+                // A pod ran out while it may hold more. Every pod that could run out before the page is full is read
+                // again now, in one parallel round, for what the page still lacks: refilling only the dry one let the
+                // next pod run dry a little later, one pod latency after another (50 pods whose newest servers sort
+                // pod after pod took 6-7 rounds). After this round no pod needs a third read for this page.
                 let wanted = limit - page.count
+                let dry = lists.indices.filter { lists[$0].more && lists[$0].items.count - heads[$0] < wanted }
                 let refills = await fetchAll(
                     source, pods: dry.map { lists[$0].pod }, limit: wanted,
                     cursors: Dictionary(uniqueKeysWithValues: dry.compactMap { i in lists[i].items.last.map { (lists[i].pod.podID, source.bottomID(of: $0.item)) } }),
