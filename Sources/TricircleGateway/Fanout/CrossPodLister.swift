@@ -99,7 +99,8 @@ public final class CrossPodLister: Sendable {
         // page of 100 would otherwise fetch, decode and sort 10,000 items to keep 100. A pod whose share runs out
         // while it may hold more is read further (once, for what the page still lacks) before the merge goes on.
         let firstLimit = Self.firstRoundLimit(limit: limit, pods: pods.count)
-        let outcomes = await fetchAll(source, pods: pods, limit: firstLimit, cursors: start, sortKeys: keys, podTimeout: podTimeout)
+        let outcomes = await fetchAll(
+            source, pods: pods, limits: Array(repeating: firstLimit, count: pods.count), cursors: start, sortKeys: keys, podTimeout: podTimeout)
 
         // Each item's sort values are read once, not at every comparison of the merge (50 pods compare each head
         // ~50 times, and reading a value is a dictionary lookup in the pod's view).
@@ -129,20 +130,33 @@ public final class CrossPodLister: Sendable {
         page.reserveCapacity(limit)
         while page.count < limit {
             if lists.indices.contains(where: { heads[$0] == lists[$0].items.count && lists[$0].more }) {
-                // A pod ran out while it may hold more. Every pod that could run out before the page is full is read
-                // again now, in one parallel round, for what the page still lacks: refilling only the dry one let the
-                // next pod run dry a little later, one pod latency after another (50 pods whose newest servers sort
-                // pod after pod took 6-7 rounds). After this round no pod needs a third read for this page.
+                // A pod ran out while it may hold more. Refilling only that one let the next pod run dry a little
+                // later, one pod latency after another (50 pods whose newest servers sort pod after pod took 6-7
+                // rounds); refilling every pod for the whole rest fetched 100 x 90 servers to show 90. So each pod is
+                // read again, in one parallel round, for what it could still have to give: a pod is asked only when
+                // fewer known items than the page still lacks sort up to its last one (otherwise the page fills
+                // before it runs out), and for the difference. Then no pod needs a third read for this page.
                 let wanted = limit - page.count
-                let dry = lists.indices.filter { lists[$0].more && lists[$0].items.count - heads[$0] < wanted }
+                var asks: [(index: Int, limit: Int)] = []
+                for j in lists.indices where lists[j].more {
+                    guard let last = lists[j].items.last else { continue }
+                    var upToLast = 0
+                    for k in lists.indices {
+                        upToLast += Self.countNotAfter(last, in: lists[k].items, from: heads[k], ordered)
+                        if upToLast >= wanted { break }
+                    }
+                    if upToLast < wanted { asks.append((j, wanted - upToLast)) }
+                }
                 let refills = await fetchAll(
-                    source, pods: dry.map { lists[$0].pod }, limit: wanted,
-                    cursors: Dictionary(uniqueKeysWithValues: dry.compactMap { i in lists[i].items.last.map { (lists[i].pod.podID, source.bottomID(of: $0.item)) } }),
+                    source, pods: asks.map { lists[$0.index].pod }, limits: asks.map(\.limit),
+                    cursors: Dictionary(uniqueKeysWithValues: asks.compactMap { ask in
+                        lists[ask.index].items.last.map { (lists[ask.index].pod.podID, source.bottomID(of: $0.item)) }
+                    }),
                     sortKeys: keys, podTimeout: podTimeout)
-                for (i, (pod, outcome)) in zip(dry, refills) {
-                    lists[i].more = false
+                for (ask, (pod, outcome)) in zip(asks, refills) {
+                    lists[ask.index].more = false
                     switch outcome {
-                    case .success(let items): lists[i].items += decorate(items).sorted(by: ordered)
+                    case .success(let items): lists[ask.index].items += decorate(items).sorted(by: ordered)
                     case .rejected(let rejection): throw rejection
                     case .failure(let reason): leaveOut(pod, reason)
                     }
@@ -181,6 +195,16 @@ public final class CrossPodLister: Sendable {
         precedes(keys.map { source.sortValue(of: a, field: $0.field) }, keys.map { source.sortValue(of: b, field: $0.field) }, keys)
     }
 
+    /// How many items of the sorted `items`, from `start` on, do not sort after `item`.
+    static func countNotAfter<Item>(_ item: Item, in items: [Item], from start: Int, _ ordered: (Item, Item) -> Bool) -> Int {
+        var low = start, high = items.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ordered(item, items[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low - start
+    }
+
     /// Whether values `a` (one per key of `keys`) sort before values `b`.
     static func precedes(_ a: [JSONValue?], _ b: [JSONValue?], _ keys: [SortKey]) -> Bool {
         for (index, key) in keys.enumerated() {
@@ -203,12 +227,14 @@ public final class CrossPodLister: Sendable {
         case failure(String)
     }
 
-    /// Asks every pod at once; a pod that errors or exceeds `podTimeout` becomes a failure, never a wait.
+    /// Asks every pod at once (pod `i` for `limits[i]` items); a pod that errors or exceeds `podTimeout` becomes a
+    /// failure, never a wait.
     func fetchAll<Source: CrossPodListSource>(
-        _ source: Source, pods: [Pod], limit: Int, cursors: [String: String], sortKeys: [SortKey], podTimeout: Duration
+        _ source: Source, pods: [Pod], limits: [Int], cursors: [String: String], sortKeys: [SortKey], podTimeout: Duration
     ) async -> [(Pod, Outcome<Source.Item>)] {
         await withTaskGroup(of: (Int, Outcome<Source.Item>).self) { group in
             for (index, pod) in pods.enumerated() {
+                let limit = limits[index]
                 group.addTask {
                     let outcome = await Self.timeBoxed(podTimeout) {
                         try await source.fetch(pod: pod, limit: limit, marker: cursors[pod.podID], sortKeys: sortKeys)
