@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one command for the end-to-end suite (e2e/suite/e2e.py, openstacksdk) through the gateway's top region:
 #   bash scripts/e2e.sh [sandbox|real|all] [suite args...]     (default: all = sandbox, then real)
-# sandbox: `tricircle sandbox` (gateway over simulated regions) on ports 35000/35999, stopped afterwards.
+# sandbox: `tricircle sandbox` (gateway over simulated regions) on ports 22000/22999, stopped afterwards.
 # real:    real Keystone + RegionOne + RegionTwo (e2e/regions, installed and brought up when not running),
 #          the gateway started over them; left running for the next call unless E2E_DOWN=1.
 # Env: TRICIRCLE_BIN (default: the debug build, built here unless SKIP_BUILD=1), OSC_VENV (/tmp/tricircle-osc),
@@ -17,8 +17,9 @@ RESULTS=${E2E_RESULTS:-/tmp/e2e-results}; mkdir -p "$RESULTS"
 REGIONS=$REPO/e2e/regions
 export BASE=${BASE:-/tmp/openstack-regions}
 rc=0
-# Our listeners live on 35000-35999, inside the kernel's ephemeral range: keep client sockets (thousands to
-# the real regions) out of it, or a TIME_WAIT connection holds a port the sandbox needs (best effort).
+# The gateway over the real regions listens on 35984-35989, inside the kernel's ephemeral range: keep client sockets
+# (thousands to the real regions) out of 35000-35999 from now on (best effort). The sandbox lives below that range
+# (22000-22999): a socket an earlier CI step left in 35000-35999 once made its bind fail ("Address already in use").
 if [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] && ! grep -q 35000-35999 /proc/sys/net/ipv4/ip_local_reserved_ports; then
   old=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
   echo "${old:+$old,}35000-35999" > /proc/sys/net/ipv4/ip_local_reserved_ports || true
@@ -83,12 +84,12 @@ cli_database() {
 run_sandbox() {
   say "sandbox: gateway over simulated regions"
   local work; work=$(mktemp -d /tmp/e2e-sandbox.XXXXXX)
-  "$TRICIRCLE_BIN" sandbox --state-dir "$work" --keystone-port 35000 --admin-port 35999 > "$RESULTS/sandbox.log" 2>&1 &
+  "$TRICIRCLE_BIN" sandbox --state-dir "$work" --keystone-port 22000 --admin-port 22999 > "$RESULTS/sandbox.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 150); do [ -f "$work/openrc" ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.2; done
   if [ ! -f "$work/openrc" ]; then echo "sandbox did not start:"; cat "$RESULTS/sandbox.log"; kill $pid 2>/dev/null; rc=1; return; fi
   ( . "$work/openrc"; "$PY" e2e/suite/e2e.py --target sandbox --json "$RESULTS/sandbox.json" "$@" ) || rc=1
-  ( . "$work/openrc"; say "openstack CLI at the top (sandbox)"; cli_smoke 35999; cli_database 35999; exit $rc ) || rc=1
+  ( . "$work/openrc"; say "openstack CLI at the top (sandbox)"; cli_smoke 22999; cli_database 22999; exit $rc ) || rc=1
   if [ $rc != 0 ]; then echo "--- gateway/sandbox log (last 60 lines)"; tail -60 "$RESULTS/sandbox.log"; fi
   kill $pid 2>/dev/null; wait $pid 2>/dev/null
   rm -rf "$work"

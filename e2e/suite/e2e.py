@@ -16,7 +16,7 @@ from keystoneauth1 import exceptions as ksa_exc
 
 TARGETS = {
     # Keystone URL, admin password, the pods' own AZ names (what a region calls the AZ a pod serves)
-    "sandbox": {"auth_url": "http://127.0.0.1:35000/v3", "password": "secret",
+    "sandbox": {"auth_url": "http://127.0.0.1:22000/v3", "password": "secret",
                 "pod_az": {"RegionOne": "az1", "RegionTwo": "az2"}},
     "real": {"auth_url": "http://127.0.0.1:5000/v3", "password": "secret",
              "pod_az": {"RegionOne": "nova", "RegionTwo": "nova"}},
