@@ -77,11 +77,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
-        // Helpers for tests and benchmarks: ephemeral SQLite files and PostgreSQL databases, a loopback TCP proxy.
+        // Helpers for tests and benchmarks: ephemeral SQLite files and PostgreSQL databases, a loopback TCP proxy,
+        // a router served on a loopback port, a seeded random generator.
         .target(
             name: "TricircleTestSupport",
             dependencies: [
                 "TricircleCore", "TricircleStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -179,7 +181,7 @@ let package = Package(
             path: "Tests/Fixtures/JobWorkerFixture",
             swiftSettings: strict),
         .testTarget(name: "TricircleCoreTests", dependencies: ["TricircleCore"]),
-        .testTarget(name: "OpenStackModelsTests", dependencies: ["OpenStackModels"]),
+        .testTarget(name: "OpenStackModelsTests", dependencies: ["OpenStackModels", "TricircleTestSupport"]),
         .testTarget(name: "TricircleStoreTests", dependencies: ["TricircleStore", "TricircleTestSupport"]),
         .testTarget(name: "TricircleJobsTests", dependencies: ["TricircleJobs", "TricircleStore", "TricircleTestSupport"]),
         .testTarget(

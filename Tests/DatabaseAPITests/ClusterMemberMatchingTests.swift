@@ -137,8 +137,8 @@ enum ReversingTroveProxy {
                 if sent.readableBytes > 0 { outgoing.body = .bytes(sent) }
                 let answer = try await http.execute(outgoing, timeout: .seconds(30))
                 var bytes = try await answer.body.collect(upTo: 1 << 22)
-                if let json = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView)) {
-                    bytes = ByteBuffer(bytes: try JSONEncoder().encode(reversed(json)))
+                if let json = try? bytes.withUnsafeReadableBytes({ try JSONValue(bytes: $0) }) {
+                    bytes = ByteBuffer(bytes: reversed(json).encodedBytes())
                 }
                 var headers = HTTPFields()
                 for field in answer.headers where !["content-length", "transfer-encoding", "connection"].contains(field.name.lowercased()) {
@@ -147,14 +147,7 @@ enum ReversingTroveProxy {
                 return Response(status: .init(code: Int(answer.status.code)), headers: headers, body: .init(byteBuffer: bytes))
             }
         }
-        let ports = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) })
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.run(); return nil }
-            var iterator = ports.stream.makeAsyncIterator()
-            guard let proxyPort = await iterator.next() else { throw CancellationError() }
+        return try await withLoopbackApplication(router: router) { proxyPort in
             // Before the gateway first reads the catalog: the region's Trove is reached through the double.
             let path = String(endpoint.dropFirst(origin.count))
             for interface in ["public", "internal", "admin"] {
@@ -162,7 +155,6 @@ enum ReversingTroveProxy {
                     region: region, serviceType: "database", serviceName: "trove", interface: interface,
                     url: "http://127.0.0.1:\(proxyPort)" + path)
             }
-            defer { group.cancelAll() }
             return try await body()
         }
     }

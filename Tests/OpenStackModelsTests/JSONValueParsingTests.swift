@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TricircleTestSupport
 
 @testable import OpenStackModels
 
@@ -54,7 +55,7 @@ import Testing
 
     /// Random documents: whatever one side writes, the other reads back equal, and both writers agree.
     @Test func randomDocumentsRoundTripLikeFoundation() throws {
-        var generator = SplitMix(seed: 2026)
+        var generator = SeededGenerator(seed: 2026)
         for _ in 0..<300 {
             let value = Self.randomValue(&generator, depth: 0)
             let ourBytes = value.encoded()
@@ -103,7 +104,7 @@ import Testing
         }
     }
 
-    static func randomValue(_ g: inout SplitMix, depth: Int) -> JSONValue {
+    static func randomValue(_ g: inout SeededGenerator, depth: Int) -> JSONValue {
         switch g.next() % (depth > 3 ? 4 : 6) {
         case 0: return .null
         case 1: return .bool(g.next() % 2 == 0)
@@ -122,23 +123,10 @@ import Testing
         }
     }
 
-    static func randomString(_ g: inout SplitMix) -> String {
+    static func randomString(_ g: inout SeededGenerator) -> String {
         let alphabet: [Unicode.Scalar] = ["a", "Z", "0", "_", "-", ":", "/", "\\", "\"", " ", "\u{0}", "\u{1f}", "\n", "é", "€", "😀", "\u{7f}", "\u{2028}"]
         var text = ""
         for _ in 0..<Int(g.next() % 12) { text.unicodeScalars.append(alphabet[Int(g.next() % UInt64(alphabet.count))]) }
         return text
-    }
-}
-
-/// A small seeded generator, so a failing random document repeats.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

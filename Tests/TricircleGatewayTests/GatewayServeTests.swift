@@ -98,21 +98,3 @@ func issueToken(_ http: HTTPClient, _ keystone: String, user: String, password: 
     }
     return token
 }
-
-/// Runs a Hummingbird router on an ephemeral loopback port for the duration of `body`.
-func withLoopbackApplication<T: Sendable>(
-    router: Router<BasicRequestContext>, _ body: (Int) async throws -> T
-) async throws -> T {
-    let ports = AsyncStream<Int>.makeStream()
-    let app = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) })
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await app.run(); return nil }
-        var iterator = ports.stream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        let result = try await body(port)
-        group.cancelAll()
-        return result
-    }
-}
