@@ -25,14 +25,12 @@ struct JSONWriter {
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
-            var first = true
-            for key in members.keys.sorted() {
-                if !first { bytes.append(UInt8(ascii: ",")) }
-                first = false
-                write(key)
+            // Sorted as pairs: no second lookup (a hash) per key.
+            for (position, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                if position > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(member.key)
                 bytes.append(UInt8(ascii: ":"))
-                // The key came from this dictionary.
-                if let member = members[key] { write(member) }
+                write(member.value)
             }
             bytes.append(UInt8(ascii: "}"))
         }
